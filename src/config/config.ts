@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.ts';
+
+const LlamaGeneratorConfig = z.object({
+  provider: z.literal('llama'),
+  /** GGUF file; default: the pulled SmolLM2-135M-Instruct. */
+  model: z.string().optional(),
+  contextSize: z.number().int().positive().optional(),
+  threads: z.number().int().positive().optional(),
+}).strict();
+
+const OpenAIGeneratorConfig = z.object({
+  provider: z.literal('openai'),
+  model: z.string(),
+  baseURL: z.url(),
+  /** Name of the environment variable that holds the key (the key itself never goes in the file). */
+  apiKeyEnv: z.string().optional(),
+  contextSize: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+}).strict();
+
+const TransformersEmbedderConfig = z.object({
+  provider: z.literal('transformers'),
+  /** Folder name under the models cache, or an absolute folder, in transformers.js layout. */
+  model: z.string().optional(),
+  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8']).optional(),
+}).strict();
+
+const OpenAIEmbedderConfig = z.object({
+  provider: z.literal('openai'),
+  model: z.string(),
+  baseURL: z.url(),
+  apiKeyEnv: z.string().optional(),
+  dimension: z.number().int().positive().optional(),
+  maxTokens: z.number().int().positive().optional(),
+}).strict();
+
+export const ConfigSchema = z.object({
+  generator: z.discriminatedUnion('provider', [LlamaGeneratorConfig, OpenAIGeneratorConfig]).default({ provider: 'llama' }),
+  embedder: z.discriminatedUnion('provider', [TransformersEmbedderConfig, OpenAIEmbedderConfig]).default({ provider: 'transformers' }),
+  chunking: z.object({
+    maxTokens: z.number().int().min(16).max(8192).default(200),
+    overlapTokens: z.number().int().min(0).default(32),
+  }).strict().default({ maxTokens: 200, overlapTokens: 32 }),
+  retrieval: z.object({
+    k: z.number().int().positive().default(4),
+    mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
+    /** Below this cosine similarity (best hit) and with no keyword match, `rag` abstains without asking the model. */
+    minVectorScore: z.number().min(-1).max(1).default(0.3),
+  }).strict().default({ k: 4, mode: 'hybrid', minVectorScore: 0.3 }),
+  /** Where collections live: omitted → embedded LanceDB under the home; `postgres://…` → Postgres/pgvector. */
+  store: z.string().optional(),
+}).strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const CONFIG_FILE = 'attune.config.json';
+
+/** Loads `attune.config.json` (or the file given) once, at the edge; missing file → defaults. */
+export function loadConfig(options: { path?: string; cwd?: string; overrides?: Partial<Config> } = {}): Config {
+  const path = resolve(options.cwd ?? process.cwd(), options.path ?? CONFIG_FILE);
+  let raw: unknown = {};
+  if (existsSync(path)) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${path}: not valid JSON: ${(error as Error).message}`, { input: path });
+    }
+  } else if (options.path) {
+    throw new UsageError(`config file not found: ${path}`, { input: path });
+  }
+  return parseConfig({ ...(raw as object), ...options.overrides }, path);
+}
+
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${source}: field "${issue.path.join('.') || '(root)'}": ${issue.message}`, { input: source });
+  }
+  return parsed.data;
+}

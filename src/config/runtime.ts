@@ -1,0 +1,36 @@
+import { isAbsolute, join, dirname, basename } from 'node:path';
+import { DEFAULT_EMBEDDER_ID, DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { OpenAIEmbedder } from '../embed/openai-embedder.ts';
+import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
+import type { Generator } from '../generate/generator.ts';
+import { LlamaGenerator } from '../generate/llama-generator.ts';
+import { OpenAIGenerator } from '../generate/openai-generator.ts';
+import type { Config } from './config.ts';
+import { modelsDir } from './paths.ts';
+
+/** Builds the embedder the config names. The caller owns it and disposes it. */
+export async function createEmbedder(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Embedder> {
+  const spec = config.embedder;
+  if (spec.provider === 'openai') {
+    return OpenAIEmbedder.connect({ ...spec, apiKey: spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined });
+  }
+  const model = spec.model ?? DEFAULT_EMBEDDER_ID;
+  const [dir, id] = isAbsolute(model) ? [dirname(model), basename(model)] : [modelsDir(env), model];
+  return TransformersEmbedder.load({ model: id, modelsDir: dir, dtype: spec.dtype });
+}
+
+/** Builds the generator the config names, with LoRA adapters by name → GGUF path. */
+export async function createGenerator(config: Config, options: { env?: NodeJS.ProcessEnv; adapters?: Record<string, string> } = {}): Promise<Generator> {
+  const env = options.env ?? process.env;
+  const spec = config.generator;
+  if (spec.provider === 'openai') {
+    return new OpenAIGenerator({ ...spec, apiKey: spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined });
+  }
+  return LlamaGenerator.load({
+    modelPath: spec.model ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE),
+    contextSize: spec.contextSize,
+    threads: spec.threads,
+    adapters: options.adapters,
+  });
+}

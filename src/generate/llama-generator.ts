@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { getLlama, LlamaChatSession, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import { ModelError } from '../errors.ts';
+import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
+
+export interface LlamaGeneratorOptions {
+  /** Path to a GGUF model file. */
+  modelPath: string;
+  contextSize?: number;
+  threads?: number;
+  /** LoRA adapters by name → GGUF adapter file; a request picks one with `adapter`. */
+  adapters?: Record<string, string>;
+}
+
+/** A local GGUF model through node-llama-cpp (CPU build), with optional LoRA adapters. */
+export class LlamaGenerator implements Generator {
+  readonly id: string;
+  readonly contextSize: number;
+  readonly #llama: Llama;
+  readonly #model: LlamaModel;
+  readonly #options: LlamaGeneratorOptions;
+  readonly #contexts = new Map<string, Promise<LlamaContext>>();
+  /** One sequence per context: requests on the same context run one after another. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  private constructor(llama: Llama, model: LlamaModel, options: LlamaGeneratorOptions) {
+    this.#llama = llama;
+    this.#model = model;
+    this.#options = options;
+    this.id = model.filename ?? options.modelPath;
+    this.contextSize = Math.min(options.contextSize ?? 4096, model.trainContextSize);
+  }
+
+  static async load(options: LlamaGeneratorOptions): Promise<LlamaGenerator> {
+    if (!existsSync(options.modelPath)) {
+      throw new ModelError(`generation model not found: ${options.modelPath}: run \`attune models pull\` or set generator.model`, { input: options.modelPath });
+    }
+    for (const [name, path] of Object.entries(options.adapters ?? {})) {
+      if (!existsSync(path)) throw new ModelError(`adapter ${name}: file not found: ${path}`, { input: path });
+    }
+    try {
+      const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+      const model = await llama.loadModel({ modelPath: options.modelPath });
+      return new LlamaGenerator(llama, model, options);
+    } catch (error) {
+      throw new ModelError(`could not load ${options.modelPath}: ${(error as Error).message}`, { input: options.modelPath, cause: error });
+    }
+  }
+
+  /** Registers another adapter after loading (e.g. one just trained). */
+  addAdapter(name: string, path: string): void {
+    if (!existsSync(path)) throw new ModelError(`adapter ${name}: file not found: ${path}`, { input: path });
+    (this.#options.adapters ??= {})[name] = path;
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const key = request.adapter ?? '';
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(() => this.#generate(request));
+    this.#locks.set(key, run);
+    return run;
+  }
+
+  async #generate(request: GenerateRequest): Promise<GenerateResult> {
+    request.signal?.throwIfAborted();
+    const context = await this.#context(request.adapter);
+    const sequence = context.getSequence();
+    const started = performance.now();
+    try {
+      const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+      const turns = request.messages.filter((m) => m.role !== 'system');
+      const last = turns.at(-1);
+      if (!last || last.role !== 'user') throw new ModelError('the last message must come from the user');
+      const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system || undefined, autoDisposeSequence: false });
+      const history: ChatHistoryItem[] = [...session.getChatHistory()];
+      for (const turn of turns.slice(0, -1)) {
+        history.push(turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] });
+      }
+      session.setChatHistory(history);
+      const grammar = request.jsonSchema ? await this.#llama.createGrammarForJsonSchema(request.jsonSchema as never) : undefined;
+      let firstTokenMs: number | null = null;
+      const before = sequence.tokenMeter.getState();
+      const text = await session.prompt(last.content, {
+        maxTokens: request.maxTokens ?? 256,
+        temperature: request.temperature ?? 0,
+        seed: request.seed,
+        grammar,
+        signal: request.signal,
+        customStopTriggers: request.stop,
+        onTextChunk: (chunk) => {
+          firstTokenMs ??= performance.now() - started;
+          request.onToken?.(chunk);
+        },
+      });
+      const used = TokenMeter.diff(sequence.tokenMeter, before);
+      session.dispose({ disposeSequence: false });
+      return {
+        text: text.trim(),
+        usage: { promptTokens: used.usedInputTokens, completionTokens: used.usedOutputTokens },
+        firstTokenMs,
+        totalMs: performance.now() - started,
+      };
+    } finally {
+      // each request starts from an empty sequence: no state leaks between requests or callers
+      await sequence.clearHistory();
+      sequence.dispose();
+    }
+  }
+
+  #context(adapter: string | undefined): Promise<LlamaContext> {
+    const key = adapter ?? '';
+    let context = this.#contexts.get(key);
+    if (!context) {
+      const path = adapter ? this.#options.adapters?.[adapter] : undefined;
+      if (adapter && !path) throw new ModelError(`unknown adapter "${adapter}": known: ${Object.keys(this.#options.adapters ?? {}).join(', ') || 'none'}`);
+      context = this.#model.createContext({
+        contextSize: this.contextSize,
+        threads: this.#options.threads,
+        sequences: 1,
+        ...(path ? { lora: { adapters: [{ filePath: path }] } } : {}),
+      });
+      this.#contexts.set(key, context);
+    }
+    return context;
+  }
+
+  async countTokens(text: string): Promise<number> {
+    return this.#model.tokenize(text).length;
+  }
+
+  async dispose(): Promise<void> {
+    for (const context of this.#contexts.values()) await (await context).dispose();
+    await this.#model.dispose();
+  }
+}

@@ -1,0 +1,2 @@
+// Placeholder: implemented by the store work (LanceDB registry). See Store in store.ts.
+export {};

@@ -1,0 +1,110 @@
+/** Plain data that flows between attune's stages: ingest → chunk → embed → store → retrieve → generate. */
+
+/** One structural block of a parsed document. */
+export type Block =
+  | { kind: 'heading'; level: number; text: string; page?: number }
+  | { kind: 'paragraph'; text: string; page?: number };
+
+export interface ParsedDocument {
+  title?: string;
+  blocks: Block[];
+}
+
+/** A chunk as the chunker makes it, before embedding. */
+export interface Chunk {
+  text: string;
+  /** Headings above this chunk, outermost first. */
+  headingPath: string[];
+  page?: number;
+  /** Position within the document, 0-based. */
+  position: number;
+  tokens: number;
+}
+
+/** A chunk as it is stored: identity, provenance, access labels and vector. */
+export interface ChunkRecord {
+  chunkId: string;
+  /** For ingested files: the path relative to the folder given to `ingest`. */
+  docId: string;
+  /** The file path as ingested. */
+  source: string;
+  title: string;
+  headingPath: string[];
+  page: number | null;
+  position: number;
+  text: string;
+  /** sha256 of the document's bytes; unchanged hash → nothing to do. */
+  docHash: string;
+  labels: string[];
+  tags: string[];
+  vector: Float32Array;
+}
+
+/** A retrieved chunk. `score` is higher-is-better within one result list. */
+export interface Hit {
+  chunkId: string;
+  docId: string;
+  source: string;
+  title: string;
+  headingPath: string[];
+  page: number | null;
+  text: string;
+  labels: string[];
+  tags: string[];
+  score: number;
+}
+
+/** Filters applied inside the store query. `labels`: the labels the caller holds; a chunk is
+ * visible when it has no labels or shares one with them. Undefined means no restriction. */
+export interface SearchFilter {
+  sources?: string[];
+  docIds?: string[];
+  tags?: string[];
+  labels?: string[];
+}
+
+export type SearchMode = 'hybrid' | 'vector' | 'keyword';
+
+export interface DocumentRecord {
+  docId: string;
+  source: string;
+  docHash: string;
+  chunks: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Citation {
+  n: number;
+  chunkId: string;
+  docId: string;
+  source: string;
+  /** True when the model gave no [n] marker and attune attributed the answer by overlap. */
+  inferred?: boolean;
+}
+
+export interface AnswerTimings {
+  retrieveMs: number;
+  rerankMs: number;
+  generateMs: number;
+  firstTokenMs: number | null;
+  totalMs: number;
+}
+
+/** What every answering strategy returns (base, rag, ft, ft-rag, raft, …). */
+export interface Answer {
+  answer: string;
+  abstained: boolean;
+  citations: Citation[];
+  retrieved: Hit[];
+  timings: AnswerTimings;
+  usage: Usage;
+}
