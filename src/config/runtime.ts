@@ -8,6 +8,8 @@ import { LlamaGenerator } from '../generate/llama-generator.ts';
 import { OpenAIGenerator } from '../generate/openai-generator.ts';
 import type { Config } from './config.ts';
 import { modelsDir } from './paths.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
 
 /** Builds the embedder the config names. The caller owns it and disposes it. */
 export async function createEmbedder(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Embedder> {
@@ -33,4 +35,26 @@ export async function createGenerator(config: Config, options: { env?: NodeJS.Pr
     threads: spec.threads,
     adapters: options.adapters,
   });
+}
+
+/** Opens an existing collection with the embedder it was built with. The caller disposes both. */
+export async function openCollection(
+  config: Config,
+  home: string,
+  collection: string,
+  options: { create?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ store: Store; embedder: Embedder }> {
+  const embedder = await createEmbedder(config, options.env);
+  try {
+    const store = await openStore({ home, collection, url: config.store, embedderId: embedder.id, dimension: embedder.dimension, create: options.create ?? false });
+    return { store, embedder };
+  } catch (error) {
+    await embedder.dispose();
+    throw error;
+  }
+}
+
+/** Where `attune tune` registers an adapter's GGUF file. */
+export function adapterGgufPath(home: string, name: string): string {
+  return join(home, 'adapters', name, 'adapter.gguf');
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { getLlama, LlamaChatSession, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import { ModelError } from '../errors.ts';
 import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
@@ -7,6 +8,9 @@ export interface LlamaGeneratorOptions {
   /** Path to a GGUF model file. */
   modelPath: string;
   contextSize?: number;
+  /** Default: all cores but one. llama.cpp's threads spin-wait for each other, so on a small
+   * machine that also runs the embedder, a server or a trainer, one core left free keeps
+   * generation from stalling when the cores are oversubscribed. */
   threads?: number;
   /** LoRA adapters by name → GGUF adapter file; a request picks one with `adapter`. */
   adapters?: Record<string, string>;
@@ -115,7 +119,7 @@ export class LlamaGenerator implements Generator {
       if (adapter && !path) throw new ModelError(`unknown adapter "${adapter}": known: ${Object.keys(this.#options.adapters ?? {}).join(', ') || 'none'}`);
       context = this.#model.createContext({
         contextSize: this.contextSize,
-        threads: this.#options.threads,
+        threads: this.#options.threads ?? Math.max(1, availableParallelism() - 1),
         sequences: 1,
         ...(path ? { lora: { adapters: [{ filePath: path }] } } : {}),
       });

@@ -1,0 +1,79 @@
+import type { Config } from '../config/config.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import type { Generator } from '../generate/generator.ts';
+import type { Reranker } from '../retrieve/reranker.ts';
+import { retrieve } from '../retrieve/retrieve.ts';
+import type { Store } from '../store/store.ts';
+import type { Answer, SearchFilter } from '../types.ts';
+import { extractCitations } from './citations.ts';
+import { ABSTAIN_ANSWER, buildRagMessages, isAbstention } from './prompt.ts';
+import type { AnswerOptions, Strategy } from './strategy.ts';
+
+export interface RagDeps {
+  store: Store;
+  embedder: Embedder;
+  generator: Generator;
+  retrieval: Config['retrieval'];
+  reranker?: Reranker;
+  /** Applied inside the store query: e.g. the access labels the caller holds. */
+  filter?: SearchFilter;
+}
+
+/** Cosine similarity of the closest visible chunk: the evidence that the collection covers the question. */
+async function bestVectorScore(deps: RagDeps, question: string, signal?: AbortSignal): Promise<number> {
+  const [vector] = await deps.embedder.embed([question], { signal });
+  const [best] = await deps.store.search({ mode: 'vector', vector, k: 1, filter: deps.filter });
+  return best?.score ?? -1;
+}
+
+export interface RagStrategyOptions {
+  name?: string;
+  /** LoRA adapter (ft-rag, raft). */
+  adapter?: string;
+  maxTokens?: number;
+}
+
+/** Retrieve, then answer from the numbered documents with citations — or abstain. */
+export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): Strategy {
+  return {
+    name: options.name ?? (options.adapter ? 'ft-rag' : 'rag'),
+    async answer(question: string, call: AnswerOptions = {}): Promise<Answer> {
+      const started = performance.now();
+      const { k, mode, minVectorScore } = deps.retrieval;
+      const retrieval = await retrieve(deps.store, deps.embedder, question, { k, mode, filter: deps.filter, reranker: deps.reranker, signal: call.signal });
+      const hits = retrieval.hits;
+      const retrieveMs = retrieval.timings.embedMs + retrieval.timings.searchMs;
+      const rerankMs = retrieval.timings.rerankMs;
+      const supported = hits.length > 0 && (mode === 'keyword' || (await bestVectorScore(deps, question, call.signal)) >= minVectorScore);
+      if (!supported) {
+        // nothing relevant was found: abstain without asking the model to guess
+        return {
+          answer: ABSTAIN_ANSWER,
+          abstained: true,
+          citations: [],
+          retrieved: hits,
+          timings: { retrieveMs, rerankMs, generateMs: 0, firstTokenMs: null, totalMs: performance.now() - started },
+          usage: { promptTokens: 0, completionTokens: 0 },
+        };
+      }
+      const result = await deps.generator.generate({
+        messages: buildRagMessages(question, hits),
+        maxTokens: options.maxTokens ?? 64,
+        temperature: call.temperature ?? 0,
+        seed: call.seed,
+        adapter: options.adapter,
+        signal: call.signal,
+        onToken: call.onToken,
+      });
+      const abstained = isAbstention(result.text);
+      return {
+        answer: result.text,
+        abstained,
+        citations: abstained ? [] : extractCitations(result.text, hits),
+        retrieved: hits,
+        timings: { retrieveMs, rerankMs, generateMs: result.totalMs, firstTokenMs: result.firstTokenMs, totalMs: performance.now() - started },
+        usage: result.usage,
+      };
+    },
+  };
+}
