@@ -20,8 +20,8 @@ export interface RagDeps {
 }
 
 /** Cosine similarity of the closest visible chunk: the evidence that the collection covers the question. */
-async function bestVectorScore(deps: RagDeps, question: string, signal?: AbortSignal): Promise<number> {
-  const [vector] = await deps.embedder.embed([question], { signal });
+async function bestVectorScore(deps: RagDeps, vector: Float32Array, signal?: AbortSignal): Promise<number> {
+  signal?.throwIfAborted();
   const [best] = await deps.store.search({ mode: 'vector', vector, k: 1, filter: deps.filter });
   return best?.score ?? -1;
 }
@@ -44,7 +44,7 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
       const hits = retrieval.hits;
       const retrieveMs = retrieval.timings.embedMs + retrieval.timings.searchMs;
       const rerankMs = retrieval.timings.rerankMs;
-      const supported = hits.length > 0 && (mode === 'keyword' || (await bestVectorScore(deps, question, call.signal)) >= minVectorScore);
+      const supported = hits.length > 0 && (mode === 'keyword' || (await bestVectorScore(deps, retrieval.vector!, call.signal)) >= minVectorScore);
       if (!supported) {
         // nothing relevant was found: abstain without asking the model to guess
         return {

@@ -1,0 +1,37 @@
+import type { Embedder } from '../embed/embedder.ts';
+import type { Store } from '../store/store.ts';
+import type { Hit, SearchFilter, SearchMode } from '../types.ts';
+import type { Reranker } from './reranker.ts';
+
+export interface RetrieveOptions {
+  k: number;
+  mode: SearchMode;
+  filter?: SearchFilter;
+  reranker?: Reranker;
+  /** Candidates fetched for the reranker to choose from (default 3 × k). */
+  candidates?: number;
+  signal?: AbortSignal;
+}
+
+export interface Retrieval {
+  hits: Hit[];
+  /** The query's embedding (absent for keyword search), for callers that search again. */
+  vector?: Float32Array;
+  timings: { embedMs: number; searchMs: number; rerankMs: number };
+}
+
+/** Embed the query, search the store (filters inside the store query), optionally rerank. */
+export async function retrieve(store: Store, embedder: Embedder, query: string, options: RetrieveOptions): Promise<Retrieval> {
+  const started = performance.now();
+  const vector = options.mode === 'keyword' ? undefined : (await embedder.embed([query], { signal: options.signal }))[0];
+  const embedded = performance.now();
+  const depth = options.reranker ? (options.candidates ?? options.k * 3) : options.k;
+  let hits = await store.search({ mode: options.mode, vector, text: query, k: depth, filter: options.filter });
+  const searched = performance.now();
+  if (options.reranker && hits.length > 0) hits = await options.reranker.rerank(query, hits, { k: options.k, signal: options.signal });
+  return {
+    hits: hits.slice(0, options.k),
+    vector,
+    timings: { embedMs: embedded - started, searchMs: searched - embedded, rerankMs: performance.now() - searched },
+  };
+}

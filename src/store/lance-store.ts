@@ -1,0 +1,196 @@
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache-arrow';
+import { StoreError } from '../errors.ts';
+import { reciprocalRankFusion } from '../retrieve/rrf.ts';
+import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
+import { filterToWhere, sqlString } from './lance-filter.ts';
+import type { Store, StoreChange, StoreQuery } from './store.ts';
+
+export interface LanceStoreOptions {
+  /** The collection's folder. */
+  dir: string;
+  collection: string;
+  dimension: number;
+  /** Rows at which an ANN (IVF-HNSW-SQ) vector index is built; below it search is exact. */
+  annThreshold?: number;
+}
+
+const TABLE = 'chunks';
+const COLUMNS = ['chunk_id', 'doc_id', 'source', 'title', 'heading_path', 'page', 'position', 'text', 'doc_hash', 'labels', 'tags'];
+
+function schema(dimension: number): Schema {
+  const strings = () => new List(new Field('item', new Utf8(), true));
+  return new Schema([
+    new Field('chunk_id', new Utf8(), false),
+    new Field('doc_id', new Utf8(), false),
+    new Field('source', new Utf8(), false),
+    new Field('title', new Utf8(), false),
+    new Field('heading_path', strings(), false),
+    new Field('page', new Int32(), true),
+    new Field('position', new Int32(), false),
+    new Field('text', new Utf8(), false),
+    new Field('doc_hash', new Utf8(), false),
+    new Field('labels', strings(), false),
+    new Field('tags', strings(), false),
+    new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+  ]);
+}
+
+/** Embedded LanceDB: vectors, BM25 full-text and hybrid (RRF) search in one folder per collection. */
+export class LanceStore implements Store {
+  readonly kind = 'lancedb';
+  readonly collection: string;
+  readonly #connection: lancedb.Connection;
+  readonly #table: lancedb.Table;
+  readonly #options: LanceStoreOptions;
+  #hasFts: boolean;
+  #hasAnn: boolean;
+
+  private constructor(connection: lancedb.Connection, table: lancedb.Table, options: LanceStoreOptions, indices: string[]) {
+    this.#connection = connection;
+    this.#table = table;
+    this.#options = options;
+    this.collection = options.collection;
+    this.#hasFts = indices.includes('text');
+    this.#hasAnn = indices.includes('vector');
+  }
+
+  static async open(options: LanceStoreOptions): Promise<LanceStore> {
+    try {
+      const connection = await lancedb.connect(options.dir);
+      const table = (await connection.tableNames()).includes(TABLE)
+        ? await connection.openTable(TABLE)
+        : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
+      const indices = (await table.listIndices()).flatMap((index) => index.columns);
+      return new LanceStore(connection, table, options, indices);
+    } catch (error) {
+      throw new StoreError(`could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`, { input: options.dir, cause: error });
+    }
+  }
+
+  async write(change: StoreChange): Promise<void> {
+    const touched = [...new Set([...change.removeDocIds, ...change.upsert.map((c) => c.docId)])];
+    if (touched.length === 0) return;
+    const where = `doc_id IN (${touched.map(sqlString).join(', ')})`;
+    try {
+      if (change.upsert.length === 0) {
+        await this.#table.delete(where);
+      } else {
+        // one commit: new and changed chunks in, stale chunks of the touched documents out
+        await this.#table
+          .mergeInsert('chunk_id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .whenNotMatchedBySourceDelete({ where })
+          .execute(change.upsert.map(toRow));
+      }
+      await this.#maintainIndices();
+    } catch (error) {
+      throw new StoreError(`write to collection ${this.collection} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #maintainIndices(): Promise<void> {
+    const rows = await this.#table.countRows();
+    if (rows === 0) return;
+    if (!this.#hasFts) {
+      await this.#table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
+      this.#hasFts = true;
+    }
+    if (!this.#hasAnn && rows >= (this.#options.annThreshold ?? 50_000)) {
+      await this.#table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine' }), replace: true });
+      this.#hasAnn = true;
+    }
+    // folds new rows into the existing indices and compacts small fragments
+    await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  }
+
+  async search(query: StoreQuery): Promise<Hit[]> {
+    if (query.k <= 0) return [];
+    if (query.mode === 'vector') return this.#vectorSearch(query.vector, query.k, query.filter);
+    if (query.mode === 'keyword') return this.#keywordSearch(query.text, query.k, query.filter);
+    const depth = Math.max(query.k * 3, 20);
+    const [vector, keyword] = await Promise.all([this.#vectorSearch(query.vector, depth, query.filter), this.#keywordSearch(query.text, depth, query.filter)]);
+    return reciprocalRankFusion([vector, keyword], { limit: query.k });
+  }
+
+  async #vectorSearch(vector: Float32Array | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
+    if (!vector) throw new StoreError('vector search needs a query vector');
+    if (vector.length !== this.#options.dimension) throw new StoreError(`query vector has dimension ${vector.length}, collection ${this.collection} has ${this.#options.dimension}`);
+    let search = this.#table.vectorSearch(Array.from(vector)).distanceType('cosine').select(COLUMNS).limit(k);
+    const where = filterToWhere(filter);
+    if (where) search = search.where(where);
+    if (this.#hasAnn) search = search.ef(Math.max(64, k * 4)).refineFactor(2);
+    const rows = await search.toArray();
+    return rows.map((row) => toHit(row, 1 - Number(row._distance)));
+  }
+
+  async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
+    if (text === undefined) throw new StoreError('keyword search needs query text');
+    if (!this.#hasFts || !/[\p{L}\p{N}]/u.test(text)) return [];
+    let search = this.#table.query().fullTextSearch(text).select(COLUMNS).limit(k);
+    const where = filterToWhere(filter);
+    if (where) search = search.where(where);
+    const rows = await search.toArray();
+    return rows.map((row) => toHit(row, Number(row._score)));
+  }
+
+  async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
+    if (chunkIds.length === 0) return [];
+    const where = filterToWhere(filter, [`chunk_id IN (${chunkIds.map(sqlString).join(', ')})`])!;
+    const rows = await this.#table.query().where(where).select(COLUMNS).toArray();
+    return rows.map((row) => toHit(row, 1));
+  }
+
+  async documents(): Promise<DocumentRecord[]> {
+    const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash']).toArray();
+    const documents = new Map<string, DocumentRecord>();
+    for (const row of rows) {
+      const record = documents.get(row.doc_id) ?? { docId: row.doc_id, source: row.source, docHash: row.doc_hash, chunks: 0 };
+      record.chunks++;
+      documents.set(row.doc_id, record);
+    }
+    return [...documents.values()].sort((a, b) => a.docId.localeCompare(b.docId));
+  }
+
+  async dispose(): Promise<void> {
+    this.#table.close();
+    this.#connection.close();
+  }
+}
+
+function toRow(chunk: ChunkRecord): Record<string, unknown> {
+  return {
+    chunk_id: chunk.chunkId,
+    doc_id: chunk.docId,
+    source: chunk.source,
+    title: chunk.title,
+    heading_path: chunk.headingPath,
+    page: chunk.page,
+    position: chunk.position,
+    text: chunk.text,
+    doc_hash: chunk.docHash,
+    labels: chunk.labels,
+    tags: chunk.tags,
+    vector: Array.from(chunk.vector),
+  };
+}
+
+function strings(value: unknown): string[] {
+  return value ? Array.from(value as Iterable<string>) : [];
+}
+
+function toHit(row: Record<string, any>, score: number): Hit {
+  return {
+    chunkId: row.chunk_id,
+    docId: row.doc_id,
+    source: row.source,
+    title: row.title,
+    headingPath: strings(row.heading_path),
+    page: row.page ?? null,
+    text: row.text,
+    labels: strings(row.labels),
+    tags: strings(row.tags),
+    score,
+  };
+}

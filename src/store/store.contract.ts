@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChunkRecord } from '../types.ts';
+import type { Store } from './store.ts';
+
+const DIM = 8;
+
+/** A unit vector along axis `axis`, nudged towards `near` so that similarity orders are known. */
+function vec(axis: number, near?: number): Float32Array {
+  const v = new Float32Array(DIM);
+  v[axis % DIM] = 1;
+  if (near !== undefined) v[near % DIM] = 0.3;
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+export function chunk(docId: string, position: number, text: string, extra: Partial<ChunkRecord> = {}): ChunkRecord {
+  return {
+    chunkId: `${docId}#${position}#${extra.docHash ?? 'h1'}`,
+    docId,
+    source: `corpus/${docId}`,
+    title: docId,
+    headingPath: ['Intro'],
+    page: null,
+    position,
+    text,
+    docHash: 'h1',
+    labels: [],
+    tags: [],
+    vector: vec(position),
+    ...extra,
+  };
+}
+
+/**
+ * The contract every Store backend passes (STYLE.md §12). `makeStore` returns a new, empty
+ * collection of the given dimension each time it is called.
+ */
+export function describeStoreContract(name: string, makeStore: (collection: string, dimension: number) => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    const open: Store[] = [];
+    let counter = 0;
+    const fresh = async () => {
+      const store = await makeStore(`contract${++counter}_${Date.now()}`, DIM);
+      open.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      while (open.length) await open.pop()!.dispose();
+    });
+
+    it('starts empty and searches an empty collection without error', async () => {
+      const store = await fresh();
+      expect(await store.documents()).toEqual([]);
+      for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
+        expect(await store.search({ mode, vector: vec(0), text: 'anything', k: 5 })).toEqual([]);
+      }
+    });
+
+    it('finds chunks by vector, by keyword and by both', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [
+          chunk('a.md', 0, 'The lighthouse keeper lit the lamp at dusk.'),
+          chunk('a.md', 1, 'Copper prices rose in the harbour town.'),
+          chunk('b.md', 2, 'A recipe for barley soup with thyme.'),
+        ],
+      });
+      const byVector = await store.search({ mode: 'vector', vector: vec(1), k: 2 });
+      expect(byVector[0]!.text).toContain('Copper');
+      expect(byVector[0]!.score).toBeGreaterThan(byVector[1]!.score);
+      const byKeyword = await store.search({ mode: 'keyword', text: 'barley soup', k: 2 });
+      expect(byKeyword[0]!.docId).toBe('b.md');
+      const hybrid = await store.search({ mode: 'hybrid', vector: vec(0), text: 'lighthouse lamp', k: 3 });
+      expect(hybrid[0]!.text).toContain('lighthouse');
+      expect(hybrid[0]).toMatchObject({ docId: 'a.md', source: 'corpus/a.md', title: 'a.md', headingPath: ['Intro'] });
+      expect((await store.search({ mode: 'vector', vector: vec(0), k: 1 })).length).toBe(1);
+    });
+
+    it('replaces a document’s chunks in one write and removes documents', async () => {
+      const store = await fresh();
+      await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'old text one'), chunk('a.md', 1, 'old text two'), chunk('b.md', 0, 'other doc')] });
+      await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'new text only', { docHash: 'h2', chunkId: 'a.md#0#h2' })] });
+      const docs = await store.documents();
+      expect(docs).toEqual([
+        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h2', chunks: 1 },
+        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+      ]);
+      expect(await store.search({ mode: 'keyword', text: 'old', k: 5 })).toEqual([]);
+      await store.write({ removeDocIds: ['b.md'], upsert: [] });
+      expect((await store.documents()).map((d) => d.docId)).toEqual(['a.md']);
+    });
+
+    it('applies source, document and tag filters inside the query', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk('a.md', 0, 'alpha river', { tags: ['geo'] }), chunk('b.md', 1, 'alpha mountain', { tags: ['geo', 'peak'] }), chunk('c.md', 2, 'alpha recipe')],
+      });
+      const hits = (filter: object) => store.search({ mode: 'keyword', text: 'alpha', k: 10, filter }).then((h) => h.map((x) => x.docId).sort());
+      expect(await hits({ tags: ['peak'] })).toEqual(['b.md']);
+      expect(await hits({ tags: ['geo'] })).toEqual(['a.md', 'b.md']);
+      expect(await hits({ sources: ['corpus/c.md'] })).toEqual(['c.md']);
+      expect(await hits({ docIds: ['a.md', 'c.md'] })).toEqual(['a.md', 'c.md']);
+      // the filter is applied before the limit: k=1 still finds the only match
+      const one = await store.search({ mode: 'vector', vector: vec(0), k: 1, filter: { docIds: ['c.md'] } });
+      expect(one.map((h) => h.docId)).toEqual(['c.md']);
+    });
+
+    it('never returns a chunk across access labels, by any probe', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [
+          chunk('public.md', 0, 'salary bands are public'),
+          chunk('hr.md', 1, 'salary of the director is secret', { labels: ['hr'] }),
+          chunk('legal.md', 2, 'salary dispute settlement', { labels: ['legal', 'exec'] }),
+        ],
+      });
+      const ids = ['public.md#0#h1', 'hr.md#1#h1', 'legal.md#2#h1'];
+      for (const [labels, visible] of [
+        [[], ['public.md']],
+        [['hr'], ['hr.md', 'public.md']],
+        [['exec'], ['legal.md', 'public.md']],
+      ] as const) {
+        const filter = { labels: [...labels] };
+        for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
+          const found = await store.search({ mode, vector: vec(1), text: 'salary', k: 10, filter });
+          expect(found.map((h) => h.docId).sort(), `${mode} with ${labels}`).toEqual([...visible]);
+        }
+        expect((await store.getChunks(ids, filter)).map((h) => h.docId).sort()).toEqual([...visible]);
+      }
+      expect(await store.getChunks(ids)).toHaveLength(3);
+    });
+
+    it('keeps unicode text and metadata intact', async () => {
+      const store = await fresh();
+      const text = 'Zürich – 東京 – naïve café «quoted» \'apostrophe\'';
+      await store.write({ removeDocIds: [], upsert: [chunk("it's.md", 0, text, { page: 3, headingPath: ['Ä', 'B'], labels: ["o'k"] })] });
+      const [hit] = await store.getChunks(["it's.md#0#h1"], { labels: ["o'k"] });
+      expect(hit).toMatchObject({ text, page: 3, headingPath: ['Ä', 'B'], docId: "it's.md", labels: ["o'k"] });
+    });
+  });
+}
