@@ -30,7 +30,7 @@ export function renderContext(hits: Pick<Hit, 'title' | 'text' | 'headingPath'>[
 export function buildRagMessages(question: string, hits: Pick<Hit, 'title' | 'text' | 'headingPath'>[]): ChatMessage[] {
   return [
     { role: 'system', content: RAG_SYSTEM_PROMPT },
-    { role: 'user', content: `Documents:\n${renderContext(hits)}\n\nQuestion: ${question}\nAnswer briefly and cite the document number.` },
+    { role: 'user', content: `Documents:\n${renderContext(hits)}\n\nUsing the documents above, answer briefly: ${question}` },
   ];
 }
 

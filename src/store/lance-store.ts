@@ -117,7 +117,7 @@ export class LanceStore implements Store {
   async #vectorSearch(vector: Float32Array | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
     if (!vector) throw new StoreError('vector search needs a query vector');
     if (vector.length !== this.#options.dimension) throw new StoreError(`query vector has dimension ${vector.length}, collection ${this.collection} has ${this.#options.dimension}`);
-    let search = this.#table.vectorSearch(Array.from(vector)).distanceType('cosine').select(COLUMNS).limit(k);
+    let search = this.#table.vectorSearch(Array.from(vector)).distanceType('cosine').select([...COLUMNS, '_distance']).limit(k);
     const where = filterToWhere(filter);
     if (where) search = search.where(where);
     if (this.#hasAnn) search = search.ef(Math.max(64, k * 4)).refineFactor(2);
@@ -128,7 +128,7 @@ export class LanceStore implements Store {
   async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
     if (text === undefined) throw new StoreError('keyword search needs query text');
     if (!this.#hasFts || !/[\p{L}\p{N}]/u.test(text)) return [];
-    let search = this.#table.query().fullTextSearch(text).select(COLUMNS).limit(k);
+    let search = this.#table.query().fullTextSearch(text).select([...COLUMNS, '_score']).limit(k);
     const where = filterToWhere(filter);
     if (where) search = search.where(where);
     const rows = await search.toArray();

@@ -1,0 +1,137 @@
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { readQuestions } from '../../dataset/questions.ts';
+import { AttuneError, UsageError } from '../../errors.ts';
+import { buildEvalResources } from '../../evaluate/build-strategies.ts';
+import type { EvalReport } from '../../evaluate/eval-report.ts';
+import { defaultPrices } from '../../evaluate/metrics/cost.ts';
+import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
+import { renderHtmlReport } from '../../report/html.ts';
+import { renderEvalTable } from '../../report/table.ts';
+import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
+
+interface EvalFlags {
+  dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
+  seed: string; temperature?: string; maxTokens: string; json?: string; html?: string; resume?: string; progress?: boolean;
+  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string;
+  priceIn?: string; priceOut?: string; hardwarePerHour?: string;
+}
+
+const HELP = `
+Examples:
+  attune dataset import --from clapnq ../shared/datasets/clapnq/clapnq_dev_*.jsonl --out data/clapnq
+  attune ingest data/clapnq/corpus --collection clapnq
+  attune eval --dataset data/clapnq/questions.jsonl --collection clapnq --strategies base,rag --limit 50 --html report.html
+  attune eval --resume 20250101-120000-ab12          # continue an interrupted run
+
+Cost defaults: local models $0.10 per hour of machine time (a 2-vCPU cloud VM); gpt-4o-mini $0.15/$0.60,
+gpt-4o $2.50/$10, gpt-4.1-mini $0.40/$1.60 per million tokens in/out; override with --price-in/--price-out/--hardware-per-hour.
+Repeats use seeds --seed, --seed+1, …; with temperature 0 (the default) they differ only in latency.`;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('answer a question set with each strategy and measure accuracy, hallucination, latency and cost')
+    .option('-d, --dataset <file>', 'questions JSONL ({id, question, answers, goldDocIds?, answerable?, tags?})')
+    .option('-c, --collection <name>', 'collection for rag, ft-rag and raft')
+    .option('-s, --strategies <list>', 'comma-separated: base, rag, ft, ft-rag, raft', 'base,rag')
+    .option('--adapter <strategy=name>', 'adapter for ft, ft-rag or raft (repeatable; a bare NAME applies to all three)', collect, [])
+    .option('--repeats <n>', 'answer every question n times with different seeds', '1')
+    .option('--limit <n>', 'only the first n questions')
+    .option('--seed <n>', 'seed of the first repeat', '1')
+    .option('--temperature <t>', 'sampling temperature (default 0, or 0.7 with --repeats > 1)')
+    .option('--max-tokens <n>', 'most tokens per answer', '64')
+    .option('--json <file>', 'write {runId, dataset, strategies: {NAME: {metrics, items}}, comparisons}')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--resume <run>', 'continue an interrupted run (its stored settings are used)')
+    .option('--judge', 'grade answers with an LLM judge (the configured generator unless --judge-base-url)')
+    .option('--judge-base-url <url>', 'OpenAI-compatible endpoint for the judge')
+    .option('--judge-model <name>', 'judge model name at that endpoint')
+    .option('--judge-api-key-env <var>', 'environment variable holding the judge endpoint key')
+    .option('--price-in <usd>', 'USD per million prompt tokens')
+    .option('--price-out <usd>', 'USD per million completion tokens')
+    .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
+    .option('--progress', 'show the progress bar even when stderr is not a terminal')
+    .addHelpText('after', HELP)
+    .action(async (flags: EvalFlags, command: Command) => {
+      const context = cliContext(command);
+      const plan = flags.resume ? await planResume(context.home, flags.resume) : await newPlan(flags, context);
+      const resources = await buildEvalResources({
+        config: context.config, home: context.home, env: context.env, strategies: plan.meta.strategies, collection: plan.meta.collection,
+        adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens,
+        judge: flags.judge || flags.judgeBaseUrl || plan.meta.models.judge ? { baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv } : undefined,
+      });
+      plan.meta.models.generator = resources.generator.id;
+      if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
+      const abort = new AbortController();
+      const onSigint = () => abort.abort(new AttuneError(`interrupted: continue with \`attune eval --resume ${plan.meta.runId}\``));
+      process.once('SIGINT', onSigint);
+      const bar = flags.progress || process.stderr.isTTY ? new SingleBar({ format: `eval ${plan.meta.runId} [{bar}] {value}/{total} ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 20 }) : undefined;
+      let started = false;
+      process.stderr.write(`attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`);
+      let report: EvalReport;
+      try {
+        ({ report } = await executeRun(context.home, plan, {
+          strategies: resources.strategies, judge: resources.judge, signal: abort.signal,
+          onProgress: (done, total) => {
+            if (!bar) return;
+            if (!started) bar.start(total, done);
+            started = true;
+            bar.update(done);
+          },
+        }));
+      } catch (error) {
+        if (abort.signal.aborted) throw abort.signal.reason;
+        throw error;
+      } finally {
+        if (started) bar?.stop();
+        process.off('SIGINT', onSigint);
+        await resources.dispose();
+      }
+      process.stdout.write(`${renderEvalTable(report)}\n`);
+      if (flags.json) await writeAtomic(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+      if (flags.html) await writeAtomic(flags.html, renderHtmlReport(report));
+    });
+}
+
+async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>): Promise<RunPlan> {
+  if (!flags.dataset) throw new UsageError('give --dataset FILE (or --resume RUN)');
+  const strategies = flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
+  if (strategies.length === 0) throw new UsageError('--strategies needs at least one name');
+  if (new Set(strategies).size !== strategies.length) throw new UsageError(`--strategies names a strategy twice: ${flags.strategies}`);
+  const repeats = parsePositiveInt(flags.repeats, '--repeats');
+  const set = await readQuestions(resolve(flags.dataset));
+  for (const error of set.errors) process.stderr.write(`attune: skipped ${error.message}\n`);
+  const adapters: Record<string, string> = {};
+  for (const spec of flags.adapter) {
+    const [name, adapter] = spec.includes('=') ? spec.split('=', 2) as [string, string] : [undefined, spec];
+    for (const strategy of name ? [name] : ['ft', 'ft-rag', 'raft']) if (strategies.includes(strategy)) adapters[strategy] = adapter;
+  }
+  const generator = context.config.generator;
+  const base = defaultPrices(generator.provider, generator.model ?? '');
+  const prices = {
+    inputPerMillion: flags.priceIn ? parseNumber(flags.priceIn, '--price-in') : base.inputPerMillion,
+    outputPerMillion: flags.priceOut ? parseNumber(flags.priceOut, '--price-out') : base.outputPerMillion,
+    hardwarePerHour: flags.hardwarePerHour ? parseNumber(flags.hardwarePerHour, '--hardware-per-hour') : base.hardwarePerHour,
+  };
+  const judgeId = flags.judgeBaseUrl ? `${flags.judgeModel}@${flags.judgeBaseUrl}` : flags.judge ? 'generator' : undefined;
+  return planNewRun(context.home, set, {
+    strategies, collection: flags.collection, repeats,
+    baseSeed: Number.parseInt(flags.seed, 10) || 1,
+    temperature: flags.temperature !== undefined ? parseNumber(flags.temperature, '--temperature') : repeats > 1 ? 0.7 : 0,
+    maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'),
+    models: { generator: generator.model ?? `${generator.provider}:default`, embedder: context.config.embedder.model ?? `${context.config.embedder.provider}:default`, judge: judgeId },
+    adapters, prices, config: context.config,
+  }, flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined);
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const path = resolve(file);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp-${process.pid}`, text);
+  await rename(`${path}.tmp-${process.pid}`, path);
+}

@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { createEmbedder, createGenerator } from '../../config/runtime.ts';
+import { UsageError } from '../../errors.ts';
+import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../sql/ask.ts';
+import { openDatabase } from '../../sql/database.ts';
+import { readSqlDataset } from '../../sql/dataset.ts';
+import { evaluateSql } from '../../sql/evaluate.ts';
+import { loadGeoquery, type GeoquerySplit } from '../../sql/geoquery.ts';
+import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
+import { datasetsDir } from '../../testing/datasets.ts';
+import { cliContext, output, parsePositiveInt, type CliContext } from '../context.ts';
+
+const warn = (message: string) => process.stderr.write(`attune: ${message}\n`);
+
+function progressBar(enabled: boolean | undefined, label: string): ((done: number, total: number) => void) & { stop: () => void } {
+  const bar = enabled || process.stderr.isTTY ? new SingleBar({ format: `${label} [{bar}] {value}/{total} ETA {eta_formatted}`, stream: process.stderr }) : undefined;
+  let started = false;
+  const update = (done: number, total: number) => {
+    if (!bar) return;
+    if (!started) bar.start(total, 0);
+    started = true;
+    bar.update(done);
+  };
+  return Object.assign(update, { stop: () => started && bar?.stop() });
+}
+
+function parseStrategy(value: string): SqlStrategy {
+  if (!SQL_STRATEGIES.includes(value as SqlStrategy)) throw new UsageError(`--strategy must be one of ${SQL_STRATEGIES.join(', ')}, got "${value}"`);
+  return value as SqlStrategy;
+}
+
+interface AskFlags { db: string; strategy: string; adapter?: string; k?: string; maxRows?: string; timeoutMs?: string; json?: boolean }
+
+/** Opens db, embedder, index and generator for ask/eval; `run` gets them and they are disposed after. */
+async function withResources<T>(context: CliContext, flags: { db: string; adapter?: string }, strategies: SqlStrategy[], run: (r: {
+  ask: (question: string, strategy: SqlStrategy, options?: { k?: number; maxRows?: number; timeoutMs?: number }) => Promise<SqlAnswer>;
+  db: Awaited<ReturnType<typeof openDatabase>>;
+}) => Promise<T>): Promise<T> {
+  if (strategies.includes('ft') && !flags.adapter) throw new UsageError('strategy ft needs --adapter NAME (under <home>/adapters) or a GGUF path');
+  const adapter = flags.adapter ? resolveAdapter(context.home, flags.adapter) : undefined;
+  const db = await openDatabase(flags.db);
+  const embedder = await createEmbedder(context.config, context.env).catch(async (error) => { await db.dispose(); throw error; });
+  try {
+    const index = await loadOrIndex(context.home, db, embedder, warn);
+    const generator = await createGenerator(context.config, { env: context.env, adapters: adapter ? { [adapter.name]: adapter.path } : undefined });
+    try {
+      return await run({ db, ask: (question, strategy, options = {}) => askSql(question, { db, index, embedder, generator }, { strategy, adapter: adapter?.name, ...options }) });
+    } finally {
+      await generator.dispose();
+    }
+  } finally {
+    await embedder.dispose();
+    await db.dispose();
+  }
+}
+
+export function registerSql(program: Command): void {
+  const sql = program.command('sql').description('text-to-SQL: retrieve only the schema a question needs, validate, run read-only, measure');
+
+  sql.command('index')
+    .description('build schema cards (tables, keys, join paths, samples), docs and example pairs for a database, embedded')
+    .requiredOption('--db <url>', 'sqlite:PATH, a .sqlite/.db file, or postgres://…')
+    .option('--docs <path>', 'business documentation: a .md/.txt file or a folder of them')
+    .option('--examples <file>', 'example question→SQL pairs, JSONL {question, sql}')
+    .option('--samples <n>', 'distinct sample values per column (0 = none)', '3')
+    .option('--no-samples', 'store no sample values at all (sensitive data)')
+    .option('--exclude-samples <columns>', 'comma-separated columns never sampled: table.column or column')
+    .option('--progress', 'show a progress bar even when stderr is not a terminal')
+    .option('--json', 'print the index summary as JSON')
+    .addHelpText('after', '\nExamples:\n  attune sql index --db sqlite:geography.sqlite --examples train.jsonl\n  attune sql index --db postgres://me@localhost/shop --docs docs/ --exclude-samples customers.email,phone')
+    .action(async (flags: { db: string; docs?: string; examples?: string; samples: string | boolean; excludeSamples?: string; progress?: boolean; json?: boolean }, command: Command) => {
+      const context = cliContext(command);
+      const samples = flags.samples === false ? 0 : Number(flags.samples);
+      if (!Number.isInteger(samples) || samples < 0) throw new UsageError(`--samples must be a whole number >= 0, got "${flags.samples}"`);
+      const db = await openDatabase(flags.db);
+      const embedder = await createEmbedder(context.config, context.env);
+      const bar = progressBar(flags.progress, 'embedding');
+      try {
+        const { index, path } = await indexDatabase(context.home, db, embedder, {
+          docs: flags.docs, examples: flags.examples, samples, excludeSamples: flags.excludeSamples?.split(',').map((s) => s.trim()).filter(Boolean),
+          onWarning: warn, onProgress: bar,
+        });
+        bar.stop();
+        const count = (kind: string) => index.cards.filter((card) => card.kind === kind).length;
+        const summary = { databaseId: index.databaseId, path, tables: count('table'), docs: count('doc'), examples: count('example'), joins: index.joins.length };
+        output(flags.json, summary, () => `indexed ${summary.tables} tables, ${summary.docs} doc passages, ${summary.examples} examples, ${summary.joins} join paths → ${path}`);
+      } finally {
+        bar.stop();
+        await embedder.dispose();
+        await db.dispose();
+      }
+    });
+
+  sql.command('ask')
+    .argument('<question>', 'the question, in words')
+    .description('question → SQL (validated: one read-only SELECT) → rows, with retrieved tables, attempts, timings and usage')
+    .requiredOption('--db <url>', 'sqlite:PATH, a .sqlite/.db file, or postgres://…')
+    .option('-s, --strategy <name>', `one of ${SQL_STRATEGIES.join(', ')}`, 'retrieved-schema')
+    .option('--adapter <name>', 'LoRA adapter for ft: a name under <home>/adapters or a GGUF path')
+    .option('--k <n>', 'tables to retrieve before foreign-key partners are added', '3')
+    .option('--max-rows <n>', 'row limit', '1000')
+    .option('--timeout-ms <n>', 'statement timeout', '5000')
+    .option('--json', 'print {sql, columns, rows, retrievedTables, tablesUsed, attempts, timings, usage}')
+    .addHelpText('after', '\nExamples:\n  attune sql ask "which state has the most people?" --db sqlite:geography.sqlite\n  attune sql ask "how many rivers are there" --db geo.sqlite --strategy ft --adapter geo-sql --json')
+    .action(async (question: string, flags: AskFlags, command: Command) => {
+      const context = cliContext(command);
+      const strategy = parseStrategy(flags.strategy);
+      const options = { k: parsePositiveInt(flags.k ?? '3', '--k'), maxRows: parsePositiveInt(flags.maxRows ?? '1000', '--max-rows'), timeoutMs: parsePositiveInt(flags.timeoutMs ?? '5000', '--timeout-ms') };
+      const answer = await withResources(context, flags, [strategy], ({ ask }) => ask(question, strategy, options));
+      output(flags.json, answer, () => renderAnswer(answer));
+    });
+
+  sql.command('eval')
+    .description('execution accuracy, valid-SQL rate, prompt tokens and latency per strategy on a JSONL {question, sql} dataset')
+    .requiredOption('--dataset <file>', 'JSONL of {question, sql}')
+    .requiredOption('--db <url>', 'the database the gold SQL runs on')
+    .option('--strategies <list>', 'comma-separated strategies', 'full-schema,retrieved-schema')
+    .option('--adapter <name>', 'LoRA adapter for ft')
+    .option('--k <n>', 'tables to retrieve (retrieved-schema)', '3')
+    .option('--limit <n>', 'first N questions only')
+    .option('--out <file>', 'also write every result row as JSONL')
+    .option('--progress', 'show a progress bar even when stderr is not a terminal')
+    .option('--json', 'print {summary, rows} as JSON')
+    .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split test --out geo-test.jsonl\n  attune sql eval --dataset geo-test.jsonl --db sqlite:geography.sqlite --strategies full-schema,retrieved-schema --limit 50')
+    .action(async (flags: { dataset: string; db: string; strategies: string; adapter?: string; k: string; limit?: string; out?: string; progress?: boolean; json?: boolean }, command: Command) => {
+      const context = cliContext(command);
+      const strategies = flags.strategies.split(',').map((s) => parseStrategy(s.trim()));
+      const k = parsePositiveInt(flags.k, '--k');
+      let dataset = readSqlDataset(flags.dataset, (error) => warn(`skipped: ${error.message}`));
+      if (flags.limit) dataset = dataset.slice(0, parsePositiveInt(flags.limit, '--limit'));
+      const bar = progressBar(flags.progress, 'eval');
+      const result = await withResources(context, flags, strategies, ({ db, ask }) => evaluateSql(dataset, strategies, { db, ask: (q, s) => ask(q, s, { k }), onProgress: bar }));
+      bar.stop();
+      if (flags.out) writeAtomically(flags.out, result.rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      output(flags.json, result, () => [
+        'strategy           questions  exec-acc  valid-sql  prompt-tok  latency-ms',
+        ...result.summary.map((s) => `${s.strategy.padEnd(18)} ${String(s.questions).padStart(9)}  ${(s.executionAccuracy * 100).toFixed(1).padStart(7)}%  ${(s.validSqlRate * 100).toFixed(1).padStart(8)}%  ${s.meanPromptTokens.toFixed(0).padStart(10)}  ${s.meanLatencyMs.toFixed(0).padStart(10)}`),
+      ].join('\n'));
+    });
+
+  sql.command('import-geoquery')
+    .description('write a GeoQuery split as JSONL {question, sql}, variables substituted')
+    .requiredOption('--split <name>', 'train, dev or test')
+    .requiredOption('--out <file>', 'JSONL file to write')
+    .option('--file <path>', 'geography.json', join(datasetsDir, 'geoquery', 'geography.json'))
+    .option('--json', 'print {out, count} as JSON')
+    .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --out geo-train.jsonl')
+    .action((flags: { split: string; out: string; file: string; json?: boolean }) => {
+      if (!['train', 'dev', 'test'].includes(flags.split)) throw new UsageError(`--split must be train, dev or test, got "${flags.split}"`);
+      const examples = loadGeoquery(flags.file, flags.split as GeoquerySplit);
+      writeAtomically(flags.out, examples.map((example) => JSON.stringify(example)).join('\n') + '\n');
+      output(flags.json, { out: flags.out, count: examples.length }, () => `wrote ${examples.length} questions → ${flags.out}`);
+    });
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+function renderAnswer(answer: SqlAnswer): string {
+  const lines = [`-- tables: ${answer.retrievedTables.join(', ')}`, answer.sql ?? '(no SQL)'];
+  if (answer.error) {
+    lines.push(`error (${answer.error.kind}): ${answer.error.message}`);
+  } else {
+    lines.push('', answer.columns.join(' | '), ...answer.rows.slice(0, 20).map((row) => row.map((v) => String(v)).join(' | ')));
+    if (answer.rows.length > 20 || answer.truncated) lines.push(`… ${answer.rows.length} rows${answer.truncated ? ' (row limit reached)' : ''}`);
+  }
+  return lines.join('\n');
+}

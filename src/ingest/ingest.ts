@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, sep } from 'node:path';
+import { chunk } from '../chunk/chunk.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { errorMessage } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { ChunkRecord } from '../types.ts';
+import { EmbeddingCache } from './embedding-cache.ts';
+import { parseDocument } from './parsers/index.ts';
+import { fileSize, walk, type FoundFile } from './walk.ts';
+
+export interface IngestOptions {
+  paths: string[];
+  store: Store;
+  embedder: Embedder;
+  chunking: { maxTokens: number; overlapTokens: number };
+  /** Remove documents that were ingested from the given folders and are gone from them. */
+  prune?: boolean;
+  labels?: string[];
+  tags?: string[];
+  /** Larger files are refused without being read. Default 50 MB. */
+  maxFileBytes?: number;
+  /** Folder for the crash-safe embedding cache of this collection. */
+  cacheDir: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: { phase: 'parse' | 'embed' | 'write'; done: number; total: number }) => void;
+}
+
+export interface IngestResult {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  failed: { path: string; reason: string }[];
+  skipped: string[];
+  chunks: number;
+}
+
+const EMBED_BATCH = 32;
+
+/**
+ * Incremental, atomic ingest: unchanged files (same sha256) are skipped, changed files have
+ * their chunks replaced, and every change lands in ONE store write, so an interrupted run leaves
+ * the collection as it was; the embedding cache lets the next run finish the job quickly.
+ */
+export async function ingest(options: IngestOptions): Promise<IngestResult> {
+  const found = await walk(options.paths);
+  const result: IngestResult = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [...found.failed], skipped: found.skipped, chunks: 0 };
+  const existing = new Map((await options.store.documents()).map((d) => [d.docId, d]));
+  const seen = new Map<string, string>();
+  const pending: { file: FoundFile; docHash: string; chunks: ReturnType<typeof chunk>; title: string; isNew: boolean }[] = [];
+  const limit = options.maxFileBytes ?? 50 * 1024 * 1024;
+
+  for (const [index, file] of found.files.entries()) {
+    options.signal?.throwIfAborted();
+    options.onProgress?.({ phase: 'parse', done: index, total: found.files.length });
+    if (seen.has(file.docId)) {
+      result.failed.push({ path: file.source, reason: `same document id "${file.docId}" as ${seen.get(file.docId)} in this run` });
+      continue;
+    }
+    seen.set(file.docId, file.source);
+    try {
+      const size = await fileSize(file.source);
+      if (size > limit) throw new Error(`file is ${(size / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(0)} MB limit`);
+      const bytes = await readFile(file.source);
+      const docHash = createHash('sha256').update(bytes).digest('hex');
+      const before = existing.get(file.docId);
+      if (before?.docHash === docHash) {
+        result.unchanged++;
+        continue;
+      }
+      const parsed = await parseDocument(bytes, file.source);
+      const chunks = chunk(parsed, { ...options.chunking, countTokens: (text) => options.embedder.countTokens(text) });
+      pending.push({ file, docHash, chunks, title: parsed.title ?? basename(file.source), isNew: !before });
+    } catch (error) {
+      result.failed.push({ path: file.source, reason: reason(error, file.source) });
+    }
+  }
+
+  const cache = await EmbeddingCache.open(options.cacheDir, options.embedder.dimension);
+  const texts = [...new Set(pending.flatMap((p) => p.chunks.map((c) => c.text)))].filter((text) => !cache.get(text));
+  for (let start = 0; start < texts.length; start += EMBED_BATCH) {
+    options.signal?.throwIfAborted();
+    options.onProgress?.({ phase: 'embed', done: start, total: texts.length });
+    const batch = texts.slice(start, start + EMBED_BATCH);
+    await cache.put(batch, await options.embedder.embed(batch, { signal: options.signal }));
+  }
+  options.onProgress?.({ phase: 'embed', done: texts.length, total: texts.length });
+
+  const upsert: ChunkRecord[] = pending.flatMap(({ file, docHash, chunks, title }) =>
+    chunks.map((c) => ({
+      chunkId: createHash('sha256').update(`${file.docId}\0${docHash}\0${c.position}`).digest('hex').slice(0, 32),
+      docId: file.docId,
+      source: file.source,
+      title,
+      headingPath: c.headingPath,
+      page: c.page ?? null,
+      position: c.position,
+      text: c.text,
+      docHash,
+      labels: options.labels ?? [],
+      tags: options.tags ?? [],
+      vector: cache.get(c.text)!,
+    })),
+  );
+  const roots = [...new Set(found.files.map((f) => f.root).filter((r): r is string => r !== undefined))];
+  const gone = options.prune
+    ? [...existing.values()].filter((d) => !seen.has(d.docId) && roots.some((root) => d.source.startsWith(root.endsWith(sep) ? root : root + sep))).map((d) => d.docId)
+    : [];
+  options.signal?.throwIfAborted();
+  options.onProgress?.({ phase: 'write', done: 0, total: 1 });
+  await options.store.write({ upsert, removeDocIds: gone });
+  await cache.clear();
+  options.onProgress?.({ phase: 'write', done: 1, total: 1 });
+  for (const p of pending) p.isNew ? result.added++ : result.updated++;
+  result.removed = gone.length;
+  result.chunks = upsert.length;
+  return result;
+}
+
+function reason(error: unknown, path: string): string {
+  const message = errorMessage(error);
+  // parser errors already start with the path; the result row names it separately
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}
