@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { createStrategy } from '../answer/create-strategy.ts';
+import type { Strategy } from '../answer/strategy.ts';
+import { parseConfig, type Config } from '../config/config.ts';
+import { adapterGgufPath, createGenerator, openCollection } from '../config/runtime.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { ModelError, UsageError } from '../errors.ts';
+import type { Generator } from '../generate/generator.ts';
+import type { Store } from '../store/store.ts';
+
+const NEEDS_ADAPTER = new Set(['ft', 'ft-rag', 'raft']);
+const NEEDS_COLLECTION = new Set(['rag', 'ft-rag', 'raft']);
+
+/** The models and stores behind a run's strategies; `dispose` releases all of them. */
+export interface EvalResources {
+  strategies: Strategy[];
+  generator: Generator;
+  embedder?: Embedder;
+  store?: Store;
+  judge?: Generator;
+  dispose(): Promise<void>;
+}
+
+export interface JudgeSpec {
+  /** OpenAI-compatible judge; without it the run's own generator judges. */
+  baseURL?: string;
+  model?: string;
+  apiKeyEnv?: string;
+}
+
+/** Builds the named strategies from the configuration (loaded once at the CLI edge). */
+export async function buildEvalResources(options: {
+  config: Config;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  strategies: string[];
+  collection?: string;
+  /** Strategy name → adapter name or GGUF path, for ft, ft-rag and raft. */
+  adapters: Record<string, string>;
+  maxTokens: number;
+  judge?: JudgeSpec;
+}): Promise<EvalResources> {
+  const adapterPaths: Record<string, string> = {};
+  for (const name of options.strategies) {
+    if (!NEEDS_ADAPTER.has(name)) continue;
+    const adapter = options.adapters[name];
+    if (!adapter) throw new UsageError(`strategy ${name} needs an adapter: pass --adapter ${name}=NAME`);
+    const path = existsSync(adapter) ? adapter : adapterGgufPath(options.home, adapter);
+    if (!existsSync(path)) throw new ModelError(`unknown adapter "${adapter}": not found at ${path} (see \`attune adapters list\`)`);
+    adapterPaths[adapter] = path;
+  }
+  const needsCollection = options.strategies.some((name) => NEEDS_COLLECTION.has(name));
+  if (needsCollection && !options.collection) throw new UsageError(`strategies ${options.strategies.filter((n) => NEEDS_COLLECTION.has(n)).join(', ')} need --collection NAME`);
+  const opened = needsCollection ? await openCollection(options.config, options.home, options.collection!, { env: options.env }) : undefined;
+  let generator: Generator | undefined;
+  let judge: Generator | undefined;
+  try {
+    generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths });
+    if (options.judge?.baseURL) {
+      if (!options.judge.model) throw new UsageError('--judge-base-url needs --judge-model NAME');
+      judge = await createGenerator(parseConfig({ generator: { provider: 'openai', baseURL: options.judge.baseURL, model: options.judge.model, apiKeyEnv: options.judge.apiKeyEnv } }), { env: options.env });
+    }
+    const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: options.config.retrieval };
+    const strategies = options.strategies.map((name) => createStrategy(name, deps, { adapter: options.adapters[name], maxTokens: options.maxTokens }));
+    const ownJudge = judge;
+    const gen = generator;
+    return {
+      strategies,
+      generator,
+      embedder: opened?.embedder,
+      store: opened?.store,
+      judge: options.judge ? (ownJudge ?? generator) : undefined,
+      async dispose() {
+        await ownJudge?.dispose();
+        await gen.dispose();
+        await opened?.store.dispose();
+        await opened?.embedder.dispose();
+      },
+    };
+  } catch (error) {
+    await judge?.dispose();
+    await generator?.dispose();
+    await opened?.store.dispose();
+    await opened?.embedder.dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AttuneError, UsageError } from '../errors.ts';
+import type { PriceTable } from './metrics/cost.ts';
+import type { EvalRow } from './row.ts';
+
+/** Everything needed to know what a run measured and to resume it. Stored as `<home>/runs/<runId>/run.json`. */
+export interface RunMeta {
+  runId: string;
+  createdAt: string;
+  status: 'running' | 'complete';
+  dataset: { file: string; hash: string; questions: number };
+  questionIds: string[];
+  strategies: string[];
+  collection?: string;
+  repeats: number;
+  baseSeed: number;
+  temperature: number;
+  maxTokens: number;
+  models: { generator: string; embedder?: string; judge?: string };
+  /** Strategy name → LoRA adapter it used. */
+  adapters: Record<string, string>;
+  prices: PriceTable;
+  /** The attune configuration the run was made with. */
+  config: unknown;
+}
+
+export class RunNotFoundError extends AttuneError {
+  override name = 'RunNotFoundError';
+}
+
+export function runsDir(home: string): string {
+  return join(home, 'runs');
+}
+
+export function runDir(home: string, runId: string): string {
+  if (!/^[\w.-]+$/.test(runId)) throw new UsageError(`not a run id: "${runId}" (see \`attune runs list\`)`);
+  return join(runsDir(home), runId);
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, text);
+  await rename(temp, path);
+}
+
+export async function saveRunMeta(home: string, meta: RunMeta): Promise<void> {
+  const dir = runDir(home, meta.runId);
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(join(dir, 'run.json'), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** Appends one row as it completes, so an interrupted run loses at most the row in flight. */
+export async function appendRow(home: string, runId: string, row: EvalRow): Promise<void> {
+  await appendFile(join(runDir(home, runId), 'rows.jsonl'), `${JSON.stringify(row)}\n`);
+}
+
+export async function loadRun(home: string, runId: string): Promise<{ meta: RunMeta; rows: EvalRow[] }> {
+  const dir = runDir(home, runId);
+  let meta: RunMeta;
+  try {
+    meta = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;
+  } catch (error) {
+    throw new RunNotFoundError(`no run "${runId}" under ${runsDir(home)} (see \`attune runs list\`)`, { input: runId, cause: error });
+  }
+  const rows: EvalRow[] = [];
+  const text = await readFile(join(dir, 'rows.jsonl'), 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      rows.push(JSON.parse(line) as EvalRow);
+    } catch {
+      // a line cut short by an interruption: that question is simply answered again on resume
+    }
+  }
+  return { meta, rows };
+}
+
+export async function listRuns(home: string): Promise<RunMeta[]> {
+  const names = await readdir(runsDir(home)).catch(() => [] as string[]);
+  const metas: RunMeta[] = [];
+  for (const name of names) {
+    try {
+      metas.push(JSON.parse(await readFile(join(runsDir(home), name, 'run.json'), 'utf8')) as RunMeta);
+    } catch {
+      // not a run folder (or one being created)
+    }
+  }
+  return metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { CollectionNotFoundError, UsageError } from '../errors.ts';
+import { authenticate } from './auth.ts';
+import { collectionRoutes } from './collection-routes.ts';
+import type { ServerEnv } from './context.ts';
+import { evalRoutes } from './eval-routes.ts';
+import { FairQueue, type FairQueueOptions } from './fair-queue.ts';
+import { AuthError, ForbiddenError, NotFoundError, NotImplementedError, TooManyRequestsError, UploadError } from './http-errors.ts';
+import { IngestJobs } from './ingest-jobs.ts';
+import { openaiRoutes } from './openai-routes.ts';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import type { ServerResources } from './resources.ts';
+import { jsonSchemas } from './schemas.ts';
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './uploads.ts';
+import { webRoutes } from './web-routes.ts';
+
+export interface AppOptions {
+  resources: ServerResources;
+  /** false only for --no-auth on loopback: every request acts as the local admin. */
+  auth: boolean;
+  queue?: FairQueueOptions;
+  rateLimit?: RateLimitOptions;
+  uploads?: UploadLimits;
+}
+
+export interface AttuneApp {
+  app: Hono;
+  queue: FairQueue;
+  jobs: IngestJobs;
+}
+
+export const DEFAULT_QUEUE: FairQueueOptions = { concurrency: 1, maxPending: 64 };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 60, perSecond: 10 };
+
+/** Maps an error to a status and a body that never carries internals (or any data on 401/403). */
+export function errorResponse(error: unknown): { status: number; message: string; type: string; retryAfter?: number } {
+  if (error instanceof AuthError) return { status: 401, message: 'unauthorized', type: 'authentication_error' };
+  if (error instanceof ForbiddenError) return { status: 403, message: 'forbidden', type: 'permission_error' };
+  if (error instanceof TooManyRequestsError) return { status: 429, message: error.message, type: 'rate_limit_error', retryAfter: error.retryAfterSeconds };
+  if (error instanceof UploadError) return { status: error.status, message: error.message, type: 'invalid_request_error' };
+  if (error instanceof UsageError) return { status: 400, message: error.message, type: 'invalid_request_error' };
+  if (error instanceof CollectionNotFoundError || error instanceof NotFoundError) return { status: 404, message: error.message, type: 'not_found_error' };
+  if (error instanceof NotImplementedError) return { status: 501, message: error.message, type: 'not_implemented' };
+  if (error instanceof Error && error.name === 'ModelError' && /unknown adapter/.test(error.message)) return { status: 404, message: error.message, type: 'not_found_error' };
+  return { status: 500, message: 'internal error', type: 'server_error' };
+}
+
+export function createApp(options: AppOptions): AttuneApp {
+  const queue = new FairQueue(options.queue ?? DEFAULT_QUEUE);
+  const jobs = new IngestJobs(options.resources);
+  const limits = options.uploads ?? DEFAULT_UPLOAD_LIMITS;
+  const api = new Hono<ServerEnv>();
+  api.use('*', authenticate({ home: options.resources.home, auth: options.auth, rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT) }));
+  api.use('*', bodyLimit({ maxSize: limits.maxFileBytes * limits.maxFiles + 64 * 1024, onError: () => { throw new UploadError('request body too large', 413); } }));
+  api.route('/', openaiRoutes(options.resources, queue));
+  api.route('/', collectionRoutes(options.resources, jobs, limits));
+  api.route('/eval', evalRoutes());
+
+  const app = new Hono();
+  app.onError((error, c) => {
+    const response = errorResponse(error);
+    if (response.status === 500 && process.env.ATTUNE_DEBUG) console.error(error);
+    if (response.retryAfter) c.header('retry-after', String(response.retryAfter));
+    return c.json({ error: { message: response.message, type: response.type } }, response.status as 400);
+  });
+  app.notFound((c) => c.json({ error: { message: 'not found', type: 'not_found_error' } }, 404));
+  app.get('/health', (c) => c.json({ ok: true, queue: { pending: queue.pending, running: queue.running } }));
+  // the schemas hold no data: the UI reads them before it has a key
+  app.get('/v1/schemas', (c) => c.json(jsonSchemas()));
+  app.route('/v1', api);
+  app.route('/', webRoutes());
+  return { app, queue, jobs };
+}

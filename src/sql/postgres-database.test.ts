@@ -1,0 +1,69 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type SqlDatabase } from './database.ts';
+import { validateSql } from './validate.ts';
+
+// Postgres over the wire: PGlite (WASM Postgres) served on 127.0.0.1, reached through `pg` like any server.
+describe('PostgresDatabase', () => {
+  let pglite: PGlite;
+  let server: PGLiteSocketServer;
+  let db: SqlDatabase;
+  const port = 15_000 + Math.floor(Math.random() * 20_000);
+
+  beforeAll(async () => {
+    pglite = await PGlite.create();
+    await pglite.exec(`
+      CREATE TABLE state (state_name text PRIMARY KEY, population int, area double precision);
+      COMMENT ON TABLE state IS 'US states';
+      COMMENT ON COLUMN state.area IS 'square miles';
+      CREATE TABLE city (city_name text, state_name text REFERENCES state(state_name), population int, PRIMARY KEY (city_name, state_name));
+      INSERT INTO state VALUES ('texas', 14229191, 266807), ('ohio', 10797630, 41330), ('alaska', 401800, 591004);
+      INSERT INTO city VALUES ('houston', 'texas', 1595138), ('dallas', 'texas', 904078), ('columbus', 'ohio', 564871);
+    `);
+    server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1' });
+    await server.start();
+    db = await openDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.dispose();
+    await server?.stop();
+    await pglite?.close();
+  });
+
+  it('introspects columns, keys, comments and samples', async () => {
+    const tables = await db.introspect({ samples: 2, excludeSamples: ['population'] });
+    const state = tables.find((t) => t.name === 'state')!;
+    const city = tables.find((t) => t.name === 'city')!;
+    expect(state.comment).toBe('US states');
+    expect(state.columns.find((c) => c.name === 'area')!.comment).toBe('square miles');
+    expect(state.columns.find((c) => c.name === 'state_name')!.primaryKey).toBe(true);
+    expect(state.columns.find((c) => c.name === 'state_name')!.samples).toHaveLength(2);
+    expect(state.columns.find((c) => c.name === 'population')!.samples).toBeUndefined();
+    expect(city.foreignKeys).toEqual([{ columns: ['state_name'], table: 'state', references: ['state_name'] }]);
+    expect(db.id).not.toContain('@');
+  });
+
+  it('runs a validated query with a row limit', async () => {
+    const checked = validateSql('SELECT city_name FROM city ORDER BY population DESC;', 'postgresql');
+    expect(checked.ok).toBe(true);
+    const result = await db.query(checked.ok ? checked.sql : '', { maxRows: 2 });
+    expect(result).toEqual({ columns: ['city_name'], rows: [['houston'], ['dallas']], truncated: true });
+  });
+
+  it('refuses writes in the READ ONLY transaction even without the validator', async () => {
+    await expect(db.query("SELECT * FROM state WHERE state_name IN (SELECT 'x') UNION ALL SELECT * FROM state")).resolves.toBeTruthy();
+    await expect(db.query('DELETE FROM city')).rejects.toThrow();
+    await expect(db.query('WITH gone AS (DELETE FROM city RETURNING *) SELECT * FROM gone')).rejects.toThrow(/read-only|top level/);
+    expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
+  });
+
+  // PGlite is single-threaded WASM and cannot cancel a running statement, so the test checks the
+  // settings each query runs under; a real server enforces them.
+  it('runs each query in a READ ONLY transaction with the statement timeout set', async () => {
+    const settings = await db.query("SELECT current_setting('statement_timeout') AS timeout, current_setting('transaction_read_only') AS read_only", { timeoutMs: 1500 });
+    expect(settings.rows).toEqual([['1500ms', 'on']]);
+    expect((await db.query("SELECT current_setting('statement_timeout')")).rows[0]![0]).toBe('5s');
+  });
+});
