@@ -2,6 +2,7 @@
  * npm run bench:retrieval — clapnq dev: the passages of all 600 questions as the corpus, the 300
  * answerable questions as queries, each question's gold passage (passages[0]) as the relevant document.
  * Prints recall@1/5/10, MRR and nDCG@10 for keyword, vector and hybrid search, and query latency.
+ * `--embedder NAME` picks another transformers.js model folder under the models cache.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,9 @@ const out = mkdtempSync(join(tmpdir(), 'attune-bench-retrieval-'));
 const { corpusDir } = await writeImport(out, imported);
 const questions = imported.questions.filter((q) => q.answerable !== false && q.goldDocIds?.length);
 
-const config = parseConfig({});
+const embedderFlag = process.argv.indexOf('--embedder');
+const embedderModel = embedderFlag > 0 ? process.argv[embedderFlag + 1] : undefined;
+const config = parseConfig(embedderModel ? { embedder: { provider: 'transformers', model: embedderModel } } : {});
 const { store, embedder } = await openCollection(config, join(out, 'home'), 'clapnq', { create: true });
 const ingestStarted = performance.now();
 const ingested = await ingest({ paths: [corpusDir], store, embedder, chunking: config.chunking, cacheDir: join(out, 'cache') });
@@ -56,7 +59,7 @@ console.log(table);
 const [keyword, vector, hybrid] = rows.map((r) => r[5] as number);
 const verdict = hybrid! >= Math.max(keyword!, vector!) ? 'met' : 'not met';
 appendBenchmark(
-  'Retrieval quality on clapnq (bench:retrieval)',
-  'npm run bench:retrieval',
-  `Corpus: the gold passages of all 600 clapnq dev questions (${ingested.added} distinct passages, ${ingested.chunks} chunks of ≤ ${config.chunking.maxTokens} MiniLM tokens); queries: the ${questions.length} answerable questions; relevant document: each question's passages[0]. Embedder all-MiniLM-L6-v2 (ONNX fp32), LanceDB BM25 + cosine, hybrid = reciprocal rank fusion (k = 60). Latency is one query end to end (embed + search), exact search (no ANN index at this size).\n\n${table}\n\nTarget "hybrid nDCG@10 ≥ the better of keyword and vector": ${verdict} (${hybrid!.toFixed(3)} vs ${Math.max(keyword!, vector!).toFixed(3)}).`,
+  `Retrieval quality on clapnq (bench:retrieval, ${embedder.id})`,
+  `npm run bench:retrieval${embedderModel ? ` -- --embedder ${embedderModel}` : ''}`,
+  `Corpus: the gold passages of all 600 clapnq dev questions (${ingested.added} distinct passages, ${ingested.chunks} chunks of ≤ ${config.chunking.maxTokens} MiniLM tokens); queries: the ${questions.length} answerable questions; relevant document: each question's passages[0]. Embedder ${embedder.id}, LanceDB BM25 + cosine, hybrid = reciprocal rank fusion (k = 60). Latency is one query end to end (embed + search), exact search (no ANN index at this size).\n\n${table}\n\nTarget "hybrid nDCG@10 ≥ the better of keyword and vector": ${verdict} (${hybrid!.toFixed(3)} vs ${Math.max(keyword!, vector!).toFixed(3)}).`,
 );
