@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { collectionDir } from '../config/paths.ts';
 import { CollectionNotFoundError, StoreError, UsageError } from '../errors.ts';
 import { LanceStore } from './lance-store.ts';
+import { postgresBackend } from './pg/pg-backend.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
@@ -83,7 +84,7 @@ const lanceBackend: StoreBackend = {
 };
 
 /** Backends by URL, first match wins; the embedded store is the default. */
-export const storeBackends: StoreBackend[] = [lanceBackend];
+export const storeBackends: StoreBackend[] = [lanceBackend, postgresBackend];
 
 function backendFor(url: string | undefined): StoreBackend {
   const backend = storeBackends.find((b) => b.matches(url));

@@ -1,0 +1,121 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startPgliteServer } from '../../testing/pglite-server.ts';
+import { deleteCollection, listCollections, openStore } from '../open.ts';
+import { chunk, describeStoreContract } from '../store.contract.ts';
+import { migrate } from './migrations.ts';
+import type { PgStore } from './pg-store.ts';
+
+// One PGlite session behind the socket: pools of 4 are queued into it (see pglite-server.ts).
+const server = await startPgliteServer({ maxConnections: 64 });
+const url = `${server.url}?pool_max=4`;
+afterAll(() => server.stop());
+
+const open = (collection: string, dimension = 8, extra = '') =>
+  openStore({ home: '/nonexistent', url: url + extra, collection, embedderId: 'test', dimension, create: true }) as Promise<PgStore>;
+
+describeStoreContract('postgres (PGlite + pgvector)', (collection, dimension) => open(collection, dimension));
+
+function vec(values: number[]): Float32Array {
+  const v = new Float32Array(8);
+  values.forEach((x, i) => (v[i] = x));
+  return v;
+}
+
+describe('PgStore', () => {
+  it('applies migrations once: a second open and a second migrate change nothing', async () => {
+    const pool = new pg.Pool({ connectionString: server.url, max: 1 });
+    try {
+      expect(await migrate(pool)).toEqual([]);
+      const first = await open('twice');
+      await first.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'kept across opens')] });
+      await first.dispose();
+      const second = await open('twice');
+      expect((await second.documents()).map((d) => d.docId)).toEqual(['a.md']);
+      await second.dispose();
+      const { rows } = await pool.query('SELECT version FROM schema_migrations');
+      expect(rows.map((r) => r.version)).toEqual([1]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('rolls back a whole write when one chunk has the wrong dimension', async () => {
+    const store = await open('failed_write');
+    await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'original a'), chunk('b.md', 1, 'original b')] });
+    const before = await store.documents();
+    const bad = { ...chunk('b.md', 2, 'bad vector'), vector: new Float32Array(5) };
+    await expect(store.write({ removeDocIds: ['a.md'], upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b#new' }), bad] })).rejects.toThrow(
+      /nothing was changed.*expected 8 dimensions/,
+    );
+    expect(await store.documents()).toEqual(before);
+    expect((await store.search({ mode: 'keyword', text: 'original', k: 5 })).map((h) => h.docId).sort()).toEqual(['a.md', 'b.md']);
+    await store.dispose();
+  });
+
+  it('lands two concurrent writes to the same collection, and reads keep working meanwhile', async () => {
+    const [one, two] = [await open('concurrent'), await open('concurrent')];
+    const docs = (prefix: string) => Array.from({ length: 30 }, (_, i) => chunk(`${prefix}${i}.md`, i, `${prefix} text number ${i}`));
+    const reads = one.search({ mode: 'hybrid', vector: vec([1]), text: 'text', k: 5 });
+    await Promise.all([one.write({ removeDocIds: [], upsert: docs('x') }), two.write({ removeDocIds: [], upsert: docs('y') }), reads]);
+    expect(await one.documents()).toHaveLength(60);
+    expect((await two.search({ mode: 'keyword', text: 'text', k: 100 })).length).toBe(60);
+    await Promise.all([one.dispose(), two.dispose()]);
+  });
+
+  it('fuses vector and keyword ranks by RRF (k=60) in SQL', async () => {
+    const store = await open('rrf');
+    await store.write({
+      removeDocIds: [],
+      upsert: [
+        chunk('a.md', 0, 'zebra', { vector: vec([1, 0]) }),
+        chunk('b.md', 1, 'zebra zebra crossing', { vector: vec([0, 1]) }),
+        chunk('c.md', 2, 'nothing here', { vector: vec([0.9, 0.1]) }),
+      ],
+    });
+    const hits = await store.search({ mode: 'hybrid', vector: vec([1, 0]), text: 'zebra', k: 3 });
+    // a: vector rank 1 + keyword rank 2; b: keyword 1 + vector 3; c: vector 2 only
+    expect(hits.map((h) => h.docId)).toEqual(['a.md', 'b.md', 'c.md']);
+    expect(hits[0]!.score).toBeCloseTo(1 / 61 + 1 / 62, 10);
+    expect(hits[2]!.score).toBeCloseTo(1 / 62, 10);
+    await store.dispose();
+  });
+
+  it('builds the HNSW index past the threshold and still answers filtered queries', async () => {
+    const store = await open('ann', 8, '&hnsw_threshold=50');
+    const many = Array.from({ length: 60 }, (_, i) => chunk(`d${i}.md`, i, `row ${i}`, { tags: i === 59 ? ['rare'] : [] }));
+    await store.write({ removeDocIds: [], upsert: many });
+    expect(store.hasHnsw).toBe(true);
+    const rare = await store.search({ mode: 'vector', vector: vec([1]), k: 1, filter: { tags: ['rare'] } });
+    expect(rare.map((h) => h.docId)).toEqual(['d59.md']);
+    expect(await store.search({ mode: 'vector', vector: vec([1]), k: 10 })).toHaveLength(10);
+    await store.dispose();
+  });
+
+  it('refuses another embedder, lists and removes collections', async () => {
+    await (await open('listed')).dispose();
+    await expect(openStore({ home: '/x', url, collection: 'listed', embedderId: 'other', dimension: 8, create: false })).rejects.toThrow(/embedded with test/);
+    await expect(openStore({ home: '/x', url, collection: 'missing', embedderId: 'test', dimension: 8, create: false })).rejects.toThrow(/unknown collection "missing"/);
+    expect((await listCollections('/x', url)).map((c) => c.name)).toContain('listed');
+    expect(await deleteCollection('/x', 'listed', url)).toBe(true);
+    expect((await listCollections('/x', url)).map((c) => c.name)).not.toContain('listed');
+    expect(await deleteCollection('/x', 'listed', url)).toBe(false);
+  });
+
+  it('treats keyword text as words: stop words only, operators and quotes are harmless', async () => {
+    const store = await open('odd_text');
+    await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, "the keeper's lamp & the | tower")] });
+    expect(await store.search({ mode: 'keyword', text: 'the of and', k: 5 })).toEqual([]);
+    for (const text of ["keeper's", 'lamp & !tower', "') OR 1=1 --", 'tower | <-> :*']) {
+      expect((await store.search({ mode: 'hybrid', vector: vec([1]), text, k: 5 })).map((h) => h.docId), text).toEqual(['a.md']);
+    }
+    expect((await store.search({ mode: 'keyword', text: 'unrelated words entirely', k: 5 })).length).toBe(0);
+    await store.dispose();
+  });
+
+  it('fails with one line naming the server when nothing listens', async () => {
+    await expect(openStore({ home: '/x', url: 'postgres://u:secret@127.0.0.1:1/db', collection: 'c', embedderId: 't', dimension: 8, create: true })).rejects.toThrow(
+      /could not connect to postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db/,
+    );
+  });
+});

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { StoreError } from '../../errors.ts';
+import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
+import type { Store, StoreChange, StoreQuery } from '../store.ts';
+import { chunkColumns, filterWhere, HIT_COLUMNS, insertChunksSql, keywordQuery, parameters, parseVector, toHit, vectorLiteral } from './pg-sql.ts';
+
+export interface PgStoreOptions {
+  pool: pg.Pool;
+  collection: string;
+  dimension: number;
+  /** Rows at which the collection's HNSW index is built; below it vector search is exact. */
+  hnswThreshold?: number;
+  /** Whether dispose() ends the pool (true when the store made it). */
+  ownsPool?: boolean;
+}
+
+const RRF_K = 60;
+const INSERT_BATCH = 500;
+
+/** One collection in Postgres/pgvector: rows of the shared `chunks` table with `collection = name`. */
+export class PgStore implements Store {
+  readonly kind = 'postgres';
+  readonly collection: string;
+  readonly #pool: pg.Pool;
+  readonly #options: PgStoreOptions;
+  #hasHnsw: boolean;
+
+  private constructor(options: PgStoreOptions, hasHnsw: boolean) {
+    this.#pool = options.pool;
+    this.#options = options;
+    this.collection = options.collection;
+    this.#hasHnsw = hasHnsw;
+  }
+
+  /** The collection must exist (see pg-backend.ts); the schema must be migrated. */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const name = hnswIndexName(options.collection);
+    const found = await options.pool.query('SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1', [name]);
+    // an interrupted CREATE INDEX CONCURRENTLY leaves an invalid index: drop it, rebuild on next write
+    if (found.rows[0]?.valid === false) await options.pool.query(`DROP INDEX IF EXISTS ${name}`);
+    return new PgStore(options, found.rows[0]?.valid === true);
+  }
+
+  get hasHnsw(): boolean {
+    return this.#hasHnsw;
+  }
+
+  async write(change: StoreChange): Promise<void> {
+    const upsert = [...new Map(change.upsert.map((c) => [c.chunkId, c])).values()];
+    const touched = [...new Set([...change.removeDocIds, ...upsert.map((c) => c.docId)])];
+    if (touched.length === 0) return;
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // serialises writers of this collection; readers keep seeing the last committed state
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.collection]);
+      await client.query('DELETE FROM chunks WHERE collection = $1 AND doc_id = ANY($2::text[])', [this.collection, touched]);
+      for (let i = 0; i < upsert.length; i += INSERT_BATCH) {
+        await client.query(insertChunksSql(this.#options.dimension), [this.collection, ...chunkColumns(upsert.slice(i, i + INSERT_BATCH))]);
+      }
+      await client.query('DELETE FROM documents WHERE collection = $1 AND doc_id = ANY($2::text[])', [this.collection, touched]);
+      await client.query(
+        `INSERT INTO documents (collection, doc_id, source, doc_hash, chunks)
+         SELECT collection, doc_id, min(source), min(doc_hash), count(*) FROM chunks
+         WHERE collection = $1 AND doc_id = ANY($2::text[]) GROUP BY collection, doc_id`,
+        [this.collection, touched],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw new StoreError(`write to collection ${this.collection} failed, nothing was changed: ${(error as Error).message}`, { input: this.collection, cause: error });
+    } finally {
+      client.release();
+    }
+    await this.#maybeBuildHnsw();
+  }
+
+  async #maybeBuildHnsw(): Promise<void> {
+    if (this.#hasHnsw) return;
+    const threshold = this.#options.hnswThreshold ?? 20_000;
+    const { rows } = await this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE collection = $1', [this.collection]);
+    if (rows[0]!.n < threshold) return;
+    await this.buildHnsw();
+  }
+
+  /** Builds the collection's HNSW index now (idempotent). */
+  async buildHnsw(): Promise<void> {
+    const name = hnswIndexName(this.collection);
+    const literal = this.collection.replaceAll("'", "''");
+    try {
+      // CONCURRENTLY: other collections' writers are not blocked while the graph is built
+      await this.#pool.query(
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON chunks USING hnsw ((embedding::vector(${this.#options.dimension})) vector_cosine_ops)
+         WITH (m = 16, ef_construction = 64) WHERE collection = '${literal}'`,
+      );
+    } catch (error) {
+      // another process built it at the same moment
+      if ((error as { code?: string }).code !== '42P07') throw new StoreError(`building the HNSW index of ${this.collection} failed: ${(error as Error).message}`, { cause: error });
+    }
+    this.#hasHnsw = true;
+  }
+
+  async search(query: StoreQuery): Promise<Hit[]> {
+    if (query.k <= 0) return [];
+    if (query.mode !== 'keyword' && !query.vector) throw new StoreError(`${query.mode} search needs a query vector`);
+    if (query.mode !== 'vector' && query.text === undefined) throw new StoreError(`${query.mode} search needs query text`);
+    if (query.vector && query.vector.length !== this.#options.dimension) {
+      throw new StoreError(`query vector has dimension ${query.vector.length}, collection ${this.collection} has ${this.#options.dimension}`);
+    }
+    const p = parameters();
+    const where = filterWhere(p, this.collection, query.filter);
+    // the cast matches the partial HNSW index expression, so the planner can use it
+    const distance = query.mode !== 'keyword' && query.vector ? `embedding::vector(${this.#options.dimension}) <=> ${p.add(vectorLiteral(query.vector))}::vector` : '';
+    const tsquery = query.mode !== 'vector' && query.text !== undefined ? keywordQuery(p, query.text) : '';
+    const vectorList = (limit: string) =>
+      `SELECT chunk_id, row_number() OVER (ORDER BY d, chunk_id) AS r, 1 - d AS s FROM (SELECT chunk_id, ${distance} AS d FROM chunks WHERE ${where} ORDER BY d, chunk_id LIMIT ${limit}) v`;
+    const keywordList = (limit: string) =>
+      `SELECT chunk_id, row_number() OVER (ORDER BY s DESC, chunk_id) AS r, s FROM (SELECT chunk_id, ts_rank_cd(tsv, q) AS s FROM chunks, (SELECT ${tsquery} AS q) tq WHERE ${where} AND tsv @@ q ORDER BY s DESC, chunk_id LIMIT ${limit}) k`;
+    let sql: string;
+    if (query.mode === 'vector' || query.mode === 'keyword') {
+      const list = query.mode === 'vector' ? vectorList(p.add(query.k)) : keywordList(p.add(query.k));
+      sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
+    } else {
+      // RRF (k=60) over both ranked lists, same semantics and tie order as retrieve/rrf.ts
+      const depth = p.add(Math.max(query.k * 3, 20));
+      sql = `WITH v AS (${vectorList(depth)}), k AS (${keywordList(depth)}),
+        f AS (SELECT chunk_id, sum(1.0 / (${RRF_K} + r)) AS s, min(r) AS best FROM (SELECT chunk_id, r FROM v UNION ALL SELECT chunk_id, r FROM k) u GROUP BY chunk_id)
+        SELECT ${prefixed('c')}, f.s AS score FROM f JOIN chunks c ON c.collection = $1 AND c.chunk_id = f.chunk_id
+        ORDER BY f.s DESC, f.best, f.chunk_id LIMIT ${p.add(query.k)}`;
+    }
+    const { rows } = await this.#pool.query(sql, p.values);
+    return rows.map((row) => toHit(row, Number(row.score)));
+  }
+
+  async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
+    if (chunkIds.length === 0) return [];
+    const p = parameters();
+    const where = filterWhere(p, this.collection, filter);
+    const { rows } = await this.#pool.query(`SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND chunk_id = ANY(${p.add(chunkIds)}::text[]) ORDER BY chunk_id`, p.values);
+    return rows.map((row) => toHit(row, 1));
+  }
+
+  async documents(): Promise<DocumentRecord[]> {
+    const { rows } = await this.#pool.query('SELECT doc_id, source, doc_hash, chunks FROM documents WHERE collection = $1 ORDER BY doc_id', [this.collection]);
+    return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks }))
+      .sort((a, b) => a.docId.localeCompare(b.docId));
+  }
+
+  /** Every chunk with its vector, in pages (for `collections copy`). */
+  async *exportChunks(pageSize = 1000): AsyncGenerator<ChunkRecord[]> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.#pool.query(
+        `SELECT ${HIT_COLUMNS}, position, doc_hash, embedding::text AS embedding FROM chunks WHERE collection = $1 AND chunk_id COLLATE "C" > $2 ORDER BY chunk_id COLLATE "C" LIMIT $3`,
+        [this.collection, after, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ ...toHit(r, 0), position: r.position, docHash: r.doc_hash, vector: parseVector(r.embedding) })).map(({ score: _, ...c }) => c);
+      after = rows.at(-1)!.chunk_id;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#options.ownsPool) await this.#pool.end();
+  }
+}
+
+function prefixed(alias: string): string {
+  return HIT_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
+}
+
+export function hnswIndexName(collection: string): string {
+  return `chunks_hnsw_${createHash('sha256').update(collection).digest('hex').slice(0, 16)}`;
+}
