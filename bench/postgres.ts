@@ -95,7 +95,7 @@ const lance = await openStore({ home, collection: 'bench', embedderId: 'bench', 
 const lanceRow = await measure('lancedb (embedded)', lance);
 const server = await startPgliteServer();
 const pg = await openStore({ home, url: `${server.url}?pool_max=4&hnsw_threshold=${TOTAL + 1}`, collection: 'bench', embedderId: 'bench', dimension, create: true });
-const pgRow = await measure('postgres (PGlite 0.5.14 + pgvector 0.8.7, HNSW m=16, ef_search=100)', pg, () => (pg as import('../src/store/pg/pg-store.ts').PgStore).buildHnsw());
+const pgRow = await measure('postgres (PGlite 0.5.14 + pgvector 0.8.7, HNSW m=16, ef_search=100)', pg, () => (pg as import('../src/store/postgres/postgres-store.ts').PostgresStore).buildHnsw());
 await server.stop();
 
 const table = markdownTable(['store', 'ingest chunks/s', 'index build s', 'hybrid p50 ms', 'hybrid p95 ms', 'vector recall@10 vs exact'], [lanceRow, pgRow]);

@@ -24,13 +24,7 @@ export function llmReranker(generator: Generator): Reranker {
           temperature: 0,
           signal,
         });
-        let grade = 0;
-        try {
-          grade = Number((JSON.parse(result.text) as { score: number }).score) || 0;
-        } catch {
-          // an unparsable grade counts as 0: the hit keeps its place among equals
-        }
-        graded.push({ hit, grade, rank });
+        graded.push({ hit, grade: parseGrade(result.text), rank });
       }
       return graded
         .sort((a, b) => b.grade - a.grade || a.rank - b.rank)
@@ -38,4 +32,14 @@ export function llmReranker(generator: Generator): Reranker {
         .map(({ hit, grade }) => ({ ...hit, score: grade }));
     },
   };
+}
+
+/** A malformed or out-of-range grade counts as 0: the hit keeps its place among equals. */
+function parseGrade(text: string): number {
+  try {
+    const score = (JSON.parse(text) as { score?: unknown }).score;
+    return Number.isInteger(score) && (score as number) >= 0 && (score as number) <= 3 ? (score as number) : 0;
+  } catch {
+    return 0;
+  }
 }

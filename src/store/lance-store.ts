@@ -11,8 +11,18 @@ export interface LanceStoreOptions {
   dir: string;
   collection: string;
   dimension: number;
-  /** Rows at which an ANN (IVF-HNSW-SQ) vector index is built; below it search is exact. */
+  /** Rows at which an ANN vector index is built (default 50,000); below it search is exact. */
   annThreshold?: number;
+  /** The ANN index kind (default IVF-HNSW-SQ: keeps recall@10 ≈ 1 without refinement; see BENCHMARKS.md). */
+  vectorIndex?: VectorIndexKind;
+  /** Re-score `refineFactor × k` ANN candidates with exact distances (default: none for HNSW-SQ, 10 for IVF-PQ). */
+  refineFactor?: number;
+}
+
+export type VectorIndexKind = 'hnsw-sq' | 'ivf-pq';
+
+function indexConfig(kind: VectorIndexKind): lancedb.Index {
+  return kind === 'ivf-pq' ? lancedb.Index.ivfPq({ distanceType: 'cosine' }) : lancedb.Index.hnswSq({ distanceType: 'cosine' });
 }
 
 const TABLE = 'chunks';
@@ -42,17 +52,19 @@ export class LanceStore implements Store {
   readonly collection: string;
   readonly #connection: lancedb.Connection;
   readonly #table: lancedb.Table;
-  readonly #options: LanceStoreOptions;
+  #options: LanceStoreOptions;
   #hasFts: boolean;
   #hasAnn: boolean;
 
-  private constructor(connection: lancedb.Connection, table: lancedb.Table, options: LanceStoreOptions, indices: string[]) {
+  private constructor(connection: lancedb.Connection, table: lancedb.Table, options: LanceStoreOptions, indices: lancedb.IndexConfig[]) {
     this.#connection = connection;
     this.#table = table;
-    this.#options = options;
     this.collection = options.collection;
-    this.#hasFts = indices.includes('text');
-    this.#hasAnn = indices.includes('vector');
+    this.#hasFts = indices.some((index) => index.columns.includes('text'));
+    const ann = indices.find((index) => index.columns.includes('vector'));
+    this.#hasAnn = ann !== undefined;
+    // an existing index decides the query settings, whatever kind new collections would get
+    this.#options = ann ? { ...options, vectorIndex: /HNSW/i.test(ann.indexType) ? 'hnsw-sq' : 'ivf-pq' } : options;
   }
 
   static async open(options: LanceStoreOptions): Promise<LanceStore> {
@@ -61,19 +73,25 @@ export class LanceStore implements Store {
       const table = (await connection.tableNames()).includes(TABLE)
         ? await connection.openTable(TABLE)
         : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
-      const indices = (await table.listIndices()).flatMap((index) => index.columns);
-      return new LanceStore(connection, table, options, indices);
+      return new LanceStore(connection, table, options, await table.listIndices());
     } catch (error) {
       throw new StoreError(`could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`, { input: options.dir, cause: error });
     }
   }
 
   async write(change: StoreChange): Promise<void> {
-    const touched = [...new Set([...change.removeDocIds, ...change.upsert.map((c) => c.docId)])];
+    for (const chunk of change.upsert) {
+      if (chunk.vector.length !== this.#options.dimension) {
+        throw new StoreError(`chunk ${chunk.chunkId} of ${chunk.docId} has a ${chunk.vector.length}-d vector but collection ${this.collection} is ${this.#options.dimension}-d: nothing was written`, { input: chunk.docId });
+      }
+    }
+    // a chunk id given twice keeps its last version (a merge must not insert both)
+    const upsert = [...new Map(change.upsert.map((c) => [c.chunkId, c])).values()];
+    const touched = [...new Set([...change.removeDocIds, ...upsert.map((c) => c.docId)])];
     if (touched.length === 0) return;
     const where = `doc_id IN (${touched.map(sqlString).join(', ')})`;
     try {
-      if (change.upsert.length === 0) {
+      if (upsert.length === 0) {
         await this.#table.delete(where);
       } else {
         // one commit: new and changed chunks in, stale chunks of the touched documents out
@@ -82,7 +100,7 @@ export class LanceStore implements Store {
           .whenMatchedUpdateAll()
           .whenNotMatchedInsertAll()
           .whenNotMatchedBySourceDelete({ where })
-          .execute(change.upsert.map(toRow));
+          .execute(upsert.map(toRow));
       }
       await this.#maintainIndices();
     } catch (error) {
@@ -97,12 +115,16 @@ export class LanceStore implements Store {
       await this.#table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
       this.#hasFts = true;
     }
-    if (!this.#hasAnn && rows >= (this.#options.annThreshold ?? 50_000)) {
-      await this.#table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine' }), replace: true });
-      this.#hasAnn = true;
-    }
+    if (!this.#hasAnn && rows >= (this.#options.annThreshold ?? 50_000)) await this.createVectorIndex(this.#options.vectorIndex ?? 'hnsw-sq');
     // folds new rows into the existing indices and compacts small fragments
     await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  }
+
+  /** Builds (or rebuilds) the ANN index now, whatever the row count; used by benchmarks to compare kinds. */
+  async createVectorIndex(kind: VectorIndexKind): Promise<void> {
+    await this.#table.createIndex('vector', { config: indexConfig(kind), replace: true });
+    this.#hasAnn = true;
+    this.#options = { ...this.#options, vectorIndex: kind };
   }
 
   async search(query: StoreQuery): Promise<Hit[]> {
@@ -120,7 +142,11 @@ export class LanceStore implements Store {
     let search = this.#table.vectorSearch(Array.from(vector)).distanceType('cosine').select([...COLUMNS, '_distance']).limit(k);
     const where = filterToWhere(filter);
     if (where) search = search.where(where);
-    if (this.#hasAnn) search = search.ef(Math.max(64, k * 4)).refineFactor(2);
+    if (this.#hasAnn) {
+      search = search.ef(Math.max(64, k * 4));
+      const refine = this.#options.refineFactor ?? (this.#options.vectorIndex === 'ivf-pq' ? 10 : 0);
+      if (refine > 0) search = search.refineFactor(refine);
+    }
     const rows = await search.toArray();
     return rows.map((row) => toHit(row, 1 - Number(row._distance)));
   }

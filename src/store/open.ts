@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { collectionDir } from '../config/paths.ts';
 import { CollectionNotFoundError, StoreError, UsageError } from '../errors.ts';
 import { LanceStore } from './lance-store.ts';
-import { postgresBackend } from './pg/pg-backend.ts';
+import { postgresBackend } from './postgres/postgres-backend.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {

@@ -133,12 +133,75 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       expect(await store.getChunks(ids)).toHaveLength(3);
     });
 
+    it('honours k in every mode and ignores empty or unknown changes', async () => {
+      const store = await fresh();
+      await store.write({ removeDocIds: [], upsert: Array.from({ length: 12 }, (_, i) => chunk(`d${i}.md`, i, `common word number ${i}`)) });
+      await store.write({ removeDocIds: [], upsert: [] });
+      await store.write({ removeDocIds: ['never-ingested.md'], upsert: [] });
+      for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
+        const query = { mode, vector: vec(3), text: 'common word' };
+        expect(await store.search({ ...query, k: 5 }), mode).toHaveLength(5);
+        expect(await store.search({ ...query, k: 0 }), mode).toEqual([]);
+        const all = await store.search({ ...query, k: 50 });
+        expect(all, mode).toHaveLength(12);
+        expect(new Set(all.map((h) => h.chunkId)).size, mode).toBe(12);
+        const scores = all.map((h) => h.score);
+        expect(scores, mode).toEqual([...scores].sort((a, b) => b - a));
+      }
+      expect(await store.documents()).toHaveLength(12);
+    });
+
+    it('rejects a write with a wrong-sized vector as a whole: nothing changes', async () => {
+      const store = await fresh();
+      await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'original a'), chunk('b.md', 1, 'original b')] });
+      const bad = { ...chunk('b.md', 2, 'bad vector'), vector: new Float32Array(DIM - 3) };
+      await expect(store.write({ removeDocIds: ['a.md'], upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b.md#new' }), bad] })).rejects.toThrow();
+      expect(await store.documents()).toEqual([
+        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h1', chunks: 1 },
+        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+      ]);
+    });
+
+    it('replaces atomically: a concurrent reader sees the old chunks or the new ones, never a mix', async () => {
+      const store = await fresh();
+      const version = (v: number, n: number) =>
+        Array.from({ length: n }, (_, i) => chunk('a.md', i, `marker version${v} part ${i}`, { docHash: `h${v}`, chunkId: `a.md#${i}#h${v}` }));
+      await store.write({ removeDocIds: [], upsert: [...version(0, 6), chunk('b.md', 7, 'bystander marker')] });
+      let writing = true;
+      const observed = new Set<string>();
+      const reader = (async () => {
+        while (writing) {
+          const hits = await store.search({ mode: 'keyword', text: 'marker', k: 50, filter: { docIds: ['a.md'] } });
+          const versions = new Set(hits.map((h) => /version(\d)/.exec(h.text)![1]));
+          expect(versions.size, hits.map((h) => h.chunkId).join(' ')).toBe(1);
+          const v = [...versions][0]!;
+          expect(hits).toHaveLength(Number(v) % 2 === 0 ? 6 : 4);
+          observed.add(v);
+        }
+      })();
+      for (let v = 1; v <= 6; v++) await store.write({ removeDocIds: ['a.md'], upsert: version(v, v % 2 === 0 ? 6 : 4) });
+      writing = false;
+      await reader;
+      expect(observed.size).toBeGreaterThanOrEqual(1);
+      expect(await store.documents()).toEqual([
+        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h6', chunks: 6 },
+        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+      ]);
+    });
+
     it('keeps unicode text and metadata intact', async () => {
       const store = await fresh();
       const text = 'Zürich – 東京 – naïve café «quoted» \'apostrophe\'';
       await store.write({ removeDocIds: [], upsert: [chunk("it's.md", 0, text, { page: 3, headingPath: ['Ä', 'B'], labels: ["o'k"] })] });
       const [hit] = await store.getChunks(["it's.md#0#h1"], { labels: ["o'k"] });
       expect(hit).toMatchObject({ text, page: 3, headingPath: ['Ä', 'B'], docId: "it's.md", labels: ["o'k"] });
+      expect((await store.search({ mode: 'keyword', text: 'Zürich café', k: 1 }))[0]?.text).toBe(text);
+    });
+
+    it('disposes cleanly after use', async () => {
+      const store = await makeStore(`contract_dispose_${Date.now()}`, DIM);
+      await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'to be closed')] });
+      await expect(store.dispose()).resolves.toBeUndefined();
     });
   });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { MIGRATIONS } from '../../store/pg/migrations.ts';
-import { connect, isPostgresUrl } from '../../store/pg/pg-backend.ts';
-import { hnswIndexName } from '../../store/pg/pg-store.ts';
+import { MIGRATIONS } from '../../store/postgres/migrations.ts';
+import { connect, isPostgresUrl } from '../../store/postgres/postgres-backend.ts';
+import { hnswIndexName } from '../../store/postgres/postgres-store.ts';
 import { cliContext, output } from '../context.ts';
 
 function postgresUrl(command: Command): string {
@@ -55,7 +55,7 @@ export function registerStore(program: Command): void {
         };
         output(flags.json, stats, () =>
           [
-            `schema version ${version}; chunks table ${(stats.tableBytes.chunks ?? 0) / 1e6} MB`,
+            `schema version ${version}; chunks table ${((stats.tableBytes.chunks ?? 0) / 1e6).toFixed(1)} MB`,
             ...stats.collections.map((c) => `${c.name}  ${c.documents} documents, ${c.chunks} chunks, ${c.embedderId} (${c.dimension}-d), ${c.hnswIndex ? 'HNSW index' : 'exact search'}`),
           ].join('\n'),
         );

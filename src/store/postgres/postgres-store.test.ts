@@ -4,7 +4,7 @@ import { startPgliteServer } from '../../testing/pglite-server.ts';
 import { deleteCollection, listCollections, openStore } from '../open.ts';
 import { chunk, describeStoreContract } from '../store.contract.ts';
 import { migrate } from './migrations.ts';
-import type { PgStore } from './pg-store.ts';
+import { PostgresStore } from './postgres-store.ts';
 
 // One PGlite session behind the socket: pools of 4 are queued into it (see pglite-server.ts).
 const server = await startPgliteServer({ maxConnections: 64 });
@@ -12,7 +12,7 @@ const url = `${server.url}?pool_max=4`;
 afterAll(() => server.stop());
 
 const open = (collection: string, dimension = 8, extra = '') =>
-  openStore({ home: '/nonexistent', url: url + extra, collection, embedderId: 'test', dimension, create: true }) as Promise<PgStore>;
+  openStore({ home: '/nonexistent', url: url + extra, collection, embedderId: 'test', dimension, create: true }) as Promise<PostgresStore>;
 
 describeStoreContract('postgres (PGlite + pgvector)', (collection, dimension) => open(collection, dimension));
 
@@ -22,7 +22,7 @@ function vec(values: number[]): Float32Array {
   return v;
 }
 
-describe('PgStore', () => {
+describe('PostgresStore', () => {
   it('applies migrations once: a second open and a second migrate change nothing', async () => {
     const pool = new pg.Pool({ connectionString: server.url, max: 1 });
     try {
@@ -51,6 +51,45 @@ describe('PgStore', () => {
     expect(await store.documents()).toEqual(before);
     expect((await store.search({ mode: 'keyword', text: 'original', k: 5 })).map((h) => h.docId).sort()).toEqual(['a.md', 'b.md']);
     await store.dispose();
+  });
+
+  it('leaves nothing of a write whose connection dies mid-transaction, and keeps working after', async () => {
+    await (await open('crash')).dispose();
+    const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+    // failure injection: the socket is cut after the first of the write's multi-row INSERTs landed
+    const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
+    let cut = false;
+    const wrapped = new WeakSet<pg.PoolClient>();
+    // only write()'s promise-style checkouts are wrapped; pool.query() checks out with a callback
+    (pool as { connect: unknown }).connect = async (callback?: unknown) => {
+      if (callback) return connect(callback);
+      const client = await connect();
+      if (wrapped.has(client)) return client;
+      wrapped.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      let inserts = 0;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        if (!cut && typeof args[0] === 'string' && args[0].startsWith('INSERT INTO chunks') && ++inserts === 2) {
+          cut = true;
+          (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        }
+        return query(...args);
+      };
+      return client;
+    };
+    const store = await PostgresStore.open({ pool, collection: 'crash', dimension: 8, ownsPool: true });
+    await store.write({ removeDocIds: [], upsert: [chunk('kept.md', 0, 'committed before the crash')] });
+    const many = Array.from({ length: 1200 }, (_, i) => chunk(`doc${i % 7}.md`, i, `half written ${i}`));
+    await expect(store.write({ removeDocIds: ['kept.md'], upsert: many })).rejects.toThrow(/nothing was changed/);
+    expect(cut).toBe(true);
+
+    const check = await open('crash');
+    expect((await check.documents()).map((d) => [d.docId, d.chunks])).toEqual([['kept.md', 1]]);
+    expect(await check.search({ mode: 'keyword', text: 'half written', k: 5 })).toEqual([]);
+    // the broken connection was dropped from the pool: the same store writes again
+    await store.write({ removeDocIds: [], upsert: many.slice(0, 10) });
+    expect((await check.documents()).length).toBe(8);
+    await Promise.all([store.dispose(), check.dispose()]);
   });
 
   it('lands two concurrent writes to the same collection, and reads keep working meanwhile', async () => {

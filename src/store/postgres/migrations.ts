@@ -59,6 +59,9 @@ const MIGRATION_LOCK = 7_301_964; // arbitrary constant shared by every attune p
 export async function migrate(pool: pg.Pool): Promise<number[]> {
   const client = await pool.connect();
   const applied: number[] = [];
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error); // a lost connection rejects the pending query too
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -76,6 +79,7 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }

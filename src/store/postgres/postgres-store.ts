@@ -3,9 +3,9 @@ import pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
 import type { Store, StoreChange, StoreQuery } from '../store.ts';
-import { chunkColumns, filterWhere, HIT_COLUMNS, insertChunksSql, keywordQuery, parameters, parseVector, toHit, vectorLiteral } from './pg-sql.ts';
+import { chunkColumns, filterWhere, HIT_COLUMNS, insertChunksSql, keywordQuery, parameters, parseVector, toHit, vectorLiteral } from './postgres-sql.ts';
 
-export interface PgStoreOptions {
+export interface PostgresStoreOptions {
   pool: pg.Pool;
   collection: string;
   dimension: number;
@@ -19,27 +19,27 @@ const RRF_K = 60;
 const INSERT_BATCH = 500;
 
 /** One collection in Postgres/pgvector: rows of the shared `chunks` table with `collection = name`. */
-export class PgStore implements Store {
+export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly collection: string;
   readonly #pool: pg.Pool;
-  readonly #options: PgStoreOptions;
+  readonly #options: PostgresStoreOptions;
   #hasHnsw: boolean;
 
-  private constructor(options: PgStoreOptions, hasHnsw: boolean) {
+  private constructor(options: PostgresStoreOptions, hasHnsw: boolean) {
     this.#pool = options.pool;
     this.#options = options;
     this.collection = options.collection;
     this.#hasHnsw = hasHnsw;
   }
 
-  /** The collection must exist (see pg-backend.ts); the schema must be migrated. */
-  static async open(options: PgStoreOptions): Promise<PgStore> {
+  /** The collection must exist (see postgres-backend.ts); the schema must be migrated. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const name = hnswIndexName(options.collection);
     const found = await options.pool.query('SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1', [name]);
     // an interrupted CREATE INDEX CONCURRENTLY leaves an invalid index: drop it, rebuild on next write
     if (found.rows[0]?.valid === false) await options.pool.query(`DROP INDEX IF EXISTS ${name}`);
-    return new PgStore(options, found.rows[0]?.valid === true);
+    return new PostgresStore(options, found.rows[0]?.valid === true);
   }
 
   get hasHnsw(): boolean {
@@ -51,6 +51,12 @@ export class PgStore implements Store {
     const touched = [...new Set([...change.removeDocIds, ...upsert.map((c) => c.docId)])];
     if (touched.length === 0) return;
     const client = await this.#pool.connect();
+    // a checked-out client that loses its connection emits 'error'; unheard, it would crash the
+    // process. The pending query rejects with the same error, which the catch below reports.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
+    let committing = false;
     try {
       await client.query('BEGIN');
       // serialises writers of this collection; readers keep seeing the last committed state
@@ -66,12 +72,15 @@ export class PgStore implements Store {
          WHERE collection = $1 AND doc_id = ANY($2::text[]) GROUP BY collection, doc_id`,
         [this.collection, touched],
       );
+      committing = true;
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
-      throw new StoreError(`write to collection ${this.collection} failed, nothing was changed: ${(error as Error).message}`, { input: this.collection, cause: error });
+      const outcome = committing && lost ? 'the connection was lost during COMMIT, so it may or may not have landed; ingest again (unchanged documents are skipped)' : 'nothing was changed';
+      throw new StoreError(`write to collection ${this.collection} failed, ${outcome}: ${(error as Error).message}`, { input: this.collection, cause: error });
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost); // a broken connection is dropped from the pool, not reused
     }
     await this.#maybeBuildHnsw();
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,25 @@ describe('attune store / collections copy', () => {
 
     const missing = await attune('collections', 'copy', '--from', 'nope', '--to', server.url);
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/unknown collection "nope"/)]);
+  });
+
+  it('copies from a collection folder, also one moved out of its home, and refuses other folders', async () => {
+    const otherHome = mkdtempSync(join(tmpdir(), 'attune-pg-cli-other-'));
+    const local = await openStore({ home: otherHome, collection: 'folder', embedderId: 'test', dimension: 8, create: true });
+    await local.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'alpha'), chunk('a.md', 1, 'beta'), chunk('b.md', 2, 'gamma')] });
+    await local.dispose();
+    const moved = join(mkdtempSync(join(tmpdir(), 'attune-pg-cli-moved-')), 'somewhere');
+    cpSync(join(otherHome, 'collections', 'folder'), moved, { recursive: true });
+
+    const fromDir = await attune('collections', 'copy', '--from', join(otherHome, 'collections', 'folder'), '--to', server.url, '--json');
+    expect(fromDir.code, fromDir.stderr).toBe(0);
+    expect(JSON.parse(fromDir.stdout)).toMatchObject({ from: { collection: 'folder' }, to: { collection: 'folder' }, documents: 2, chunks: 3 });
+    const fromMoved = await attune('collections', 'copy', '--from', moved, '--to', server.url, '--to-collection', 'moved', '--json');
+    expect(fromMoved.code, fromMoved.stderr).toBe(0);
+    expect(JSON.parse(fromMoved.stdout)).toMatchObject({ to: { collection: 'moved' }, documents: 2, chunks: 3 });
+
+    const notCollection = await attune('collections', 'copy', '--from', tmpdir(), '--to', server.url);
+    expect([notCollection.code, notCollection.stderr]).toEqual([1, expect.stringMatching(/is not an attune collection folder/)]);
   });
 
   it('removes the target and fails when the counts do not match after the copy', async () => {

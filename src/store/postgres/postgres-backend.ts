@@ -2,7 +2,7 @@ import pg from 'pg';
 import { CollectionNotFoundError, StoreError } from '../../errors.ts';
 import type { CollectionInfo, OpenStoreOptions, StoreBackend } from '../open.ts';
 import { migrate } from './migrations.ts';
-import { hnswIndexName, PgStore } from './pg-store.ts';
+import { hnswIndexName, PostgresStore } from './postgres-store.ts';
 
 export function isPostgresUrl(url: string | undefined): url is string {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url);
@@ -76,7 +76,7 @@ export const postgresBackend: StoreBackend = {
       // loaded lazily: open.ts lists this backend, so a static import would be a cycle
       const { checkCompatible } = await import('../open.ts');
       checkCompatible(info, options);
-      return await PgStore.open({ pool, collection: info.name, dimension: info.dimension, hnswThreshold, ownsPool: true });
+      return await PostgresStore.open({ pool, collection: info.name, dimension: info.dimension, hnswThreshold, ownsPool: true });
     } catch (error) {
       await pool.end().catch(() => {});
       throw error;

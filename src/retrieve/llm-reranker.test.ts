@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { GenerateRequest, Generator } from '../generate/generator.ts';
+import type { Hit } from '../types.ts';
+import { llmReranker } from './llm-reranker.ts';
+
+const hit = (id: string): Hit => ({ chunkId: id, docId: id, source: id, title: '', headingPath: [], page: null, text: `passage ${id}`, labels: [], tags: [], score: 0 });
+
+/** Failure injection: a generator that answers with scripted text per passage (malformed ones included). */
+function scripted(replies: Record<string, string>): Generator & { prompts: string[] } {
+  const prompts: string[] = [];
+  return {
+    id: 'scripted',
+    contextSize: 2048,
+    prompts,
+    async generate(request: GenerateRequest) {
+      const prompt = request.messages.at(-1)!.content;
+      prompts.push(prompt);
+      const id = /passage (\w+)/.exec(prompt)![1]!;
+      return { text: replies[id] ?? '', usage: { promptTokens: 1, completionTokens: 1 }, firstTokenMs: 0, totalMs: 0 };
+    },
+    async countTokens(text: string) {
+      return text.length;
+    },
+    async dispose() {},
+  };
+}
+
+describe('llmReranker', () => {
+  it('orders by grade, keeps retrieval order among equal grades, and cuts to k', async () => {
+    const generator = scripted({ a: '{"relevant":false,"score":0}', b: '{"relevant":true,"score":3}', c: '{"relevant":true,"score":1}', d: '{"relevant":true,"score":1}' });
+    const ranked = await llmReranker(generator).rerank('question?', [hit('a'), hit('b'), hit('c'), hit('d')], { k: 3 });
+    expect(ranked.map((h) => [h.chunkId, h.score])).toEqual([['b', 3], ['c', 1], ['d', 1]]);
+    expect(generator.prompts).toHaveLength(4);
+    expect(generator.prompts[0]).toContain('Question: question?');
+  });
+
+  it('counts a malformed or out-of-range grade as 0 instead of failing the query', async () => {
+    const generator = scripted({ a: 'not json', b: '{"score":2}', c: '{"score":"many"}', d: '{"score":9}' });
+    const ranked = await llmReranker(generator).rerank('q', [hit('a'), hit('b'), hit('c'), hit('d')], { k: 4 });
+    expect(ranked.map((h) => [h.chunkId, h.score])).toEqual([['b', 2], ['a', 0], ['c', 0], ['d', 0]]);
+  });
+});
