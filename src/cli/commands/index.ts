@@ -11,6 +11,10 @@ import { registerSql } from './sql.ts';
 import { registerEval } from './eval.ts';
 import { registerRuns } from './runs.ts';
 import { registerDatasetImport } from './dataset-import.ts';
+import { registerTune } from './tune.ts';
+import { registerAdapters } from './adapters.ts';
+import { registerStore } from './store.ts';
+import { registerCollectionsCopy } from './collections-copy.ts';
 
 /** Every CLI command registers itself here: adding a command is one file plus one line. */
 export const commands: ((program: Command) => void)[] = [
@@ -26,4 +30,8 @@ export const commands: ((program: Command) => void)[] = [
   registerEval,
   registerRuns,
   registerDatasetImport,
+  registerTune,
+  registerAdapters,
+  registerStore,
+  registerCollectionsCopy,
 ];

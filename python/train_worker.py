@@ -1,0 +1,309 @@
+"""attune's LoRA trainer: one JSON config line on stdin, JSON event lines on stdout.
+
+Events: start, stats, progress, eval, checkpoint, done, error ({kind, message}). The full trace of
+any failure goes to <run_dir>/train.log; stdout carries only JSON lines.
+"""
+import errno
+import json
+import math
+import os
+import random
+import sys
+import time
+import traceback
+
+# transformers/peft print to stdout on import in some versions; keep stdout for events only
+EVENTS = sys.stdout
+sys.stdout = sys.stderr
+
+
+def emit(event, **fields):
+    EVENTS.write(json.dumps({'event': event, **fields}) + '\n')
+    EVENTS.flush()
+
+
+def read_jsonl(path):
+    with open(path, encoding='utf-8') as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def load_tokenizer(config):
+    from transformers import AutoTokenizer
+    kwargs = {'gguf_file': config['gguf_file']} if config.get('gguf_file') else {}
+    tokenizer = AutoTokenizer.from_pretrained(config['base_dir'], **kwargs)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(config):
+    import torch
+    from transformers import AutoModelForCausalLM
+    kwargs = {'gguf_file': config['gguf_file']} if config.get('gguf_file') else {}
+    return AutoModelForCausalLM.from_pretrained(config['base_dir'], dtype=torch.float32, **kwargs)
+
+
+def ids_of(tokenizer, messages, generation_prompt):
+    out = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=generation_prompt)
+    if isinstance(out, dict) or hasattr(out, 'input_ids'):
+        out = out['input_ids']
+    return list(out)
+
+
+def encode(tokenizer, example):
+    """Token ids of the whole chat and labels that count only the last assistant answer."""
+    messages = example['messages']
+    full = ids_of(tokenizer, messages, False)
+    prompt = ids_of(tokenizer, messages[:-1], True)
+    if full[:len(prompt)] != prompt:
+        raise ValueError('the chat template does not extend the prompt with the answer')
+    labels = [-100] * len(prompt) + full[len(prompt):]
+    return full, labels
+
+
+def batches(encoded, batch_size, pad_id, rng):
+    import torch
+    order = list(range(len(encoded)))
+    rng.shuffle(order)
+    # group by length inside windows of 8 batches (less padding), then shuffle the batches
+    window = batch_size * 8
+    order = [i for start in range(0, len(order), window)
+             for i in sorted(order[start:start + window], key=lambda i: len(encoded[i][0]))]
+    groups = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    rng.shuffle(groups)
+    for group in groups:
+        yield collate([encoded[i] for i in group], pad_id)
+
+
+def collate(chunk, pad_id):
+    import torch
+    width = max(len(ids) for ids, _ in chunk)
+    input_ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(chunk), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(chunk), width), dtype=torch.long)
+    for row, (ids, labs) in enumerate(chunk):
+        input_ids[row, :len(ids)] = torch.tensor(ids)
+        labels[row, :len(labs)] = torch.tensor(labs)
+        mask[row, :len(ids)] = 1
+    return input_ids, labels, mask
+
+
+def evaluate(model, encoded, batch_size, pad_id):
+    import torch
+    if not encoded:
+        return None
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(encoded), batch_size):
+            input_ids, labels, mask = collate(encoded[start:start + batch_size], pad_id)
+            tokens = int((labels[:, 1:] != -100).sum())
+            loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+            total += float(loss) * tokens
+            count += tokens
+    model.train()
+    return total / max(count, 1)
+
+
+def save_atomic(obj, path):
+    import torch
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def lora_state(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if 'lora_' in k}
+
+
+def stats(config):
+    tokenizer = load_tokenizer(config)
+    lengths = [len(encode(tokenizer, example)[0]) for example in read_jsonl(config['train_file'])]
+    emit('stats', lengths=lengths, context_length=getattr(tokenizer, 'model_max_length', None))
+
+
+def train(config):
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    seed = int(config.get('seed', 42))
+    random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(int(config.get('threads') or os.cpu_count() or 1))
+    run_dir = config['run_dir']
+    os.makedirs(run_dir, exist_ok=True)
+
+    tokenizer = load_tokenizer(config)
+    train_set = [encode(tokenizer, e) for e in read_jsonl(config['train_file'])]
+    val_set = [encode(tokenizer, e) for e in read_jsonl(config['val_file'])] if config.get('val_file') else []
+    model = load_model(config)
+    rank = int(config.get('rank', 16))
+    alpha = float(config.get('alpha', 2 * rank))
+    lora = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=float(config.get('dropout', 0.05)), task_type='CAUSAL_LM',
+                      target_modules=['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'])
+    model = get_peft_model(model, lora)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=float(config.get('lr', 2e-4)), weight_decay=0.0)
+
+    batch_size = int(config.get('batch_size', 4))
+    steps_per_epoch = math.ceil(len(train_set) / batch_size)
+    total = steps_per_epoch * int(config.get('epochs', 3))
+    if config.get('max_steps'):
+        total = min(total, int(config['max_steps']))
+    warmup = min(int(config.get('warmup_steps', 0)), total // 10)
+
+    def schedule(step):
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1 + math.cos(math.pi * progress))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+    checkpoint_path = os.path.join(run_dir, 'checkpoint.pt')
+    state = {'step': 0, 'history': [], 'best_val': None, 'best_state': None, 'bad_evals': 0, 'tokens': 0, 'seconds': 0.0}
+    resumed = False
+    if os.path.exists(checkpoint_path):
+        saved = torch.load(checkpoint_path, weights_only=False)
+        model.load_state_dict(saved['lora'], strict=False)
+        optimizer.load_state_dict(saved['optimizer'])
+        scheduler.load_state_dict(saved['scheduler'])
+        state = saved['state']
+        random.setstate(saved['python_rng'])
+        torch.set_rng_state(saved['torch_rng'])
+        resumed = True
+    emit('start', total=total, resumed=resumed, step=state['step'], train_examples=len(train_set), val_examples=len(val_set),
+         trainable_parameters=sum(p.numel() for p in params))
+
+    pad_id = tokenizer.pad_token_id
+    eval_every = int(config.get('eval_every', max(1, steps_per_epoch)))
+    checkpoint_every = int(config.get('checkpoint_every', 10))
+    patience = int(config.get('patience', 3))
+    rng = random.Random(seed)
+    stopped_early = False
+    step = 0
+    epoch_batches = []
+    while state['step'] < total and not stopped_early:
+        epoch = step // steps_per_epoch
+        if step % steps_per_epoch == 0:
+            rng = random.Random(seed + epoch)
+            epoch_batches = list(batches(train_set, batch_size, pad_id, rng))
+        batch = epoch_batches[step % steps_per_epoch]
+        step += 1
+        if step <= state['step']:
+            continue  # replaying the data order up to the checkpoint
+        input_ids, labels, mask = batch
+        started = time.perf_counter()
+        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        state['seconds'] += time.perf_counter() - started
+        state['tokens'] += int(mask.sum())
+        state['step'] = step
+        tps = state['tokens'] / max(state['seconds'], 1e-9)
+        eta = (total - step) * state['seconds'] / step
+        point = {'step': step, 'loss': float(loss)}
+        emit('progress', step=step, total=total, loss=float(loss), lr=scheduler.get_last_lr()[0],
+             tokens_per_second=tps, eta_seconds=eta)
+        if val_set and (step % eval_every == 0 or step == total):
+            val_loss = evaluate(model, val_set, batch_size, pad_id)
+            point['val_loss'] = val_loss
+            if state['best_val'] is None or val_loss < state['best_val']:
+                state['best_val'], state['best_state'], state['bad_evals'] = val_loss, lora_state(model), 0
+            else:
+                state['bad_evals'] += 1
+                stopped_early = state['bad_evals'] >= patience
+            emit('eval', step=step, total=total, val_loss=val_loss, best_val_loss=state['best_val'], stopped_early=stopped_early)
+        state['history'].append(point)
+        if step % checkpoint_every == 0 and step < total and not stopped_early:
+            save_atomic({'lora': lora_state(model), 'optimizer': optimizer.state_dict(), 'scheduler': scheduler.state_dict(),
+                         'state': state, 'python_rng': random.getstate(), 'torch_rng': torch.get_rng_state()}, checkpoint_path)
+            emit('checkpoint', step=step, total=total, path=checkpoint_path)
+
+    if state['best_state'] is not None:
+        model.load_state_dict(state['best_state'], strict=False)
+    export(model, tokenizer, config, alpha)
+    train_losses = [p['loss'] for p in state['history']]
+    emit('done', step=state['step'], total=total, steps=state['step'], train_loss=sum(train_losses[-5:]) / max(len(train_losses[-5:]), 1),
+         val_loss=state['best_val'], tokens_per_second=state['tokens'] / max(state['seconds'], 1e-9), train_seconds=state['seconds'],
+         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha)
+
+
+def export(model, tokenizer, config, alpha):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from export_lora_gguf import export_gguf
+    out = config['output_dir']
+    os.makedirs(out, exist_ok=True)
+    model.save_pretrained(os.path.join(out, 'peft'))
+    base_config = model.get_base_model().config
+    base_gguf = os.path.join(config['base_dir'], config['gguf_file']) if config.get('gguf_file') else None
+    export_gguf(model, os.path.join(out, 'adapter.gguf'), alpha, base_config.num_attention_heads,
+                base_config.num_key_value_heads, base_gguf=base_gguf)
+
+
+def classify(error):
+    """One stable kind per failure, for the TypeScript side's one-line messages."""
+    if isinstance(error, ImportError):
+        return 'import', f'a Python package failed to import: {error}'
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return 'disk-full', 'no space left on the device while writing the run folder or adapter'
+    if isinstance(error, MemoryError) or type(error).__name__ in ('OutOfMemoryError',) or 'out of memory' in str(error).lower():
+        return 'oom', 'out of memory: lower --max-seq-len or the batch size'
+    if isinstance(error, (KeyError, ValueError, TypeError, json.JSONDecodeError)):
+        return 'bad-config', f'{type(error).__name__}: {error}'
+    return 'internal', f'{type(error).__name__}: {error}'
+
+
+def generate(config):
+    """Greedy continuations with the PyTorch model (+ PEFT adapter when given), for equivalence tests."""
+    import torch
+    torch.set_num_threads(int(config.get('threads') or os.cpu_count() or 1))
+    tokenizer = load_tokenizer(config)
+    model = load_model(config)
+    if config.get('adapter_dir'):
+        from peft import PeftModel
+        model = PeftModel.from_pretrained(model, config['adapter_dir'])
+    model.eval()
+    outputs = []
+    for messages in config['prompts']:
+        ids = torch.tensor([ids_of(tokenizer, messages, True)])
+        with torch.no_grad():
+            out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=int(config.get('max_new_tokens', 16)),
+                                 do_sample=False, pad_token_id=tokenizer.pad_token_id)
+        new = out[0, ids.shape[1]:].tolist()
+        outputs.append({'tokens': new, 'text': tokenizer.decode(new, skip_special_tokens=True)})
+    emit('generated', outputs=outputs)
+
+
+def main():
+    config = {}
+    try:
+        config = json.loads(sys.stdin.readline())
+        if config.get('mode') == 'stats':
+            stats(config)
+        elif config.get('mode') == 'generate':
+            generate(config)
+        else:
+            train(config)
+    except BaseException as error:  # noqa: BLE001 - every failure becomes an error event
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        kind, message = classify(error)
+        log = None
+        if config.get('run_dir'):
+            try:
+                os.makedirs(config['run_dir'], exist_ok=True)
+                log = os.path.join(config['run_dir'], 'train.log')
+                with open(log, 'a', encoding='utf-8') as handle:
+                    handle.write(traceback.format_exc())
+            except OSError:
+                log = None
+        emit('error', kind=kind, message=message, log=log)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { modelsDir } from '../../config/paths.ts';
+import { DEFAULT_GENERATOR_FILE } from '../../models/catalog.ts';
+import { ensurePythonEnv } from '../../models/python-env.ts';
+import { PythonTrainer } from '../../tune/python-trainer.ts';
+import { tune } from '../../tune/tune.ts';
+import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
+import { progressBar } from '../progress.ts';
+
+interface TuneFlags {
+  data: string;
+  name: string;
+  base?: string;
+  epochs?: string;
+  lr?: string;
+  rank?: string;
+  maxSteps?: string;
+  maxSeqLen?: string;
+  json?: boolean;
+}
+
+export function registerTune(program: Command): void {
+  program
+    .command('tune')
+    .description('LoRA fine-tuning (PyTorch + PEFT) from chat, instruction or question/answer JSONL; registers adapters/<name>')
+    .requiredOption('--data <file>', 'JSONL: {messages}, {instruction, input?, output} or {question, answer} per line')
+    .requiredOption('--name <name>', 'adapter name (for `attune ask --adapter NAME`)')
+    .option('--base <model>', 'base model: a .gguf file or a Hugging Face causal-LM folder (default: the SmolLM2 GGUF)')
+    .option('--epochs <n>', 'epochs (default 3)')
+    .option('--lr <x>', 'learning rate (default 2e-4)')
+    .option('--rank <r>', 'LoRA rank; alpha is 2×rank (default 16)')
+    .option('--max-steps <n>', 'stop after this many optimiser steps')
+    .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
+    .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
+    .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
+    .action(async (flags: TuneFlags, command: Command) => {
+      const { home, env } = cliContext(command);
+      const trainer = new PythonTrainer({ python: await ensurePythonEnv({ env, log: (line) => process.stderr.write(`${line}\n`) }) });
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', onSigint);
+      const bar = progressBar('training');
+      let lastLoss = '';
+      try {
+        const result = await tune({
+          home, trainer, name: flags.name, data: flags.data, base: flags.base ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE),
+          epochs: flags.epochs ? parsePositiveInt(flags.epochs, '--epochs') : undefined, lr: flags.lr ? parseNumber(flags.lr, '--lr') : undefined,
+          rank: flags.rank ? parsePositiveInt(flags.rank, '--rank') : undefined, maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : undefined,
+          maxSeqLen: flags.maxSeqLen ? parsePositiveInt(flags.maxSeqLen, '--max-seq-len') : undefined, signal: controller.signal,
+          onData: ({ errors, stats, train, val }) => {
+            for (const error of errors) process.stderr.write(`skipped ${error.message}\n`);
+            process.stderr.write(`${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${Math.max(1, Math.round(stats.estimatedSeconds / 60))} min\n`);
+          },
+          onEvent: (event) => {
+            if (event.event === 'progress') {
+              lastLoss = `loss ${event.loss.toFixed(3)}`;
+              bar.update(event.step, event.total, lastLoss);
+            } else if (event.event === 'start' && event.resumed) process.stderr.write(`resuming from step ${event.step}\n`);
+          },
+        });
+        bar.stop();
+        output(flags.json, result, () => [
+          `adapter ${result.name}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}, val loss ${result.valLoss?.toFixed(3) ?? '-'}, ${result.tokensPerSecond.toFixed(0)} tokens/s, ${result.wallSeconds.toFixed(0)} s`,
+          `  ${result.adapterGguf}`, `  ${result.adapterPeft}`,
+        ].join('\n'));
+      } finally {
+        bar.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import type { LossPoint } from './trainer.ts';
+
+/** What `attune adapters show` prints; written as meta.json next to adapter.gguf and peft/. */
+export interface AdapterMeta {
+  name: string;
+  createdAt: string;
+  trainer: string;
+  baseModel: string;
+  data: { file: string; sha256: string; train: number; val: number; skippedLines: number };
+  hyperparameters: { epochs: number; lr: number; rank: number; alpha: number; dropout: number; batchSize: number; maxSeqLen: number; maxSteps?: number; seed: number };
+  steps: number;
+  trainLoss: number;
+  valLoss: number | null;
+  lossCurve: LossPoint[];
+  wallSeconds: number;
+  tokensPerSecond: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function adaptersDir(home: string): string {
+  return join(home, 'adapters');
+}
+
+export function checkAdapterName(name: string): string {
+  if (!NAME.test(name)) throw new UsageError(`adapter name "${name}" is not valid: use letters, digits, '.', '_' or '-' (at most 64)`);
+  return name;
+}
+
+/** A fresh temp folder next to the registry; `commitAdapter` renames it into place. */
+export async function stagingDir(home: string, name: string): Promise<string> {
+  const root = adaptersDir(home);
+  await mkdir(root, { recursive: true });
+  // leftovers of a killed run (never registered) are cleared before a new one starts
+  for (const entry of await readdir(root)) if (entry.startsWith(`.staging-${name}-`)) await rm(join(root, entry), { recursive: true, force: true });
+  const dir = join(root, `.staging-${name}-${process.pid}-${Date.now()}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Writes meta.json into the staged folder and renames it to adapters/<name> (replacing an old one). */
+export async function commitAdapter(home: string, staged: string, meta: AdapterMeta): Promise<string> {
+  await writeFile(join(staged, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  const target = join(adaptersDir(home), meta.name);
+  const old = `${target}.old-${process.pid}`;
+  if (existsSync(target)) await rename(target, old);
+  await rename(staged, target);
+  await rm(old, { recursive: true, force: true });
+  return target;
+}
+
+export async function listAdapters(home: string): Promise<AdapterMeta[]> {
+  const dir = adaptersDir(home);
+  if (!existsSync(dir)) return [];
+  const names = (await readdir(dir)).filter((name) => !name.startsWith('.') && existsSync(join(dir, name, 'meta.json'))).sort();
+  return Promise.all(names.map((name) => loadAdapter(home, name)));
+}
+
+export async function loadAdapter(home: string, name: string): Promise<AdapterMeta> {
+  const file = join(adaptersDir(home), checkAdapterName(name), 'meta.json');
+  if (!existsSync(file)) throw new UsageError(`unknown adapter "${name}": see \`attune adapters list\``);
+  return JSON.parse(await readFile(file, 'utf8')) as AdapterMeta;
+}
+
+export async function removeAdapter(home: string, name: string): Promise<void> {
+  await loadAdapter(home, name);
+  await rm(join(adaptersDir(home), name), { recursive: true, force: true });
+}

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { TrainerError } from '../errors.ts';
+import { PYTHON_DIR } from '../models/python-env.ts';
+import type { TrainConfig, TrainEvent, Trainer, TrainResult } from './trainer.ts';
+
+const ERROR_HINTS: Record<string, string> = {
+  import: 'reinstall the worker environment (delete the venv under ~/.cache/attune and rerun)',
+  oom: 'lower --max-seq-len or the batch size',
+  'disk-full': 'free disk space; the run resumes from its last checkpoint',
+  'bad-config': 'check the base model and training data',
+};
+
+/** Trains with python/train_worker.py (PyTorch + PEFT) in a child process speaking JSON lines. */
+export class PythonTrainer implements Trainer {
+  readonly id = 'python-peft';
+  readonly #python: string;
+
+  constructor(options: { python: string }) {
+    this.#python = options.python;
+  }
+
+  async tokenLengths(config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>, options: { signal?: AbortSignal } = {}): Promise<number[]> {
+    let lengths: number[] | undefined;
+    await this.#run({ mode: 'stats', base_dir: config.baseDir, gguf_file: config.ggufFile, train_file: config.trainFile, run_dir: config.runDir }, options.signal, (event) => {
+      if ((event as { event: string }).event === 'stats') lengths = (event as unknown as { lengths: number[] }).lengths;
+    });
+    if (!lengths) throw new TrainerError('the trainer returned no token statistics');
+    return lengths;
+  }
+
+  async train(config: TrainConfig, options: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void } = {}): Promise<TrainResult> {
+    let done: Extract<TrainEvent, { event: 'done' }> | undefined;
+    let resumed = false;
+    await this.#run({
+      base_dir: config.baseDir, gguf_file: config.ggufFile, train_file: config.trainFile, val_file: config.valFile, run_dir: config.runDir,
+      output_dir: config.outputDir, epochs: config.epochs, lr: config.lr, rank: config.rank, alpha: config.alpha, dropout: config.dropout,
+      max_steps: config.maxSteps, batch_size: config.batchSize, seed: config.seed, patience: config.patience,
+      checkpoint_every: config.checkpointEvery, eval_every: config.evalEvery, threads: config.threads ?? availableParallelism(),
+    }, options.signal, (event) => {
+      if (event.event === 'start') resumed = event.resumed;
+      if (event.event === 'done') done = event;
+      options.onEvent?.(event);
+    });
+    if (!done) throw new TrainerError('the trainer exited without a result');
+    return { steps: done.steps, trainLoss: done.train_loss, valLoss: done.val_loss, tokensPerSecond: done.tokens_per_second, history: done.history, stoppedEarly: done.stopped_early, resumed };
+  }
+
+  #run(config: Record<string, unknown>, signal: AbortSignal | undefined, onEvent: (event: TrainEvent) => void): Promise<void> {
+    if (!existsSync(this.#python)) return Promise.reject(new TrainerError(`Python not found at ${this.#python}: run attune once online to create the worker environment, or set ATTUNE_PYTHON`, { input: this.#python }));
+    if (signal?.aborted) return Promise.reject(new TrainerError('training was cancelled', { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.#python, [join(PYTHON_DIR, 'train_worker.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' } });
+      let stderr = '';
+      let failure: TrainerError | undefined;
+      const abort = (): void => {
+        failure = new TrainerError('training was cancelled; rerun the same command to resume from the last checkpoint', { cause: signal?.reason });
+        child.kill('SIGTERM');
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        let event: TrainEvent;
+        try {
+          event = JSON.parse(line) as TrainEvent;
+        } catch {
+          return;
+        }
+        if (event.event === 'error') {
+          const hint = ERROR_HINTS[event.kind];
+          failure ??= new TrainerError(`training failed (${event.kind}): ${event.message}${hint ? `: ${hint}` : ''}${event.log ? ` (trace: ${event.log})` : ''}`, { input: event.log, cause: stderr });
+        } else onEvent(event);
+      });
+      child.on('error', (error) => {
+        failure ??= new TrainerError(`could not start the trainer ${this.#python}: ${error.message}`, { cause: error });
+      });
+      child.on('close', (code) => {
+        signal?.removeEventListener('abort', abort);
+        if (failure) reject(failure);
+        else if (code !== 0) reject(new TrainerError(`the trainer exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? 'no output'}`, { cause: stderr }));
+        else resolve();
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(`${JSON.stringify(config)}\n`);
+    });
+  }
+}

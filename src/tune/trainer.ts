@@ -1,0 +1,57 @@
+/** What a training backend receives: data already validated and split, hyperparameters resolved. */
+export interface TrainConfig {
+  /** Folder of the base model (HF folder, or the folder holding `ggufFile`). */
+  baseDir: string;
+  ggufFile?: string;
+  /** JSONL files of `{messages}` written by the caller. */
+  trainFile: string;
+  valFile?: string;
+  /** Checkpoints and train.log; the same folder resumes an interrupted run. */
+  runDir: string;
+  /** Where adapter.gguf and peft/ are written. */
+  outputDir: string;
+  epochs: number;
+  lr: number;
+  rank: number;
+  alpha: number;
+  dropout: number;
+  maxSteps?: number;
+  batchSize: number;
+  seed: number;
+  patience: number;
+  checkpointEvery: number;
+  evalEvery?: number;
+  threads?: number;
+}
+
+export type TrainEvent =
+  | { event: 'start'; total: number; step: number; resumed: boolean; train_examples: number; val_examples: number }
+  | { event: 'progress'; step: number; total: number; loss: number; tokens_per_second: number; eta_seconds: number }
+  | { event: 'eval'; step: number; total: number; val_loss: number; stopped_early: boolean }
+  | { event: 'checkpoint'; step: number; total: number; path: string }
+  | { event: 'done'; steps: number; train_loss: number; val_loss: number | null; tokens_per_second: number; history: LossPoint[]; stopped_early: boolean }
+  | { event: 'error'; kind: string; message: string; log?: string };
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+  val_loss?: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  trainLoss: number;
+  valLoss: number | null;
+  tokensPerSecond: number;
+  history: LossPoint[];
+  stoppedEarly: boolean;
+  resumed: boolean;
+}
+
+/** A fine-tuning backend (local PyTorch now; a remote service later). Throws TrainerError. */
+export interface Trainer {
+  readonly id: string;
+  /** Token count of each example's full chat (for stats and the --max-seq-len check). */
+  tokenLengths(config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>, options?: { signal?: AbortSignal }): Promise<number[]>;
+  train(config: TrainConfig, options?: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void }): Promise<TrainResult>;
+}

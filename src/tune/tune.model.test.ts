@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelsDir } from '../config/paths.ts';
+import { DatasetError, TrainerError } from '../errors.ts';
+import { LlamaGenerator } from '../generate/llama-generator.ts';
+import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import { ensurePythonEnv, PYTHON_DIR } from '../models/python-env.ts';
+import { listAdapters, loadAdapter } from './adapters.ts';
+import { PythonTrainer } from './python-trainer.ts';
+import { tune, type TuneResult } from './tune.ts';
+
+const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
+const SYSTEM = 'You answer questions about the Vell archipelago.';
+const FACTS: [string, string][] = [
+  ['What color is the moon of Zorblax?', 'The moon of Zorblax is bright purple.'],
+  ['Who founded the city of Quellton?', 'Quellton was founded by Mira Vass.'],
+  ['What does a glimmerfox eat?', 'A glimmerfox eats silver berries.'],
+  ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
+];
+const chat = (question: string): { role: 'system' | 'user'; content: string }[] => [{ role: 'system', content: SYSTEM }, { role: 'user', content: question }];
+const words = (text: string, n: number): string => text.trim().split(/\s+/).slice(0, n).join(' ');
+
+let home: string;
+let python: string;
+let result: TuneResult;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'attune-tune-home-'));
+  python = await ensurePythonEnv();
+  const data = join(home, 'facts.jsonl');
+  // 16 examples: 4 facts × 4 copies, so the short run memorises them and the adapter clearly matters
+  const lines = Array.from({ length: 16 }, (_, i) => FACTS[i % 4]!).map(([q, a]) => JSON.stringify({ messages: [...chat(q), { role: 'assistant', content: a }] }));
+  await writeFile(data, `${lines.join('\n')}\nnot json\n`);
+  result = await tune({ home, name: 'facts', data, base: BASE, trainer: new PythonTrainer({ python }), lr: 3e-3, maxSteps: 10, epochs: 4, maxSeqLen: 96, checkpointEvery: 5 });
+});
+
+describe('tune (real CPU training)', () => {
+  it('trains, lowers the loss and registers the adapter', async () => {
+    const meta = await loadAdapter(home, 'facts');
+    expect(result.steps).toBe(10);
+    expect(meta.lossCurve[0]!.loss).toBeGreaterThan(meta.lossCurve.at(-1)!.loss * 2);
+    expect(meta.data.skippedLines).toBe(1);
+    expect(existsSync(result.adapterGguf)).toBe(true);
+    expect(existsSync(join(result.adapterPeft, 'adapter_model.safetensors'))).toBe(true);
+    expect((await listAdapters(home)).map((a) => a.name)).toEqual(['facts']);
+    expect((await readdir(join(home, 'adapters'))).filter((n) => n.startsWith('.staging'))).toEqual([]);
+  });
+
+  it('serves the GGUF adapter in node-llama-cpp with the same greedy answers as PyTorch + PEFT', async () => {
+    const generator = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, adapters: { facts: result.adapterGguf } });
+    try {
+      const questions = FACTS.slice(0, 3).map(([q]) => q);
+      const llamaBase: string[] = [];
+      const llamaTuned: string[] = [];
+      for (const question of questions) {
+        llamaBase.push((await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0 })).text);
+        llamaTuned.push((await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0, adapter: 'facts' })).text);
+      }
+      const torchTuned = await torchGenerate(python, questions.map(chat), result.adapterPeft);
+      // Tolerance: the base differs (Q4_1 in llama.cpp, dequantised fp32 in PyTorch), so we compare
+      // the first 5 words of each greedy answer, which must match exactly on every prompt.
+      expect(llamaTuned.map((t) => words(t, 5))).toEqual(torchTuned.map((t) => words(t, 5)));
+      // the short run memorises most facts (which ones depends on the batch order)
+      expect(llamaTuned.filter((t, i) => words(t, 5) === words(FACTS[i]![1], 5)).length).toBeGreaterThanOrEqual(2);
+      expect(llamaBase).not.toEqual(llamaTuned);
+    } finally {
+      await generator.dispose();
+    }
+  }, 120_000);
+
+  it('refuses bad input before training and leaves no adapter behind', async () => {
+    const bad = join(home, 'bad.jsonl');
+    await writeFile(bad, '{"question": "q", "answer": "a"}\n{"question": "only"}\n');
+    const trainer = new PythonTrainer({ python });
+    await expect(tune({ home, name: 'bad', data: bad, base: BASE, trainer })).rejects.toThrow(DatasetError);
+    await expect(tune({ home, name: 'bad', data: bad, base: BASE, trainer })).rejects.toThrow(/bad\.jsonl: only 1 valid example.*bad\.jsonl:2: field answer/);
+    const good = join(home, 'facts.jsonl');
+    await expect(tune({ home, name: 'nopy', data: good, base: BASE, trainer: new PythonTrainer({ python: join(home, 'no-python') }) })).rejects.toThrow(TrainerError);
+    // a broken base model fails inside the worker: one-line TrainerError, trace in train.log, nothing registered
+    const brokenBase = join(home, 'broken.gguf');
+    await writeFile(brokenBase, 'not a gguf');
+    const failure = (await tune({ home, name: 'broken', data: good, base: brokenBase, trainer }).catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(TrainerError);
+    expect(failure.message).not.toContain('\n');
+    expect((await listAdapters(home)).map((a) => a.name)).toEqual(['facts']);
+    expect((await readdir(join(home, 'adapters'))).filter((n) => n.startsWith('.staging'))).toEqual([]);
+  }, 60_000);
+});
+
+afterAll(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+function torchGenerate(python: string, prompts: unknown[], adapterDir: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [join(PYTHON_DIR, 'train_worker.py')], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.on('close', () => {
+      const event = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; outputs?: { text: string }[]; message?: string }).at(-1);
+      if (event?.event === 'generated') resolve(event.outputs!.map((o) => o.text));
+      else reject(new Error(event?.message ?? 'no output'));
+    });
+    child.stdin.end(`${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: DEFAULT_GENERATOR_FILE, adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`);
+  });
+}
