@@ -5,7 +5,7 @@
  * `--embedder NAME` picks another transformers.js model folder under the models cache.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { openCollection } from '../src/config/runtime.ts';
@@ -16,6 +16,7 @@ import { ingest } from '../src/ingest/ingest.ts';
 import { retrieve } from '../src/retrieve/retrieve.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 
+const loadAtStart = loadavg()[0]!;
 const datasets = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq');
 const files = ['clapnq_dev_answerable.jsonl', 'clapnq_dev_unanswerable.jsonl'].map((name) => ({ file: join(datasets, name), text: readFileSync(join(datasets, name), 'utf8') }));
 const imported = importClapnq(files);
@@ -61,5 +62,5 @@ const verdict = hybrid! >= Math.max(keyword!, vector!) ? 'met' : 'not met';
 appendBenchmark(
   `Retrieval quality on clapnq (bench:retrieval, ${embedder.id})`,
   `npm run bench:retrieval${embedderModel ? ` -- --embedder ${embedderModel}` : ''}`,
-  `Corpus: the gold passages of all 600 clapnq dev questions (${ingested.added} distinct passages, ${ingested.chunks} chunks of ≤ ${config.chunking.maxTokens} MiniLM tokens); queries: the ${questions.length} answerable questions; relevant document: each question's passages[0]. Embedder ${embedder.id}, LanceDB BM25 + cosine, hybrid = reciprocal rank fusion (k = 60). Latency is one query end to end (embed + search), exact search (no ANN index at this size).\n\n${table}\n\nTarget "hybrid nDCG@10 ≥ the better of keyword and vector": ${verdict} (${hybrid!.toFixed(3)} vs ${Math.max(keyword!, vector!).toFixed(3)}).`,
+  `Corpus: the gold passages of all 600 clapnq dev questions (${ingested.added} distinct passages, ${ingested.chunks} chunks of ≤ ${config.chunking.maxTokens} MiniLM tokens); queries: the ${questions.length} answerable questions; relevant document: each question's passages[0]. Embedder ${embedder.id}, LanceDB BM25 + cosine, hybrid = reciprocal rank fusion (k = 60). Latency is one query end to end (embed + search), exact search (no ANN index at this size). Ingest (parse, chunk, embed, store) took ${ingestSeconds.toFixed(1)} s (${(ingested.chunks / ingestSeconds).toFixed(0)} chunks/s); 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)} (above 2: other work shared the cores).\n\n${table}\n\nTarget "hybrid nDCG@10 ≥ the better of keyword and vector": ${verdict} (${hybrid!.toFixed(3)} vs ${Math.max(keyword!, vector!).toFixed(3)}).`,
 );

@@ -8,7 +8,7 @@
  * re-normalised. Texts are the real sentences, so BM25 sees real term statistics.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { createEmbedder } from '../src/config/runtime.ts';
@@ -17,6 +17,7 @@ import { LanceStore, type LanceStoreOptions } from '../src/store/lance-store.ts'
 import type { ChunkRecord } from '../src/types.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 
+const loadAtStart = loadavg()[0]!;
 const TOTAL = Number(process.env.SCALE_CHUNKS ?? 100_000);
 const BATCH = 10_000;
 const QUERIES = 200;
@@ -119,6 +120,7 @@ const summary = [
   `- chunks: ${TOTAL.toLocaleString('en')} (${dimension}-d), written in ${writeSeconds.length} atomic batches of ${BATCH.toLocaleString('en')}: ${(TOTAL / totalWrite).toFixed(0)} chunks/s into the store (BM25 index upkeep and compaction included, no ANN index while loading)`,
   `- ANN index build on ${TOTAL.toLocaleString('en')} rows: IVF-PQ ${buildSeconds['ivf-pq']!.toFixed(1)} s, IVF-HNSW-SQ ${buildSeconds['hnsw-sq']!.toFixed(1)} s (cosine, LanceDB defaults; HNSW ef = max(64, 4k))`,
   `- embedding throughput of MiniLM on this machine (the usual ingest bottleneck): ${embedRate.toFixed(0)} chunks/s`,
+  `- 1-minute load average at the start and end of the run: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)} (above 2 means other work shared the 2 cores and latencies are inflated)`,
 ];
 console.log(`${summary.join('\n')}\n${table}`);
 const chosen = rows.find((r) => r[0] === 'IVF-HNSW-SQ, no refine')!;
