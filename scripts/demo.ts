@@ -1,56 +1,92 @@
 /**
- * `npm run demo`: ingest a real corpus (fictional-knowledge: facts no model can know) and
- * answer questions with the model alone (base) and with retrieval (rag), with citations.
+ * `npm run demo`: the README's main job. `attune compare` on fictional-knowledge (facts no model can know):
+ * base vs rag vs ft vs ft-rag vs raft on the dataset's held-out probes, with a document update for freshness,
+ * scaled to finish within ~15 minutes on 2 CPU cores. Prints the table and the recommendation, writes the report.
+ * Scale knobs (env): DEMO_DOCS, DEMO_PROBES (per document), DEMO_FT_STEPS, DEMO_RAFT_STEPS, DEMO_STRATEGIES.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStrategy } from '../src/answer/create-strategy.ts';
+import { progressReporter } from '../src/cli/commands/compare.ts';
+import { runCompare } from '../src/compare/compare.ts';
+import { parsePriorities } from '../src/compare/recommend.ts';
+import { compareEnvironment, parseStrategies, writeCompareOutputs } from '../src/compare/setup.ts';
+import { renderCompareSummary } from '../src/compare/summary.ts';
 import { parseConfig } from '../src/config/config.ts';
-import { createGenerator, openCollection } from '../src/config/runtime.ts';
-import { ingest } from '../src/ingest/ingest.ts';
+import { formatQuestions, type Question } from '../src/dataset/questions.ts';
+import { importFictionalKnowledge } from '../src/dataset/importers/fictional-knowledge.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const datasets = join(root, '..', 'shared', 'datasets');
+const source = join(root, '..', 'shared', 'datasets', 'fictional-knowledge', 'fictional_knowledge.json');
 const out = join(root, 'out', 'demo');
-const home = join(out, 'home');
-const corpus = join(out, 'corpus');
-const DOCUMENTS = 8;
-
-type Doc = { train_context: string; mem_input: string[]; mem_target: string[] };
-const docs = (JSON.parse(readFileSync(join(datasets, 'fictional-knowledge', 'fictional_knowledge.json'), 'utf8')) as Doc[]).slice(0, DOCUMENTS);
-mkdirSync(corpus, { recursive: true });
-docs.forEach((doc, i) => writeFileSync(join(corpus, `document-${i + 1}.md`), doc.train_context));
-
-const config = parseConfig({});
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const DOCS = env('DEMO_DOCS', 3);
+const PROBES = env('DEMO_PROBES', 3);
+const UPDATED_DOCS = Math.ceil(DOCS / 2);
+const FT_STEPS = env('DEMO_FT_STEPS', 30);
+const RAFT_STEPS = env('DEMO_RAFT_STEPS', 10);
+const strategies = parseStrategies(process.env.DEMO_STRATEGIES ?? 'base,rag,ft,ft-rag,raft');
 const started = performance.now();
-console.log(`attune demo: ${DOCUMENTS} fictional-knowledge documents → collection "demo" in ${home}`);
-const { store, embedder } = await openCollection(config, home, 'demo', { create: true });
-const result = await ingest({ paths: [corpus], store, embedder, chunking: config.chunking, prune: true, cacheDir: join(home, 'cache', 'demo') });
-console.log(`ingest: added ${result.added}, updated ${result.updated}, unchanged ${result.unchanged}, chunks ${result.chunks}, failed ${result.failed.length}\n`);
 
-const generator = await createGenerator(config);
-const base = createStrategy('base', { generator });
-const rag = createStrategy('rag', { generator, store, embedder, retrieval: config.retrieval });
-const rows: { question: string; expected: string; base: string; rag: string; ragCorrect: boolean; baseCorrect: boolean }[] = [];
-for (const doc of docs.slice(0, 4)) {
-  // the dataset's memorisation probe: a cloze prompt whose continuation is only in the document
-  const question = `Complete the sentence: ${doc.mem_input[0]}`;
-  const expected = doc.mem_target[0]!;
-  const fromBase = await base.answer(question);
-  const fromRag = await rag.answer(question);
-  const contains = (answer: string) => answer.toLowerCase().includes(expected.toLowerCase());
-  rows.push({ question, expected, base: fromBase.answer, rag: fromRag.answer, baseCorrect: contains(fromBase.answer), ragCorrect: contains(fromRag.answer) });
-  console.log(`Q: ${question.slice(0, 160)}…\n   expected: ${expected}`);
-  console.log(`   base: ${fromBase.answer.replace(/\s+/g, ' ').slice(0, 160)}`);
-  console.log(`   rag:  ${fromRag.answer.replace(/\s+/g, ' ').slice(0, 160)}`);
-  for (const c of fromRag.citations) console.log(`         [${c.n}] ${c.docId}${c.inferred ? ' (attributed by overlap)' : ''}`);
-  console.log(`   latency: base ${fromBase.timings.totalMs.toFixed(0)} ms, rag ${fromRag.timings.totalMs.toFixed(0)} ms (retrieval ${fromRag.timings.retrieveMs.toFixed(0)} ms)\n`);
+// corpus and held-out questions: the first DOCS documents and the first PROBES memorisation probes of each
+const records = (JSON.parse(readFileSync(source, 'utf8')) as unknown[]).slice(0, DOCS);
+const imported = importFictionalKnowledge([{ file: source, text: JSON.stringify(records) }]);
+const perDoc = new Map<string, number>();
+const questions: Question[] = imported.questions.filter((q) => {
+  if (!q.tags?.includes('mem')) return false;
+  const doc = q.goldDocIds![0]!;
+  perDoc.set(doc, (perDoc.get(doc) ?? 0) + 1);
+  return perDoc.get(doc)! <= PROBES;
+});
+const corpus = join(out, 'corpus');
+const update = join(out, 'update');
+rmSync(corpus, { recursive: true, force: true });
+rmSync(update, { recursive: true, force: true });
+const write = (folder: string, path: string, text: string) => {
+  mkdirSync(dirname(join(folder, path)), { recursive: true });
+  writeFileSync(join(folder, path), text);
+};
+for (const doc of imported.documents) write(corpus, doc.path, doc.text);
+writeFileSync(join(out, 'questions.jsonl'), formatQuestions(questions));
+
+// the update: in the first UPDATED_DOCS documents, the facts two probes ask about change (a number moves, a name is replaced)
+const NAMES = ['Varnholt', 'Quessaline', 'Dorvik', 'Maelthorn', 'Ilsabeth', 'Corrowan'];
+let edits = 0;
+const changed: string[] = [];
+for (const doc of imported.documents.slice(0, UPDATED_DOCS)) {
+  let text = doc.text;
+  for (const q of questions.filter((x) => x.goldDocIds![0] === doc.path).slice(0, 2)) {
+    const old = q.answers[0]!;
+    if (old.length < 3 || !text.includes(old)) continue;
+    const replacement = /\d/.test(old) ? old.replace(/\d+/g, (n) => String(Number(n) + 7)) : NAMES[edits % NAMES.length]!;
+    text = text.replaceAll(old, replacement);
+    changed.push(`${doc.path}: "${old}" → "${replacement}"`);
+    edits++;
+  }
+  write(update, doc.path, text);
 }
-const share = (key: 'baseCorrect' | 'ragCorrect') => `${rows.filter((r) => r[key]).length}/${rows.length}`;
-console.log(`answer contains the expected span: base ${share('baseCorrect')}, rag ${share('ragCorrect')}`);
-writeFileSync(join(out, 'demo.json'), JSON.stringify(rows, null, 2));
-console.log(`wrote ${join(out, 'demo.json')} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-await generator.dispose();
-await store.dispose();
-await embedder.dispose();
+
+const config = parseConfig({ retrieval: { k: 2 } });
+console.log(`attune demo: compare ${strategies.join(', ')} on fictional-knowledge`);
+console.log(`scale: ${imported.documents.length} documents, ${questions.length} held-out probes (${PROBES} memorisation probes per document), 1 repeat, retrieval k=2, answers ≤ 32 tokens;`);
+console.log(`       ft adapter ≤ ${FT_STEPS} steps, raft adapter ≤ ${RAFT_STEPS} steps (LoRA r16, lr 1e-3, CPU); update: ${changed.length} facts in ${UPDATED_DOCS} documents`);
+for (const line of changed) console.log(`       ${line}`);
+console.log(`output: ${out}\n`);
+
+const environment = await compareEnvironment(config, process.env, strategies, (line) => console.log(line));
+const reporter = progressReporter(true);
+const result = await runCompare({
+  corpus, questions: join(out, 'questions.jsonl'), update, priorities: parsePriorities('accuracy=high,freshness=high,latency=medium,cost=medium'), strategies,
+  repeats: 1, out, config, env: process.env, maxTokens: 32, metric: 'containment', ...environment,
+  training: {
+    ft: { epochs: 3, lr: 1e-3, maxSteps: FT_STEPS, maxSeqLen: 256, batchSize: 4 },
+    raft: { epochs: 1, lr: 1e-3, maxSteps: RAFT_STEPS, maxSeqLen: 1024, batchSize: 2 },
+    maxQaExamples: 400, maxRaftExamples: RAFT_STEPS * 2,
+  },
+  onProgress: reporter.update,
+});
+reporter.stop();
+const files = await writeCompareOutputs(result, out);
+console.log(`\n${renderCompareSummary(result)}\n`);
+console.log(`report: ${files.html}\njson:   ${files.json}`);
+console.log(`demo wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`);

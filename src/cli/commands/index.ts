@@ -12,6 +12,7 @@ import { registerEval } from './eval.ts';
 import { registerRuns } from './runs.ts';
 import { registerDatasetImport } from './dataset-import.ts';
 import { registerTune } from './tune.ts';
+import { registerCompare } from './compare.ts';
 import { registerAdapters } from './adapters.ts';
 import { registerStore } from './store.ts';
 import { registerCollectionsCopy } from './collections-copy.ts';
@@ -31,6 +32,7 @@ export const commands: ((program: Command) => void)[] = [
   registerRuns,
   registerDatasetImport,
   registerTune,
+  registerCompare,
   registerAdapters,
   registerStore,
   registerCollectionsCopy,

@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { runCompare, type CompareProgress } from '../../compare/compare.ts';
+import { parsePriorities } from '../../compare/recommend.ts';
+import { compareEnvironment, parseStrategies, writeCompareOutputs } from '../../compare/setup.ts';
+import { renderCompareSummary } from '../../compare/summary.ts';
+import { AttuneError, UsageError } from '../../errors.ts';
+import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
+import { progressBar } from '../progress.ts';
+
+interface CompareFlags {
+  corpus: string; questions: string; train?: string; update?: string; priorities?: string; format?: string; strategies: string;
+  repeats: string; limit?: string; epochs: string; maxSteps?: string; raftMaxSteps?: string; lr: string; maxTokens: string;
+  metric: string; maxTrainExamples: string; out: string; json?: boolean; progress?: boolean;
+}
+
+const HELP = `
+Runs the whole experiment: ingest → training data (given, or generated from the corpus; refused if it leaks
+the held-out questions) → LoRA adapters → every strategy on the same held-out questions → freshness after an
+update → format adherence → cost, latency → a recommendation that only counts significant differences.
+Writes <out>/compare.json and <out>/report.html; a rerun reuses every step whose inputs did not change.
+
+Examples:
+  attune compare --corpus docs/ --questions held-out.jsonl --out compare-out
+  attune compare --corpus docs/ --questions q.jsonl --update docs-v2/ --priorities freshness=high,latency=low --out out
+  attune compare --corpus docs/ --questions q.jsonl --strategies base,rag --format format.json --json --out out
+
+--update DIR: the second version of some documents, same relative paths as in --corpus.
+--format FILE: {"kind":"regex","pattern":"…"} | {"kind":"json-schema","schema":{…}} | {"kind":"examples","answers":["…"]}
+--priorities: accuracy, freshness, cost, latency, customization = high | medium | low | ignore.`;
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('RAG vs fine-tuning vs hybrids on your data: measure all five considerations and recommend a strategy')
+    .requiredOption('--corpus <path>', 'documents folder (as for ingest)')
+    .requiredOption('--questions <file>', 'held-out questions JSONL ({id, question, answers, goldDocIds?})')
+    .requiredOption('--out <dir>', 'output folder: report.html, compare.json, cache of every step')
+    .option('--train <file>', 'training data (chat, instruction or question/answer JSONL); default: generated from the corpus')
+    .option('--update <path>', 'second version of some documents, to measure freshness')
+    .option('--priorities <list>', 'e.g. freshness=high,latency=low (default accuracy=high, the rest medium)')
+    .option('--format <file>', 'wanted answer format, to measure adherence')
+    .option('--strategies <list>', 'strategies to compare', 'base,rag,ft,ft-rag,raft')
+    .option('--repeats <n>', 'answer every question n times (seeds differ; temperature 0.7 when n > 1)', '1')
+    .option('--limit <n>', 'only the first n questions')
+    .option('--epochs <n>', 'training epochs', '3')
+    .option('--max-steps <n>', 'cap on training steps of the Q/A adapter')
+    .option('--raft-max-steps <n>', 'cap on training steps of the RAFT adapter')
+    .option('--lr <x>', 'learning rate', '1e-3')
+    .option('--max-tokens <n>', 'most tokens per answer', '32')
+    .option('--max-train-examples <n>', 'cap on generated training examples per adapter', '400')
+    .option('--metric <name>', 'accuracy measure: containment | f1 | exactMatch', 'containment')
+    .option('--json', 'print compare.json to stdout instead of the summary')
+    .option('--progress', 'show progress even when stderr is not a terminal')
+    .addHelpText('after', HELP)
+    .action(async (flags: CompareFlags, command: Command) => {
+      const context = cliContext(command);
+      if (!['containment', 'f1', 'exactMatch'].includes(flags.metric)) throw new UsageError(`--metric must be containment, f1 or exactMatch, got "${flags.metric}"`);
+      const strategies = parseStrategies(flags.strategies);
+      const priorities = parsePriorities(flags.priorities);
+      const environment = await compareEnvironment(context.config, context.env, strategies, (line) => process.stderr.write(`attune: ${line}\n`));
+      const lr = parseNumber(flags.lr, '--lr');
+      const epochs = parsePositiveInt(flags.epochs, '--epochs');
+      const maxExamples = parsePositiveInt(flags.maxTrainExamples, '--max-train-examples');
+      const abort = new AbortController();
+      const onSigint = () => abort.abort(new AttuneError('interrupted: rerun the same command to continue (finished steps are reused)'));
+      process.once('SIGINT', onSigint);
+      const reporter = progressReporter(flags.progress === true);
+      try {
+        const result = await runCompare({
+          corpus: flags.corpus, questions: flags.questions, train: flags.train, update: flags.update, format: flags.format, priorities, strategies,
+          repeats: parsePositiveInt(flags.repeats, '--repeats'), limit: flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined, out: flags.out,
+          config: context.config, env: context.env, maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'), metric: flags.metric as 'containment',
+          ...environment,
+          training: {
+            ft: { epochs, lr, maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : undefined, maxSeqLen: 256, batchSize: 4 },
+            raft: { epochs, lr, maxSteps: flags.raftMaxSteps ? parsePositiveInt(flags.raftMaxSteps, '--raft-max-steps') : undefined, maxSeqLen: 1024, batchSize: 2 },
+            maxQaExamples: maxExamples, maxRaftExamples: Math.ceil(maxExamples / 4),
+          },
+          signal: abort.signal, onProgress: reporter.update,
+        });
+        reporter.stop();
+        const files = await writeCompareOutputs(result, flags.out);
+        if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else process.stdout.write(`${renderCompareSummary(result)}\n\nreport: ${files.html}\njson:   ${files.json}\n`);
+      } catch (error) {
+        reporter.stop();
+        if (abort.signal.aborted) throw abort.signal.reason;
+        throw error;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
+
+/** Pipeline progress: a line per step on stderr, and a bar with ETA within long steps on a terminal. */
+export function progressReporter(force: boolean): { update: (event: CompareProgress) => void; stop: () => void } {
+  const show = force || process.stderr.isTTY;
+  let bar = progressBar('');
+  return {
+    update(event) {
+      if (!show) return;
+      if (event.state === 'start') process.stderr.write(`[${event.index}/${event.steps}] ${event.step}…\n`);
+      else if (event.state === 'done') {
+        bar.stop();
+        bar = progressBar('');
+        process.stderr.write(`[${event.index}/${event.steps}] ${event.step}: ${event.detail ?? 'done'}\n`);
+      } else if (event.total) bar.update(event.done ?? 0, event.total, `  ${event.step}${event.detail ? ` ${event.detail}` : ''}`);
+    },
+    stop: () => bar.stop(),
+  };
+}

@@ -1,0 +1,178 @@
+import { bootstrapMean, type Estimate } from '../evaluate/metrics/statistics.ts';
+import type { EvalRow } from '../evaluate/row.ts';
+import { compareStrategies, groupByStrategy, summarizeStrategy, type Comparison, type StrategyMetrics } from '../evaluate/summarize.ts';
+import type { Question } from '../dataset/questions.ts';
+import type { LossPoint } from '../tune/trainer.ts';
+import type { CompareOptions, FreshnessMeasurement } from './compare.ts';
+import { breakEvenQueries, folderBytes, machineCost } from './economics.ts';
+import { adheres, describeFormat, type FormatSpec } from './format-spec.ts';
+import { recommend, type Priorities, type Priority, type Recommendation, type StrategyEvidence } from './recommend.ts';
+import { scoreFreshness } from './staleness.ts';
+import type { TrainedAdapter } from './steps.ts';
+
+export interface StepRecord {
+  step: string;
+  seconds: number;
+  cached: boolean;
+  detail: string;
+}
+
+export interface StrategyFreshness {
+  /** What bringing this strategy up to date takes. */
+  update: 'nothing to update' | 're-index' | 're-train' | 're-index + re-train';
+  updateSeconds: number;
+  updateUsd: number;
+  before: { accuracy: number | null; staleness: number | null };
+  after: { accuracy: number | null; staleness: number | null };
+}
+
+export interface StrategyResult {
+  metrics: StrategyMetrics;
+  /** The accuracy measure the recommendation uses (mean, 95% CI over questions). */
+  accuracy: Estimate;
+  timings: { e2e: StrategyMetrics['latency']['total']; retrieve: StrategyMetrics['latency']['retrieve']; generate: StrategyMetrics['latency']['generate']; firstToken: StrategyMetrics['latency']['firstToken'] };
+  cost: { perQuery: number | null; per1000: number | null; promptTokensMean: number | null; trainingSeconds: number | null; trainingUsd: number | null; breakEvenQueries: number | null };
+  customization: { adherence: Estimate } | null;
+  freshness: StrategyFreshness | null;
+  adapter: { name: string; steps: number; trainLoss: number; valLoss: number | null; wallSeconds: number; lossCurve: LossPoint[] } | null;
+}
+
+export interface CompareResult {
+  createdAt: string;
+  corpus: string;
+  questions: { file: string; count: number };
+  metric: string;
+  scale: { documents: number; questions: number; repeats: number; strategies: string[]; maxTokens: number; retrievalK: number };
+  strategies: Record<string, StrategyResult>;
+  comparisons: Comparison[];
+  freshness: { changedDocuments: number; changedFacts: number; unresolved: string[]; reindexSeconds: number; retrainSeconds: number | null; facts: FreshnessMeasurement['facts'] } | null;
+  customization: { format: string } | null;
+  resources: { indexBytes: number; peakRssMb: number };
+  training: { qaExamples: number; raftExamples: number; source: string; droppedForLeakage: number } | null;
+  recommendation: Recommendation;
+  /** Known failure signs seen in the results (e.g. RAFT's "ft-rag below ft"). */
+  signs: string[];
+  warnings: string[];
+  steps: StepRecord[];
+}
+
+function perQuestion(rows: EvalRow[], value: (row: EvalRow) => number | null | undefined): Map<string, number> {
+  const values = new Map<string, number[]>();
+  for (const row of rows) {
+    const v = row.error ? null : value(row);
+    if (typeof v === 'number') values.set(row.questionId, [...(values.get(row.questionId) ?? []), v]);
+  }
+  return new Map([...values].map(([id, list]) => [id, list.reduce((a, b) => a + b, 0) / list.length]));
+}
+
+const UPDATE_OF: Record<string, StrategyFreshness['update']> = { base: 'nothing to update', rag: 're-index', ft: 're-train', 'ft-rag': 're-index + re-train', raft: 're-index' };
+
+export async function assembleResult(input: {
+  options: CompareOptions; questions: Question[]; rows: EvalRow[]; adapters: Partial<Record<'ft' | 'raft', TrainedAdapter>>; training: CompareResult['training'];
+  freshness: FreshnessMeasurement | null; format: FormatSpec | undefined; steps: StepRecord[]; warnings: string[]; indexDir: string; documents: number;
+}): Promise<CompareResult> {
+  const { options, rows, freshness, format } = input;
+  const groups = groupByStrategy(rows, options.strategies);
+  const price = options.prices.hardwarePerHour;
+  // local models are priced by machine time only, so per-query cost would count latency twice
+  const costIsTime = options.prices.inputPerMillion === 0 && options.prices.outputPerMillion === 0;
+  const strategies: Record<string, StrategyResult> = {};
+  const evidence: StrategyEvidence[] = [];
+  const ragSummary = groups.has('rag') ? summarizeStrategy(groups.get('rag')!) : null;
+  const ragPerQuery = ragSummary?.cost.perQuery ?? null;
+  const ragTokens = ragSummary?.tokens.promptMean ?? null;
+  for (const [name, group] of groups) {
+    const metrics = summarizeStrategy(group);
+    const accuracyValues = perQuestion(group, (row) => row.scores?.[options.metric]);
+    const adapterKind = name === 'raft' ? 'raft' : name === 'ft' || name === 'ft-rag' ? 'ft' : undefined;
+    const adapter = adapterKind ? input.adapters[adapterKind] : undefined;
+    const trainingSeconds = adapter ? adapter.meta.wallSeconds : null;
+    const trainingUsd = trainingSeconds === null ? null : machineCost(trainingSeconds, price);
+    const adherence = format ? perQuestion(group, (row) => adheres(row.answer ?? '', format)) : null;
+    let fresh: StrategyFreshness | null = null;
+    let freshValues: Map<string, number> | undefined;
+    if (freshness && freshness.facts.length) {
+      const ids = new Set(freshness.facts.map((f) => f.questionId));
+      const before = scoreFreshness(group.filter((r) => ids.has(r.questionId) && !r.error).map((r) => ({ questionId: r.questionId, answer: r.answer ?? '' })), freshness.facts);
+      const after = scoreFreshness(freshness.afterRows.filter((r) => r.strategy === name && !r.error).map((r) => ({ questionId: r.questionId, answer: r.answer ?? '' })), freshness.facts);
+      const update = UPDATE_OF[name] ?? 're-index';
+      const seconds = (update.includes('re-index') ? freshness.reindexSeconds : 0) + (update.includes('re-train') ? freshness.retrainSeconds ?? 0 : 0);
+      fresh = { update, updateSeconds: seconds, updateUsd: machineCost(seconds, price), before: { accuracy: before.accuracy, staleness: before.staleness }, after: { accuracy: after.accuracy, staleness: after.staleness } };
+      freshValues = after.perQuestion;
+    }
+    strategies[name] = {
+      metrics,
+      accuracy: bootstrapMean([...accuracyValues.values()]),
+      timings: { e2e: metrics.latency.total, retrieve: metrics.latency.retrieve, generate: metrics.latency.generate, firstToken: metrics.latency.firstToken },
+      cost: {
+        perQuery: metrics.cost.perQuery, per1000: metrics.cost.per1000, promptTokensMean: metrics.tokens.promptMean, trainingSeconds, trainingUsd,
+        // only a strategy with shorter prompts than rag saves per query; otherwise the difference is latency noise
+        breakEvenQueries: trainingUsd === null || !ragTokens || (metrics.tokens.promptMean ?? Infinity) >= ragTokens ? null : breakEvenQueries(trainingUsd, ragPerQuery, metrics.cost.perQuery),
+      },
+      customization: adherence ? { adherence: bootstrapMean([...adherence.values()]) } : null,
+      freshness: fresh,
+      adapter: adapter ? { name: adapter.name, steps: adapter.meta.steps, trainLoss: adapter.meta.trainLoss, valLoss: adapter.meta.valLoss, wallSeconds: adapter.meta.wallSeconds, lossCurve: adapter.meta.lossCurve } : null,
+    };
+    const accuracy = strategies[name]!.accuracy;
+    evidence.push({
+      name,
+      values: {
+        accuracy: accuracyValues,
+        latency: perQuestion(group, (row) => (row.timings ? -row.timings.totalMs / 1000 : null)),
+        ...(costIsTime ? {} : { cost: perQuestion(group, (row) => (typeof row.cost === 'number' ? -row.cost * 1000 : null)) }),
+        ...(freshValues ? { freshness: freshValues } : {}),
+        ...(adherence ? { customization: adherence } : {}),
+      },
+      display: {
+        accuracy: `${options.metric} ${fmt(accuracy.mean)} [${fmt(accuracy.low)}, ${fmt(accuracy.high)}]`,
+        latency: `p50 ${ms(metrics.latency.total.p50)}, p95 ${ms(metrics.latency.total.p95)}`,
+        cost: `$${(metrics.cost.per1000 ?? 0).toFixed(4)} per 1k queries${trainingUsd !== null ? ` + $${trainingUsd.toFixed(4)} training` : ''}`,
+        ...(fresh ? { freshness: `after ${fresh.update}: ${fmt(fresh.after.accuracy)} new facts, ${fmt(fresh.after.staleness)} stale (${fresh.updateSeconds.toFixed(0)} s)` } : {}),
+        ...(strategies[name]!.customization ? { customization: `adherence ${fmt(strategies[name]!.customization!.adherence.mean)}` } : {}),
+      },
+      costPer1000: metrics.cost.per1000,
+    });
+  }
+  const recommendation = recommend(evidence, costIsTime ? mergeCostIntoLatency(options.priorities) : options.priorities);
+  if (costIsTime) recommendation.rationale.splice(1, 0, `cost per query here is machine time × $${price}/h, the same measurement as latency: it is counted once, under latency (weighted ${recommendation.priorities.latency}); training and update costs are shown as evidence`);
+  const comparisons = compareStrategies(groups);
+  return {
+    createdAt: new Date().toISOString(),
+    corpus: options.corpus,
+    questions: { file: options.questions, count: input.questions.length },
+    metric: options.metric,
+    scale: { documents: input.documents, questions: input.questions.length, repeats: options.repeats, strategies: options.strategies, maxTokens: options.maxTokens, retrievalK: options.config.retrieval.k },
+    strategies,
+    comparisons,
+    freshness: freshness ? { changedDocuments: freshness.changedDocuments, changedFacts: freshness.facts.length, unresolved: freshness.unresolved, reindexSeconds: freshness.reindexSeconds, retrainSeconds: freshness.retrainSeconds, facts: freshness.facts } : null,
+    customization: format ? { format: describeFormat(format) } : null,
+    resources: { indexBytes: await folderBytes(input.indexDir), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
+    training: input.training,
+    recommendation,
+    signs: failureSigns(strategies, recommendation),
+    warnings: input.warnings,
+    steps: input.steps,
+  };
+}
+
+const LEVELS: Priority[] = ['ignore', 'low', 'medium', 'high'];
+function mergeCostIntoLatency(priorities: Priorities): Priorities {
+  const latency = LEVELS[Math.max(LEVELS.indexOf(priorities.latency), LEVELS.indexOf(priorities.cost))]!;
+  return { ...priorities, latency, cost: 'ignore' };
+}
+
+const fmt = (value: number | null | undefined) => (value === null || value === undefined ? 'n/a' : value.toFixed(2));
+const ms = (value: number | null) => (value === null ? 'n/a' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+
+/** The failure patterns the literature warns about, checked against these results. */
+function failureSigns(strategies: Record<string, StrategyResult>, recommendation: Recommendation): string[] {
+  const signs: string[] = [];
+  const significant = (better: string, worse: string) => recommendation.comparisons.find((c) => c.consideration === 'accuracy' && c.better === better && c.worse === worse && c.significant);
+  if (significant('ft', 'ft-rag')) signs.push('ft-rag scores significantly below ft alone: the RAFT paper (Zhang et al. 2024) reports the same for domain fine-tuning + RAG — the adapter was not trained to read retrieved documents; raft trains with them');
+  if (strategies.ft && strategies.base && !significant('ft', 'base')) signs.push('ft is not significantly better than base: fine-tuning did not inject the facts at this scale (Ovadia et al. 2024 found fine-tuning learns new facts poorly; it needs many paraphrases of each fact)');
+  for (const [name, result] of Object.entries(strategies)) {
+    if ((result.freshness?.after.staleness ?? 0) >= 0.5) signs.push(`${name} still gives the old fact in ${((result.freshness!.after.staleness ?? 0) * 100).toFixed(0)}% of the changed-fact answers after its update`);
+    if (result.metrics.errors > 0) signs.push(`${name}: ${result.metrics.errors} failed answer(s) (${Object.entries(result.metrics.errorKinds).map(([k, n]) => `${k}: ${n}`).join(', ')})`);
+  }
+  return signs;
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { STRATEGY_NAMES, type StrategyName } from '../answer/create-strategy.ts';
+import type { Config } from '../config/config.ts';
+import { modelsDir } from '../config/paths.ts';
+import { UsageError } from '../errors.ts';
+import { defaultPrices, type PriceTable } from '../evaluate/metrics/cost.ts';
+import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import { ensurePythonEnv } from '../models/python-env.ts';
+import { PythonTrainer } from '../tune/python-trainer.ts';
+import { writeAtomic } from './cache.ts';
+import type { CompareResult } from './assemble.ts';
+import type { CompareOptions } from './compare.ts';
+import { renderCompareHtml } from './report-html.ts';
+
+export function parseStrategies(text: string): StrategyName[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new UsageError(`--strategies: unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
+  if (names.length < 2) throw new UsageError('--strategies: compare at least two strategies');
+  return [...new Set(names)] as StrategyName[];
+}
+
+/** Resolves what the pipeline needs from the environment: base model, prices, and the trainer when adapters are compared. */
+export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv, strategies: StrategyName[], log?: (line: string) => void): Promise<Pick<CompareOptions, 'base' | 'prices' | 'trainer'>> {
+  const generator = config.generator;
+  const prices: PriceTable = defaultPrices(generator.provider, generator.model ?? '');
+  const base = generator.provider === 'llama' ? (generator.model ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE)) : '';
+  const wantsAdapters = strategies.some((s) => s === 'ft' || s === 'ft-rag' || s === 'raft');
+  if (!wantsAdapters) return { base, prices };
+  if (generator.provider !== 'llama') throw new UsageError('ft, ft-rag and raft need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies base,rag for a hosted model');
+  return { base, prices, trainer: new PythonTrainer({ python: await ensurePythonEnv({ env, log }) }) };
+}
+
+/** compare.json and report.html in the out folder, each written atomically. */
+export async function writeCompareOutputs(result: CompareResult, out: string): Promise<{ json: string; html: string }> {
+  const json = join(out, 'compare.json');
+  const html = join(out, 'report.html');
+  await writeAtomic(json, `${JSON.stringify(result, null, 2)}\n`);
+  await writeAtomic(html, renderCompareHtml(result));
+  return { json, html };
+}

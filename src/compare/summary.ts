@@ -1,0 +1,41 @@
+import { formatEstimate, formatMs, formatNumber, formatUsd, renderTable } from '../report/format.ts';
+import type { CompareResult } from './assemble.ts';
+
+/** The terminal summary: one column per strategy, then the freshness table and the recommendation. */
+export function renderCompareSummary(result: CompareResult): string {
+  const names = Object.keys(result.strategies);
+  const s = names.map((n) => result.strategies[n]!);
+  const row = (label: string, cell: (r: (typeof s)[number]) => string) => [label, ...s.map(cell)];
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(0)}%`);
+  const rows = [
+    row(`accuracy (${result.metric}, 95% CI)`, (r) => formatEstimate(r.accuracy, 2)),
+    row('token F1', (r) => formatEstimate(r.metrics.scores.f1, 2)),
+    row('faithfulness', (r) => formatEstimate(r.metrics.scores.faithfulness, 2)),
+    row('latency p50 / p95', (r) => `${formatMs(r.timings.e2e.p50)} / ${formatMs(r.timings.e2e.p95)}`),
+    row('first token p50', (r) => formatMs(r.timings.firstToken.p50)),
+    row('prompt tokens (mean)', (r) => formatNumber(r.cost.promptTokensMean, 0)),
+    row('cost / 1k queries', (r) => formatUsd(r.cost.per1000)),
+    row('training', (r) => (r.cost.trainingSeconds === null ? '–' : `${r.cost.trainingSeconds.toFixed(0)} s, ${formatUsd(r.cost.trainingUsd)}`)),
+    row('break-even vs rag', (r) => (r.cost.breakEvenQueries === null ? '–' : `${r.cost.breakEvenQueries.toLocaleString('en-US')} queries`)),
+  ];
+  if (result.customization) rows.push(row('format adherence', (r) => formatEstimate(r.customization!.adherence, 2)));
+  if (result.freshness) {
+    rows.push(row('update', (r) => r.freshness?.update ?? '–'));
+    rows.push(row('update time / cost', (r) => (r.freshness ? `${r.freshness.updateSeconds.toFixed(1)} s / ${formatUsd(r.freshness.updateUsd)}` : '–')));
+    rows.push(row('new facts before → after', (r) => (r.freshness ? `${pct(r.freshness.before.accuracy)} → ${pct(r.freshness.after.accuracy)}` : '–')));
+    rows.push(row('stale (old fact) before → after', (r) => (r.freshness ? `${pct(r.freshness.before.staleness)} → ${pct(r.freshness.after.staleness)}` : '–')));
+  }
+  const header = `attune compare · ${result.scale.documents} documents · ${result.scale.questions} held-out questions × ${result.scale.repeats} repeat(s)${result.freshness ? ` · update: ${result.freshness.changedDocuments} documents, ${result.freshness.changedFacts} changed facts` : ''}`;
+  const lines = [header, '', renderTable(['', ...names], rows), ''];
+  lines.push(`recommendation (priorities: ${Object.entries(result.recommendation.priorities).map(([k, v]) => `${k}=${v}`).join(', ')}):`);
+  lines.push(`  ranking: ${result.recommendation.ranking.map((r) => `${r.rank}. ${r.strategy}`).join('  ')}`);
+  for (const line of result.recommendation.rationale) lines.push(`  - ${line}`);
+  if (result.signs.length) lines.push('', 'signs to note:', ...result.signs.map((sign) => `  ! ${sign}`));
+  if (result.warnings.length) lines.push('', ...result.warnings.slice(0, 8).map((w) => `warning: ${w}`));
+  lines.push('', `index ${formatBytes(result.resources.indexBytes)} on disk · peak memory ${result.resources.peakRssMb} MB · steps: ${result.steps.map((st) => `${st.step} ${st.seconds.toFixed(0)} s${st.cached ? ' (reused)' : ''}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
+}
