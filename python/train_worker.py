@@ -27,10 +27,50 @@ def read_jsonl(path):
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def resolve_base(config):
+    """(folder, kwargs) for from_pretrained. A GGUF base is dequantised once into a Hugging Face folder
+    under cache_dir, keyed by the file's path, size and mtime: dequantising takes ~15 s on 2 cores, loading
+    the saved fp32 copy ~1 s, and the weights are the same (fp32 safetensors are lossless)."""
+    import hashlib
+    import shutil
+    base_dir, gguf_file = config['base_dir'], config.get('gguf_file')
+    if not gguf_file:
+        return base_dir, {}
+    if not config.get('cache_dir'):
+        return base_dir, {'gguf_file': gguf_file}
+    path = os.path.abspath(os.path.join(base_dir, gguf_file))
+    info = os.stat(path)
+    key = hashlib.sha256(f'{path}\0{info.st_size}\0{info.st_mtime_ns}'.encode()).hexdigest()[:16]
+    folder = os.path.join(config['cache_dir'], 'dequantised', f'{os.path.splitext(gguf_file)[0]}-{key}')
+    if os.path.exists(os.path.join(folder, 'done')):
+        return folder, {}
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(base_dir, gguf_file=gguf_file)
+    model = AutoModelForCausalLM.from_pretrained(base_dir, gguf_file=gguf_file, dtype=torch.float32)
+    staging = f'{folder}.tmp-{os.getpid()}'
+    os.makedirs(staging, exist_ok=True)
+    # save_pretrained refuses GGUF-loaded models ("quantized"): the weights are plain fp32 now, so
+    # write them and the config directly (save_model drops the tied lm_head copy)
+    from safetensors.torch import save_model
+    if hasattr(model.config, 'quantization_config'):
+        del model.config.quantization_config
+    model.config.save_pretrained(staging)
+    model.generation_config.save_pretrained(staging)
+    save_model(model, os.path.join(staging, 'model.safetensors'))
+    tokenizer.save_pretrained(staging)
+    open(os.path.join(staging, 'done'), 'w').close()
+    try:
+        os.rename(staging, folder)
+    except OSError:  # another worker finished first
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder, {}
+
+
 def load_tokenizer(config):
     from transformers import AutoTokenizer
-    kwargs = {'gguf_file': config['gguf_file']} if config.get('gguf_file') else {}
-    tokenizer = AutoTokenizer.from_pretrained(config['base_dir'], **kwargs)
+    folder, kwargs = resolve_base(config)
+    tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -39,8 +79,13 @@ def load_tokenizer(config):
 def load_model(config):
     import torch
     from transformers import AutoModelForCausalLM
-    kwargs = {'gguf_file': config['gguf_file']} if config.get('gguf_file') else {}
-    return AutoModelForCausalLM.from_pretrained(config['base_dir'], dtype=torch.float32, **kwargs)
+    folder, kwargs = resolve_base(config)
+    return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
+
+
+def pick_device():
+    import torch
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 
 def ids_of(tokenizer, messages, generation_prompt):
@@ -88,7 +133,7 @@ def collate(chunk, pad_id):
     return input_ids, labels, mask
 
 
-def evaluate(model, encoded, batch_size, pad_id):
+def evaluate(model, encoded, batch_size, pad_id, device):
     import torch
     if not encoded:
         return None
@@ -96,7 +141,7 @@ def evaluate(model, encoded, batch_size, pad_id):
     total, count = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(encoded), batch_size):
-            input_ids, labels, mask = collate(encoded[start:start + batch_size], pad_id)
+            input_ids, labels, mask = (t.to(device) for t in collate(encoded[start:start + batch_size], pad_id))
             tokens = int((labels[:, 1:] != -100).sum())
             loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
             total += float(loss) * tokens
@@ -117,6 +162,7 @@ def lora_state(model):
 
 
 def stats(config):
+    import torch  # noqa: F401 - preflight: a broken torch fails here, before the pre-training summary
     tokenizer = load_tokenizer(config)
     lengths = [len(encode(tokenizer, example)[0]) for example in read_jsonl(config['train_file'])]
     emit('stats', lengths=lengths, context_length=getattr(tokenizer, 'model_max_length', None))
@@ -136,7 +182,8 @@ def train(config):
     tokenizer = load_tokenizer(config)
     train_set = [encode(tokenizer, e) for e in read_jsonl(config['train_file'])]
     val_set = [encode(tokenizer, e) for e in read_jsonl(config['val_file'])] if config.get('val_file') else []
-    model = load_model(config)
+    device = pick_device()
+    model = load_model(config).to(device)
     rank = int(config.get('rank', 16))
     alpha = float(config.get('alpha', 2 * rank))
     lora = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=float(config.get('dropout', 0.05)), task_type='CAUSAL_LM',
@@ -164,16 +211,16 @@ def train(config):
     state = {'step': 0, 'history': [], 'best_val': None, 'best_state': None, 'bad_evals': 0, 'tokens': 0, 'seconds': 0.0}
     resumed = False
     if os.path.exists(checkpoint_path):
-        saved = torch.load(checkpoint_path, weights_only=False)
+        saved = torch.load(checkpoint_path, weights_only=False, map_location=device)
         model.load_state_dict(saved['lora'], strict=False)
         optimizer.load_state_dict(saved['optimizer'])
         scheduler.load_state_dict(saved['scheduler'])
         state = saved['state']
         random.setstate(saved['python_rng'])
-        torch.set_rng_state(saved['torch_rng'])
+        torch.set_rng_state(saved['torch_rng'].cpu())
         resumed = True
     emit('start', total=total, resumed=resumed, step=state['step'], train_examples=len(train_set), val_examples=len(val_set),
-         trainable_parameters=sum(p.numel() for p in params))
+         trainable_parameters=sum(p.numel() for p in params), device=str(device))
 
     pad_id = tokenizer.pad_token_id
     eval_every = int(config.get('eval_every', max(1, steps_per_epoch)))
@@ -192,7 +239,7 @@ def train(config):
         step += 1
         if step <= state['step']:
             continue  # replaying the data order up to the checkpoint
-        input_ids, labels, mask = batch
+        input_ids, labels, mask = (t.to(device) for t in batch)
         started = time.perf_counter()
         loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
         loss.backward()
@@ -209,7 +256,7 @@ def train(config):
         emit('progress', step=step, total=total, loss=float(loss), lr=scheduler.get_last_lr()[0],
              tokens_per_second=tps, eta_seconds=eta)
         if val_set and (step % eval_every == 0 or step == total):
-            val_loss = evaluate(model, val_set, batch_size, pad_id)
+            val_loss = evaluate(model, val_set, batch_size, pad_id, device)
             point['val_loss'] = val_loss
             if state['best_val'] is None or val_loss < state['best_val']:
                 state['best_val'], state['best_state'], state['bad_evals'] = val_loss, lora_state(model), 0
@@ -266,10 +313,11 @@ def generate(config):
     if config.get('adapter_dir'):
         from peft import PeftModel
         model = PeftModel.from_pretrained(model, config['adapter_dir'])
-    model.eval()
+    device = pick_device()
+    model.to(device).eval()
     outputs = []
     for messages in config['prompts']:
-        ids = torch.tensor([ids_of(tokenizer, messages, True)])
+        ids = torch.tensor([ids_of(tokenizer, messages, True)], device=device)
         with torch.no_grad():
             out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=int(config.get('max_new_tokens', 16)),
                                  do_sample=False, pad_token_id=tokenizer.pad_token_id)

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrainerError } from '../errors.ts';
+import { PYTHON_DIR } from '../models/python-env.ts';
 import { commitAdapter, listAdapters, loadAdapter, removeAdapter, stagingDir, type AdapterMeta } from './adapters.ts';
 import { PythonTrainer } from './python-trainer.ts';
 import type { TrainConfig } from './trainer.ts';
@@ -46,6 +48,19 @@ describe('PythonTrainer', () => {
 
   it('fails before starting when the python is missing', async () => {
     await expect(new PythonTrainer({ python: '/nonexistent/python' }).train(config)).rejects.toThrow(/Python not found at \/nonexistent\/python/);
+  });
+});
+
+describe('train_worker.classify (the worker\'s failure kinds)', () => {
+  it('names disk full, out of memory, a failed import and bad config', () => {
+    // the worker imports only the standard library at module level, so the system python can load it
+    const script = [
+      'import errno, json, sys', `sys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})`, 'from train_worker import classify',
+      'class OutOfMemoryError(RuntimeError): pass',
+      'errors = [OSError(errno.ENOSPC, "No space left on device"), OutOfMemoryError("CUDA out of memory"), MemoryError(), ImportError("no torch"), KeyError("train_file"), RuntimeError("boom")]',
+      'sys.__stdout__.write(json.dumps([classify(e)[0] for e in errors]))',
+    ].join('\n');
+    expect(JSON.parse(execFileSync('python3', ['-c', script], { encoding: 'utf8' }))).toEqual(['disk-full', 'oom', 'oom', 'import', 'bad-config', 'internal']);
   });
 });
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { cacheDir } from '../config/paths.ts';
 import { TrainerError } from '../errors.ts';
 import { PYTHON_DIR } from '../models/python-env.ts';
 import type { TrainConfig, TrainEvent, Trainer, TrainResult } from './trainer.ts';
@@ -18,14 +19,19 @@ const ERROR_HINTS: Record<string, string> = {
 export class PythonTrainer implements Trainer {
   readonly id = 'python-peft';
   readonly #python: string;
+  readonly #cacheDir: string | undefined;
+  readonly #env: NodeJS.ProcessEnv;
 
-  constructor(options: { python: string }) {
+  /** cacheDir: where a GGUF base's dequantised copy is kept (default: attune's cache, like the models; null: none). */
+  constructor(options: { python: string; cacheDir?: string | null; env?: NodeJS.ProcessEnv }) {
     this.#python = options.python;
+    this.#env = options.env ?? process.env;
+    this.#cacheDir = options.cacheDir === null ? undefined : (options.cacheDir ?? cacheDir(this.#env));
   }
 
   async tokenLengths(config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>, options: { signal?: AbortSignal } = {}): Promise<number[]> {
     let lengths: number[] | undefined;
-    await this.#run({ mode: 'stats', base_dir: config.baseDir, gguf_file: config.ggufFile, train_file: config.trainFile, run_dir: config.runDir }, options.signal, (event) => {
+    await this.#run({ mode: 'stats', base_dir: config.baseDir, gguf_file: config.ggufFile, cache_dir: this.#cacheDir, train_file: config.trainFile, run_dir: config.runDir }, options.signal, (event) => {
       if ((event as { event: string }).event === 'stats') lengths = (event as unknown as { lengths: number[] }).lengths;
     });
     if (!lengths) throw new TrainerError('the trainer returned no token statistics');
@@ -36,7 +42,7 @@ export class PythonTrainer implements Trainer {
     let done: Extract<TrainEvent, { event: 'done' }> | undefined;
     let resumed = false;
     await this.#run({
-      base_dir: config.baseDir, gguf_file: config.ggufFile, train_file: config.trainFile, val_file: config.valFile, run_dir: config.runDir,
+      base_dir: config.baseDir, gguf_file: config.ggufFile, cache_dir: this.#cacheDir, train_file: config.trainFile, val_file: config.valFile, run_dir: config.runDir,
       output_dir: config.outputDir, epochs: config.epochs, lr: config.lr, rank: config.rank, alpha: config.alpha, dropout: config.dropout,
       max_steps: config.maxSteps, batch_size: config.batchSize, seed: config.seed, patience: config.patience,
       checkpoint_every: config.checkpointEvery, eval_every: config.evalEvery, threads: config.threads ?? availableParallelism(),
@@ -53,7 +59,7 @@ export class PythonTrainer implements Trainer {
     if (!existsSync(this.#python)) return Promise.reject(new TrainerError(`Python not found at ${this.#python}: run attune once online to create the worker environment, or set ATTUNE_PYTHON`, { input: this.#python }));
     if (signal?.aborted) return Promise.reject(new TrainerError('training was cancelled', { cause: signal.reason }));
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#python, [join(PYTHON_DIR, 'train_worker.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' } });
+      const child = spawn(this.#python, [join(PYTHON_DIR, 'train_worker.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...this.#env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' } });
       let stderr = '';
       let failure: TrainerError | undefined;
       const abort = (): void => {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelsDir } from '../config/paths.ts';
+import { cacheDir, modelsDir } from '../config/paths.ts';
 import { DatasetError, TrainerError } from '../errors.ts';
 import { LlamaGenerator } from '../generate/llama-generator.ts';
 import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
@@ -89,6 +89,40 @@ describe('tune (real CPU training)', () => {
     expect((await listAdapters(home)).map((a) => a.name)).toEqual(['facts']);
     expect((await readdir(join(home, 'adapters'))).filter((n) => n.startsWith('.staging'))).toEqual([]);
   }, 60_000);
+
+  it('maps a torch that fails to import to a one-line TrainerError before training', async () => {
+    const fake = join(home, 'fake-site');
+    await mkdir(join(fake, 'torch'), { recursive: true });
+    await writeFile(join(fake, 'torch', '__init__.py'), 'raise ImportError("libtorch_cpu.so: cannot open shared object file")\n');
+    const trainer = new PythonTrainer({ python, env: { ...process.env, PYTHONPATH: fake } });
+    const events: string[] = [];
+    const failure = (await tune({ home, name: 'notorch', data: join(home, 'facts.jsonl'), base: BASE, trainer, onData: () => events.push('data'), onEvent: (e) => events.push(e.event) })
+      .catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(TrainerError);
+    expect(failure.message).toMatch(/^training failed \(import\): a Python package failed to import: libtorch_cpu\.so.*reinstall the worker environment/);
+    expect(failure.message).not.toContain('\n');
+    expect(events).toEqual([]); // failed in the pre-training check, not mid-run
+    expect((await listAdapters(home)).map((a) => a.name)).toEqual(['facts']);
+  }, 60_000);
+
+  it('resumes a killed run from its last checkpoint', async () => {
+    const data = join(home, 'facts.jsonl');
+    const trainer = new PythonTrainer({ python });
+    const controller = new AbortController();
+    const options = { home, name: 'resumed', data, base: BASE, trainer, lr: 3e-3, maxSteps: 6, epochs: 4, maxSeqLen: 96, checkpointEvery: 2 };
+    // kill the worker (SIGTERM) right after its first checkpoint, at step 2
+    const killed = (await tune({ ...options, signal: controller.signal, onEvent: (e) => e.event === 'checkpoint' && controller.abort() }).catch((error: unknown) => error)) as Error;
+    expect(killed).toBeInstanceOf(TrainerError);
+    expect(killed.message).toMatch(/cancelled; rerun the same command to resume/);
+    expect((await listAdapters(home)).map((a) => a.name)).not.toContain('resumed');
+    const starts: { resumed: boolean; step: number }[] = [];
+    const resumed = await tune({ ...options, onEvent: (e) => e.event === 'start' && starts.push({ resumed: e.resumed, step: e.step }) });
+    expect(starts[0]!.resumed).toBe(true);
+    expect(starts[0]!.step).toBeGreaterThanOrEqual(2);
+    expect(resumed.steps).toBe(6);
+    // the loss curve spans both processes: steps 1..6 once each
+    expect((await loadAdapter(home, 'resumed')).lossCurve.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+  }, 120_000);
 });
 
 afterAll(async () => {
@@ -105,6 +139,6 @@ function torchGenerate(python: string, prompts: unknown[], adapterDir: string): 
       if (event?.event === 'generated') resolve(event.outputs!.map((o) => o.text));
       else reject(new Error(event?.message ?? 'no output'));
     });
-    child.stdin.end(`${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: DEFAULT_GENERATOR_FILE, adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`);
+    child.stdin.end(`${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: DEFAULT_GENERATOR_FILE, cache_dir: cacheDir(), adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`);
   });
 }

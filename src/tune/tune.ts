@@ -60,7 +60,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const allFile = join(runDir, 'all.jsonl');
   await writeJsonl(allFile, data.examples);
   const lengths = await options.trainer.tokenLengths({ baseDir, ggufFile, trainFile: allFile, runDir }, { signal: options.signal });
-  const stats = tokenStats(options.data, data.examples, lengths, { maxSeqLen: hp.maxSeqLen, epochs: hp.epochs, tokensPerSecond: GUESSED_TOKENS_PER_SECOND });
+  // --max-steps can end training before the last epoch: estimate from the examples that will actually be seen
+  const epochsSeen = hp.maxSteps ? Math.min(hp.epochs, (hp.maxSteps * hp.batchSize) / data.examples.length) : hp.epochs;
+  const stats = tokenStats(options.data, data.examples, lengths, { maxSeqLen: hp.maxSeqLen, epochs: epochsSeen, tokensPerSecond: GUESSED_TOKENS_PER_SECOND });
   const { train, val } = splitExamples(data.examples, 0.1, hp.seed);
   options.onData?.({ errors: data.errors, stats, train: train.length, val: val.length });
   const trainFile = join(runDir, 'train.jsonl');

@@ -11,6 +11,7 @@ import { registerSql } from './sql.ts';
 import { registerEval } from './eval.ts';
 import { registerRuns } from './runs.ts';
 import { registerDatasetImport } from './dataset-import.ts';
+import { registerDatasetBuild } from './dataset-build.ts';
 import { registerTune } from './tune.ts';
 import { registerCompare } from './compare.ts';
 import { registerAdapters } from './adapters.ts';
@@ -31,6 +32,7 @@ export const commands: ((program: Command) => void)[] = [
   registerEval,
   registerRuns,
   registerDatasetImport,
+  registerDatasetBuild,
   registerTune,
   registerCompare,
   registerAdapters,

@@ -50,7 +50,7 @@ export function registerTune(program: Command): void {
           maxSeqLen: flags.maxSeqLen ? parsePositiveInt(flags.maxSeqLen, '--max-seq-len') : undefined, signal: controller.signal,
           onData: ({ errors, stats, train, val }) => {
             for (const error of errors) process.stderr.write(`skipped ${error.message}\n`);
-            process.stderr.write(`${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${Math.max(1, Math.round(stats.estimatedSeconds / 60))} min\n`);
+            process.stderr.write(`${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${stats.estimatedSeconds < 90 ? `${stats.estimatedSeconds} s` : `${Math.round(stats.estimatedSeconds / 60)} min`}\n`);
           },
           onEvent: (event) => {
             if (event.event === 'progress') {

@@ -1,0 +1,134 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { buildBaseMessages, buildRagMessages } from '../answer/prompt.ts';
+import { clozePairs } from '../compare/training-data.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { seededRandom } from '../evaluate/metrics/statistics.ts';
+import type { Generator } from '../generate/generator.ts';
+import { retrieve } from '../retrieve/retrieve.ts';
+import type { Store } from '../store/store.ts';
+import type { ChatMessage, Hit } from '../types.ts';
+import { UsageError } from '../errors.ts';
+import { generateQaPairs, paraphrase, type QaPair } from './llm-questions.ts';
+
+export const BUILD_MODES = ['cloze', 'qa-llm', 'raft'] as const;
+export type BuildMode = (typeof BUILD_MODES)[number];
+
+export interface BuildOptions {
+  mode: BuildMode;
+  /** Where raft questions come from (default cloze: no LLM). */
+  questions?: 'cloze' | 'qa-llm';
+  /** Needed for qa-llm questions and for paraphrases. */
+  generator?: Generator;
+  /** Needed for raft (distractors are retrieved from the same collection). */
+  embedder?: Embedder;
+  /** LLM rewrites per chunk; questions are made from the chunk and from each kept rewrite. */
+  paraphrases?: number;
+  questionsPerChunk?: number;
+  /** raft: distractor chunks per example. */
+  distractors?: number;
+  /** raft: share P of examples whose context holds the oracle chunk. */
+  oracleShare?: number;
+  maxExamples?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+/** One line of the output JSONL: chat messages (read by `attune tune`) and where the fact came from. */
+export interface TrainingLine {
+  messages: ChatMessage[];
+  docId: string;
+  chunkId: string;
+  /** raft: whether the oracle chunk is in the context. */
+  oracle?: boolean;
+}
+
+export interface BuildResult {
+  lines: TrainingLine[];
+  chunks: number;
+  /** Chunks that gave no question (too short, or the LLM gave nothing grounded). */
+  chunksWithoutQuestions: number;
+  paraphrasesKept: number;
+  paraphrasesDropped: number;
+}
+
+/** Every chunk of the collection, per document (documents() + a filtered search per document). */
+export async function collectionChunks(store: Store, dimension: number): Promise<Hit[]> {
+  // any fixed vector will do: the filter picks the document, k its chunk count
+  const probe = new Float32Array(dimension);
+  probe[0] = 1;
+  const chunks: Hit[] = [];
+  for (const doc of await store.documents()) {
+    const hits = await store.search({ mode: 'vector', vector: probe, k: doc.chunks, filter: { docIds: [doc.docId] } });
+    chunks.push(...hits.sort((a, b) => a.chunkId.localeCompare(b.chunkId)));
+  }
+  return chunks;
+}
+
+/** Training examples from a collection: cloze or LLM questions (base prompt), or RAFT (rag prompt). */
+export async function buildTrainingData(store: Store, chunks: Hit[], options: BuildOptions): Promise<BuildResult> {
+  const source = options.mode === 'raft' ? (options.questions ?? 'cloze') : options.mode;
+  if ((source === 'qa-llm' || (options.paraphrases ?? 0) > 0) && !options.generator) throw new UsageError(`${source === 'qa-llm' ? 'qa-llm questions' : '--paraphrases'} need a generator model`);
+  if (options.mode === 'raft' && !options.embedder) throw new UsageError('raft needs the collection\'s embedder to retrieve distractors');
+  const random = seededRandom(options.seed ?? 7);
+  const result: BuildResult = { lines: [], chunks: chunks.length, chunksWithoutQuestions: 0, paraphrasesKept: 0, paraphrasesDropped: 0 };
+  for (const [index, chunk] of chunks.entries()) {
+    options.signal?.throwIfAborted();
+    options.onProgress?.({ done: index, total: chunks.length });
+    const texts = [chunk.text];
+    if (options.paraphrases) {
+      const rewrites = await paraphrase(options.generator!, chunk.text, options.paraphrases, { seed: (options.seed ?? 7) + index, signal: options.signal });
+      texts.push(...rewrites.kept);
+      result.paraphrasesKept += rewrites.kept.length;
+      result.paraphrasesDropped += rewrites.dropped;
+    }
+    const pairs: QaPair[] = [];
+    for (const text of texts) {
+      if (source === 'cloze') pairs.push(...clozePairs([{ docId: chunk.docId, title: chunk.title, text, chunks: [] }]).map((p) => ({ question: p.prompt, answer: p.completion })));
+      else pairs.push(...await generateQaPairs(options.generator!, text, options.questionsPerChunk ?? 3, { signal: options.signal }));
+    }
+    if (pairs.length === 0) result.chunksWithoutQuestions++;
+    for (const pair of pairs) {
+      if (options.mode !== 'raft') {
+        result.lines.push({ messages: [...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }], docId: chunk.docId, chunkId: chunk.chunkId });
+        continue;
+      }
+      result.lines.push(await raftLine(store, options.embedder!, pair, chunk, { distractors: options.distractors ?? 3, withOracle: random() < (options.oracleShare ?? 0.8), random, signal: options.signal }));
+    }
+  }
+  options.onProgress?.({ done: chunks.length, total: chunks.length });
+  result.lines = sample(result.lines, options.maxExamples, options.seed ?? 7);
+  return result;
+}
+
+/**
+ * RAFT (Zhang et al. 2024): the question with k distractors retrieved from the collection, plus the oracle
+ * chunk in a share P of examples, at a random place; the answer cites the oracle by its number. Without
+ * the oracle the answer stays the same (uncited), as in the paper, so the model also learns the fact itself.
+ */
+export async function raftLine(store: Store, embedder: Embedder, pair: QaPair, oracle: Hit, options: { distractors: number; withOracle: boolean; random: () => number; signal?: AbortSignal }): Promise<TrainingLine> {
+  const { hits } = await retrieve(store, embedder, pair.question, { k: options.distractors + 1, mode: 'hybrid', signal: options.signal });
+  const context: Hit[] = hits.filter((hit) => hit.chunkId !== oracle.chunkId).slice(0, options.distractors);
+  let answer = pair.answer;
+  if (options.withOracle) {
+    const at = Math.floor(options.random() * (context.length + 1));
+    context.splice(at, 0, oracle);
+    answer = `${pair.answer.replace(/[.!?…]+$/, '')} [${at + 1}].`;
+  }
+  return { messages: [...buildRagMessages(pair.question, context), { role: 'assistant', content: answer }], docId: oracle.docId, chunkId: oracle.chunkId, oracle: options.withOracle };
+}
+
+/** A deterministic sample of at most `max` lines, in their original order. */
+function sample<T>(items: T[], max: number | undefined, seed: number): T[] {
+  if (!max || items.length <= max) return items;
+  const random = seededRandom(seed);
+  return items.map((item, index) => ({ item, index, key: random() })).sort((a, b) => a.key - b.key).slice(0, max)
+    .sort((a, b) => a.index - b.index).map((entry) => entry.item);
+}
+
+/** Writes the JSONL atomically (temp file, then rename). */
+export async function writeTrainingData(file: string, lines: TrainingLine[]): Promise<void> {
+  const temp = `${file}.partial-${process.pid}`;
+  await writeFile(temp, lines.map((line) => JSON.stringify(line)).join('\n') + (lines.length ? '\n' : ''));
+  await rename(temp, file);
+}
