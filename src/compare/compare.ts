@@ -10,6 +10,7 @@ import { UsageError } from '../errors.ts';
 import type { PriceTable } from '../evaluate/metrics/cost.ts';
 import type { EvalRow } from '../evaluate/row.ts';
 import type { Generator } from '../generate/generator.ts';
+import { buildTrainingData, collectionChunks } from '../tune/build-data.ts';
 import { readTrainingData } from '../tune/data.ts';
 import type { Trainer } from '../tune/trainer.ts';
 import { assembleResult, type CompareResult, type StepRecord } from './assemble.ts';
@@ -19,7 +20,7 @@ import { assertNoLeakage, findLeaks } from './leakage.ts';
 import type { Priorities } from './recommend.ts';
 import { deriveChangedFacts, type ChangedFact } from './staleness.ts';
 import { evaluateCached, openCollectionStore, overlayCorpus, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
-import { buildQaExamples, buildRaftExamples, readCorpus, type CorpusDocument, type GeneratedExample } from './training-data.ts';
+import { buildQaExamples, readCorpus, type CorpusDocument, type GeneratedExample } from './training-data.ts';
 
 export interface CompareOptions {
   corpus: string;
@@ -111,9 +112,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       start('training data');
       const qa = await qaTrainingData(options, documents, questions, warnings);
       const needsRaft = options.strategies.includes('raft');
-      const raftKey = contentHash([...documents.values()].map((d) => d.text), options.config.chunking, options.config.retrieval.k, options.training.maxRaftExamples);
+      const raftKey = contentHash('dataset-build raft', [...documents.values()].map((d) => d.text), options.config.chunking, options.config.retrieval.k, options.training.maxRaftExamples);
       const raft = needsRaft
-        ? ((await cache.get<GeneratedExample[]>('raft-data', raftKey)) ?? await cache.set('raft-data', raftKey, await buildRaftExamples(documents, store, embedder, { k: options.config.retrieval.k, maxExamples: options.training.maxRaftExamples, signal: options.signal })))
+        ? ((await cache.get<GeneratedExample[]>('raft-data', raftKey)) ?? await cache.set('raft-data', raftKey, await raftExamples(store, embedder, options)))
         : [];
       const raftKept = dropLeaks(raft, questions, 'RAFT', warnings);
       training = { qaExamples: qa.examples.length, raftExamples: raftKept.length, source: qa.source, droppedForLeakage: qa.dropped + (raft.length - raftKept.length) };
@@ -168,6 +169,13 @@ function buildStrategies(options: CompareOptions, generator: Generator, store: C
 }
 type CompareStore = Awaited<ReturnType<typeof openCollectionStore>>;
 type CompareEmbedder = Parameters<typeof openCollectionStore>[3];
+
+/** RAFT data exactly as `attune dataset build --mode raft` makes it: cloze questions per chunk, k − 1 retrieved distractors, the oracle in 80%. */
+async function raftExamples(store: CompareStore, embedder: CompareEmbedder, options: CompareOptions): Promise<GeneratedExample[]> {
+  const chunks = await collectionChunks(store, embedder.dimension);
+  const built = await buildTrainingData(store, chunks, { mode: 'raft', embedder, distractors: Math.max(1, options.config.retrieval.k - 1), maxExamples: options.training.maxRaftExamples, signal: options.signal });
+  return built.lines.map((line) => ({ messages: line.messages, prompt: line.messages.filter((m) => m.role === 'user').at(-1)!.content, completion: line.messages.at(-1)!.content, docId: line.docId }));
+}
 
 /** Given training data is checked for leakage and refused; generated data has its few overlapping examples dropped. */
 async function qaTrainingData(options: CompareOptions, documents: Map<string, CorpusDocument>, questions: Question[], warnings: string[]): Promise<{ examples: GeneratedExample[]; source: string; dropped: number }> {

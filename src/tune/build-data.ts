@@ -1,8 +1,8 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { buildBaseMessages, buildRagMessages } from '../answer/prompt.ts';
-import { clozePairs } from '../compare/training-data.ts';
+import { clozePairs } from './cloze.ts';
 import type { Embedder } from '../embed/embedder.ts';
-import { seededRandom } from '../evaluate/metrics/statistics.ts';
+import { sampleInOrder, seededRandom } from '../evaluate/metrics/statistics.ts';
 import type { Generator } from '../generate/generator.ts';
 import { retrieve } from '../retrieve/retrieve.ts';
 import type { Store } from '../store/store.ts';
@@ -84,7 +84,7 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
     }
     const pairs: QaPair[] = [];
     for (const text of texts) {
-      if (source === 'cloze') pairs.push(...clozePairs([{ docId: chunk.docId, title: chunk.title, text, chunks: [] }]).map((p) => ({ question: p.prompt, answer: p.completion })));
+      if (source === 'cloze') pairs.push(...clozePairs([{ docId: chunk.docId, text }]).map((p) => ({ question: p.prompt, answer: p.completion })));
       else pairs.push(...await generateQaPairs(options.generator!, text, options.questionsPerChunk ?? 3, { signal: options.signal }));
     }
     if (pairs.length === 0) result.chunksWithoutQuestions++;
@@ -97,7 +97,7 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
     }
   }
   options.onProgress?.({ done: chunks.length, total: chunks.length });
-  result.lines = sample(result.lines, options.maxExamples, options.seed ?? 7);
+  result.lines = sampleInOrder(result.lines, options.maxExamples, options.seed ?? 7);
   return result;
 }
 
@@ -116,14 +116,6 @@ export async function raftLine(store: Store, embedder: Embedder, pair: QaPair, o
     answer = `${pair.answer.replace(/[.!?…]+$/, '')} [${at + 1}].`;
   }
   return { messages: [...buildRagMessages(pair.question, context), { role: 'assistant', content: answer }], docId: oracle.docId, chunkId: oracle.chunkId, oracle: options.withOracle };
-}
-
-/** A deterministic sample of at most `max` lines, in their original order. */
-function sample<T>(items: T[], max: number | undefined, seed: number): T[] {
-  if (!max || items.length <= max) return items;
-  const random = seededRandom(seed);
-  return items.map((item, index) => ({ item, index, key: random() })).sort((a, b) => a.key - b.key).slice(0, max)
-    .sort((a, b) => a.index - b.index).map((entry) => entry.item);
 }
 
 /** Writes the JSONL atomically (temp file, then rename). */

@@ -85,3 +85,11 @@ export function pairedBootstrap(a: number[], b: number[], options: { resamples?:
   const p = observed === 0 ? 1 : Math.min(1, 2 * Math.min(atOrBelow, atOrAbove));
   return { difference: observed, low: quantile(means, 0.025), high: quantile(means, 0.975), p, n, significant: p < (options.alpha ?? 0.05) };
 }
+
+/** A deterministic sample of at most `max` items, kept in their original order. */
+export function sampleInOrder<T>(items: T[], max: number | undefined, seed: number): T[] {
+  if (!max || items.length <= max) return items;
+  const random = seededRandom(seed);
+  return items.map((item, index) => ({ item, index, key: random() })).sort((a, b) => a.key - b.key).slice(0, max)
+    .sort((a, b) => a.index - b.index).map((entry) => entry.item);
+}
