@@ -3,7 +3,7 @@ import { errorMessage } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
 import type { ChatMessage, Usage } from '../types.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, type SqlDatabase } from './database.ts';
-import { buildSqlMessages, extractSql, SQL_JSON_SCHEMA } from './prompt.ts';
+import { buildFtSqlMessages, buildSqlMessages, extractSql, SQL_JSON_SCHEMA } from './prompt.ts';
 import { retrieveSchema, type SqlIndex } from './sql-index.ts';
 import { validateSql } from './validate.ts';
 
@@ -50,18 +50,25 @@ export interface AskSqlOptions {
 
 /**
  * Question → SQL → rows. `full-schema` puts every table in the prompt; `retrieved-schema` only the
- * top-k tables and the tables their foreign keys reference; `ft` is full-schema with a LoRA adapter.
+ * top-k tables and the tables their foreign keys reference; `ft` is only the question, answered by a LoRA adapter
+ * trained on this database's question → SQL pairs (`attune sql training-data`), which holds the schema in its weights.
  */
 export async function askSql(question: string, resources: { db: SqlDatabase; index: SqlIndex; embedder: Embedder; generator: Generator }, options: AskSqlOptions = {}): Promise<SqlAnswer> {
   const started = performance.now();
   const strategy = options.strategy ?? 'retrieved-schema';
   const { db, index, embedder, generator } = resources;
-  const [vector] = await embedder.embed([question], { signal: options.signal });
-  const retrieved = retrieveSchema(index, vector!, { k: options.k, docs: options.docs, examples: options.examples });
-  const tables = strategy === 'retrieved-schema' ? retrieved.tables : index.tables.map((table) => table.name);
+  let tables: string[] = [];
+  let messages: ChatMessage[];
+  if (strategy === 'ft') {
+    messages = buildFtSqlMessages(question, index.dialect);
+  } else {
+    const [vector] = await embedder.embed([question], { signal: options.signal });
+    const retrieved = retrieveSchema(index, vector!, { k: options.k, docs: options.docs, examples: options.examples });
+    tables = strategy === 'retrieved-schema' ? retrieved.tables : index.tables.map((table) => table.name);
+    messages = buildSqlMessages({ question, index, tables, docs: retrieved.docs, examples: retrieved.examples });
+  }
   const retrieveMs = performance.now() - started;
 
-  const messages: ChatMessage[] = buildSqlMessages({ question, index, tables, docs: retrieved.docs, examples: retrieved.examples });
   const usage: Usage = { promptTokens: 0, completionTokens: 0 };
   const attempts: SqlAttempt[] = [];
   let generateMs = 0;

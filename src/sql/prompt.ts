@@ -41,6 +41,22 @@ export function buildSqlMessages(input: {
   ];
 }
 
+/**
+ * `ft`: the adapter was trained on this database's question → SQL pairs, so its schema is in the weights and the
+ * prompt is only the question. Training data (`sqlTrainingLines`) and inference use this same prompt.
+ */
+export function buildFtSqlMessages(question: string, dialect: SqlDialect): ChatMessage[] {
+  return [
+    { role: 'system', content: `You translate a question about the database you were trained on into one ${DIALECT_NAME[dialect]} query. Write a single read-only SELECT statement. Answer with JSON: {"sql": "<the query>"}.` },
+    { role: 'user', content: `Question: ${question}` },
+  ];
+}
+
+/** Chat JSONL lines for `attune tune` from question → SQL pairs, in the `ft` prompt, answered as the JSON the grammar asks for. */
+export function sqlTrainingLines(examples: { question: string; sql: string }[], dialect: SqlDialect): { messages: ChatMessage[] }[] {
+  return examples.map((example) => ({ messages: [...buildFtSqlMessages(example.question, dialect), { role: 'assistant', content: JSON.stringify({ sql: example.sql }) }] }));
+}
+
 /** Pulls the SQL out of the model's reply: the JSON the grammar asked for, else a ```sql block, else the text. */
 export function extractSql(text: string): string | undefined {
   try {

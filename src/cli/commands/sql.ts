@@ -9,6 +9,7 @@ import { openDatabase } from '../../sql/database.ts';
 import { readSqlDataset } from '../../sql/dataset.ts';
 import { evaluateSql } from '../../sql/evaluate.ts';
 import { loadGeoquery, type GeoquerySplit } from '../../sql/geoquery.ts';
+import { sqlTrainingLines } from '../../sql/prompt.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
 import { datasetsDir } from '../../testing/datasets.ts';
 import { cliContext, output, parsePositiveInt, type CliContext } from '../context.ts';
@@ -139,6 +140,22 @@ export function registerSql(program: Command): void {
         'strategy           questions  exec-acc  valid-sql  prompt-tok  latency-ms',
         ...result.summary.map((s) => `${s.strategy.padEnd(18)} ${String(s.questions).padStart(9)}  ${(s.executionAccuracy * 100).toFixed(1).padStart(7)}%  ${(s.validSqlRate * 100).toFixed(1).padStart(8)}%  ${s.meanPromptTokens.toFixed(0).padStart(10)}  ${s.meanLatencyMs.toFixed(0).padStart(10)}`),
       ].join('\n'));
+    });
+
+  sql.command('training-data')
+    .description('question → SQL pairs as chat JSONL for `attune tune`, in the prompt strategy ft answers with')
+    .requiredOption('--examples <file>', 'JSONL of {question, sql} (e.g. from `attune sql import-geoquery --split train`)')
+    .requiredOption('--out <file>', 'chat JSONL to write')
+    .option('--dialect <name>', 'sqlite or postgresql', 'sqlite')
+    .option('--json', 'print {out, count, skipped} as JSON')
+    .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --out geo-train.jsonl\n  attune sql training-data --examples geo-train.jsonl --out geo-ft.jsonl\n  attune tune --data geo-ft.jsonl --name geo-sql\n  attune sql eval --dataset geo-test.jsonl --db geography.sqlite --strategies retrieved-schema,ft --adapter geo-sql')
+    .action((flags: { examples: string; out: string; dialect: string; json?: boolean }) => {
+      if (flags.dialect !== 'sqlite' && flags.dialect !== 'postgresql') throw new UsageError(`--dialect must be sqlite or postgresql, got "${flags.dialect}"`);
+      let skipped = 0;
+      const examples = readSqlDataset(flags.examples, (error) => { skipped++; warn(`skipped: ${error.message}`); });
+      if (examples.length === 0) throw new UsageError(`${flags.examples}: no valid {question, sql} lines`);
+      writeAtomically(flags.out, sqlTrainingLines(examples, flags.dialect).map((line) => JSON.stringify(line)).join('\n') + '\n');
+      output(flags.json, { out: flags.out, count: examples.length, skipped }, () => `wrote ${examples.length} training examples → ${flags.out}${skipped ? ` (${skipped} skipped)` : ''}`);
     });
 
   sql.command('import-geoquery')
