@@ -9,7 +9,8 @@ import { ensurePythonEnv } from '../models/python-env.ts';
 import { PythonTrainer } from '../tune/python-trainer.ts';
 import { writeAtomic } from './cache.ts';
 import type { CompareResult } from './assemble.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions, CompareProgress } from './compare.ts';
+import type { Priorities } from './recommend.ts';
 import { renderCompareHtml } from './report-html.ts';
 
 export function parseStrategies(text: string): StrategyName[] {
@@ -28,6 +29,51 @@ export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv,
   if (!wantsAdapters) return { base, prices };
   if (generator.provider !== 'llama') throw new UsageError('ft, ft-rag and raft need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies base,rag for a hosted model');
   return { base, prices, trainer: new PythonTrainer({ python: await ensurePythonEnv({ env, log }) }) };
+}
+
+/** What a caller chooses for a comparison (`attune compare` flags or a `POST /v1/eval/compare` body). */
+export interface CompareSettings {
+  corpus: string;
+  questions: string;
+  out: string;
+  train?: string;
+  update?: string;
+  format?: string;
+  strategies: StrategyName[];
+  priorities: Priorities;
+  repeats: number;
+  limit?: number;
+  epochs: number;
+  lr: number;
+  maxSteps?: number;
+  raftMaxSteps?: number;
+  maxTokens: number;
+  /** Cap on generated training examples per adapter (RAFT gets a quarter). */
+  maxTrainExamples: number;
+  metric: CompareOptions['metric'];
+}
+
+export const COMPARE_DEFAULTS = { strategies: 'base,rag,ft,ft-rag,raft', repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment' } as const;
+
+/** The pipeline's options: the caller's settings, the environment (base model, prices, trainer) and fixed training shapes. */
+export async function compareOptions(settings: CompareSettings, context: {
+  config: Config; env: NodeJS.ProcessEnv; log?: (line: string) => void; signal?: AbortSignal; onProgress?: (event: CompareProgress) => void;
+}): Promise<CompareOptions> {
+  const environment = await compareEnvironment(context.config, context.env, settings.strategies, context.log);
+  const { epochs, lr, maxTrainExamples, maxSteps, raftMaxSteps, ...chosen } = settings;
+  return {
+    ...chosen,
+    config: context.config,
+    env: context.env,
+    ...environment,
+    training: {
+      ft: { epochs, lr, maxSteps, maxSeqLen: 256, batchSize: 4 },
+      raft: { epochs, lr, maxSteps: raftMaxSteps, maxSeqLen: 1024, batchSize: 2 },
+      maxQaExamples: maxTrainExamples, maxRaftExamples: Math.ceil(maxTrainExamples / 4),
+    },
+    signal: context.signal,
+    onProgress: context.onProgress,
+  };
 }
 
 /** compare.json and report.html in the out folder, each written atomically. */

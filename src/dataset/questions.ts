@@ -77,3 +77,9 @@ export async function readQuestions(file: string): Promise<QuestionSet> {
 export function formatQuestions(questions: Question[]): string {
   return questions.map((question) => JSON.stringify(question)).join('\n') + (questions.length ? '\n' : '');
 }
+
+/** Questions given inline (an HTTP body) rather than in a file: hashed as the JSONL they would be. */
+export function inlineQuestionSet(questions: Question[], label: string): QuestionSet {
+  const text = formatQuestions(questions);
+  return { file: label, questions, errors: [], hash: createHash('sha256').update(text).digest('hex') };
+}

@@ -39,6 +39,8 @@ export async function buildEvalResources(options: {
   adapters: Record<string, string>;
   maxTokens: number;
   judge?: JudgeSpec;
+  /** Retrieval sees only chunks without labels or with one of these (a run recorded with access labels). */
+  accessLabels?: string[];
 }): Promise<EvalResources> {
   const adapterPaths: Record<string, string> = {};
   for (const name of options.strategies) {
@@ -60,7 +62,8 @@ export async function buildEvalResources(options: {
       if (!options.judge.model) throw new UsageError('--judge-base-url needs --judge-model NAME');
       judge = await createGenerator(parseConfig({ generator: { provider: 'openai', baseURL: options.judge.baseURL, model: options.judge.model, apiKeyEnv: options.judge.apiKeyEnv } }), { env: options.env });
     }
-    const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: options.config.retrieval };
+    const filter = options.accessLabels ? { labels: options.accessLabels } : undefined;
+    const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: options.config.retrieval, filter };
     const strategies = options.strategies.map((name) => createStrategy(name, deps, { adapter: options.adapters[name], maxTokens: options.maxTokens }));
     const ownJudge = judge;
     const gen = generator;

@@ -22,6 +22,8 @@ export interface RunMeta {
   /** Strategy name → LoRA adapter it used. */
   adapters: Record<string, string>;
   prices: PriceTable;
+  /** Access labels its retrieval was limited to (a run started over HTTP by a key with labels); absent: every label. */
+  accessLabels?: string[];
   /** The attune configuration the run was made with. */
   config: unknown;
 }
@@ -61,16 +63,19 @@ export async function appendRow(home: string, runId: string, row: EvalRow): Prom
   await appendFile(join(runDir(home, runId), 'rows.jsonl'), `${JSON.stringify(row)}\n`);
 }
 
-export async function loadRun(home: string, runId: string): Promise<{ meta: RunMeta; rows: EvalRow[] }> {
-  const dir = runDir(home, runId);
-  let meta: RunMeta;
+export async function loadRunMeta(home: string, runId: string): Promise<RunMeta> {
   try {
-    meta = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;
+    return JSON.parse(await readFile(join(runDir(home, runId), 'run.json'), 'utf8')) as RunMeta;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new RunNotFoundError(`no run "${runId}" under ${runsDir(home)} (see \`attune runs list\`)`, { input: runId, cause: error });
   }
+}
+
+export async function loadRun(home: string, runId: string): Promise<{ meta: RunMeta; rows: EvalRow[] }> {
+  const meta = await loadRunMeta(home, runId);
   const rows: EvalRow[] = [];
-  const text = await readFile(join(dir, 'rows.jsonl'), 'utf8').catch(() => '');
+  const text = await readFile(join(runDir(home, runId), 'rows.jsonl'), 'utf8').catch(() => '');
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {

@@ -4,12 +4,14 @@ import { CollectionNotFoundError, UsageError } from '../errors.ts';
 import { authenticate } from './auth.ts';
 import { collectionRoutes } from './collection-routes.ts';
 import type { ServerEnv } from './context.ts';
+import { dataRoots } from './data-roots.ts';
 import { evalRoutes } from './eval-routes.ts';
 import { FairQueue, type FairQueueOptions } from './fair-queue.ts';
 import { AuthError, ForbiddenError, NotFoundError, NotImplementedError, TooManyRequestsError, UploadError } from './http-errors.ts';
-import { IngestJobs } from './ingest-jobs.ts';
+import { Jobs } from './jobs.ts';
 import { openaiRoutes } from './openai-routes.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { htmlReport, ReportLinks } from './report-pages.ts';
 import type { ServerResources } from './resources.ts';
 import { jsonSchemas } from './schemas.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './uploads.ts';
@@ -22,12 +24,14 @@ export interface AppOptions {
   queue?: FairQueueOptions;
   rateLimit?: RateLimitOptions;
   uploads?: UploadLimits;
+  /** Folders (besides <home>/data) whose files a comparison request may name: `--data-root`. */
+  dataRoots?: string[];
 }
 
 export interface AttuneApp {
   app: Hono;
   queue: FairQueue;
-  jobs: IngestJobs;
+  jobs: Jobs;
 }
 
 export const DEFAULT_QUEUE: FairQueueOptions = { concurrency: 1, maxPending: 64 };
@@ -48,14 +52,15 @@ export function errorResponse(error: unknown): { status: number; message: string
 
 export function createApp(options: AppOptions): AttuneApp {
   const queue = new FairQueue(options.queue ?? DEFAULT_QUEUE);
-  const jobs = new IngestJobs(options.resources);
+  const jobs = new Jobs();
+  const links = new ReportLinks();
   const limits = options.uploads ?? DEFAULT_UPLOAD_LIMITS;
   const api = new Hono<ServerEnv>();
   api.use('*', authenticate({ home: options.resources.home, auth: options.auth, rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT) }));
   api.use('*', bodyLimit({ maxSize: limits.maxFileBytes * limits.maxFiles + 64 * 1024, onError: () => { throw new UploadError('request body too large', 413); } }));
   api.route('/', openaiRoutes(options.resources, queue));
   api.route('/', collectionRoutes(options.resources, jobs, limits));
-  api.route('/eval', evalRoutes());
+  api.route('/eval', evalRoutes({ resources: options.resources, queue, jobs, links, dataRoots: dataRoots(options.resources.home, options.dataRoots) }));
 
   const app = new Hono();
   app.onError((error, c) => {
@@ -69,6 +74,8 @@ export function createApp(options: AppOptions): AttuneApp {
   // the schemas hold no data: the UI reads them before it has a key
   app.get('/v1/schemas', (c) => c.json(jsonSchemas()));
   app.route('/v1', api);
+  // outside /v1 and its key check: the unguessable link, made for a key that may read the report, is the capability
+  app.get('/reports/:token', async (c) => htmlReport(c, await links.render(c.req.param('token'))));
   app.route('/', webRoutes());
   return { app, queue, jobs };
 }

@@ -6,7 +6,8 @@ import { CollectionNotFoundError, UsageError } from '../errors.ts';
 import { retrieve } from '../retrieve/retrieve.ts';
 import { authorize, labelFilter, type ServerEnv } from './context.ts';
 import { ForbiddenError, NotFoundError } from './http-errors.ts';
-import type { IngestJob, IngestJobs } from './ingest-jobs.ts';
+import { startIngestJob } from './ingest-jobs.ts';
+import { publicJob, type Job, type Jobs } from './jobs.ts';
 import { canAccessCollection, hasOperation } from './keys.ts';
 import type { ServerResources } from './resources.ts';
 import { CollectionName, CreateCollectionRequest, describeIssue, SearchRequest, UploadFields } from './schemas.ts';
@@ -24,7 +25,7 @@ function listField(value: unknown): string[] {
   return values.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
-export function collectionRoutes(resources: ServerResources, jobs: IngestJobs, limits: UploadLimits): Hono<ServerEnv> {
+export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits: UploadLimits): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.get('/collections', async (c) => {
@@ -71,7 +72,7 @@ export function collectionRoutes(resources: ServerResources, jobs: IngestJobs, l
     const files = (Array.isArray(form.files) ? form.files : [form.files]).filter((f): f is File => f instanceof File);
     await resources.store(collection); // 404 before anything is written
     const paths = await saveUploads(uploadsDir(resources.home, collection), files, limits);
-    const job = jobs.start({ collection, keyId: scope.id, paths, ...fields.data });
+    const job = startIngestJob(jobs, resources, { collection, keyId: scope.id, paths, ...fields.data });
     return c.json(publicJob(job), 202);
   });
 
@@ -97,7 +98,7 @@ export function collectionRoutes(resources: ServerResources, jobs: IngestJobs, l
     return streamSSE(c, async (stream) => {
       let resolveDone!: () => void;
       const done = new Promise<void>((resolve) => (resolveDone = resolve));
-      const send = (j: IngestJob) => {
+      const send = (j: Job) => {
         if (j.id !== job.id) return;
         void stream.writeSSE({ event: 'progress', data: JSON.stringify(publicJob(j)) });
         if (j.status === 'done' || j.status === 'failed') resolveDone();
@@ -138,12 +139,7 @@ export function collectionRoutes(resources: ServerResources, jobs: IngestJobs, l
   return app;
 }
 
-function visibleJob(scope: { id: string; ops: string[] }, job: IngestJob | undefined): IngestJob {
+function visibleJob(scope: { id: string; ops: string[] }, job: Job | undefined): Job {
   if (!job || (job.keyId !== scope.id && !hasOperation(scope as never, 'admin'))) throw new NotFoundError('job not found');
   return job;
-}
-
-function publicJob(job: IngestJob) {
-  const { keyId: _keyId, ...rest } = job;
-  return rest;
 }

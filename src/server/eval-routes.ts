@@ -1,21 +1,90 @@
 import { Hono } from 'hono';
-import { authorize, type ServerEnv } from './context.ts';
-import { NotImplementedError } from './http-errors.ts';
+import { loadRunReport } from '../evaluate/run.ts';
+import { listRuns, loadRun, loadRunMeta, RunNotFoundError, type RunMeta } from '../evaluate/runs.ts';
+import { renderHtmlReport } from '../report/html.ts';
+import { compareRoutes } from './compare-routes.ts';
+import { authorize, type ServerContext, type ServerEnv } from './context.ts';
+import { RETRIEVING_STRATEGIES, startEvalRun } from './eval-jobs.ts';
+import { NotFoundError } from './http-errors.ts';
+import { publicJob, type Job } from './jobs.ts';
+import { canAccessCollection, type KeyScope } from './keys.ts';
+import type { ModelJobContext } from './model-jobs.ts';
+import { htmlReport } from './report-pages.ts';
+import { EvalStartRequest } from './schemas.ts';
+import { parseBody } from './validate.ts';
 
 /**
- * Eval and compare runs (start, status, results, report). Placeholder until src/evaluate lands:
- * every route answers 501 with a message, after the same scope checks the real routes will make.
+ * A key sees a run when it may use the run's collection and, if the run retrieved, holds every access label
+ * the run's retrieval could see (answers and retrieved text come from those chunks).
  */
-export function evalRoutes(): Hono<ServerEnv> {
+export function canSeeRun(scope: KeyScope, meta: RunMeta): boolean {
+  if (meta.collection !== undefined && !canAccessCollection(scope, meta.collection)) return false;
+  if (scope.labels === undefined || !meta.strategies.some((name) => RETRIEVING_STRATEGIES.has(name))) return true;
+  return meta.accessLabels !== undefined && meta.accessLabels.every((label) => scope.labels!.includes(label));
+}
+
+/** complete · queued/running/failed (a job of this server) · incomplete (interrupted, or running from the CLI). */
+function runStatus(meta: RunMeta, job: Job | undefined): string {
+  if (meta.status === 'complete') return 'complete';
+  return job ? job.status : 'incomplete';
+}
+
+function runSummary(meta: RunMeta, job: Job | undefined) {
+  const { runId, createdAt, collection, strategies, repeats, dataset, models, adapters } = meta;
+  return { runId, createdAt, status: runStatus(meta, job), collection: collection ?? null, strategies, repeats, questions: dataset.questions, dataset: dataset.file, models, adapters, job: job ? publicJob(job) : null };
+}
+
+/** Eval runs (`attune eval` and `attune runs` over HTTP), and comparisons under `/compare`. */
+export function evalRoutes(context: ModelJobContext): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
-  const notYet = () => {
-    throw new NotImplementedError('evaluation runs are not available in this build yet: use `attune eval` from the CLI');
-  };
-  app.get('/runs', (c) => (authorize(c, 'read'), notYet()));
-  app.post('/runs', (c) => (authorize(c, 'admin'), notYet()));
-  app.get('/runs/:id', (c) => (authorize(c, 'read'), notYet()));
-  app.get('/runs/:id/results', (c) => (authorize(c, 'read'), notYet()));
-  app.get('/runs/:id/report', (c) => (authorize(c, 'read'), notYet()));
-  app.post('/compare', (c) => (authorize(c, 'read'), notYet()));
+  const { home } = context.resources;
+
+  /** The run named in the path, or 404 when it is missing or hidden from the key. */
+  async function visibleRun(c: ServerContext): Promise<RunMeta> {
+    const scope = authorize(c, 'read');
+    const meta = await loadRunMeta(home, c.req.param('id')!).catch((error: unknown) => {
+      throw error instanceof RunNotFoundError ? new NotFoundError('run not found') : error;
+    });
+    if (!canSeeRun(scope, meta)) throw new NotFoundError('run not found');
+    return meta;
+  }
+
+  app.get('/runs', async (c) => {
+    const scope = authorize(c, 'read');
+    const runs = (await listRuns(home)).filter((meta) => canSeeRun(scope, meta));
+    return c.json({ runs: runs.map((meta) => runSummary(meta, context.jobs.forRun(meta.runId))) });
+  });
+
+  app.post('/runs', async (c) => {
+    const scope = authorize(c, 'admin');
+    const body = await parseBody(c, EvalStartRequest);
+    if (body.collection) authorize(c, 'admin', body.collection);
+    const { runId, job } = await startEvalRun(context, scope, body);
+    return c.json({ runId, jobId: job.id, job: publicJob(job) }, 202);
+  });
+
+  app.get('/runs/:id', async (c) => {
+    const meta = await visibleRun(c);
+    const { rows } = await loadRun(home, meta.runId);
+    const total = meta.dataset.questions * meta.strategies.length * meta.repeats;
+    return c.json({ ...runSummary(meta, context.jobs.forRun(meta.runId)), progress: { done: rows.length, total } });
+  });
+
+  app.get('/runs/:id/results', async (c) => {
+    const meta = await visibleRun(c);
+    return c.json(await loadRunReport(home, meta.runId));
+  });
+
+  app.get('/runs/:id/report', async (c) => {
+    const meta = await visibleRun(c);
+    return htmlReport(c, renderHtmlReport(await loadRunReport(home, meta.runId)));
+  });
+
+  app.post('/runs/:id/report-link', async (c) => {
+    const meta = await visibleRun(c);
+    return c.json(context.links.create(async () => renderHtmlReport(await loadRunReport(home, meta.runId))));
+  });
+
+  app.route('/compare', compareRoutes(context));
   return app;
 }

@@ -15,6 +15,8 @@ import type { Store } from '../store/store.ts';
 export interface ServerResources {
   readonly home: string;
   readonly config: Config;
+  /** The environment the configuration reads (model folder, endpoint keys). */
+  readonly env: NodeJS.ProcessEnv;
   embedder(): Promise<Embedder>;
   generator(): Promise<Generator>;
   /** Opens (or with `create`, makes) a collection; throws CollectionNotFoundError. */
@@ -43,6 +45,7 @@ export function createResources(config: Config, home: string, env: NodeJS.Proces
   const resources: ServerResources = {
     home,
     config,
+    env,
     embedder() {
       embedder ??= createEmbedder(config, env);
       embedder.catch(() => (embedder = undefined));

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { STRATEGY_NAMES } from '../answer/create-strategy.ts';
+import { CONSIDERATIONS } from '../compare/recommend.ts';
+import { QuestionSchema } from '../dataset/questions.ts';
 
 /**
  * Request bodies, validated once at the edge. The web UI reads the same schemas as JSON Schema
@@ -46,13 +49,62 @@ export const UploadFields = z.object({
   tags: z.array(Label).max(32),
 });
 
+const Strategy = z.enum(STRATEGY_NAMES);
+const AdapterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an adapter name from GET /v1/adapters');
+const unique = (values: string[]) => new Set(values).size === values.length;
+const NEEDS_COLLECTION = ['rag', 'ft-rag', 'raft'];
+const NEEDS_ADAPTER = ['ft', 'ft-rag', 'raft'] as const;
+
+/** `POST /v1/eval/runs`: the settings of `attune eval`, with the questions inline (the questions JSONL format, one object each). */
 export const EvalStartRequest = z.object({
-  collection: CollectionName,
-  dataset: z.string().min(1).max(500),
-  strategies: z.array(z.string()).min(1).max(8).optional(),
-  adapter: z.string().optional(),
-  limit: z.number().int().positive().max(10_000).optional(),
+  collection: CollectionName.optional(),
+  strategies: z.array(Strategy).min(1).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice'),
+  questions: z.array(QuestionSchema).min(1).max(5000).refine((qs) => unique(qs.map((q) => q.id)), 'question ids must be unique'),
+  /** One adapter for every adapter strategy (ft, ft-rag, raft) … */
+  adapter: AdapterName.optional(),
+  /** … or one per strategy. */
+  adapters: z.object({ ft: AdapterName, 'ft-rag': AdapterName, raft: AdapterName }).partial().optional(),
+  limit: z.number().int().positive().max(5000).optional(),
+  repeats: z.number().int().min(1).max(10).optional(),
+  seed: z.number().int().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().max(1024).optional(),
+  /** Grade answers with the server's own generator as LLM judge (a remote judge is CLI-only). */
+  judge: z.boolean().optional(),
+  prices: z.object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0), hardwarePerHour: z.number().min(0) }).partial().optional(),
+}).superRefine((body, context) => {
+  const needing = body.strategies.filter((s) => NEEDS_COLLECTION.includes(s));
+  if (needing.length && !body.collection) context.addIssue({ code: 'custom', path: ['collection'], message: `${needing.length > 1 ? 'strategies' : 'strategy'} ${needing.join(', ')} ${needing.length > 1 ? 'need' : 'needs'} a collection` });
+  for (const strategy of NEEDS_ADAPTER) {
+    if (body.strategies.includes(strategy) && !body.adapters?.[strategy] && !body.adapter) context.addIssue({ code: 'custom', path: ['adapters', strategy], message: `strategy ${strategy} needs an adapter ("adapter" or "adapters.${strategy}")` });
+  }
 });
+export type EvalStartRequest = z.infer<typeof EvalStartRequest>;
+
+const Priority = z.enum(['high', 'medium', 'low', 'ignore']);
+/** A path on the server: absolute, or relative to the first data root; it must stay inside a data root. */
+const DataPath = z.string().min(1).max(1000);
+
+/** `POST /v1/eval/compare`: the settings of `attune compare`; the output goes to <home>/compare/<id>/. */
+export const CompareStartRequest = z.object({
+  corpus: DataPath,
+  questions: DataPath,
+  train: DataPath.optional(),
+  update: DataPath.optional(),
+  format: DataPath.optional(),
+  strategies: z.array(Strategy).min(2).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice').optional(),
+  priorities: z.object(Object.fromEntries(CONSIDERATIONS.map((name) => [name, Priority])) as Record<(typeof CONSIDERATIONS)[number], typeof Priority>).partial().optional(),
+  repeats: z.number().int().min(1).max(10).optional(),
+  limit: z.number().int().positive().max(5000).optional(),
+  epochs: z.number().int().min(1).max(50).optional(),
+  maxSteps: z.number().int().positive().optional(),
+  raftMaxSteps: z.number().int().positive().optional(),
+  lr: z.number().positive().max(1).optional(),
+  maxTokens: z.number().int().positive().max(1024).optional(),
+  maxTrainExamples: z.number().int().positive().max(100_000).optional(),
+  metric: z.enum(['containment', 'f1', 'exactMatch']).optional(),
+});
+export type CompareStartRequest = z.infer<typeof CompareStartRequest>;
 
 export const schemas = {
   ChatCompletionRequest,
@@ -61,6 +113,7 @@ export const schemas = {
   SearchRequest,
   UploadFields,
   EvalStartRequest,
+  CompareStartRequest,
 };
 
 /** Every body schema as JSON Schema, for the UI and for clients. */

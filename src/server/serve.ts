@@ -35,7 +35,7 @@ export async function startServer(options: AppOptions & { host: string; port: nu
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await attune.jobs.idle();
+      await attune.jobs.close();
       await options.resources.dispose();
     },
   };

@@ -1,4 +1,14 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RAG_SYSTEM_PROMPT } from '../answer/prompt.ts';
+import { assembleResult, type CompareResult } from '../compare/assemble.ts';
+import type { CompareOptions } from '../compare/compare.ts';
+import { DEFAULT_PRIORITIES } from '../compare/recommend.ts';
+import { compareResultDir } from '../compare/results.ts';
+import { writeCompareOutputs } from '../compare/setup.ts';
+import { parseConfig } from '../config/config.ts';
+import { LOCAL_PRICES } from '../evaluate/metrics/cost.ts';
+import type { EvalRow } from '../evaluate/row.ts';
 
 /** A tiny corpus for the server tests: public text, a labelled secret, an injection attempt, another collection. */
 export const PUBLIC_DOC = {
@@ -32,3 +42,28 @@ export function form(files: { name: string; text: string }[], fields: Record<str
 
 /** One generation thread: llama.cpp's spinning threads crawl when a shared 2-core machine is busy. */
 export const TEST_CONFIG = { generator: { provider: 'llama', threads: 1 } };
+
+/**
+ * A finished comparison stored as `attune compare` stores it (<home>/compare/<id>/compare.json + report.html),
+ * assembled by the real pipeline code from scripted answers: running a real one takes minutes.
+ */
+export async function writeCompareFixture(home: string, id: string): Promise<CompareResult> {
+  const questions = Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, question: `What is fact ${i}?`, answers: [`value ${i}`] }));
+  const row = (strategy: string, i: number, right: boolean, totalMs: number): EvalRow => ({
+    strategy, questionId: `q${i}`, repeat: 0, seed: 1, answerable: true, answer: right ? `value ${i}` : 'unknown', abstained: false,
+    timings: { retrieveMs: strategy === 'rag' ? 20 : 0, rerankMs: 0, generateMs: totalMs - 20, firstTokenMs: 50, totalMs },
+    usage: { promptTokens: strategy === 'rag' ? 400 : 60, completionTokens: 8 },
+    scores: { exactMatch: right ? 1 : 0, f1: right ? 1 : 0, containment: right ? 1 : 0, judgeCorrect: null, faithfulness: null, recallAtK: null, mrr: null, ndcg10: null },
+    cost: (totalMs / 3_600_000) * LOCAL_PRICES.hardwarePerHour, harnessMs: 1, finishedAt: new Date().toISOString(),
+  });
+  const rows = questions.flatMap((_, i) => [row('base', i, i === 0, 700 + i * 10), row('rag', i, i !== 7, 1500 + i * 10)]);
+  const out = compareResultDir(home, id);
+  await mkdir(out, { recursive: true });
+  const options = {
+    corpus: join(home, 'data', 'corpus'), questions: join(home, 'data', 'questions.jsonl'), strategies: ['base', 'rag'], repeats: 1, maxTokens: 32, metric: 'containment',
+    priorities: DEFAULT_PRIORITIES, prices: LOCAL_PRICES, config: parseConfig({}),
+  } as unknown as CompareOptions;
+  const result = await assembleResult({ options, questions, rows, adapters: {}, training: null, freshness: null, format: undefined, steps: [{ step: 'evaluate', seconds: 20, cached: false, detail: '8 questions × 2 strategies' }], warnings: [], indexDir: out, documents: 3 });
+  await writeCompareOutputs(result, out);
+  return result;
+}

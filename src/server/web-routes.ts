@@ -5,6 +5,7 @@ const files: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
   '/charts.js': 'charts.js',
+  '/evaluations.js': 'evaluations.js',
   '/style.css': 'style.css',
 };
 const types: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };

@@ -1,4 +1,4 @@
-import { barChart } from '/charts.js';
+import { initEvaluations } from '/evaluations.js';
 
 const $ = (selector) => document.querySelector(selector);
 const keyInput = $('#api-key');
@@ -28,15 +28,18 @@ for (const button of document.querySelectorAll('nav button')) {
     document.querySelectorAll('nav button').forEach((b) => b.classList.toggle('active', b === button));
     document.querySelectorAll('.view').forEach((view) => (view.hidden = view.id !== `view-${button.dataset.view}`));
     if (button.dataset.view === 'documents') loadDocuments();
-    if (button.dataset.view === 'eval') loadRuns();
+    if (button.dataset.view === 'eval') loadEvaluations();
   });
 }
 
 function fillSelect(select, values, keep) {
-  const current = keep ? select.value : '';
+  const current = select.value;
   select.replaceChildren(...values.map(([value, label]) => new Option(label, value)));
-  if (values.some(([value]) => value === current)) select.value = current;
+  if (keep && values.some(([value]) => value === current)) select.value = current;
 }
+
+let evalCollectionChosen = false;
+$('#eval-collection').addEventListener('change', () => (evalCollectionChosen = true));
 
 async function refresh() {
   try {
@@ -44,7 +47,10 @@ async function refresh() {
     const names = collections.map((c) => [c.name, c.name]);
     fillSelect($('#chat-collection'), names, true);
     fillSelect($('#doc-collection'), names, true);
+    // until one is chosen, the first collection (rag needs one)
+    fillSelect($('#eval-collection'), [...names, ['', '(none: base and ft only)']], evalCollectionChosen);
     fillSelect($('#chat-adapter'), [['', '(none)'], ...adapters.map((a) => [a.name, a.name])], true);
+    fillSelect($('#eval-adapter'), [['', '(none)'], ...adapters.map((a) => [a.name, a.name])], true);
     showError($('#chat-error'), null);
   } catch (error) {
     showError($('#chat-error'), error);
@@ -222,41 +228,7 @@ $('#upload-form').addEventListener('submit', async (event) => {
   }
 });
 
-// ---- evaluation dashboards
-function numericEntries(object) {
-  return Object.entries(object ?? {}).filter(([, v]) => typeof v === 'number' && Number.isFinite(v));
-}
-
-async function loadRuns() {
-  const note = $('#eval-note');
-  const runsNode = $('#eval-runs');
-  runsNode.replaceChildren();
-  $('#eval-chart').replaceChildren();
-  $('#compare-chart').replaceChildren();
-  try {
-    const { runs } = await api('/v1/eval/runs');
-    note.textContent = runs.length === 0 ? 'No runs yet: start one with `attune eval` or POST /v1/eval/runs.' : '';
-    const table = document.createElement('table');
-    table.className = 'runs-table';
-    table.innerHTML = '<thead><tr><th>Run</th><th>Status</th><th>Strategy</th><th>Metrics</th></tr></thead>';
-    const tbody = table.createTBody();
-    const bars = [];
-    for (const run of runs) {
-      const row = tbody.insertRow();
-      row.insertCell().textContent = run.id;
-      row.insertCell().textContent = run.status ?? '';
-      row.insertCell().textContent = run.strategy ?? (run.strategies ?? []).join(', ');
-      const metrics = numericEntries(run.metrics);
-      row.insertCell().textContent = metrics.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' · ');
-      for (const [name, value] of metrics) if (value <= 1) bars.push({ label: `${run.strategy ?? run.id} ${name}`, value });
-    }
-    runsNode.append(table);
-    if (bars.length) $('#eval-chart').append(barChart('Metrics by run', bars));
-    const compare = runs.filter((r) => r.metrics && typeof r.metrics.accuracy === 'number');
-    if (compare.length > 1) $('#compare-chart').append(barChart('Compare: accuracy', compare.map((r) => ({ label: r.strategy ?? r.id, value: r.metrics.accuracy, color: '#12805c' }))));
-  } catch (error) {
-    note.textContent = error.message;
-  }
-}
+// ---- evaluations (evaluations.js)
+const { loadEvaluations } = initEvaluations({ $, api, showError });
 
 refresh();

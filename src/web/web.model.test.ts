@@ -7,10 +7,14 @@ import { parseConfig } from '../config/config.ts';
 import { createKey } from '../server/keys.ts';
 import { createResources } from '../server/resources.ts';
 import { startServer, type RunningServer } from '../server/serve.ts';
-import { PUBLIC_DOC, TEST_CONFIG } from '../server/test-fixtures.ts';
+import { PUBLIC_DOC, TEST_CONFIG, writeCompareFixture } from '../server/test-fixtures.ts';
 import { launchChromium } from './chromium.ts';
 
 const artifacts = join(import.meta.dirname, '../../test-artifacts/web');
+const QUESTIONS = [
+  { id: 'holiday', question: 'How many days of paid holiday does an employee get?', answers: ['twenty-eight'], goldDocIds: ['holidays.md'] },
+  { id: 'requests', question: 'Where do holiday requests go?', answers: ['rota office'], goldDocIds: ['holidays.md'] },
+];
 
 // The web UI in a real headless chromium against a real server and models: upload → ingest → chat → citation.
 describe('web UI (chromium)', () => {
@@ -70,9 +74,43 @@ describe('web UI (chromium)', () => {
     await page.click('#chunk-dialog button');
   });
 
-  it('shows the evaluation view without errors', async () => {
+  it('starts an evaluation run from the Evaluations view, follows its progress and shows its charts and report', async () => {
     await page.click('nav button[data-view="eval"]');
-    await expect.poll(() => page.locator('#eval-note').textContent()).not.toBe('');
-    await page.screenshot({ path: join(artifacts, 'eval.png'), fullPage: true });
+    await expect.poll(() => page.locator('#eval-note').textContent()).toMatch(/No runs yet/);
+    await page.click('#eval-start summary');
+    await expect.poll(() => page.locator('#eval-collection').inputValue()).toBe('guide');
+    await page.fill('#eval-max-tokens', '16');
+    await page.fill('#eval-questions', QUESTIONS.map((q) => JSON.stringify(q)).join('\n'));
+    await page.click('#eval-form button[type="submit"]');
+    await page.waitForSelector('#eval-progress-text:has-text("complete")', { timeout: 180_000 });
+    await page.waitForSelector('#eval-runs tbody tr');
+    expect(await page.locator('#eval-runs tbody tr').first().textContent()).toContain('complete');
+    await page.waitForSelector('#detail-charts svg');
+    expect(await page.locator('#detail-charts svg').count()).toBeGreaterThan(2);
+    expect(await page.locator('#detail-charts svg line.whisker').count()).toBeGreaterThan(0);
+    expect(await page.locator('#detail-charts').textContent()).toContain('token F1 (95% CI)');
+    await page.screenshot({ path: join(artifacts, 'eval-run.png'), fullPage: true });
+
+    const [report] = await Promise.all([page.context().waitForEvent('page'), page.click('#open-report')]);
+    await report.waitForLoadState();
+    expect(await report.locator('h1').textContent()).toMatch(/^attune eval · /);
+    expect(await report.locator('svg').count()).toBeGreaterThan(0);
+    // the report's own filter script runs under its CSP (allowed by hash, sandboxed)
+    await report.fill('#filter', 'requests go');
+    await expect.poll(() => report.locator('details.item:visible').count()).toBe(1);
+    await report.fill('#filter', '');
+    await report.screenshot({ path: join(artifacts, 'eval-report.png'), fullPage: true });
+    await report.close();
+  });
+
+  it('shows a stored comparison with its recommendation and trade-off charts', async () => {
+    await writeCompareFixture(home, 'demo-compare');
+    await page.click('nav button[data-view="chat"]');
+    await page.click('nav button[data-view="eval"]');
+    await page.locator('#compare-results tbody tr', { hasText: 'demo-compare' }).click();
+    await page.waitForSelector('.recommendation h3');
+    expect(await page.locator('.recommendation h3').textContent()).toBe('Recommendation: rag');
+    expect(await page.locator('#detail-charts svg[aria-label="Accuracy vs latency vs cost"] circle').count()).toBe(2);
+    await page.screenshot({ path: join(artifacts, 'compare.png'), fullPage: true });
   });
 });

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { runCompare, type CompareProgress } from '../../compare/compare.ts';
 import { parsePriorities } from '../../compare/recommend.ts';
-import { compareEnvironment, parseStrategies, writeCompareOutputs } from '../../compare/setup.ts';
+import { compareResultDir, newCompareId } from '../../compare/results.ts';
+import { COMPARE_DEFAULTS, compareOptions, parseStrategies, writeCompareOutputs, type CompareSettings } from '../../compare/setup.ts';
 import { renderCompareSummary } from '../../compare/summary.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
@@ -10,7 +11,7 @@ import { progressBar } from '../progress.ts';
 interface CompareFlags {
   corpus: string; questions: string; train?: string; update?: string; priorities?: string; format?: string; strategies: string;
   repeats: string; limit?: string; epochs: string; maxSteps?: string; raftMaxSteps?: string; lr: string; maxTokens: string;
-  metric: string; maxTrainExamples: string; out: string; json?: boolean; progress?: boolean;
+  metric: string; maxTrainExamples: string; out?: string; json?: boolean; progress?: boolean;
 }
 
 const HELP = `
@@ -21,6 +22,7 @@ Writes <out>/compare.json and <out>/report.html; a rerun reuses every step whose
 
 Examples:
   attune compare --corpus docs/ --questions held-out.jsonl --out compare-out
+  attune compare --corpus docs/ --questions held-out.jsonl          # writes <home>/compare/<id>/, listed by \`attune serve\`
   attune compare --corpus docs/ --questions q.jsonl --update docs-v2/ --priorities freshness=high,latency=low --out out
   attune compare --corpus docs/ --questions q.jsonl --strategies base,rag --format format.json --json --out out
 
@@ -34,52 +36,47 @@ export function registerCompare(program: Command): void {
     .description('RAG vs fine-tuning vs hybrids on your data: measure all five considerations and recommend a strategy')
     .requiredOption('--corpus <path>', 'documents folder (as for ingest)')
     .requiredOption('--questions <file>', 'held-out questions JSONL ({id, question, answers, goldDocIds?})')
-    .requiredOption('--out <dir>', 'output folder: report.html, compare.json, cache of every step')
+    .option('--out <dir>', 'output folder: report.html, compare.json, cache of every step (default <home>/compare/<new id>, listed by `attune serve`)')
     .option('--train <file>', 'training data (chat, instruction or question/answer JSONL); default: generated from the corpus')
     .option('--update <path>', 'second version of some documents, to measure freshness')
     .option('--priorities <list>', 'e.g. freshness=high,latency=low (default accuracy=high, the rest medium)')
     .option('--format <file>', 'wanted answer format, to measure adherence')
-    .option('--strategies <list>', 'strategies to compare', 'base,rag,ft,ft-rag,raft')
-    .option('--repeats <n>', 'answer every question n times (seeds differ; temperature 0.7 when n > 1)', '1')
+    .option('--strategies <list>', 'strategies to compare', COMPARE_DEFAULTS.strategies)
+    .option('--repeats <n>', 'answer every question n times (seeds differ; temperature 0.7 when n > 1)', String(COMPARE_DEFAULTS.repeats))
     .option('--limit <n>', 'only the first n questions')
-    .option('--epochs <n>', 'training epochs', '3')
+    .option('--epochs <n>', 'training epochs', String(COMPARE_DEFAULTS.epochs))
     .option('--max-steps <n>', 'cap on training steps of the Q/A adapter')
     .option('--raft-max-steps <n>', 'cap on training steps of the RAFT adapter')
-    .option('--lr <x>', 'learning rate', '1e-3')
-    .option('--max-tokens <n>', 'most tokens per answer', '32')
-    .option('--max-train-examples <n>', 'cap on generated training examples per adapter', '400')
-    .option('--metric <name>', 'accuracy measure: containment | f1 | exactMatch', 'containment')
+    .option('--lr <x>', 'learning rate', String(COMPARE_DEFAULTS.lr))
+    .option('--max-tokens <n>', 'most tokens per answer', String(COMPARE_DEFAULTS.maxTokens))
+    .option('--max-train-examples <n>', 'cap on generated training examples per adapter', String(COMPARE_DEFAULTS.maxTrainExamples))
+    .option('--metric <name>', 'accuracy measure: containment | f1 | exactMatch', COMPARE_DEFAULTS.metric)
     .option('--json', 'print compare.json to stdout instead of the summary')
     .option('--progress', 'show progress even when stderr is not a terminal')
     .addHelpText('after', HELP)
     .action(async (flags: CompareFlags, command: Command) => {
       const context = cliContext(command);
       if (!['containment', 'f1', 'exactMatch'].includes(flags.metric)) throw new UsageError(`--metric must be containment, f1 or exactMatch, got "${flags.metric}"`);
-      const strategies = parseStrategies(flags.strategies);
-      const priorities = parsePriorities(flags.priorities);
-      const environment = await compareEnvironment(context.config, context.env, strategies, (line) => process.stderr.write(`attune: ${line}\n`));
-      const lr = parseNumber(flags.lr, '--lr');
-      const epochs = parsePositiveInt(flags.epochs, '--epochs');
-      const maxExamples = parsePositiveInt(flags.maxTrainExamples, '--max-train-examples');
+      const optional = (value: string | undefined, flag: string) => (value ? parsePositiveInt(value, flag) : undefined);
+      const settings: CompareSettings = {
+        corpus: flags.corpus, questions: flags.questions, train: flags.train, update: flags.update, format: flags.format,
+        out: flags.out ?? compareResultDir(context.home, newCompareId()),
+        strategies: parseStrategies(flags.strategies), priorities: parsePriorities(flags.priorities),
+        repeats: parsePositiveInt(flags.repeats, '--repeats'), limit: optional(flags.limit, '--limit'),
+        epochs: parsePositiveInt(flags.epochs, '--epochs'), lr: parseNumber(flags.lr, '--lr'),
+        maxSteps: optional(flags.maxSteps, '--max-steps'), raftMaxSteps: optional(flags.raftMaxSteps, '--raft-max-steps'),
+        maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'), maxTrainExamples: parsePositiveInt(flags.maxTrainExamples, '--max-train-examples'),
+        metric: flags.metric as CompareSettings['metric'],
+      };
       const abort = new AbortController();
-      const onSigint = () => abort.abort(new AttuneError('interrupted: rerun the same command to continue (finished steps are reused)'));
+      const onSigint = () => abort.abort(new AttuneError(`interrupted: rerun with --out ${settings.out} to continue (finished steps are reused)`));
       process.once('SIGINT', onSigint);
       const reporter = progressReporter(flags.progress === true);
       try {
-        const result = await runCompare({
-          corpus: flags.corpus, questions: flags.questions, train: flags.train, update: flags.update, format: flags.format, priorities, strategies,
-          repeats: parsePositiveInt(flags.repeats, '--repeats'), limit: flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined, out: flags.out,
-          config: context.config, env: context.env, maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'), metric: flags.metric as 'containment',
-          ...environment,
-          training: {
-            ft: { epochs, lr, maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : undefined, maxSeqLen: 256, batchSize: 4 },
-            raft: { epochs, lr, maxSteps: flags.raftMaxSteps ? parsePositiveInt(flags.raftMaxSteps, '--raft-max-steps') : undefined, maxSeqLen: 1024, batchSize: 2 },
-            maxQaExamples: maxExamples, maxRaftExamples: Math.ceil(maxExamples / 4),
-          },
-          signal: abort.signal, onProgress: reporter.update,
-        });
+        const options = await compareOptions(settings, { config: context.config, env: context.env, log: (line) => process.stderr.write(`attune: ${line}\n`), signal: abort.signal, onProgress: reporter.update });
+        const result = await runCompare(options);
         reporter.stop();
-        const files = await writeCompareOutputs(result, flags.out);
+        const files = await writeCompareOutputs(result, settings.out);
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else process.stdout.write(`${renderCompareSummary(result)}\n\nreport: ${files.html}\njson:   ${files.json}\n`);
       } catch (error) {

@@ -6,8 +6,8 @@ import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources } from '../../evaluate/build-strategies.ts';
 import type { EvalReport } from '../../evaluate/eval-report.ts';
-import { defaultPrices } from '../../evaluate/metrics/cost.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
+import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evaluate/run-settings.ts';
 import { renderHtmlReport } from '../../report/html.ts';
 import { renderEvalTable } from '../../report/table.ts';
 import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
@@ -44,7 +44,7 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'only the first n questions')
     .option('--seed <n>', 'seed of the first repeat', '1')
     .option('--temperature <t>', 'sampling temperature (default 0, or 0.7 with --repeats > 1)')
-    .option('--max-tokens <n>', 'most tokens per answer', '64')
+    .option('--max-tokens <n>', 'most tokens per answer', String(DEFAULT_MAX_TOKENS))
     .option('--json <file>', 'write {runId, dataset, strategies: {NAME: {metrics, items}}, comparisons}')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--resume <run>', 'continue an interrupted run (its stored settings are used)')
@@ -62,7 +62,7 @@ export function registerEval(program: Command): void {
       const plan = flags.resume ? await planResume(context.home, flags.resume) : await newPlan(flags, context);
       const resources = await buildEvalResources({
         config: context.config, home: context.home, env: context.env, strategies: plan.meta.strategies, collection: plan.meta.collection,
-        adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens,
+        adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens, accessLabels: plan.meta.accessLabels,
         judge: flags.judge || flags.judgeBaseUrl || plan.meta.models.judge ? { baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv } : undefined,
       });
       plan.meta.models.generator = resources.generator.id;
@@ -103,30 +103,19 @@ async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>)
   const strategies = flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
   if (strategies.length === 0) throw new UsageError('--strategies needs at least one name');
   if (new Set(strategies).size !== strategies.length) throw new UsageError(`--strategies names a strategy twice: ${flags.strategies}`);
-  const repeats = parsePositiveInt(flags.repeats, '--repeats');
   const set = await readQuestions(resolve(flags.dataset));
   for (const error of set.errors) process.stderr.write(`attune: skipped ${error.message}\n`);
-  const adapters: Record<string, string> = {};
-  for (const spec of flags.adapter) {
-    const [name, adapter] = spec.includes('=') ? spec.split('=', 2) as [string, string] : [undefined, spec];
-    for (const strategy of name ? [name] : ['ft', 'ft-rag', 'raft']) if (strategies.includes(strategy)) adapters[strategy] = adapter;
-  }
-  const generator = context.config.generator;
-  const base = defaultPrices(generator.provider, generator.model ?? '');
-  const prices = {
-    inputPerMillion: flags.priceIn ? parseNumber(flags.priceIn, '--price-in') : base.inputPerMillion,
-    outputPerMillion: flags.priceOut ? parseNumber(flags.priceOut, '--price-out') : base.outputPerMillion,
-    hardwarePerHour: flags.hardwarePerHour ? parseNumber(flags.hardwarePerHour, '--hardware-per-hour') : base.hardwarePerHour,
-  };
-  const judgeId = flags.judgeBaseUrl ? `${flags.judgeModel}@${flags.judgeBaseUrl}` : flags.judge ? 'generator' : undefined;
-  return planNewRun(context.home, set, {
-    strategies, collection: flags.collection, repeats,
-    baseSeed: Number.parseInt(flags.seed, 10) || 1,
-    temperature: flags.temperature !== undefined ? parseNumber(flags.temperature, '--temperature') : repeats > 1 ? 0.7 : 0,
+  const number = (value: string | undefined, flag: string) => (value === undefined || value === '' ? undefined : parseNumber(value, flag));
+  return planNewRun(context.home, set, newRunSettings(context.config, {
+    strategies, collection: flags.collection,
+    adapters: assignAdapters(flags.adapter, strategies),
+    repeats: parsePositiveInt(flags.repeats, '--repeats'),
+    seed: Number.parseInt(flags.seed, 10) || 1,
+    temperature: number(flags.temperature, '--temperature'),
     maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'),
-    models: { generator: generator.model ?? `${generator.provider}:default`, embedder: context.config.embedder.model ?? `${context.config.embedder.provider}:default`, judge: judgeId },
-    adapters, prices, config: context.config,
-  }, flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined);
+    judge: flags.judgeBaseUrl ? `${flags.judgeModel}@${flags.judgeBaseUrl}` : flags.judge ? 'generator' : undefined,
+    prices: { inputPerMillion: number(flags.priceIn, '--price-in'), outputPerMillion: number(flags.priceOut, '--price-out'), hardwarePerHour: number(flags.hardwarePerHour, '--hardware-per-hour') },
+  }), flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined);
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

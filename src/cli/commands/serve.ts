@@ -12,6 +12,7 @@ interface ServeFlags {
   queue?: string;
   rate?: string;
   burst?: string;
+  dataRoot: string[];
 }
 
 export function registerServe(program: Command): void {
@@ -24,6 +25,7 @@ export function registerServe(program: Command): void {
     .option('--queue <n>', `most chat requests waiting for the model before 429 (default ${DEFAULT_QUEUE.maxPending})`)
     .option('--rate <n>', `requests per second per key (default ${DEFAULT_RATE_LIMIT.perSecond})`)
     .option('--burst <n>', `burst of requests per key (default ${DEFAULT_RATE_LIMIT.burst})`)
+    .option('--data-root <dir>', 'a folder whose files POST /v1/eval/compare may name (repeatable; <home>/data always is one)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', [
       '',
       'Examples:',
@@ -31,9 +33,11 @@ export function registerServe(program: Command): void {
       '  attune serve --port 8787',
       '  curl -H "Authorization: Bearer $KEY" localhost:8787/v1/models',
       '  attune serve --no-auth                                 # local development only',
+      '  attune serve --data-root /srv/datasets                 # POST /v1/eval/compare may read corpora there',
       '',
       'Chat with model "attune/<collection>/<strategy>[/<adapter>]" or "attune/base" at /v1/chat/completions;',
-      'responses carry an "attune" field with citations and retrieved chunks. The web UI is at /.',
+      'responses carry an "attune" field with citations and retrieved chunks. Evaluations and comparisons run',
+      'in the background (/v1/eval/runs, /v1/eval/compare). The web UI is at /.',
     ].join('\n'))
     .action(async (flags: ServeFlags, command: Command) => {
       const context = cliContext(command);
@@ -44,6 +48,7 @@ export function registerServe(program: Command): void {
         auth: flags.auth,
         host: flags.host,
         port,
+        dataRoots: flags.dataRoot,
         queue: { ...DEFAULT_QUEUE, maxPending: flags.queue ? parsePositiveInt(flags.queue, '--queue') : DEFAULT_QUEUE.maxPending },
         rateLimit: {
           perSecond: flags.rate ? parsePositiveInt(flags.rate, '--rate') : DEFAULT_RATE_LIMIT.perSecond,
