@@ -149,7 +149,7 @@ export async function assembleResult(input: {
     resources: { indexBytes: await folderBytes(input.indexDir), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
     training: input.training,
     recommendation,
-    signs: failureSigns(strategies, recommendation),
+    signs: failureSigns(strategies, recommendation, options.metric),
     warnings: input.warnings,
     steps: input.steps,
   };
@@ -165,8 +165,12 @@ const fmt = (value: number | null | undefined) => (value === null || value === u
 const ms = (value: number | null) => (value === null ? 'n/a' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
 
 /** The failure patterns the literature warns about, checked against these results. */
-function failureSigns(strategies: Record<string, StrategyResult>, recommendation: Recommendation): string[] {
+export function failureSigns(strategies: Record<string, StrategyResult>, recommendation: Recommendation, metric: string): string[] {
   const signs: string[] = [];
+  const means = Object.values(strategies).map((s) => s.accuracy.mean);
+  if (means.length > 1 && means.every((m) => m !== null && m === means[0])) {
+    signs.push(`the accuracy metric (${metric}) is ${fmt(means[0])} for every strategy, so it cannot tell them apart and the ranking rests on the other considerations; for long gold answers (passages, sentences) rerun with --metric f1`);
+  }
   const significant = (better: string, worse: string) => recommendation.comparisons.find((c) => c.consideration === 'accuracy' && c.better === better && c.worse === worse && c.significant);
   if (significant('ft', 'ft-rag')) signs.push('ft-rag scores significantly below ft alone: the RAFT paper (Zhang et al. 2024) reports the same for domain fine-tuning + RAG — the adapter was not trained to read retrieved documents; raft trains with them');
   if (strategies.ft && strategies.base && !significant('ft', 'base')) signs.push('ft is not significantly better than base: fine-tuning did not inject the facts at this scale (Ovadia et al. 2024 found fine-tuning learns new facts poorly; it needs many paraphrases of each fact)');
