@@ -73,4 +73,13 @@ describe('recommend', () => {
     expect(small.comparisons[0]!.significant).toBe(false);
     expect(small.rationale.join('\n')).toMatch(/no significant difference/);
   });
+  it('cautions when a more accurate strategy lost only because its accuracy edge is not yet significant', () => {
+    // ft-rag answers 3 more of 20 questions than ft (not significant), ft is much faster (significant)
+    const ft = evidence('ft', (i) => (i < 2 ? 1 : 0), () => -0.5);
+    const ftRag = evidence('ft-rag', (i) => (i < 5 ? 1 : 0), () => -3);
+    const result = recommend([ft, ftRag], DEFAULT_PRIORITIES);
+    expect(result.recommended).toBe('ft');
+    expect(result.rationale.some((line) => /^caution: ft-rag answered more accurately than ft .*n=20.*not significant/.test(line))).toBe(true);
+    expect(recommend([ftRag, evidence('rag', (i) => (i < 5 ? 1 : 0), () => -3)], DEFAULT_PRIORITIES).rationale.some((line) => line.startsWith('caution'))).toBe(false);
+  });
 });

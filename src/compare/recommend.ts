@@ -87,6 +87,12 @@ function compare(a: StrategyEvidence, b: StrategyEvidence, consideration: Consid
   return { better: aBetter ? a.name : b.name, worse: aBetter ? b.name : a.name, consideration, difference: Math.abs(result.difference), p: result.p, n: result.n, significant };
 }
 
+/** The strategy with the highest mean accuracy, if accuracy was measured. */
+function mostAccurate(evidence: StrategyEvidence[]): string | undefined {
+  const means = evidence.flatMap((e) => (e.values.accuracy?.size ? [{ name: e.name, mean: mean([...e.values.accuracy.values()]) }] : []));
+  return means.sort((a, b) => b.mean - a.mean)[0]?.name;
+}
+
 const pText = (p: number) => (p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`);
 
 function tieOrder(a: StrategyEvidence, b: StrategyEvidence): number {
@@ -155,6 +161,8 @@ function explain(ranking: RankedStrategy[], evidence: StrategyEvidence[], compar
       lines.push(`${a} vs ${b}: ${significant.map(describe).join('; ')}${score === 0 ? ' — these advantages cancel under your priorities; ordered by the tie-breaker' : ''}`);
     }
   }
+  const unseen = comparisons.find((c) => c.consideration === 'accuracy' && c.worse === top.strategy && !c.significant && c.difference > 0 && c.better === mostAccurate(evidence));
+  if (unseen) lines.push(`caution: ${unseen.better} answered more accurately than ${top.strategy} (Δ ${unseen.difference.toFixed(3)}), but with n=${unseen.n} held-out questions the difference is not significant (${pText(unseen.p)}), so it did not count; more questions could change the verdict`);
   const losses = comparisons.filter((c) => c.significant && c.worse === top.strategy);
   for (const loss of losses) lines.push(`what would change the verdict: ${loss.better} is significantly better on ${loss.consideration}; weighting ${loss.consideration} higher favours it`);
   return lines;
