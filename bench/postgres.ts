@@ -6,40 +6,21 @@
  * MiniLM; each chunk's vector is a random mixture of two of them plus noise; texts are real.
  * Then appends a paper estimate for 10M and 100M chunks on a real Postgres cluster.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
-import { seededRandom } from '../src/evaluate/metrics/statistics.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/store.ts';
 import { startPgliteServer } from '../src/testing/pglite-server.ts';
 import type { ChunkRecord } from '../src/types.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
+import { embedClapnqSentences, mixtureSampler } from './synthetic-vectors.ts';
 
 const TOTAL = Number(process.env.PG_BENCH_CHUNKS ?? 10_000);
 const BATCH = 1_000;
 const QUERIES = 100;
-const random = seededRandom(11);
-const gaussian = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
-
-const clapnq = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq', 'clapnq_dev_answerable.jsonl');
-const sentences = readFileSync(clapnq, 'utf8').split('\n').filter(Boolean)
-  .flatMap((line) => (JSON.parse(line) as { passages: { sentences: string[] }[] }).passages[0]!.sentences)
-  .filter((s) => s.length > 40).slice(0, 2000);
-const embedder = await createEmbedder(parseConfig({}));
-const real = await embedder.embed(sentences);
-const dimension = embedder.dimension;
-await embedder.dispose();
-
-function mixture(noise: number): { vector: Float32Array; source: number } {
-  const [a, b, w] = [Math.floor(random() * real.length), Math.floor(random() * real.length), 0.6 + 0.4 * random()];
-  const v = new Float32Array(dimension);
-  for (let i = 0; i < dimension; i++) v[i] = w * real[a]![i]! + (1 - w) * real[b]![i]! + noise * gaussian();
-  const norm = Math.hypot(...v);
-  return { vector: v.map((x) => x / norm), source: a };
-}
+const { sentences, real, dimension } = await embedClapnqSentences();
+const mixture = mixtureSampler({ real, dimension }, 11);
 
 const corpus: ChunkRecord[] = Array.from({ length: TOTAL }, (_, i) => {
   const { vector, source } = mixture(0.02);

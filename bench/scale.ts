@@ -7,43 +7,21 @@
  * MiniLM, and each stored vector is a random mixture of two of them plus a little noise,
  * re-normalised. Texts are the real sentences, so BM25 sees real term statistics.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
-import { seededRandom } from '../src/evaluate/metrics/statistics.ts';
 import { LanceStore, type LanceStoreOptions } from '../src/store/lance-store.ts';
 import type { ChunkRecord } from '../src/types.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
+import { embedClapnqSentences, mixtureSampler } from './synthetic-vectors.ts';
 
 const loadAtStart = loadavg()[0]!;
 const TOTAL = Number(process.env.SCALE_CHUNKS ?? 100_000);
 const BATCH = 10_000;
 const QUERIES = 200;
-const random = seededRandom(7);
-const gaussian = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
-
-const clapnq = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq', 'clapnq_dev_answerable.jsonl');
-const sentences = readFileSync(clapnq, 'utf8').split('\n').filter(Boolean)
-  .flatMap((line) => (JSON.parse(line) as { passages: { sentences: string[] }[] }).passages[0]!.sentences)
-  .filter((s) => s.length > 40).slice(0, 2000);
-const embedder = await createEmbedder(parseConfig({}));
-let started = performance.now();
-const real = await embedder.embed(sentences);
-const embedRate = sentences.length / ((performance.now() - started) / 1000);
-const dimension = embedder.dimension;
-await embedder.dispose();
-
-function mixture(noise: number): { vector: Float32Array; source: number } {
-  const a = Math.floor(random() * real.length);
-  const b = Math.floor(random() * real.length);
-  const w = 0.6 + 0.4 * random();
-  const v = new Float32Array(dimension);
-  for (let i = 0; i < dimension; i++) v[i] = w * real[a]![i]! + (1 - w) * real[b]![i]! + noise * gaussian();
-  const norm = Math.hypot(...v);
-  return { vector: v.map((x) => x / norm), source: a };
-}
+const { sentences, real, dimension, embedRate } = await embedClapnqSentences();
+const mixture = mixtureSampler({ real, dimension }, 7);
+let started: number;
 
 const home = mkdtempSync(join(tmpdir(), 'attune-bench-scale-'));
 const dir = join(home, 'scale');
