@@ -7,7 +7,7 @@ import type { EvalReport } from '../evaluate/eval-report.ts';
 import { createKey } from './keys.ts';
 import { createResources } from './resources.ts';
 import { startServer, type RunningServer } from './serve.ts';
-import { form, INJECTION_DOC, PUBLIC_DOC, TEST_CONFIG } from './test-fixtures.ts';
+import { apiHelpers, form, INJECTION_DOC, PUBLIC_DOC, TEST_CONFIG } from './test-fixtures.ts';
 
 // A real evaluation over HTTP: a 2-document collection, 2 questions, base and rag on the real models.
 const QUESTIONS = [
@@ -19,17 +19,8 @@ describe('eval runs over HTTP (real models)', () => {
   let home: string;
   let server: RunningServer;
   const keys: Record<string, string> = {};
-  const call = (path: string, key: string | undefined, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}) } });
+  const { call, waitForJob } = apiHelpers(() => server.url);
   const post = (path: string, key: string | undefined, body: unknown) => call(path, key, { method: 'POST', body: JSON.stringify(body) });
-
-  async function waitForJob(id: string, key: string) {
-    for (;;) {
-      const job = await (await call(`/v1/jobs/${id}`, key)).json();
-      if (job.status === 'done' || job.status === 'failed') return job;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'attune-eval-http-'));

@@ -7,25 +7,16 @@ import { parseConfig } from '../config/config.ts';
 import { createKey } from './keys.ts';
 import { createResources } from './resources.ts';
 import { startServer, type RunningServer } from './serve.ts';
-import { form, HR_DOC, HR_SECRET, INJECTION_DOC, OTHER_DOC, OTHER_SECRET, PUBLIC_DOC, SYSTEM_PROMPT_FRAGMENTS, TEST_CONFIG } from './test-fixtures.ts';
+import { apiHelpers, form, HR_DOC, HR_SECRET, INJECTION_DOC, OTHER_DOC, OTHER_SECRET, PUBLIC_DOC, SYSTEM_PROMPT_FRAGMENTS, TEST_CONFIG } from './test-fixtures.ts';
 
 // One server, real models, a handful of documents: keys, labels, injection, OpenAI client, queue.
 describe('attune serve (real models)', () => {
   let home: string;
   let server: RunningServer;
   const keys: Record<string, string> = {};
-  const call = (path: string, key: string | undefined, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.body && !(init.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+  const { call, waitForJob } = apiHelpers(() => server.url);
   const json = (value: unknown) => JSON.stringify(value);
   const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
-
-  async function waitForJob(id: string, key: string) {
-    for (;;) {
-      const job = await (await call(`/v1/jobs/${id}`, key)).json();
-      if (job.status === 'done' || job.status === 'failed') return job;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'attune-serve-'));

@@ -41,6 +41,20 @@ export function form(files: { name: string; text: string }[], fields: Record<str
 }
 
 /** One generation thread: llama.cpp's spinning threads crawl when a shared 2-core machine is busy. */
+/** `call(path, key, init)` against a running server (JSON bodies get their content type), and `waitForJob` polling a job to its end. */
+export function apiHelpers(baseUrl: () => string) {
+  const call = (path: string, key: string | undefined, init: RequestInit = {}) =>
+    fetch(`${baseUrl()}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.body && !(init.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+  async function waitForJob(id: string, key: string) {
+    for (;;) {
+      const job = await (await call(`/v1/jobs/${id}`, key)).json();
+      if (job.status === 'done' || job.status === 'failed') return job;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { call, waitForJob };
+}
+
 export const TEST_CONFIG = { generator: { provider: 'llama', threads: 1 } };
 
 /**
