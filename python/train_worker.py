@@ -29,7 +29,7 @@ def read_jsonl(path):
 
 def resolve_base(config):
     """(folder, kwargs) for from_pretrained. A GGUF base is dequantised once into a Hugging Face folder
-    under cache_dir, keyed by the file's path, size and mtime: dequantising takes ~15 s on 2 cores, loading
+    under cache_dir, keyed by the file's path, size and mtime and the library versions: dequantising takes ~15 s on 2 cores, loading
     the saved fp32 copy ~1 s, and the weights are the same (fp32 safetensors are lossless)."""
     import hashlib
     import shutil
@@ -40,7 +40,10 @@ def resolve_base(config):
         return base_dir, {'gguf_file': gguf_file}
     path = os.path.abspath(os.path.join(base_dir, gguf_file))
     info = os.stat(path)
-    key = hashlib.sha256(f'{path}\0{info.st_size}\0{info.st_mtime_ns}'.encode()).hexdigest()[:16]
+    # the copy depends on the libraries that dequantised it too: a cache left by other versions is not reused
+    from importlib.metadata import version
+    libraries = '\0'.join(f'{name}={version(name)}' for name in ('torch', 'transformers', 'gguf', 'safetensors'))
+    key = hashlib.sha256(f'{path}\0{info.st_size}\0{info.st_mtime_ns}\0{libraries}'.encode()).hexdigest()[:16]
     folder = os.path.join(config['cache_dir'], 'dequantised', f'{os.path.splitext(gguf_file)[0]}-{key}')
     if os.path.exists(os.path.join(folder, 'done')):
         return folder, {}

@@ -14,6 +14,10 @@ import {
   type PackagedModel,
 } from './catalog.ts';
 import { PYTHON_DIR, ensurePythonEnv, findPython, run } from './python-env.ts';
+import { checkExport } from './verify-embedder.ts';
+
+/** PyTorch reference outputs of the default embedder on fixed sentences (python/reference_embeddings.py). */
+export const MINILM_REFERENCE = new URL('./reference/all-MiniLM-L6-v2.json', import.meta.url).pathname;
 
 export interface PullOptions {
   env?: NodeJS.ProcessEnv;
@@ -70,6 +74,11 @@ export async function pullModels(options: PullOptions = {}): Promise<PullResult>
     await run(python, [join(PYTHON_DIR, 'export_onnx.py'), source, embedder]);
     pulled.push(`${DEFAULT_EMBEDDER_ID} (onnx)`);
   }
+  // a different export (other torch/onnx versions, a corrupt file) must fail here, not change answers later
+  await checkExport(embedder, MINILM_REFERENCE).catch(async (error: unknown) => {
+    await rm(embedder, { recursive: true, force: true });
+    throw error;
+  });
   return { generator, embedder, pulled };
 }
 

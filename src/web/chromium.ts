@@ -15,7 +15,14 @@ export function chromiumPath(): string {
   };
   let path = find();
   if (!path && process.getuid?.() === 0) {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const apt = (args: string[]) => execFileSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    try {
+      apt(['install', '-y', '--no-install-recommends', 'chromium']);
+    } catch {
+      // a fresh machine may have no package lists yet
+      apt(['update']);
+      apt(['install', '-y', '--no-install-recommends', 'chromium']);
+    }
     path = find();
   }
   if (!path) throw new Error('chromium not found: run `apt-get install -y chromium` (as root) for the browser tests');

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
+import { ModelError } from '../errors.ts';
+
+/**
+ * Reference embeddings of a few fixed sentences, computed with PyTorch from the sha256-checked
+ * safetensors (python/reference_embeddings.py) and committed beside this file.
+ */
+export interface EmbeddingReference {
+  sentences: string[];
+  vectors: number[][];
+}
+
+export interface ExportCheck {
+  onnxSha256: string;
+  /** Largest absolute difference over every dimension of every reference sentence. */
+  maxAbsDiff: number;
+  tolerance: number;
+  checkedAt: string;
+}
+
+/** fp32 ONNX Runtime vs PyTorch differ by ~1e-6; a different model or pooling differs by > 1e-2. */
+export const EXPORT_TOLERANCE = 1e-4;
+const STAMP = 'export-check.json';
+
+export async function readReference(file: string): Promise<EmbeddingReference> {
+  return JSON.parse(await readFile(file, 'utf8')) as EmbeddingReference;
+}
+
+/** Embeds the reference sentences with the exported folder and returns the largest deviation. */
+export async function measureExport(folder: string, reference: EmbeddingReference): Promise<number> {
+  const embedder = await TransformersEmbedder.load({ model: basename(folder), modelsDir: dirname(folder) });
+  try {
+    const vectors = await embedder.embed(reference.sentences);
+    let max = 0;
+    reference.vectors.forEach((expected, row) => {
+      const actual = vectors[row]!;
+      if (actual.length !== expected.length) max = Number.POSITIVE_INFINITY;
+      else expected.forEach((value, i) => (max = Math.max(max, Math.abs(value - actual[i]!))));
+    });
+    return max;
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/**
+ * Checks an embedder export once: its outputs on the reference sentences must match the PyTorch
+ * reference within EXPORT_TOLERANCE. The result is stamped with the ONNX file's sha256, so later
+ * set-ups only re-hash the file, and any change to it (a re-export, a corrupt copy) is checked again.
+ * Throws a ModelError naming the deviation when the export does not match.
+ */
+export async function checkExport(folder: string, referenceFile: string): Promise<ExportCheck & { cached: boolean }> {
+  const onnx = join(folder, 'onnx', 'model.onnx');
+  if (!existsSync(onnx)) throw new ModelError(`${onnx} is missing: run \`attune models pull\``, { input: onnx });
+  const onnxSha256 = await sha256File(onnx);
+  const stampFile = join(folder, STAMP);
+  if (existsSync(stampFile)) {
+    const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as ExportCheck;
+    if (stamp.onnxSha256 === onnxSha256 && stamp.maxAbsDiff <= EXPORT_TOLERANCE) return { ...stamp, cached: true };
+  }
+  const maxAbsDiff = await measureExport(folder, await readReference(referenceFile));
+  if (!(maxAbsDiff <= EXPORT_TOLERANCE)) {
+    throw new ModelError(
+      `${folder}: the exported embedding model's outputs differ from the PyTorch reference by up to ${maxAbsDiff.toExponential(2)} ` +
+        `(tolerance ${EXPORT_TOLERANCE}); the export is not the pinned model — delete the folder and run \`attune models pull\` again`,
+      { input: folder },
+    );
+  }
+  const check: ExportCheck = { onnxSha256, maxAbsDiff, tolerance: EXPORT_TOLERANCE, checkedAt: new Date().toISOString() };
+  await writeFile(`${stampFile}.partial`, `${JSON.stringify(check, null, 2)}\n`);
+  await rename(`${stampFile}.partial`, stampFile);
+  return { ...check, cached: false };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
