@@ -63,7 +63,7 @@ export async function askSql(question: string, resources: { db: SqlDatabase; ind
     messages = buildFtSqlMessages(question, index.dialect);
   } else {
     const [vector] = await embedder.embed([question], { signal: options.signal });
-    const retrieved = retrieveSchema(index, vector!, { k: options.k, docs: options.docs, examples: options.examples });
+    const retrieved = retrieveSchema(index, vector!, { k: options.k, docs: options.docs, examples: options.examples, question });
     tables = strategy === 'retrieved-schema' ? retrieved.tables : index.tables.map((table) => table.name);
     messages = buildSqlMessages({ question, index, tables, docs: retrieved.docs, examples: retrieved.examples });
   }

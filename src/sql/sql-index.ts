@@ -4,7 +4,9 @@ import type { Embedder } from '../embed/embedder.ts';
 import { StoreError, UsageError } from '../errors.ts';
 import type { SqlDialect, TableSchema } from './database.ts';
 import type { SqlExample } from './dataset.ts';
+import { connectTables } from './join-graph.ts';
 import { joinPaths, joinPartners, tableCardText, type JoinPath, type SchemaCard } from './schema-cards.ts';
+import { linkTables, type ColumnValues, type TableLink } from './schema-linking.ts';
 
 export interface IndexedCard extends SchemaCard {
   vector: Float32Array;
@@ -20,6 +22,8 @@ export interface SqlIndex {
   tables: TableSchema[];
   joins: JoinPath[];
   cards: IndexedCard[];
+  /** Distinct text values per column for schema linking; absent when samples are off (values are data). */
+  values?: ColumnValues[];
 }
 
 export interface BuildIndexInput {
@@ -28,6 +32,7 @@ export interface BuildIndexInput {
   tables: TableSchema[];
   docs?: SchemaCard[];
   examples?: SqlExample[];
+  values?: ColumnValues[];
 }
 
 export async function embedCards(cards: SchemaCard[], embedder: Embedder, options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<IndexedCard[]> {
@@ -57,6 +62,7 @@ export async function buildSqlIndex(input: BuildIndexInput, embedder: Embedder, 
     tables: input.tables,
     joins,
     cards: await embedCards(cards, embedder, options),
+    ...(input.values ? { values: input.values } : {}),
   };
 }
 
@@ -100,21 +106,31 @@ export function rankCards(cards: IndexedCard[], query: Float32Array, kind: Schem
 }
 
 export interface RetrievedSchema {
-  /** The top-k tables followed by their join partners, in that order. */
+  /** The top-k tables and the tables the question names or quotes a value of, then the tables on the join paths that connect them, then the tables the top-k reference. */
   tables: string[];
   ranked: { table: string; score: number }[];
+  /** Tables found by schema linking (name or value matches in the question). */
+  links: TableLink[];
   docs: IndexedCard[];
   examples: IndexedCard[];
 }
 
-/** Top-k tables by card similarity, plus one join hop so join partners come along. */
-export function retrieveSchema(index: SqlIndex, query: Float32Array, options: { k?: number; docs?: number; examples?: number } = {}): RetrievedSchema {
+/**
+ * Top-k tables by card similarity, plus the tables the question names or quotes a stored value of
+ * (schema linking), connected through the shortest join paths (an approximate Steiner tree over the
+ * foreign-key graph, so "customers who bought tracks by AC/DC" brings Invoice and InvoiceLine between
+ * Customer and Track), plus one join hop so the top tables' parents come along.
+ */
+export function retrieveSchema(index: SqlIndex, query: Float32Array, options: { k?: number; docs?: number; examples?: number; question?: string } = {}): RetrievedSchema {
   const ranked = rankCards(index.cards, query, 'table').map(({ card, score }) => ({ table: card.id, score }));
   const top = ranked.slice(0, options.k ?? 3).map((entry) => entry.table);
-  const tables = [...new Set([...top, ...top.flatMap((table) => joinPartners(table, index.joins))])];
+  const links = options.question ? linkTables(options.question, index.tables.map((table) => table.name), index.values) : [];
+  const connected = connectTables([...top, ...links.map((link) => link.table)], index.joins);
+  const tables = [...new Set([...connected, ...top.flatMap((table) => joinPartners(table, index.joins))])];
   return {
     tables,
     ranked,
+    links,
     docs: rankCards(index.cards, query, 'doc').slice(0, options.docs ?? 2).map((hit) => hit.card),
     examples: rankCards(index.cards, query, 'example').slice(0, options.examples ?? 3).map((hit) => hit.card),
   };

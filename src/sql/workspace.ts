@@ -5,6 +5,7 @@ import { DocumentError, UsageError } from '../errors.ts';
 import type { IntrospectOptions, SqlDatabase } from './database.ts';
 import { readSqlDataset } from './dataset.ts';
 import { docCards, type SchemaCard } from './schema-cards.ts';
+import { collectValues } from './schema-linking.ts';
 import { buildSqlIndex, indexPath, loadSqlIndex, saveSqlIndex, type SqlIndex } from './sql-index.ts';
 
 /** Markdown/text files from a file or a folder (recursively) → doc cards. */
@@ -34,7 +35,9 @@ export async function indexDatabase(home: string, db: SqlDatabase, embedder: Emb
   const tables = await db.introspect(options);
   const docs = options.docs ? readDocs(options.docs) : [];
   const examples = options.examples ? readSqlDataset(options.examples, (error) => options.onWarning?.(error.message)) : [];
-  const index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables, docs, examples }, embedder, { onProgress: options.onProgress });
+  // values are data: with samples off (`--no-samples`) none are kept for schema linking either
+  const values = options.samples === 0 ? undefined : await collectValues(db, tables, { excludeSamples: options.excludeSamples });
+  const index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables, docs, examples, values }, embedder, { onProgress: options.onProgress });
   return { index, path: saveSqlIndex(home, index) };
 }
 
