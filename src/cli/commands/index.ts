@@ -17,6 +17,7 @@ import { registerCompare } from './compare.ts';
 import { registerAdapters } from './adapters.ts';
 import { registerStore } from './store.ts';
 import { registerCollectionsCopy } from './collections-copy.ts';
+import { registerWatch } from './watch.ts';
 
 /** Every CLI command registers itself here: adding a command is one file plus one line. */
 export const commands: ((program: Command) => void)[] = [
@@ -38,4 +39,5 @@ export const commands: ((program: Command) => void)[] = [
   registerAdapters,
   registerStore,
   registerCollectionsCopy,
+  registerWatch,
 ];
