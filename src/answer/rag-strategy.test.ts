@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { llmReranker } from '../retrieve/llm-reranker.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
 import { MemoryStore } from '../testing/memory-store.ts';
 import { scriptedGenerator, type Script } from '../testing/scripted-generator.ts';
@@ -132,5 +133,20 @@ describe('createStrategy on the test kit', () => {
     const rag = createStrategy('ft-rag', { generator, store, embedder, retrieval: { k: 1, mode: 'hybrid', minVectorScore: 0.3 } }, { adapter: 'faq' });
     await rag.answer('Who built the Quell lighthouse?');
     expect(generator.requests[0]!.adapter).toBe('faq');
+  });
+});
+
+describe('ragStrategy with a reranker on the test kit', () => {
+  it('asks the reranker to order the candidates and shows the model its order', async () => {
+    // the grader prefers the harbour passage whatever the query: the prompt must follow the reranker, not the search
+    const grader = scriptedGenerator(({ prompt }) => JSON.stringify({ relevant: true, score: prompt.includes('Copper') ? 3 : 1 }));
+    const generator = scriptedGenerator('Copper [1].');
+    const store = await collection();
+    const rag = ragStrategy({ store, embedder, generator, retrieval: { k: 2, mode: 'hybrid', minVectorScore: 0.1 }, reranker: llmReranker(grader), filter: { labels: [] } });
+    const answer = await rag.answer('Who built the Quell lighthouse?');
+    expect(grader.requests).toHaveLength(3);
+    expect(answer.retrieved.map((h) => h.docId)).toEqual(['harbour.md', 'lighthouse.md']);
+    expect(generator.prompts[0]).toMatch(/\[1\] harbour\.md › History\n<<<\nCopper/);
+    expect(answer.citations[0]!.docId).toBe('harbour.md');
   });
 });
