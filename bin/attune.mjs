@@ -5,8 +5,8 @@
 // Node that scripts/node-path.sh provisions (Node 24 LTS from the npm registry, cached in
 // ~/.cache/attune) and runs itself again under it.
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const MINIMUM = [22, 18];
 const self = fileURLToPath(import.meta.url);
@@ -32,6 +32,12 @@ function findRecentNode() {
 }
 
 if (isRecent(process.versions.node)) {
+  if (self.split(sep).includes('node_modules')) {
+    // installed by npm: Node will not strip types there by itself; children (the SQLite query worker) need it too
+    const hook = pathToFileURL(join(dirname(self), 'strip-types.mjs')).href;
+    await import(hook);
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${hook}`.trim();
+  }
   const { main } = await import('../src/cli/main.ts');
   process.exitCode = await main(process.argv);
 } else if (process.env.ATTUNE_REEXEC) {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,5 +42,33 @@ describe('bin/attune.mjs', () => {
     const result = run('node', ['--help'], { ATTUNE_NODE: 'node' });
     expect(result.stderr.trim()).toMatch(new RegExp(`^attune: \\S+ is Node ${systemNode.replaceAll('.', '\\.')}; attune needs >= 22\\.18: check ATTUNE_NODE$`));
     expect(result.status).toBe(1);
+  });
+});
+
+describe('attune installed under node_modules (as npm installs a registry tarball, globally or for npx)', () => {
+  // a copy, not a link: Node refuses to strip types under node_modules, and a link would hide that
+  const root = mkdtempSync(join(tmpdir(), 'attune-installed-'));
+  const installed = join(root, 'node_modules', 'attune');
+  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  mkdirSync(installed, { recursive: true });
+  for (const entry of ['bin', 'src', 'scripts', 'package.json']) cpSync(join(repo, entry), join(installed, entry), { recursive: true });
+  symlinkSync(realpathSync(join(repo, 'node_modules')), join(installed, 'node_modules'));
+  writeFileSync(join(root, 'consumer.mjs'), "const attune = await import('attune');\nconsole.log(typeof attune.ingest, typeof attune.createStrategy);\n");
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const env = { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '' };
+
+  it('runs the installed bin', () => {
+    const result = spawnSync(process.execPath, [join(installed, 'bin', 'attune.mjs'), '--help'], { encoding: 'utf8', env, timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^Usage: attune \[options\] \[command\]/);
+    expect(result.status).toBe(0);
+  });
+
+  it('lets another program import it with `--import attune/register`, and says why without it', () => {
+    const plain = spawnSync(process.execPath, ['consumer.mjs'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+    expect(plain.stderr).toContain('ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING');
+    const registered = spawnSync(process.execPath, ['--import', 'attune/register', 'consumer.mjs'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+    expect(registered.stderr).toBe('');
+    expect(registered.stdout.trim()).toBe('function function');
   });
 });
