@@ -1,7 +1,8 @@
 // Node strips TypeScript types itself, except in files under node_modules, which is where npm puts
 // an installed attune (a global install, npx, a dependency). This hook strips them there too.
-// The attune bin registers it; a program that imports attune from node_modules runs
-// `node --import attune/register app.js`. Plain JavaScript: it runs before any .ts can load.
+// The attune bin registers it; a program that imports attune from node_modules runs with
+// NODE_OPTIONS="--import attune/register" (the variable, not the flag, so that the child processes
+// attune forks, such as the SQLite query worker, get it too). Plain JavaScript: it runs before any .ts.
 import { readFileSync } from 'node:fs';
 import module from 'node:module';
 

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,16 @@ describe('attune installed under node_modules (as npm installs a registry tarbal
   mkdirSync(installed, { recursive: true });
   for (const entry of ['bin', 'src', 'scripts', 'package.json']) cpSync(join(repo, entry), join(installed, entry), { recursive: true });
   symlinkSync(realpathSync(join(repo, 'node_modules')), join(installed, 'node_modules'));
-  writeFileSync(join(root, 'consumer.mjs'), "const attune = await import('attune');\nconsole.log(typeof attune.ingest, typeof attune.createStrategy);\n");
+  // the SQLite query runs in a child process that attune forks: it must strip types too
+  const towns = new DatabaseSync(join(root, 'towns.sqlite'));
+  towns.exec("CREATE TABLE town (name text); INSERT INTO town VALUES ('Arnsby'), ('Lume')");
+  towns.close();
+  writeFileSync(join(root, 'consumer.mjs'), [
+    "const attune = await import('attune');",
+    "const db = await attune.openDatabase('sqlite:towns.sqlite');",
+    "console.log(typeof attune.ingest, JSON.stringify((await db.query('SELECT name FROM town ORDER BY name')).rows));",
+    'await db.dispose();',
+  ].join('\n'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const env = { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '' };
 
@@ -64,11 +74,11 @@ describe('attune installed under node_modules (as npm installs a registry tarbal
     expect(result.status).toBe(0);
   });
 
-  it('lets another program import it with `--import attune/register`, and says why without it', () => {
+  it('lets another program import it with NODE_OPTIONS="--import attune/register", and says why without it', () => {
     const plain = spawnSync(process.execPath, ['consumer.mjs'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
     expect(plain.stderr).toContain('ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING');
-    const registered = spawnSync(process.execPath, ['--import', 'attune/register', 'consumer.mjs'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+    const registered = spawnSync(process.execPath, ['consumer.mjs'], { cwd: root, encoding: 'utf8', env: { ...env, NODE_OPTIONS: '--import attune/register' }, timeout: 60_000 });
     expect(registered.stderr).toBe('');
-    expect(registered.stdout.trim()).toBe('function function');
+    expect(registered.stdout.trim()).toBe('function [["Arnsby"],["Lume"]]');
   });
 });
