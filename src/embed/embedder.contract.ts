@@ -5,7 +5,7 @@ const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0) / (norm(a) * norm(b));
 
 /** The shared contract every Embedder backend passes (STYLE.md §12). */
-export function describeEmbedderContract(name: string, make: () => Promise<Embedder>): void {
+export function describeEmbedderContract(name: string, make: () => Promise<Embedder>, options: { semantic?: boolean } = {}): void {
   describe(`Embedder contract: ${name}`, () => {
     let embedder: Embedder;
     beforeAll(async () => {
@@ -18,6 +18,14 @@ export function describeEmbedderContract(name: string, make: () => Promise<Embed
       const vectors = await embedder.embed(texts);
       expect(vectors).toHaveLength(3);
       for (const v of vectors) expect(v).toHaveLength(embedder.dimension);
+      const [second] = await embedder.embed([texts[1]!]);
+      expect(cosine(vectors[1]!, second!)).toBeGreaterThan(0.999);
+      expect(cosine(vectors[0]!, second!)).toBeLessThan(0.999);
+    });
+
+    // skipped for lexical embedders (the test kit's hashing one): these texts share no content word
+    it.skipIf(options.semantic === false)('places a paraphrase closer than an unrelated text', async () => {
+      const vectors = await embedder.embed(['a lighthouse on a cliff', 'tax law for small firms', 'a beacon tower by the sea']);
       expect(cosine(vectors[0]!, vectors[2]!)).toBeGreaterThan(cosine(vectors[0]!, vectors[1]!));
     });
 

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { contentWords } from '../answer/citations.ts';
 import type { GenerateRequest, Generator } from '../generate/generator.ts';
+import { scriptedGenerator } from '../testing/scripted-generator.ts';
 import type { Hit } from '../types.ts';
 import { llmReranker } from './llm-reranker.ts';
+import { describeRerankerContract } from './reranker.contract.ts';
+
+/** A grader "model" from the test kit: grades a passage by the question's content words it contains (0–3). */
+const lexicalGrader = scriptedGenerator(({ prompt }) => {
+  const [, question = '', passage = ''] = /^Question: (.*)\n\nPassage:\n<<<\n([\s\S]*)\n>>>$/.exec(prompt) ?? [];
+  const shared = new Set(contentWords(question).filter((word) => contentWords(passage).includes(word))).size;
+  return JSON.stringify({ relevant: shared > 0, score: Math.min(3, shared) });
+});
+describeRerankerContract('llm (scripted grader)', async () => llmReranker(lexicalGrader));
 
 const hit = (id: string): Hit => ({ chunkId: id, docId: id, source: id, title: '', headingPath: [], page: null, text: `passage ${id}`, labels: [], tags: [], score: 0 });
 

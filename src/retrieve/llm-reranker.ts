@@ -2,7 +2,10 @@ import type { Generator } from '../generate/generator.ts';
 import type { Hit } from '../types.ts';
 import type { Reranker } from './reranker.ts';
 
-const SCHEMA = { type: 'object', properties: { relevant: { type: 'boolean' }, score: { type: 'integer', minimum: 0, maximum: 3 } }, required: ['relevant', 'score'] };
+// an enum, not integer bounds: llama.cpp's JSON grammar does not enforce minimum/maximum (the model wrote 10)
+const SCHEMA = { type: 'object', properties: { relevant: { type: 'boolean' }, score: { enum: [0, 1, 2, 3] } }, required: ['relevant', 'score'] };
+/** The grammar pretty-prints: `{\n    "relevant": false,\n    "score": 1\n}` is about 30 tokens; 24 cut every reply short. */
+const GRADE_TOKENS = 48;
 
 /**
  * Pointwise LLM reranking: the generator grades each candidate 0–3 for the query under a JSON
@@ -20,7 +23,7 @@ export function llmReranker(generator: Generator): Reranker {
             { role: 'user', content: `Question: ${query}\n\nPassage:\n<<<\n${hit.text}\n>>>` },
           ],
           jsonSchema: SCHEMA,
-          maxTokens: 24,
+          maxTokens: GRADE_TOKENS,
           temperature: 0,
           signal,
         });
