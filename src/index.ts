@@ -28,6 +28,7 @@ export { ensurePythonEnv } from './models/python-env.ts';
 
 // Ingest: files → chunks → embeddings → store.
 export { ingest, type IngestOptions, type IngestResult } from './ingest/ingest.ts';
+export { watchCollection, type WatchBatch, type WatchOptions, type Watcher } from './ingest/watch.ts';
 export { parseDocument, isSupported } from './ingest/parsers/index.ts';
 export { chunk, type ChunkOptions } from './chunk/chunk.ts';
 
