@@ -59,6 +59,24 @@ describe('PostgresDatabase', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
   });
 
+  // the validator is bypassed: the database layer alone must keep every row
+  it('refuses stacked statements that close the wrapper and commit a write', async () => {
+    const hostile = [
+      'SELECT 1) x; COMMIT; DELETE FROM city; SELECT * FROM (SELECT 1',
+      'SELECT 1) x; COMMIT; SET default_transaction_read_only = off; DELETE FROM city; SELECT * FROM (SELECT 1',
+      "SELECT 1) x; ROLLBACK; BEGIN READ WRITE; INSERT INTO city VALUES ('x', 'ohio', 1); COMMIT; SELECT * FROM (SELECT 1",
+    ];
+    for (const sql of hostile) {
+      expect(validateSql(sql, 'postgresql').ok).toBe(false);
+      await expect(db.query(sql)).rejects.toThrow(/multiple commands|syntax/);
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
+  });
+
+  it('keeps the session read-only by default, outside the wrapper transaction too', async () => {
+    expect((await db.query("SELECT current_setting('default_transaction_read_only')")).rows).toEqual([['on']]);
+  });
+
   // PGlite is single-threaded WASM and cannot cancel a running statement, so the test checks the
   // settings each query runs under; a real server enforces them.
   it('runs each query in a READ ONLY transaction with the statement timeout set', async () => {
