@@ -62,11 +62,13 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
   });
 
   app.post('/embeddings', async (c) => {
-    authorize(c, 'read');
+    const scope = authorize(c, 'read');
     const body = await parseBody(c, EmbeddingsRequest);
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     const embedder = await resources.embedder();
-    const vectors = await embedder.embed(inputs, { signal: c.req.raw.signal });
+    // the model queue: embeddings take the CPU that chat needs, so they wait their turn (and get 429 when it is full)
+    queue.assertRoom();
+    const vectors = await queue.run(scope.id, () => (c.req.raw.signal.throwIfAborted(), embedder.embed(inputs, { signal: c.req.raw.signal })));
     const tokens = inputs.reduce((sum, text) => sum + embedder.countTokens(text), 0);
     return c.json({
       object: 'list',
