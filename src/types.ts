@@ -70,6 +70,9 @@ export interface DocumentRecord {
   source: string;
   docHash: string;
   chunks: number;
+  /** The document's access labels and tags (every chunk of a document carries the same). */
+  labels: string[];
+  tags: string[];
 }
 
 export interface ChatMessage {

@@ -169,10 +169,10 @@ export class LanceStore implements Store {
   }
 
   async documents(): Promise<DocumentRecord[]> {
-    const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash']).toArray();
+    const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArray();
     const documents = new Map<string, DocumentRecord>();
     for (const row of rows) {
-      const record = documents.get(row.doc_id) ?? { docId: row.doc_id, source: row.source, docHash: row.doc_hash, chunks: 0 };
+      const record = documents.get(row.doc_id) ?? { docId: row.doc_id, source: row.source, docHash: row.doc_hash, chunks: 0, labels: strings(row.labels), tags: strings(row.tags) };
       record.chunks++;
       documents.set(row.doc_id, record);
     }

@@ -151,8 +151,14 @@ export class PostgresStore implements Store {
   }
 
   async documents(): Promise<DocumentRecord[]> {
-    const { rows } = await this.#pool.query('SELECT doc_id, source, doc_hash, chunks FROM documents WHERE collection = $1 ORDER BY doc_id', [this.collection]);
-    return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks }))
+    // labels and tags live on the chunks (one document's chunks all carry the same)
+    const { rows } = await this.#pool.query(
+      `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, c.labels, c.tags FROM documents d
+       LEFT JOIN LATERAL (SELECT labels, tags FROM chunks c WHERE c.collection = d.collection AND c.doc_id = d.doc_id LIMIT 1) c ON true
+       WHERE d.collection = $1 ORDER BY d.doc_id`,
+      [this.collection],
+    );
+    return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks, labels: r.labels ?? [], tags: r.tags ?? [] }))
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
 
