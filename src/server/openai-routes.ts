@@ -5,10 +5,11 @@ import { createStrategy, STRATEGY_NAMES } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { UsageError } from '../errors.ts';
 import type { Answer } from '../types.ts';
-import { authorize, labelFilter, type ServerContext, type ServerEnv } from './context.ts';
+import { authorize, labelFilter, publicSource, type ServerContext, type ServerEnv } from './context.ts';
 import type { FairQueue } from './fair-queue.ts';
-import { canAccessCollection } from './keys.ts';
-import { requireAdapter, type ServerResources } from './resources.ts';
+import { canAccessCollection, type KeyScope } from './keys.ts';
+import type { ServerResources } from './resources.ts';
+import { requireVisibleAdapter, visibleAdapters } from './adapter-access.ts';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.ts';
 import { parseBody } from './validate.ts';
 
@@ -28,12 +29,12 @@ export function parseModelName(model: string): ModelName {
   return { collection: parts[1], strategy: parts[2]!, adapter: parts[3] };
 }
 
-/** The extension field on responses: what the answer rests on (only chunks the key may see). */
-export function attuneExtension(answer: Answer) {
+/** The extension field on responses: what the answer rests on (only chunks the key may see; server paths only for admins). */
+export function attuneExtension(answer: Answer, scope: KeyScope) {
   return {
     abstained: answer.abstained,
-    citations: answer.citations,
-    retrieved: answer.retrieved.map(({ chunkId, docId, source, title, headingPath, page, text, score }) => ({ chunkId, docId, source, title, headingPath, page, text, score })),
+    citations: answer.citations.map((citation) => publicSource(scope, citation)),
+    retrieved: answer.retrieved.map(({ chunkId, docId, source, title, headingPath, page, text, score }) => publicSource(scope, { chunkId, docId, source, title, headingPath, page, text, score })),
     timings: answer.timings,
   };
 }
@@ -52,7 +53,7 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
   app.get('/models', async (c) => {
     const scope = authorize(c, 'read');
     const created = Math.floor(Date.now() / 1000);
-    const adapters = resources.adapters();
+    const adapters = visibleAdapters(resources, scope);
     const ids = ['attune/base'];
     for (const collection of (await resources.collections()).filter((name) => canAccessCollection(scope, name))) {
       ids.push(`attune/${collection}/rag`);
@@ -88,7 +89,7 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
     const model = parseModelName(body.model);
     const scope = authorize(c, 'read', model.collection);
     if (!(STRATEGY_NAMES as readonly string[]).includes(model.strategy)) throw new UsageError(`field "model": unknown strategy "${model.strategy}" (known: ${STRATEGY_NAMES.join(', ')})`);
-    if (model.adapter) requireAdapter(resources, model.adapter);
+    if (model.adapter) requireVisibleAdapter(resources, scope, model.adapter);
     const question = questionOf(body);
     const strategy = await buildStrategy(c, resources, model, body.max_completion_tokens ?? body.max_tokens ?? 128);
     queue.assertRoom();
@@ -106,7 +107,7 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
         model: body.model,
         choices: [{ index: 0, message: { role: 'assistant', content: answer.answer }, finish_reason: 'stop', logprobs: null }],
         usage: usageOf(answer),
-        attune: attuneExtension(answer),
+        attune: attuneExtension(answer, scope),
       });
     }
 
@@ -128,7 +129,7 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
             id, object: 'chat.completion.chunk', created, model: body.model,
             choices: [{ index: 0, delta: {}, finish_reason: 'stop', logprobs: null }],
             usage: usageOf(answer),
-            attune: attuneExtension(answer),
+            attune: attuneExtension(answer, scope),
           }),
         });
       } catch (error) {
