@@ -34,5 +34,6 @@ export function visibleAdapters(resources: ServerResources, key: KeyScope): stri
 
 /** 404 (as for a missing one) when the adapter is not registered or not for this key. */
 export function requireVisibleAdapter(resources: ServerResources, key: KeyScope, name: string): void {
-  if (!visibleAdapters(resources, key).includes(name)) throw new ModelError(`unknown adapter "${name}" (see GET /v1/adapters)`);
+  // the name is not echoed: nothing in a refusal should name what the key may not see
+  if (!visibleAdapters(resources, key).includes(name)) throw new ModelError('unknown adapter: see GET /v1/adapters');
 }

@@ -92,7 +92,7 @@ export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits:
     const store = await resources.store(collection);
     const document = (await store.documents()).find((d) => d.docId === docId);
     // a document the key may not see looks exactly like one that does not exist
-    if (!document || !canSeeLabels(scope, document.labels)) throw new NotFoundError(`document "${docId}" not found`);
+    if (!document || !canSeeLabels(scope, document.labels)) throw new NotFoundError('document not found');
     if (!canManageLabels(scope, document.labels)) throw new ForbiddenError('forbidden');
     await store.write({ upsert: [], removeDocIds: [docId] });
     try {
