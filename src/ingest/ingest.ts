@@ -141,6 +141,8 @@ function legacyDocId(file: FoundFile, existing: Map<string, DocumentRecord>): st
 
 function reason(error: unknown, path: string): string {
   const message = errorMessage(error);
-  // parser errors already start with the path; the result row names it separately
-  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+  // parser errors already start with the path (`path: …` or `path:line: …`); the result row names it separately
+  if (message.startsWith(`${path}: `)) return message.slice(path.length + 2);
+  if (message.startsWith(`${path}:`)) return `line ${message.slice(path.length + 1)}`;
+  return message;
 }
