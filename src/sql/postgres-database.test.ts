@@ -84,4 +84,27 @@ describe('PostgresDatabase', () => {
     expect(settings.rows).toEqual([['1500ms', 'on']]);
     expect((await db.query("SELECT current_setting('statement_timeout')")).rows[0]![0]).toBe('5s');
   });
+
+  // the role documented in src/server/README.md ("Text-to-SQL on Postgres"): a third wall that does not depend on attune
+  it('the documented read-only role cannot write even in a READ WRITE transaction', async () => {
+    // PGlite is one session, shared with \`db\`, which made it read-only by default: the setup lifts that for itself
+    await pglite.exec('SET default_transaction_read_only = off');
+    await pglite.exec(`
+      CREATE ROLE attune_reader LOGIN PASSWORD 'change-me';
+      GRANT CONNECT ON DATABASE postgres TO attune_reader;
+      GRANT USAGE ON SCHEMA public TO attune_reader;
+      GRANT SELECT ON ALL TABLES IN SCHEMA public TO attune_reader;
+      ALTER ROLE attune_reader SET default_transaction_read_only = on;
+      ALTER ROLE attune_reader SET statement_timeout = '5s';
+      SET ROLE attune_reader;
+    `);
+    try {
+      expect((await pglite.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([{ n: 3 }]);
+      await expect(pglite.exec('BEGIN READ WRITE; DELETE FROM city; COMMIT')).rejects.toThrow(/permission denied/);
+    } finally {
+      await pglite.exec('ROLLBACK').catch(() => {});
+      await pglite.exec('RESET ROLE; SET default_transaction_read_only = on');
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
+  });
 });
