@@ -61,6 +61,8 @@ function generate(dir: string): Generated[] {
   return files;
 }
 
+const NOTES = 'Notes: the HTTP column "with a reason" counts a 4xx answer with a message (one file per request) or the file\'s row in its ingest job\'s `failed` list; JSON/JSONL are not upload types, so the server answers 415 for them. Of the 8 good-content files with hostile names, ingest stores 7: `..\\..\\escape.md` starts with a dot and is skipped as hidden by design; the upload stores 1 (`-rf.md`) and refuses the other 7 by name (400, the reason names the rule).';
+
 /** Names only a client can send (the file system refuses them): checked over HTTP. */
 const UPLOAD_ONLY_NAMES = ['../../keys.json.md', 'a/b.md', '/etc/passwd.md', 'C:\\Windows\\x.md', '.hidden.md', 'nul\0byte.md', '..md'];
 
@@ -153,6 +155,8 @@ async function main(): Promise<void> {
       `**HTTP upload** (\`POST /v1/collections/uploads/documents\`, one file per request, then its ingest job; ${uploadSeconds.toFixed(1)} s): ${u.files} files, **${u.crashes} crashes** (5xx or failed job), **${u.unnamed} bad files without a reason**, **${u.badStored} bad files stored**.`,
       '',
       table(uploadRows),
+      '',
+      NOTES,
     ].join('\n');
     console.log(body);
     if (process.argv.includes('--append')) appendBenchmark('Malformed input (ingest and HTTP upload)', 'bash scripts/with-node.sh bench/malformed-input.ts --append', body);
