@@ -151,11 +151,11 @@ export class PostgresStore implements Store {
   }
 
   async documents(): Promise<DocumentRecord[]> {
-    // labels and tags live on the chunks (one document's chunks all carry the same)
+    // labels and tags live on the chunks: the union over a document's chunks (ingest gives them all the same), sorted
+    const union = (column: string) =>
+      `(SELECT coalesce(array_agg(DISTINCT v ORDER BY v), '{}') FROM chunks c, unnest(c.${column}) v WHERE c.collection = d.collection AND c.doc_id = d.doc_id) AS ${column}`;
     const { rows } = await this.#pool.query(
-      `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, c.labels, c.tags FROM documents d
-       LEFT JOIN LATERAL (SELECT labels, tags FROM chunks c WHERE c.collection = d.collection AND c.doc_id = d.doc_id LIMIT 1) c ON true
-       WHERE d.collection = $1 ORDER BY d.doc_id`,
+      `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, ${union('labels')}, ${union('tags')} FROM documents d WHERE d.collection = $1 ORDER BY d.doc_id`,
       [this.collection],
     );
     return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks, labels: r.labels ?? [], tags: r.tags ?? [] }))
