@@ -70,6 +70,9 @@ export interface DocumentRecord {
   source: string;
   docHash: string;
   chunks: number;
+  /** The document's access labels and tags (every chunk of a document carries the same). */
+  labels: string[];
+  tags: string[];
 }
 
 export interface ChatMessage {
@@ -107,4 +110,8 @@ export interface Answer {
   retrieved: Hit[];
   timings: AnswerTimings;
   usage: Usage;
+  /** 'length' when the answer was cut off at the token budget (the generator used all of it); 'stop' otherwise. */
+  finishReason?: 'stop' | 'length';
+  /** What retrieval searched for when it was not the question itself (a follow-up rewritten from the conversation). */
+  retrievalQuery?: string;
 }

@@ -16,9 +16,10 @@ export function baseStrategy(generator: Generator, options: BaseStrategyOptions 
     name: options.name ?? (options.adapter ? 'ft' : 'base'),
     async answer(question: string, call: AnswerOptions = {}): Promise<Answer> {
       const started = performance.now();
+      const maxTokens = options.maxTokens ?? 64;
       const result = await generator.generate({
         messages: buildBaseMessages(question),
-        maxTokens: options.maxTokens ?? 64,
+        maxTokens,
         temperature: call.temperature ?? 0,
         seed: call.seed,
         adapter: options.adapter,
@@ -32,7 +33,13 @@ export function baseStrategy(generator: Generator, options: BaseStrategyOptions 
         retrieved: [],
         timings: { retrieveMs: 0, rerankMs: 0, generateMs: result.totalMs, firstTokenMs: result.firstTokenMs, totalMs: performance.now() - started },
         usage: result.usage,
+        finishReason: finishReason(result.usage.completionTokens, maxTokens),
       };
     },
   };
+}
+
+/** The generators report no stop reason: an answer that used the whole budget was cut off. */
+export function finishReason(completionTokens: number, maxTokens: number): 'stop' | 'length' {
+  return completionTokens >= maxTokens ? 'length' : 'stop';
 }

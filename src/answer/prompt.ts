@@ -15,14 +15,21 @@ export const RAG_SYSTEM_PROMPT = [
 
 export const BASE_SYSTEM_PROMPT = 'You are a helpful assistant. Answer the question briefly.';
 
-/** Renders retrieved chunks as numbered, fenced context blocks. */
+/** A document cannot open or close a block: its delimiters are replaced by look-alikes. */
+function defuse(text: string): string {
+  return text.replaceAll('<<<', '‹‹‹').replaceAll('>>>', '›››');
+}
+
+/**
+ * Renders retrieved chunks as numbered, fenced context blocks. The title and heading path come from
+ * the document too, so they sit inside the fence on one line of their own (newlines folded): only the
+ * number is attune's.
+ */
 export function renderContext(hits: Pick<Hit, 'title' | 'text' | 'headingPath'>[]): string {
   return hits
     .map((hit, i) => {
-      const heading = [hit.title, ...hit.headingPath].filter(Boolean).join(' › ');
-      // a document cannot close its own block: strip the delimiter from its text
-      const text = hit.text.replaceAll('<<<', '‹‹‹').replaceAll('>>>', '›››');
-      return `[${i + 1}] ${heading}\n<<<\n${text}\n>>>`;
+      const heading = defuse([hit.title, ...hit.headingPath].filter(Boolean).join(' › ').replace(/\s+/g, ' ').trim());
+      return `[${i + 1}]\n<<<\n${heading ? `${heading}\n` : ''}${defuse(hit.text)}\n>>>`;
     })
     .join('\n\n');
 }

@@ -6,6 +6,8 @@ import { retrieve } from '../retrieve/retrieve.ts';
 import type { Store } from '../store/store.ts';
 import type { Answer, SearchFilter } from '../types.ts';
 import { extractCitations } from './citations.ts';
+import { finishReason } from './base-strategy.ts';
+import { rewriteQuery } from './conversation.ts';
 import { ABSTAIN_ANSWER, buildRagMessages, isAbstention } from './prompt.ts';
 import type { AnswerOptions, Strategy } from './strategy.ts';
 
@@ -40,7 +42,12 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
     async answer(question: string, call: AnswerOptions = {}): Promise<Answer> {
       const started = performance.now();
       const { k, mode, minVectorScore } = deps.retrieval;
-      const retrieval = await retrieve(deps.store, deps.embedder, question, { k, mode, filter: deps.filter, reranker: deps.reranker, signal: call.signal });
+      // a follow-up ("and in children?") is searched, and answered, as the standalone question it stands for
+      const rewrite = call.history?.length ? await rewriteQuery(deps.generator, call.history, question, { signal: call.signal }) : undefined;
+      const query = rewrite?.query ?? question;
+      const rewriteUsage = rewrite?.usage ?? { promptTokens: 0, completionTokens: 0 };
+      const retrievalQuery = rewrite && rewrite.source !== 'none' ? { retrievalQuery: query } : {};
+      const retrieval = await retrieve(deps.store, deps.embedder, query, { k, mode, filter: deps.filter, reranker: deps.reranker, signal: call.signal });
       const hits = retrieval.hits;
       const retrieveMs = retrieval.timings.embedMs + retrieval.timings.searchMs;
       const rerankMs = retrieval.timings.rerankMs;
@@ -53,12 +60,14 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
           citations: [],
           retrieved: hits,
           timings: { retrieveMs, rerankMs, generateMs: 0, firstTokenMs: null, totalMs: performance.now() - started },
-          usage: { promptTokens: 0, completionTokens: 0 },
+          usage: rewriteUsage,
+          ...retrievalQuery,
         };
       }
+      const maxTokens = options.maxTokens ?? 64;
       const result = await deps.generator.generate({
-        messages: buildRagMessages(question, hits),
-        maxTokens: options.maxTokens ?? 64,
+        messages: buildRagMessages(query, hits),
+        maxTokens,
         temperature: call.temperature ?? 0,
         seed: call.seed,
         adapter: options.adapter,
@@ -72,7 +81,9 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
         citations: abstained ? [] : extractCitations(result.text, hits),
         retrieved: hits,
         timings: { retrieveMs, rerankMs, generateMs: result.totalMs, firstTokenMs: result.firstTokenMs, totalMs: performance.now() - started },
-        usage: result.usage,
+        usage: { promptTokens: result.usage.promptTokens + rewriteUsage.promptTokens, completionTokens: result.usage.completionTokens + rewriteUsage.completionTokens },
+        finishReason: finishReason(result.usage.completionTokens, maxTokens),
+        ...retrievalQuery,
       };
     },
   };

@@ -1,4 +1,4 @@
-import type { Answer } from '../types.ts';
+import type { Answer, ChatMessage } from '../types.ts';
 
 export interface AnswerOptions {
   signal?: AbortSignal;
@@ -6,6 +6,8 @@ export interface AnswerOptions {
   seed?: number;
   temperature?: number;
   onToken?: (text: string) => void;
+  /** Earlier turns of a chat: strategies that retrieve rewrite a follow-up into a standalone query from them. */
+  history?: ChatMessage[];
 }
 
 /** Question in, answer out: base, rag, ft, ft-rag, raft. The eval harness only sees this. */

@@ -24,10 +24,10 @@ beforeAll(async () => {
 });
 afterAll(async () => embedder?.dispose());
 
-const run = async (collection: string, paths: string[], prune = false) => {
+const run = async (collection: string, paths: string[], prune = false, extra: { labels?: string[]; tags?: string[]; idRoot?: string } = {}) => {
   const store = await openStore({ home, collection, embedderId: embedder.id, dimension: embedder.dimension, create: true });
   try {
-    return { result: await ingest({ paths, store, embedder, chunking, prune, cacheDir: join(home, 'cache', collection) }), docs: await store.documents(), store };
+    return { result: await ingest({ paths, store, embedder, chunking, prune, cacheDir: join(home, 'cache', collection), ...extra }), docs: await store.documents(), store };
   } finally {
     await store.dispose();
   }
@@ -52,6 +52,42 @@ describe('ingest (real embedder, real store)', () => {
     expect(third.result).toMatchObject({ added: 0, updated: 1, removed: 1, unchanged: 4 });
     expect(third.docs.find((d) => d.docId === 'doc1.md')!.chunks).toBe(1);
     expect(third.docs.map((d) => d.docId)).not.toContain('doc5.md');
+  });
+
+  it('treats changed access labels or tags as a changed document: every chunk gets the new ones', async () => {
+    const file = join(corpus, 'doc2.md');
+    expect((await run('labels', [file])).result).toMatchObject({ added: 1 });
+    const relabelled = await run('labels', [file], false, { labels: ['hr'] });
+    expect(relabelled.result).toMatchObject({ added: 0, updated: 1, unchanged: 0 });
+    expect(relabelled.docs[0]).toMatchObject({ labels: ['hr'], tags: [] });
+    const store = await openStore({ home, collection: 'labels', embedderId: embedder.id, dimension: embedder.dimension, create: false });
+    const phrase = docs[2]!.train_context.split('.')[0]!;
+    const [vector] = await embedder.embed([phrase]);
+    // a key holding no labels no longer sees the chunks
+    expect(await store.search({ mode: 'vector', vector, k: 5, filter: { labels: [] } })).toEqual([]);
+    expect((await store.search({ mode: 'vector', vector, k: 5, filter: { labels: ['hr'] } })).length).toBeGreaterThan(0);
+    await store.dispose();
+    expect((await run('labels', [file], false, { labels: ['hr'], tags: ['policy'] })).result).toMatchObject({ updated: 1 });
+    expect((await run('labels', [file], false, { labels: ['hr'], tags: ['policy'] })).result).toMatchObject({ unchanged: 1, updated: 0 });
+  });
+
+  it('gives files with one name in different folders their own ids; a collection made with base-name ids keeps them', async () => {
+    for (const folder of ['north', 'south']) {
+      mkdirSync(join(home, folder), { recursive: true });
+      writeFileSync(join(home, folder, 'report.md'), `# Report\n\nThe ${folder} office sold ${folder.length} lanterns.`);
+    }
+    const both = await run('same-name', [join(home, 'north', 'report.md'), join(home, 'south', 'report.md')], false, { idRoot: home });
+    expect(both.result).toMatchObject({ added: 2, failed: [] });
+    expect(both.docs.map((d) => d.docId)).toEqual(['north/report.md', 'south/report.md']);
+    // an old collection: the same file stored under its base name is updated in place, not duplicated
+    const store = await openStore({ home, collection: 'legacy', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+    const [vector] = await embedder.embed(['old text']);
+    const source = join(home, 'north', 'report.md');
+    await store.write({ removeDocIds: [], upsert: [{ chunkId: 'old', docId: 'report.md', source, title: 'Report', headingPath: [], page: null, position: 0, text: 'old text', docHash: 'old', labels: [], tags: [], vector: vector! }] });
+    await store.dispose();
+    const again = await run('legacy', [source], false, { idRoot: home });
+    expect(again.result).toMatchObject({ added: 0, updated: 1 });
+    expect(again.docs.map((d) => d.docId)).toEqual(['report.md']);
   });
 
   it('reports each bad file with its reason and still ingests the rest of the batch', async () => {

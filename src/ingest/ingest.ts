@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename, sep } from 'node:path';
+import { basename, resolve, sep } from 'node:path';
 import { chunk } from '../chunk/chunk.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
-import type { ChunkRecord } from '../types.ts';
+import type { ChunkRecord, DocumentRecord } from '../types.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
 import { parseDocument } from './parsers/index.ts';
 import { fileSize, walk, type FoundFile } from './walk.ts';
@@ -21,6 +21,8 @@ export interface IngestOptions {
   tags?: string[];
   /** Larger files are refused without being read. Default 50 MB. */
   maxFileBytes?: number;
+  /** The folder that ids of files given directly are relative to (default: the working directory). */
+  idRoot?: string;
   /** Folder for the crash-safe embedding cache of this collection. */
   cacheDir: string;
   signal?: AbortSignal;
@@ -45,7 +47,7 @@ const EMBED_BATCH = 32;
  * the collection as it was; the embedding cache lets the next run finish the job quickly.
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
-  const found = await walk(options.paths);
+  const found = await walk(options.paths, { idRoot: options.idRoot });
   const result: IngestResult = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [...found.failed], skipped: found.skipped, chunks: 0 };
   const existing = new Map((await options.store.documents()).map((d) => [d.docId, d]));
   const seen = new Map<string, string>();
@@ -55,6 +57,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   for (const [index, file] of found.files.entries()) {
     options.signal?.throwIfAborted();
     options.onProgress?.({ phase: 'parse', done: index, total: found.files.length });
+    file.docId = legacyDocId(file, existing);
     if (seen.has(file.docId)) {
       result.failed.push({ path: file.source, reason: `same document id "${file.docId}" as ${seen.get(file.docId)} in this run` });
       continue;
@@ -66,7 +69,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       const bytes = await readFile(file.source);
       const docHash = createHash('sha256').update(bytes).digest('hex');
       const before = existing.get(file.docId);
-      if (before?.docHash === docHash) {
+      // access labels and tags are part of a document: a changed label set must reach every chunk
+      if (before?.docHash === docHash && sameSet(before.labels, options.labels ?? []) && sameSet(before.tags, options.tags ?? [])) {
         result.unchanged++;
         continue;
       }
@@ -119,8 +123,26 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   return result;
 }
 
+function sameSet(a: string[], b: string[]): boolean {
+  const left = new Set(a);
+  return left.size === new Set(b).size && b.every((value) => left.has(value));
+}
+
+/**
+ * Collections made before ids were unique per path named a file given directly by its base name.
+ * Such a document keeps its id when the same file is ingested again, so it is updated in place
+ * rather than duplicated; new documents get path ids.
+ */
+function legacyDocId(file: FoundFile, existing: Map<string, DocumentRecord>): string {
+  if (file.root !== undefined || existing.has(file.docId)) return file.docId;
+  const legacy = existing.get(basename(file.source));
+  return legacy && resolve(legacy.source) === resolve(file.source) ? legacy.docId : file.docId;
+}
+
 function reason(error: unknown, path: string): string {
   const message = errorMessage(error);
-  // parser errors already start with the path; the result row names it separately
-  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+  // parser errors already start with the path (`path: …` or `path:line: …`); the result row names it separately
+  if (message.startsWith(`${path}: `)) return message.slice(path.length + 2);
+  if (message.startsWith(`${path}:`)) return `line ${message.slice(path.length + 1)}`;
+  return message;
 }

@@ -1,11 +1,14 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isSupported } from './parsers/index.ts';
 
 export interface FoundFile {
   /** Path as ingested (the folder given joined with the relative path). */
   source: string;
-  /** Path relative to the folder given; for a file given directly, its name. */
+  /**
+   * Path relative to the folder given; for a file given directly, its path relative to `idRoot`
+   * (absolute when outside it), so two files with one name in different folders stay two documents.
+   */
   docId: string;
   /** The folder it was found under, for --prune. */
   root?: string;
@@ -18,8 +21,21 @@ export interface Walk {
   skipped: string[];
 }
 
+export interface WalkOptions {
+  /** The folder that ids of files given directly are relative to (default: the working directory). */
+  idRoot?: string;
+}
+
+/** The id of a file given directly: unique per path. */
+export function directDocId(path: string, idRoot: string = process.cwd()): string {
+  const absolute = resolve(path);
+  const rel = relative(resolve(idRoot), absolute);
+  const id = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
+  return id.split(sep).join('/');
+}
+
 /** Finds the files to ingest: hidden entries, node_modules and symbolic links are not followed. */
-export async function walk(paths: string[]): Promise<Walk> {
+export async function walk(paths: string[], options: WalkOptions = {}): Promise<Walk> {
   const result: Walk = { files: [], failed: [], skipped: [] };
   for (const path of paths) {
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
@@ -28,7 +44,7 @@ export async function walk(paths: string[]): Promise<Walk> {
     } else if (info.isDirectory()) {
       await walkFolder(path, path, result);
     } else {
-      result.files.push({ source: path, docId: basename(path) });
+      result.files.push({ source: path, docId: directDocId(path, options.idRoot) });
     }
   }
   return result;

@@ -11,6 +11,7 @@ import { AuthError, ForbiddenError, NotFoundError, NotImplementedError, TooManyR
 import { Jobs } from './jobs.ts';
 import { openaiRoutes } from './openai-routes.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { LOOPBACK_HOSTS, requestGuard } from './request-guard.ts';
 import { htmlReport, ReportLinks } from './report-pages.ts';
 import type { ServerResources } from './resources.ts';
 import { jsonSchemas } from './schemas.ts';
@@ -26,6 +27,10 @@ export interface AppOptions {
   uploads?: UploadLimits;
   /** Folders (besides <home>/data) whose files a comparison request may name: `--data-root`. */
   dataRoots?: string[];
+  /** Host names the server answers to (the Host header); default: the loopback names with --no-auth, any with keys. */
+  allowedHosts?: string[];
+  /** Largest JSON body in bytes (default 1 MB; an eval run with its questions inline may send 8 MB). */
+  maxJsonBytes?: number;
 }
 
 export interface AttuneApp {
@@ -36,6 +41,21 @@ export interface AttuneApp {
 
 export const DEFAULT_QUEUE: FairQueueOptions = { concurrency: 1, maxPending: 64 };
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 60, perSecond: 10 };
+export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
+const EVAL_RUN_JSON_BYTES = 8 * 1024 * 1024;
+
+/** A body limit per route: uploads get their files' worth, JSON routes far less (a parsed body costs memory several times its size). */
+function bodyLimits(limits: UploadLimits, maxJsonBytes: number) {
+  const refuse = () => { throw new UploadError('request body too large', 413); };
+  const upload = bodyLimit({ maxSize: limits.maxFileBytes * limits.maxFiles + 64 * 1024, onError: refuse });
+  const evalRun = bodyLimit({ maxSize: Math.max(maxJsonBytes, EVAL_RUN_JSON_BYTES), onError: refuse });
+  const json = bodyLimit({ maxSize: maxJsonBytes, onError: refuse });
+  return ((c, next) => {
+    if (c.req.method === 'POST' && /\/collections\/[^/]+\/documents$/.test(c.req.path)) return upload(c, next);
+    if (c.req.method === 'POST' && /\/eval\/runs$/.test(c.req.path)) return evalRun(c, next);
+    return json(c, next);
+  }) as typeof json;
+}
 
 /** Maps an error to a status and a body that never carries internals (or any data on 401/403). */
 export function errorResponse(error: unknown): { status: number; message: string; type: string; retryAfter?: number } {
@@ -53,11 +73,12 @@ export function errorResponse(error: unknown): { status: number; message: string
 export function createApp(options: AppOptions): AttuneApp {
   const queue = new FairQueue(options.queue ?? DEFAULT_QUEUE);
   const jobs = new Jobs();
+  const allowedHosts = options.allowedHosts ?? (options.auth ? undefined : LOOPBACK_HOSTS);
   const links = new ReportLinks();
   const limits = options.uploads ?? DEFAULT_UPLOAD_LIMITS;
   const api = new Hono<ServerEnv>();
   api.use('*', authenticate({ home: options.resources.home, auth: options.auth, rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT) }));
-  api.use('*', bodyLimit({ maxSize: limits.maxFileBytes * limits.maxFiles + 64 * 1024, onError: () => { throw new UploadError('request body too large', 413); } }));
+  api.use('*', bodyLimits(limits, options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES));
   api.route('/', openaiRoutes(options.resources, queue));
   api.route('/', collectionRoutes(options.resources, jobs, limits));
   api.route('/eval', evalRoutes({ resources: options.resources, queue, jobs, links, dataRoots: dataRoots(options.resources.home, options.dataRoots) }));
@@ -70,6 +91,7 @@ export function createApp(options: AppOptions): AttuneApp {
     return c.json({ error: { message: response.message, type: response.type } }, response.status as 400);
   });
   app.notFound((c) => c.json({ error: { message: 'not found', type: 'not_found_error' } }, 404));
+  app.use('*', requestGuard({ allowedHosts }));
   app.get('/health', (c) => c.json({ ok: true, queue: { pending: queue.pending, running: queue.running } }));
   // the schemas hold no data: the UI reads them before it has a key
   app.get('/v1/schemas', (c) => c.json(jsonSchemas()));

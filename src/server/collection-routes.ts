@@ -4,8 +4,9 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { CollectionNotFoundError, UsageError } from '../errors.ts';
 import { retrieve } from '../retrieve/retrieve.ts';
-import { authorize, labelFilter, type ServerEnv } from './context.ts';
+import { authorize, canManageLabels, canSeeLabels, labelFilter, publicSource, type ServerEnv } from './context.ts';
 import { ForbiddenError, NotFoundError } from './http-errors.ts';
+import { visibleAdapters } from './adapter-access.ts';
 import { startIngestJob } from './ingest-jobs.ts';
 import { publicJob, type Job, type Jobs } from './jobs.ts';
 import { canAccessCollection, hasOperation } from './keys.ts';
@@ -51,12 +52,14 @@ export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits:
     return c.json({ deleted: collection });
   });
 
-  // Document names are metadata, not chunk text: listing them needs the ingest operation.
+  // Document names are metadata, not chunk text: listing them needs the ingest operation, and
+  // a key lists only the documents whose chunks it may see.
   app.get('/collections/:collection/documents', async (c) => {
     const collection = collectionParam(c.req.param('collection'));
-    authorize(c, 'ingest', collection);
+    const scope = authorize(c, 'ingest', collection);
     const store = await resources.store(collection);
-    return c.json({ documents: await store.documents() });
+    const visible = (await store.documents()).filter((d) => canSeeLabels(scope, d.labels));
+    return c.json({ documents: visible.map((d) => publicSource(scope, d)) });
   });
 
   app.post('/collections/:collection/documents', async (c) => {
@@ -70,7 +73,13 @@ export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits:
     // a key can only give documents labels it holds itself: it could not read them otherwise
     if (scope.labels !== undefined && fields.data.labels.some((label) => !scope.labels!.includes(label))) throw new ForbiddenError('forbidden');
     const files = (Array.isArray(form.files) ? form.files : [form.files]).filter((f): f is File => f instanceof File);
-    await resources.store(collection); // 404 before anything is written
+    const store = await resources.store(collection); // 404 before anything is written
+    // an upload replaces the document of the same name: only a key that could delete it may (checked before the file is saved)
+    const existing = new Map((await store.documents()).map((d) => [d.docId, d]));
+    for (const file of files) {
+      const before = existing.get(file.name);
+      if (before && !canManageLabels(scope, before.labels)) throw new ForbiddenError('forbidden');
+    }
     const paths = await saveUploads(uploadsDir(resources.home, collection), files, limits);
     const job = startIngestJob(jobs, resources, { collection, keyId: scope.id, paths, ...fields.data });
     return c.json(publicJob(job), 202);
@@ -78,10 +87,13 @@ export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits:
 
   app.delete('/collections/:collection/documents/:docId{.+}', async (c) => {
     const collection = collectionParam(c.req.param('collection'));
-    authorize(c, 'ingest', collection);
+    const scope = authorize(c, 'ingest', collection);
     const docId = c.req.param('docId');
     const store = await resources.store(collection);
-    if (!(await store.documents()).some((d) => d.docId === docId)) throw new NotFoundError(`document "${docId}" not found`);
+    const document = (await store.documents()).find((d) => d.docId === docId);
+    // a document the key may not see looks exactly like one that does not exist
+    if (!document || !canSeeLabels(scope, document.labels)) throw new NotFoundError('document not found');
+    if (!canManageLabels(scope, document.labels)) throw new ForbiddenError('forbidden');
     await store.write({ upsert: [], removeDocIds: [docId] });
     try {
       rmSync(join(uploadsDir(resources.home, collection), safeFileName(docId.split('/').at(-1)!, { ...limits })), { force: true });
@@ -118,7 +130,7 @@ export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits:
     const [store, embedder] = await Promise.all([resources.store(collection), resources.embedder()]);
     const { k, mode } = resources.config.retrieval;
     const result = await retrieve(store, embedder, body.query, { k: body.k ?? k, mode: body.mode ?? mode, filter: labelFilter(scope), signal: c.req.raw.signal });
-    return c.json({ hits: result.hits, timings: result.timings });
+    return c.json({ hits: result.hits.map((hit) => publicSource(scope, hit)), timings: result.timings });
   });
 
   app.get('/collections/:collection/chunks/:chunkId', async (c) => {
@@ -128,12 +140,12 @@ export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits:
     const [hit] = await store.getChunks([c.req.param('chunkId')], labelFilter(scope));
     // a chunk the key may not see looks exactly like one that does not exist
     if (!hit) throw new NotFoundError('chunk not found');
-    return c.json(hit);
+    return c.json(publicSource(scope, hit));
   });
 
   app.get('/adapters', (c) => {
-    authorize(c, 'read');
-    return c.json({ adapters: resources.adapters().map((name) => ({ name })) });
+    const scope = authorize(c, 'read');
+    return c.json({ adapters: visibleAdapters(resources, scope).map((name) => ({ name })) });
   });
 
   return app;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { compareResultDir, compareResultExists, listCompareResults, loadCompareReport, loadCompareResult, readCompareResult, summarizeCompareResult, type CompareResultSummary } from '../compare/results.ts';
 import { startCompare } from './compare-jobs.ts';
 import { authorize, type ServerContext, type ServerEnv } from './context.ts';
-import { NotFoundError } from './http-errors.ts';
+import { ForbiddenError, NotFoundError } from './http-errors.ts';
 import { publicJob, type Job } from './jobs.ts';
 import type { Operation } from './keys.ts';
 import type { ModelJobContext } from './model-jobs.ts';
@@ -10,9 +10,14 @@ import { htmlReport } from './report-pages.ts';
 import { CompareStartRequest } from './schemas.ts';
 import { parseBody } from './validate.ts';
 
-/** A comparison is not tied to a collection: only keys for every collection (`--collections '*'`) see or start one. */
+/**
+ * A comparison reads any corpus under the data roots and trains adapters on it, so it follows the rule of an
+ * adapter of unknown origin: only keys for every collection (`--collections '*'`) and every label see or start one.
+ */
 function authorizeCompare(c: ServerContext, op: Operation) {
-  return authorize(c, op, '*');
+  const scope = authorize(c, op, '*');
+  if (scope.labels !== undefined) throw new ForbiddenError('forbidden');
+  return scope;
 }
 
 function withJob(summary: CompareResultSummary, job: Job | undefined) {

@@ -24,3 +24,16 @@ export function labelFilter(scope: KeyScope): SearchFilter | undefined {
 export function canSeeLabels(scope: KeyScope, labels: string[]): boolean {
   return scope.labels === undefined || labels.length === 0 || labels.some((l) => scope.labels!.includes(l));
 }
+
+/** A key may change (replace, delete) a document only when it holds every label the document has. */
+export function canManageLabels(scope: KeyScope, labels: string[]): boolean {
+  return scope.labels === undefined || labels.every((l) => scope.labels!.includes(l));
+}
+
+/**
+ * `source` is the path on the server as ingested: only admin keys see it; others get the document id
+ * (the path relative to the folder ingested, or the uploaded file name) in its place.
+ */
+export function publicSource<T extends { docId: string; source: string }>(scope: KeyScope, record: T): T {
+  return hasOperation(scope, 'admin') ? record : { ...record, source: record.docId };
+}

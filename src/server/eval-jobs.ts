@@ -6,7 +6,7 @@ import { labelFilter } from './context.ts';
 import { MODEL_LANE, type Job, type JobContext } from './jobs.ts';
 import type { KeyScope } from './keys.ts';
 import { assertModelLaneFree, queuedGenerator, queuedStrategy, type ModelJobContext } from './model-jobs.ts';
-import { requireAdapter } from './resources.ts';
+import { requireVisibleAdapter } from './adapter-access.ts';
 import type { EvalStartRequest } from './schemas.ts';
 
 /** Strategies that retrieve from the run's collection. */
@@ -25,7 +25,7 @@ export async function startEvalRun(context: ModelJobContext, scope: KeyScope, bo
   const { resources, jobs } = context;
   assertModelLaneFree(jobs);
   const adapters = adapterChoices(body);
-  for (const adapter of new Set(Object.values(adapters))) requireAdapter(resources, adapter);
+  for (const adapter of new Set(Object.values(adapters))) requireVisibleAdapter(resources, scope, adapter);
   if (body.collection) await resources.store(body.collection); // 404 before a run is recorded
   const settings = newRunSettings(resources.config, { ...body, adapters, judge: body.judge ? 'generator' : undefined });
   const questions = inlineQuestionSet(body.questions, 'questions sent to POST /v1/eval/runs');

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { loadRunReport } from '../evaluate/run.ts';
 import { listRuns, loadRun, loadRunMeta, RunNotFoundError, type RunMeta } from '../evaluate/runs.ts';
 import { renderHtmlReport } from '../report/html.ts';
+import { adapterScope, canUseAdapter } from './adapter-access.ts';
 import { compareRoutes } from './compare-routes.ts';
 import { authorize, type ServerContext, type ServerEnv } from './context.ts';
 import { RETRIEVING_STRATEGIES, startEvalRun } from './eval-jobs.ts';
@@ -17,8 +18,10 @@ import { parseBody } from './validate.ts';
  * A key sees a run when it may use the run's collection and, if the run retrieved, holds every access label
  * the run's retrieval could see (answers and retrieved text come from those chunks).
  */
-export function canSeeRun(scope: KeyScope, meta: RunMeta): boolean {
+export function canSeeRun(scope: KeyScope, meta: RunMeta, home?: string): boolean {
   if (meta.collection !== undefined && !canAccessCollection(scope, meta.collection)) return false;
+  // answers of an adapter show what it memorised: the run follows the adapters' rule too
+  if (home !== undefined && Object.values(meta.adapters ?? {}).some((name) => !canUseAdapter(scope, adapterScope(home, name)))) return false;
   if (scope.labels === undefined || !meta.strategies.some((name) => RETRIEVING_STRATEGIES.has(name))) return true;
   return meta.accessLabels !== undefined && meta.accessLabels.every((label) => scope.labels!.includes(label));
 }
@@ -45,13 +48,13 @@ export function evalRoutes(context: ModelJobContext): Hono<ServerEnv> {
     const meta = await loadRunMeta(home, c.req.param('id')!).catch((error: unknown) => {
       throw error instanceof RunNotFoundError ? new NotFoundError('run not found') : error;
     });
-    if (!canSeeRun(scope, meta)) throw new NotFoundError('run not found');
+    if (!canSeeRun(scope, meta, home)) throw new NotFoundError('run not found');
     return meta;
   }
 
   app.get('/runs', async (c) => {
     const scope = authorize(c, 'read');
-    const runs = (await listRuns(home)).filter((meta) => canSeeRun(scope, meta));
+    const runs = (await listRuns(home)).filter((meta) => canSeeRun(scope, meta, home));
     return c.json({ runs: runs.map((meta) => runSummary(meta, context.jobs.forRun(meta.runId))) });
   });
 

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ingest } from '../ingest/ingest.ts';
 import { INGEST_LANE, type Job, type Jobs } from './jobs.ts';
 import type { ServerResources } from './resources.ts';
@@ -11,8 +11,10 @@ export function startIngestJob(jobs: Jobs, resources: ServerResources, options: 
   const files = options.paths.map((p) => p.split('/').at(-1)!);
   return jobs.start({ kind: 'ingest', collection: options.collection, keyId: options.keyId, files }, INGEST_LANE, async ({ report, signal }) => {
     const [store, embedder] = await Promise.all([resources.store(options.collection), resources.embedder()]);
-    return ingest({
+    const result = await ingest({
       paths: options.paths,
+      // uploads are flat: their ids are their file names
+      idRoot: dirname(options.paths[0]!),
       store,
       embedder,
       chunking: resources.config.chunking,
@@ -23,5 +25,7 @@ export function startIngestJob(jobs: Jobs, resources: ServerResources, options: 
       signal,
       onProgress: (progress: unknown) => report(progress as Record<string, unknown>),
     });
+    // the job's client sees file names, not where the server keeps them
+    return { ...result, failed: result.failed.map((f) => ({ ...f, path: basename(f.path) })), skipped: result.skipped.map((path) => basename(path)) };
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.ts';
+import { TooManyRequestsError } from './http-errors.ts';
 
 export type JobKind = 'ingest' | 'eval' | 'compare';
 
@@ -40,11 +41,27 @@ export const MODEL_LANE = 'model';
  * Background work, one job at a time per lane (ingest is CPU-heavy, model jobs hold the model), while
  * queries keep being served; clients poll `GET /v1/jobs/:id` or follow `/v1/jobs/:id/events`.
  */
+export interface JobsOptions {
+  /** Finished jobs kept for their status (oldest dropped first); queued and running jobs are never dropped. */
+  keepFinished?: number;
+  /** Jobs queued or running in one lane; one more → 429. */
+  maxPerLane?: number;
+}
+
 export class Jobs {
   readonly #jobs = new Map<string, Job>();
+  readonly #keepFinished: number;
+  readonly #maxPerLane: number;
+  /** Ids of finished jobs, oldest first. */
+  readonly #finished: string[] = [];
   readonly #lanes = new Map<string, { chain: Promise<unknown>; active: number }>();
   readonly #listeners = new Set<(job: Job) => void>();
   readonly #abort = new AbortController();
+
+  constructor(options: JobsOptions = {}) {
+    this.#keepFinished = options.keepFinished ?? 200;
+    this.#maxPerLane = options.maxPerLane ?? 16;
+  }
 
   get(id: string): Job | undefined {
     return this.#jobs.get(id);
@@ -67,6 +84,8 @@ export class Jobs {
   }
 
   start(init: Pick<Job, 'kind' | 'keyId'> & Partial<Pick<Job, 'collection' | 'runId' | 'files'>>, lane: string, task: JobTask): Job {
+    const active = this.#lanes.get(lane)?.active ?? 0;
+    if (active >= this.#maxPerLane) throw new TooManyRequestsError(`${active} ${lane} jobs are already queued or running: retry when one has finished`, 30);
     const job: Job = {
       id: randomUUID(),
       kind: init.kind,
@@ -82,8 +101,6 @@ export class Jobs {
       finishedAt: null,
     };
     this.#jobs.set(job.id, job);
-    // keep the latest 200 jobs: memory stays bounded on a long-running server
-    if (this.#jobs.size > 200) this.#jobs.delete(this.#jobs.keys().next().value!);
     const state = this.#lanes.get(lane) ?? { chain: Promise.resolve(), active: 0 };
     this.#lanes.set(lane, state);
     state.active++;
@@ -116,6 +133,15 @@ export class Jobs {
   #update(job: Job, change: Partial<Job>): void {
     Object.assign(job, change);
     for (const listener of this.#listeners) listener(job);
+    if (change.finishedAt) {
+      this.#finished.push(job.id);
+      this.#evictFinished();
+    }
+  }
+
+  /** Memory stays bounded on a long-running server, and a job still queued or running is never forgotten. */
+  #evictFinished(): void {
+    while (this.#finished.length > this.#keepFinished) this.#jobs.delete(this.#finished.shift()!);
   }
 }
 

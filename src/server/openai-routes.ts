@@ -4,11 +4,12 @@ import { streamSSE } from 'hono/streaming';
 import { createStrategy, STRATEGY_NAMES } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { UsageError } from '../errors.ts';
-import type { Answer } from '../types.ts';
-import { authorize, labelFilter, type ServerContext, type ServerEnv } from './context.ts';
+import type { Answer, ChatMessage } from '../types.ts';
+import { authorize, labelFilter, publicSource, type ServerContext, type ServerEnv } from './context.ts';
 import type { FairQueue } from './fair-queue.ts';
-import { canAccessCollection } from './keys.ts';
-import { requireAdapter, type ServerResources } from './resources.ts';
+import { canAccessCollection, type KeyScope } from './keys.ts';
+import type { ServerResources } from './resources.ts';
+import { requireVisibleAdapter, visibleAdapters } from './adapter-access.ts';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.ts';
 import { parseBody } from './validate.ts';
 
@@ -28,22 +29,31 @@ export function parseModelName(model: string): ModelName {
   return { collection: parts[1], strategy: parts[2]!, adapter: parts[3] };
 }
 
-/** The extension field on responses: what the answer rests on (only chunks the key may see). */
-export function attuneExtension(answer: Answer) {
+/** The extension field on responses: what the answer rests on (only chunks the key may see; server paths only for admins). */
+export function attuneExtension(answer: Answer, scope: KeyScope) {
   return {
     abstained: answer.abstained,
-    citations: answer.citations,
-    retrieved: answer.retrieved.map(({ chunkId, docId, source, title, headingPath, page, text, score }) => ({ chunkId, docId, source, title, headingPath, page, text, score })),
+    ...(answer.retrievalQuery ? { retrievalQuery: answer.retrievalQuery } : {}),
+    citations: answer.citations.map((citation) => publicSource(scope, citation)),
+    retrieved: answer.retrieved.map(({ chunkId, docId, source, title, headingPath, page, text, score }) => publicSource(scope, { chunkId, docId, source, title, headingPath, page, text, score })),
     timings: answer.timings,
   };
 }
 
-function questionOf(request: ChatCompletionRequest): string {
-  const last = request.messages.filter((m) => m.role === 'user').at(-1);
-  const content = last?.content;
-  const text = typeof content === 'string' ? content : (content ?? []).map((part) => part.text).join('\n');
+function textOf(message: ChatCompletionRequest['messages'][number]): string {
+  return typeof message.content === 'string' ? message.content : (message.content ?? []).map((part) => part.text).join('\n');
+}
+
+/** The last user message is the question; the user and assistant turns before it are the history a follow-up refers to. */
+function questionOf(request: ChatCompletionRequest): { question: string; history: ChatMessage[] } {
+  const index = request.messages.findLastIndex((m) => m.role === 'user');
+  const text = index < 0 ? '' : textOf(request.messages[index]!);
   if (!text.trim()) throw new UsageError('field "messages": needs a user message with text');
-  return text;
+  const history = request.messages.slice(0, index)
+    .filter((m): m is typeof m & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant')
+    .map((m) => ({ role: m.role, content: textOf(m) }))
+    .filter((m) => m.content.trim());
+  return { question: text, history };
 }
 
 export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono<ServerEnv> {
@@ -52,7 +62,7 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
   app.get('/models', async (c) => {
     const scope = authorize(c, 'read');
     const created = Math.floor(Date.now() / 1000);
-    const adapters = resources.adapters();
+    const adapters = visibleAdapters(resources, scope);
     const ids = ['attune/base'];
     for (const collection of (await resources.collections()).filter((name) => canAccessCollection(scope, name))) {
       ids.push(`attune/${collection}/rag`);
@@ -62,11 +72,13 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
   });
 
   app.post('/embeddings', async (c) => {
-    authorize(c, 'read');
+    const scope = authorize(c, 'read');
     const body = await parseBody(c, EmbeddingsRequest);
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     const embedder = await resources.embedder();
-    const vectors = await embedder.embed(inputs, { signal: c.req.raw.signal });
+    // the model queue: embeddings take the CPU that chat needs, so they wait their turn (and get 429 when it is full)
+    queue.assertRoom();
+    const vectors = await queue.run(scope.id, () => (c.req.raw.signal.throwIfAborted(), embedder.embed(inputs, { signal: c.req.raw.signal })));
     const tokens = inputs.reduce((sum, text) => sum + embedder.countTokens(text), 0);
     return c.json({
       object: 'list',
@@ -86,14 +98,14 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
     const model = parseModelName(body.model);
     const scope = authorize(c, 'read', model.collection);
     if (!(STRATEGY_NAMES as readonly string[]).includes(model.strategy)) throw new UsageError(`field "model": unknown strategy "${model.strategy}" (known: ${STRATEGY_NAMES.join(', ')})`);
-    if (model.adapter) requireAdapter(resources, model.adapter);
-    const question = questionOf(body);
+    if (model.adapter) requireVisibleAdapter(resources, scope, model.adapter);
+    const { question, history } = questionOf(body);
     const strategy = await buildStrategy(c, resources, model, body.max_completion_tokens ?? body.max_tokens ?? 128);
     queue.assertRoom();
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const signal = c.req.raw.signal;
-    const options = { temperature: body.temperature, seed: body.seed, signal };
+    const options = { temperature: body.temperature, seed: body.seed, signal, history };
 
     if (!body.stream) {
       const answer = await queue.run(scope.id, () => (signal.throwIfAborted(), strategy.answer(question, options)));
@@ -102,9 +114,9 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: answer.answer }, finish_reason: 'stop', logprobs: null }],
+        choices: [{ index: 0, message: { role: 'assistant', content: answer.answer }, finish_reason: answer.finishReason ?? 'stop', logprobs: null }],
         usage: usageOf(answer),
-        attune: attuneExtension(answer),
+        attune: attuneExtension(answer, scope),
       });
     }
 
@@ -113,20 +125,21 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
         stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: null, logprobs: null }], ...extra }) });
       await chunk({ role: 'assistant', content: '' });
       let writes = Promise.resolve();
+      let streamed = false;
       try {
         const answer = await queue.run(scope.id, () => {
           signal.throwIfAborted();
-          return strategy.answer(question, { ...options, onToken: (text) => (writes = writes.then(() => chunk({ content: text }))) });
+          return strategy.answer(question, { ...options, onToken: (text) => ((streamed = true), (writes = writes.then(() => chunk({ content: text })))) });
         });
         await writes;
         // a strategy that abstains without the model (nothing retrieved) streamed no tokens
-        if (answer.usage.completionTokens === 0 && answer.answer) await chunk({ content: answer.answer });
+        if (!streamed && answer.answer) await chunk({ content: answer.answer });
         await stream.writeSSE({
           data: JSON.stringify({
             id, object: 'chat.completion.chunk', created, model: body.model,
-            choices: [{ index: 0, delta: {}, finish_reason: 'stop', logprobs: null }],
+            choices: [{ index: 0, delta: {}, finish_reason: answer.finishReason ?? 'stop', logprobs: null }],
             usage: usageOf(answer),
-            attune: attuneExtension(answer),
+            attune: attuneExtension(answer, scope),
           }),
         });
       } catch (error) {

@@ -9,16 +9,22 @@ import { QuestionSchema } from '../dataset/questions.ts';
  */
 export const CollectionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
 
-const ContentPart = z.object({ type: z.literal('text'), text: z.string() });
+/** A message longer than the model's whole context cannot be answered; these caps keep tokenising cheap. */
+export const MAX_MESSAGE_CHARS = 16_000;
+const MAX_CONVERSATION_CHARS = 64_000;
+const ContentPart = z.object({ type: z.literal('text'), text: z.string().max(MAX_MESSAGE_CHARS) });
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'developer', 'tool']),
-  content: z.union([z.string(), z.array(ContentPart)]).nullable(),
+  content: z.union([z.string().max(MAX_MESSAGE_CHARS), z.array(ContentPart).max(16)]).nullable(),
 });
+const messageChars = (message: z.infer<typeof ChatMessageSchema>) =>
+  typeof message.content === 'string' ? message.content.length : (message.content ?? []).reduce((sum, part) => sum + part.text.length, 0);
 
 export const ChatCompletionRequest = z.object({
   /** `attune/base` or `attune/<collection>/<strategy>[/<adapter>]`. */
   model: z.string().min(1),
-  messages: z.array(ChatMessageSchema).min(1).max(64),
+  messages: z.array(ChatMessageSchema).min(1).max(64)
+    .refine((messages) => messages.reduce((sum, m) => sum + messageChars(m), 0) <= MAX_CONVERSATION_CHARS, `the conversation is over ${MAX_CONVERSATION_CHARS} characters`),
   stream: z.boolean().optional(),
   max_tokens: z.number().int().positive().max(1024).optional(),
   max_completion_tokens: z.number().int().positive().max(1024).optional(),
@@ -29,7 +35,8 @@ export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
 export const EmbeddingsRequest = z.object({
   model: z.string().min(1),
-  input: z.union([z.string().min(1).max(20_000), z.array(z.string().min(1).max(20_000)).min(1).max(128)]),
+  input: z.union([z.string().min(1).max(20_000), z.array(z.string().min(1).max(20_000)).min(1).max(128)
+    .refine((inputs) => inputs.reduce((sum, text) => sum + text.length, 0) <= 200_000, 'the inputs are over 200,000 characters together')]),
   encoding_format: z.enum(['float', 'base64']).optional(),
 });
 

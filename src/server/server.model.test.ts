@@ -139,7 +139,8 @@ describe('attune serve (real models)', () => {
     const script = await call('/v1/collections/handbook/documents', keys.ingester, { method: 'POST', body: form([{ name: 'run.sh', text: 'rm -rf /' }]) });
     expect(script.status).toBe(415);
     const docs = (await (await call('/v1/collections/handbook/documents', keys.ingester)).json()).documents;
-    expect(docs.map((d: { docId: string }) => d.docId).sort()).toHaveLength(3);
+    // the ingest key holds no labels: the hr document is not listed to it
+    expect(docs.map((d: { docId: string }) => d.docId).sort()).toEqual([INJECTION_DOC.name, PUBLIC_DOC.name].sort());
   });
 
   it('a full model queue answers 429 with Retry-After; the rest complete', async () => {

@@ -35,4 +35,16 @@ describe('uploads', () => {
     expect(readFileSync(paths[0]!, 'utf8')).toBe('hello');
     expect(readdirSync(dir)).toEqual(['a.md']);
   });
+
+  it('keeps uploads within the collection quota and the quota of all uploads; a replaced file frees its size', async () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'attune-up-')), 'uploads');
+    dirs.push(root);
+    const limits = { ...DEFAULT_UPLOAD_LIMITS, maxCollectionBytes: 10, maxTotalBytes: 15 };
+    await saveUploads(join(root, 'a'), [new File(['x'.repeat(8)], 'one.md')], limits);
+    await expect(saveUploads(join(root, 'a'), [new File(['xxx'], 'two.md')], limits)).rejects.toMatchObject({ status: 413 });
+    await saveUploads(join(root, 'a'), [new File(['x'.repeat(10)], 'one.md')], limits); // replaces 8 bytes with 10
+    await saveUploads(join(root, 'b'), [new File(['x'.repeat(5)], 'one.md')], limits);
+    await expect(saveUploads(join(root, 'b'), [new File(['x'], 'two.md')], limits)).rejects.toMatchObject({ message: /all uploads/ });
+    expect(readdirSync(join(root, 'a'))).toEqual(['one.md']);
+  });
 });

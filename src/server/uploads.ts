@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { UploadError } from './http-errors.ts';
 
 export interface UploadLimits {
@@ -9,13 +9,44 @@ export interface UploadLimits {
   maxFiles: number;
   /** Accepted extensions, lower case with the dot. */
   extensions: string[];
+  /** Disk quota of one collection's uploads in bytes. */
+  maxCollectionBytes?: number;
+  /** Disk quota of all uploads together (every collection) in bytes. */
+  maxTotalBytes?: number;
 }
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   maxFileBytes: 10 * 1024 * 1024,
   maxFiles: 20,
   extensions: ['.md', '.markdown', '.txt', '.html', '.htm', '.pdf', '.docx', '.csv'],
+  maxCollectionBytes: 1024 ** 3,
+  maxTotalBytes: 4 * 1024 ** 3,
 };
+
+/** Bytes of the files in a folder and its sub-folders (uploads are shallow: <uploads>/<collection>/<file>). */
+export function folderBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += folderBytes(path);
+    else if (entry.isFile()) total += statSync(path).size;
+  }
+  return total;
+}
+
+/** Refuses uploads that would take a collection's (or all) uploads past their disk quota; a replaced file frees its old size. */
+function checkQuota(dir: string, files: File[], names: string[], limits: UploadLimits): void {
+  const replaced = names.reduce((sum, name) => sum + (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : 0), 0);
+  const adding = files.reduce((sum, file) => sum + file.size, 0) - replaced;
+  const quotas: [number | undefined, number, string][] = [
+    [limits.maxCollectionBytes, folderBytes(dir), "this collection's uploads"],
+    [limits.maxTotalBytes, folderBytes(dirname(dir)), 'all uploads'],
+  ];
+  for (const [quota, used, what] of quotas) {
+    if (quota !== undefined && used + adding > quota) throw new UploadError(`upload refused: ${what} would take ${used + adding} bytes, over the quota of ${quota}`, 413);
+  }
+}
 
 export function uploadsDir(home: string, collection: string): string {
   return join(home, 'uploads', collection);
@@ -46,6 +77,7 @@ export async function saveUploads(dir: string, files: File[], limits: UploadLimi
   for (const file of files) {
     if (file.size > limits.maxFileBytes) throw new UploadError(`file "${file.name}" is ${file.size} bytes, over the limit of ${limits.maxFileBytes}`, 413);
   }
+  checkQuota(dir, files, names, limits);
   mkdirSync(dir, { recursive: true });
   const paths: string[] = [];
   for (const [i, file] of files.entries()) {

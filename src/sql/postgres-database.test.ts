@@ -59,11 +59,52 @@ describe('PostgresDatabase', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
   });
 
+  // the validator is bypassed: the database layer alone must keep every row
+  it('refuses stacked statements that close the wrapper and commit a write', async () => {
+    const hostile = [
+      'SELECT 1) x; COMMIT; DELETE FROM city; SELECT * FROM (SELECT 1',
+      'SELECT 1) x; COMMIT; SET default_transaction_read_only = off; DELETE FROM city; SELECT * FROM (SELECT 1',
+      "SELECT 1) x; ROLLBACK; BEGIN READ WRITE; INSERT INTO city VALUES ('x', 'ohio', 1); COMMIT; SELECT * FROM (SELECT 1",
+    ];
+    for (const sql of hostile) {
+      expect(validateSql(sql, 'postgresql').ok).toBe(false);
+      await expect(db.query(sql)).rejects.toThrow(/multiple commands|syntax/);
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
+  });
+
+  it('keeps the session read-only by default, outside the wrapper transaction too', async () => {
+    expect((await db.query("SELECT current_setting('default_transaction_read_only')")).rows).toEqual([['on']]);
+  });
+
   // PGlite is single-threaded WASM and cannot cancel a running statement, so the test checks the
   // settings each query runs under; a real server enforces them.
   it('runs each query in a READ ONLY transaction with the statement timeout set', async () => {
     const settings = await db.query("SELECT current_setting('statement_timeout') AS timeout, current_setting('transaction_read_only') AS read_only", { timeoutMs: 1500 });
     expect(settings.rows).toEqual([['1500ms', 'on']]);
     expect((await db.query("SELECT current_setting('statement_timeout')")).rows[0]![0]).toBe('5s');
+  });
+
+  // the role documented in src/server/README.md ("Text-to-SQL on Postgres"): a third wall that does not depend on attune
+  it('the documented read-only role cannot write even in a READ WRITE transaction', async () => {
+    // PGlite is one session, shared with \`db\`, which made it read-only by default: the setup lifts that for itself
+    await pglite.exec('SET default_transaction_read_only = off');
+    await pglite.exec(`
+      CREATE ROLE attune_reader LOGIN PASSWORD 'change-me';
+      GRANT CONNECT ON DATABASE postgres TO attune_reader;
+      GRANT USAGE ON SCHEMA public TO attune_reader;
+      GRANT SELECT ON ALL TABLES IN SCHEMA public TO attune_reader;
+      ALTER ROLE attune_reader SET default_transaction_read_only = on;
+      ALTER ROLE attune_reader SET statement_timeout = '5s';
+      SET ROLE attune_reader;
+    `);
+    try {
+      expect((await pglite.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([{ n: 3 }]);
+      await expect(pglite.exec('BEGIN READ WRITE; DELETE FROM city; COMMIT')).rejects.toThrow(/permission denied/);
+    } finally {
+      await pglite.exec('ROLLBACK').catch(() => {});
+      await pglite.exec('RESET ROLE; SET default_transaction_read_only = on');
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
   });
 });

@@ -8,7 +8,7 @@ import {
 /** The slice of `pg` used here (the package ships no types and @types/pg is not installed). */
 interface PgClient {
   connect(): Promise<void>;
-  query<R = Record<string, unknown>>(query: string | { text: string; rowMode?: 'array' }): Promise<{ rows: R[]; fields: { name: string }[] }>;
+  query<R = Record<string, unknown>>(query: string | { text: string; rowMode?: 'array'; queryMode?: 'extended' }): Promise<{ rows: R[]; fields: { name: string }[] }>;
   end(): Promise<void>;
 }
 // a variable specifier keeps TypeScript from demanding declarations for the untyped module
@@ -16,7 +16,14 @@ const PG_MODULE: string = 'pg';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** A Postgres database through `pg`: every query in a READ ONLY transaction with a statement timeout. */
+/**
+ * A Postgres database through `pg`. The validator is the first wall; the database layer is the
+ * second and holds on its own: the session is read-only by default (`default_transaction_read_only`),
+ * every query runs in a READ ONLY transaction with a statement timeout, and the query text goes
+ * over the extended protocol, which runs exactly one statement (a stacked `…; COMMIT; DELETE …`
+ * is refused by the server instead of escaping the transaction). Connect as a read-only role too
+ * (src/server/README.md, "Text-to-SQL on Postgres").
+ */
 export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgresql' as const;
   readonly id: string;
@@ -37,6 +44,8 @@ export class PostgresDatabase implements SqlDatabase {
     const client = new pg.Client({ connectionString: url });
     try {
       await client.connect();
+      // session default: even a transaction the wrapper did not open is read-only
+      await client.query('SET default_transaction_read_only = on');
     } catch (error) {
       throw new ProviderError(`cannot connect to Postgres: ${(error as Error).message}`, { cause: error });
     }
@@ -107,7 +116,8 @@ export class PostgresDatabase implements SqlDatabase {
       try {
         await this.#client.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
         // the limit wraps the query so the server stops early; the caller validated it is one SELECT
-        const result = await this.#client.query<unknown[]>({ text: `SELECT * FROM (${body}\n) AS attune_query LIMIT ${maxRows + 1}`, rowMode: 'array' });
+        // extended protocol: one statement per call, so text that closes the wrapper cannot stack more
+        const result = await this.#client.query<unknown[]>({ text: `SELECT * FROM (${body}\n) AS attune_query LIMIT ${maxRows + 1}`, rowMode: 'array', queryMode: 'extended' });
         const rows = result.rows.slice(0, maxRows);
         return { columns: result.fields.map((field) => field.name), rows, truncated: result.rows.length > maxRows };
       } catch (error) {

@@ -62,6 +62,14 @@ describe('SqliteDatabase', () => {
     expect((await db.query('SELECT count(*) FROM city')).rows[0]![0]).toBeGreaterThan(300);
   });
 
+  it('refuses the catalog and memory-hungry functions at the connection even without the validator', async () => {
+    await expect(db.query('SELECT name FROM sqlite_master')).rejects.toThrow(/prohibited/i);
+    await expect(db.query('SELECT sql FROM sqlite_schema')).rejects.toThrow(/prohibited/i);
+    await expect(db.query('SELECT length(zeroblob(1000000000))')).rejects.toThrow(/not authorized/i);
+    await expect(db.query('SELECT length(randomblob(1000000000))')).rejects.toThrow(/not authorized/i);
+    expect((await db.query('SELECT count(*) FROM city')).rows[0]![0]).toBeGreaterThan(300);
+  });
+
   it('stops a runaway query at the timeout and keeps working afterwards', async () => {
     const runaway = 'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n';
     await expect(db.query(runaway, { timeoutMs: 300 })).rejects.toThrow(/timed out after 300 ms/);

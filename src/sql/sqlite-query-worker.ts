@@ -17,17 +17,20 @@ export type WorkerResponse =
   | { id: number; error: string };
 
 const ALLOWED = new Set([constants.SQLITE_SELECT, constants.SQLITE_READ, constants.SQLITE_FUNCTION, constants.SQLITE_RECURSIVE]);
-/** Functions that reach outside the database or stall it; the validator refuses them too. */
-const DENIED_FUNCTIONS = new Set(['load_extension', 'readfile', 'writefile', 'edit', 'fts3_tokenizer', 'sqlite_compileoption_get']);
+/** Functions that reach outside the database, stall it, or allocate at will (zeroblob(1e9) is a gigabyte); the validator refuses them too. */
+const DENIED_FUNCTIONS = new Set(['load_extension', 'readfile', 'writefile', 'edit', 'fts3_tokenizer', 'sqlite_compileoption_get', 'zeroblob', 'randomblob']);
+/** The catalog lists every table, including ones the schema cards leave out: refused by policy (introspection uses its own connection). */
+const DENIED_TABLES = new Set(['sqlite_master', 'sqlite_schema', 'sqlite_temp_master', 'sqlite_temp_schema']);
 
 const connections = new Map<string, DatabaseSync>();
 
 /** Read-only at three levels: opened read-only, an authorizer that allows only reads, and the caller's validator. */
 export function openReadOnly(path: string): DatabaseSync {
   const db = new DatabaseSync(path, { readOnly: true, enableDoubleQuotedStringLiterals: true, allowExtension: false });
-  db.setAuthorizer((action, _arg1, arg2) => {
+  db.setAuthorizer((action, arg1, arg2) => {
     if (!ALLOWED.has(action)) return constants.SQLITE_DENY;
     if (action === constants.SQLITE_FUNCTION && arg2 && DENIED_FUNCTIONS.has(arg2.toLowerCase())) return constants.SQLITE_DENY;
+    if (action === constants.SQLITE_READ && arg1 && DENIED_TABLES.has(arg1.toLowerCase())) return constants.SQLITE_DENY;
     return constants.SQLITE_OK;
   });
   return db;

@@ -15,9 +15,14 @@ const FORBIDDEN_FUNCTIONS = new Set([
   'set_config', 'nextval', 'setval', 'currval', 'lastval', 'txid_current', 'dblink', 'dblink_exec', 'version',
   'query_to_xml', 'query_to_xml_and_xmlschema', 'cursor_to_xml', 'table_to_xml', 'schema_to_xml', 'database_to_xml',
   'current_setting', 'inet_server_addr', 'inet_client_addr',
+  // allocate as much memory as asked (zeroblob(1e9) is a gigabyte) in one call
+  'zeroblob', 'randomblob', 'repeat',
 ]);
 /** Whole families: server files, large objects, sleeps, advisory locks, backends, replication. */
-const FORBIDDEN_FUNCTION_PREFIXES = ['pg_', 'lo_', 'dblink', 'sqlite_'];
+const FORBIDDEN_FUNCTION_PREFIXES = ['pg_', 'lo_', 'dblink', 'sqlite_', 'pragma_'];
+/** Catalogs describe every table, including ones the schema cards leave out: refused by policy. */
+const SYSTEM_SCHEMA = /^(information_schema|pg_catalog|pg_toast|sqlite_temp|temp)$/i;
+const SYSTEM_TABLE = /^(sqlite_|pg_|pragma_)/i;
 const ALLOWED_PG_FUNCTIONS = new Set(['pg_typeof']);
 const WRITE_NODE_TYPES = new Set(['insert', 'update', 'delete', 'replace', 'drop', 'create', 'alter', 'truncate', 'grant', 'revoke', 'rename', 'use', 'set', 'lock', 'unlock', 'transaction', 'call', 'exec']);
 
@@ -59,14 +64,21 @@ export function validateSql(sql: string, dialect: SqlDialect): Validation {
   if (statements[0]!.type !== 'select') return { ok: false, reason: `${String(statements[0]!.type).toUpperCase()} statements are not allowed: only a single read-only SELECT` };
   const problem = findProblem(statements[0]);
   if (problem) return { ok: false, reason: problem };
-  let tables: string[] = [];
+  const catalog = /\b(information_schema|pg_catalog|sqlite_master|sqlite_schema|sqlite_temp_master)\b/.exec(withoutTrailing);
+  if (catalog) return { ok: false, reason: `system catalog "${catalog[1]}" is not queryable` };
+  let entries: string[] = [];
   try {
-    tables = [...new Set(parser.tableList(text, { database: dialect }).map((entry) => entry.split('::').at(-1)!))];
+    entries = parser.tableList(text, { database: dialect });
   } catch {
     // the AST was fine; a missing table list only loses `tablesUsed`
   }
-  const system = tables.find((table) => /^(sqlite_|pg_)/i.test(table) || /^information_schema$/i.test(table));
-  if (system) return { ok: false, reason: `system catalog "${system}" is not queryable` };
+  // entries read `select::schema::table` (schema "null" when none): both parts are checked
+  for (const entry of entries) {
+    const [, schema, table] = entry.split('::');
+    if (schema && schema !== 'null' && SYSTEM_SCHEMA.test(schema)) return { ok: false, reason: `system catalog "${schema}" is not queryable` };
+    if (table && SYSTEM_TABLE.test(table)) return { ok: false, reason: `system catalog "${table}" is not queryable` };
+  }
+  const tables = [...new Set(entries.map((entry) => entry.split('::').at(-1)!))];
   return { ok: true, sql: text.replace(/;\s*$/, ''), tables };
 }
 

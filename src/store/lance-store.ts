@@ -169,11 +169,14 @@ export class LanceStore implements Store {
   }
 
   async documents(): Promise<DocumentRecord[]> {
-    const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash']).toArray();
+    const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArray();
     const documents = new Map<string, DocumentRecord>();
     for (const row of rows) {
-      const record = documents.get(row.doc_id) ?? { docId: row.doc_id, source: row.source, docHash: row.doc_hash, chunks: 0 };
+      const record = documents.get(row.doc_id) ?? { docId: row.doc_id, source: row.source, docHash: row.doc_hash, chunks: 0, labels: [], tags: [] };
       record.chunks++;
+      // the union over the document's chunks (ingest gives them all the same), sorted
+      record.labels = union(record.labels, strings(row.labels));
+      record.tags = union(record.tags, strings(row.tags));
       documents.set(row.doc_id, record);
     }
     return [...documents.values()].sort((a, b) => a.docId.localeCompare(b.docId));
@@ -200,6 +203,10 @@ function toRow(chunk: ChunkRecord): Record<string, unknown> {
     tags: chunk.tags,
     vector: Array.from(chunk.vector),
   };
+}
+
+function union(a: string[], b: string[]): string[] {
+  return b.every((value) => a.includes(value)) ? a : [...new Set([...a, ...b])].sort();
 }
 
 function strings(value: unknown): string[] {

@@ -83,8 +83,8 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'new text only', { docHash: 'h2', chunkId: 'a.md#0#h2' })] });
       const docs = await store.documents();
       expect(docs).toEqual([
-        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h2', chunks: 1 },
-        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h2', chunks: 1, labels: [], tags: [] },
+        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1, labels: [], tags: [] },
       ]);
       expect(await store.search({ mode: 'keyword', text: 'old', k: 5 })).toEqual([]);
       await store.write({ removeDocIds: ['b.md'], upsert: [] });
@@ -157,8 +157,8 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       const bad = { ...chunk('b.md', 2, 'bad vector'), vector: new Float32Array(DIM - 3) };
       await expect(store.write({ removeDocIds: ['a.md'], upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b.md#new' }), bad] })).rejects.toThrow();
       expect(await store.documents()).toEqual([
-        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h1', chunks: 1 },
-        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h1', chunks: 1, labels: [], tags: [] },
+        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1, labels: [], tags: [] },
       ]);
     });
 
@@ -184,8 +184,18 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       await reader;
       expect(observed.size).toBeGreaterThanOrEqual(1);
       expect(await store.documents()).toEqual([
-        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h6', chunks: 6 },
-        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+        { docId: 'a.md', source: 'corpus/a.md', docHash: 'h6', chunks: 6, labels: [], tags: [] },
+        { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1, labels: [], tags: [] },
+      ]);
+    });
+
+    it('lists each document with its labels and tags (ingest compares them to decide what changed)', async () => {
+      const store = await fresh();
+      await store.write({ removeDocIds: [], upsert: [chunk('hr.md', 0, 'salary', { labels: ['hr', 'exec'], tags: ['policy'] }), chunk('hr.md', 1, 'bands', { labels: ['hr', 'exec'], tags: ['policy'] }), chunk('open.md', 2, 'lunch')] });
+      const documents = await store.documents();
+      expect(documents.map(({ docId, labels, tags }) => ({ docId, labels: [...labels].sort(), tags }))).toEqual([
+        { docId: 'hr.md', labels: ['exec', 'hr'], tags: ['policy'] },
+        { docId: 'open.md', labels: [], tags: [] },
       ]);
     });
 

@@ -4,9 +4,21 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { LossPoint } from './trainer.ts';
 
+/**
+ * Where an adapter's training data came from. An adapter memorises its data, so only a key allowed
+ * every one of these collections and labels may see or use it; an adapter without a scope (data of
+ * unknown origin) is for keys that hold every collection and every label.
+ */
+export interface AdapterScope {
+  collections: string[];
+  /** Every access label of the chunks the data was made from ([] when none was labelled). */
+  labels: string[];
+}
+
 /** What `attune adapters show` prints; written as meta.json next to adapter.gguf and peft/. */
 export interface AdapterMeta {
   name: string;
+  scope?: AdapterScope;
   createdAt: string;
   trainer: string;
   baseModel: string;

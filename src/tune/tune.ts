@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DatasetError, UsageError } from '../errors.ts';
-import { adaptersDir, checkAdapterName, commitAdapter, stagingDir, type AdapterMeta } from './adapters.ts';
+import { adaptersDir, checkAdapterName, commitAdapter, stagingDir, type AdapterMeta, type AdapterScope } from './adapters.ts';
 import { MIN_EXAMPLES, readTrainingData, splitExamples, tokenStats, type ChatExample, type TokenStats } from './data.ts';
 import type { TrainEvent, Trainer } from './trainer.ts';
 
@@ -25,6 +25,8 @@ export interface TuneOptions {
   seed?: number;
   patience?: number;
   checkpointEvery?: number;
+  /** The collections and access labels the training data came from (see AdapterScope). */
+  scope?: AdapterScope;
   signal?: AbortSignal;
   /** Bad lines (training goes on without them) and the stats, before training. */
   onData?: (info: { errors: DatasetError[]; stats: TokenStats; train: number; val: number }) => void;
@@ -79,7 +81,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     }, { signal: options.signal, onEvent: options.onEvent });
     const wallSeconds = (Date.now() - startedAt) / 1000;
     const meta: AdapterMeta = {
-      name, createdAt: new Date().toISOString(), trainer: options.trainer.id, baseModel: resolve(options.base),
+      name, ...(options.scope ? { scope: options.scope } : {}), createdAt: new Date().toISOString(), trainer: options.trainer.id, baseModel: resolve(options.base),
       data: { file: resolve(options.data), sha256: data.hash, train: train.length, val: val.length, skippedLines: data.errors.length },
       hyperparameters: { ...hp, alpha }, steps: result.steps, trainLoss: result.trainLoss, valLoss: result.valLoss, lossCurve: result.history,
       wallSeconds, tokensPerSecond: result.tokensPerSecond,

@@ -123,6 +123,9 @@ async function* events(response) {
   }
 }
 
+// earlier turns go with each question: the server rewrites a follow-up ("and in children?") from them
+const conversation = [];
+
 $('#chat-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const question = $('#chat-input').value.trim();
@@ -137,7 +140,7 @@ $('#chat-form').addEventListener('submit', async (event) => {
     const response = await fetch('/v1/chat/completions', {
       method: 'POST',
       headers: headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ model: modelName(), stream: true, max_tokens: 96, messages: [{ role: 'user', content: question }] }),
+      body: JSON.stringify({ model: modelName(), stream: true, max_tokens: 96, messages: [...conversation.slice(-6), { role: 'user', content: question }] }),
     });
     if (!response.ok) throw new Error((await response.json()).error?.message ?? response.statusText);
     for await (const chunk of events(response)) {
@@ -152,6 +155,7 @@ $('#chat-form').addEventListener('submit', async (event) => {
         node.append(meta);
       }
     }
+    conversation.push({ role: 'user', content: question }, { role: 'assistant', content: body.textContent });
   } catch (error) {
     node.remove();
     showError($('#chat-error'), error);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
+import { UsageError } from '../../errors.ts';
 import { modelsDir } from '../../config/paths.ts';
 import { DEFAULT_GENERATOR_FILE } from '../../models/catalog.ts';
 import { ensurePythonEnv } from '../../models/python-env.ts';
@@ -18,6 +19,8 @@ interface TuneFlags {
   maxSteps?: string;
   maxSeqLen?: string;
   json?: boolean;
+  dataCollections?: string;
+  dataLabels?: string;
 }
 
 export function registerTune(program: Command): void {
@@ -32,6 +35,8 @@ export function registerTune(program: Command): void {
     .option('--rank <r>', 'LoRA rank; alpha is 2×rank (default 16)')
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
+    .option('--data-collections <names>', 'collections the data was built from (comma-separated): only server keys for all of them may use the adapter')
+    .option('--data-labels <labels>', 'access labels of the chunks the data was built from (comma-separated); needs --data-collections')
     .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
     .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
     .action(async (flags: TuneFlags, command: Command) => {
@@ -48,6 +53,7 @@ export function registerTune(program: Command): void {
           epochs: flags.epochs ? parsePositiveInt(flags.epochs, '--epochs') : undefined, lr: flags.lr ? parseNumber(flags.lr, '--lr') : undefined,
           rank: flags.rank ? parsePositiveInt(flags.rank, '--rank') : undefined, maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : undefined,
           maxSeqLen: flags.maxSeqLen ? parsePositiveInt(flags.maxSeqLen, '--max-seq-len') : undefined, signal: controller.signal,
+          scope: dataScope(flags),
           onData: ({ errors, stats, train, val }) => {
             for (const error of errors) process.stderr.write(`skipped ${error.message}\n`);
             process.stderr.write(`${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${stats.estimatedSeconds < 90 ? `${stats.estimatedSeconds} s` : `${Math.round(stats.estimatedSeconds / 60)} min`}\n`);
@@ -69,4 +75,11 @@ export function registerTune(program: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
+}
+
+/** Without --data-collections the adapter has no scope: only keys for every collection and label may use it. */
+function dataScope(flags: TuneFlags): { collections: string[]; labels: string[] } | undefined {
+  const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  if (flags.dataLabels !== undefined && flags.dataCollections === undefined) throw new UsageError('--data-labels needs --data-collections');
+  return flags.dataCollections === undefined ? undefined : { collections: list(flags.dataCollections), labels: list(flags.dataLabels) };
 }

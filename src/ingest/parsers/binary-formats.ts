@@ -2,6 +2,7 @@ import mammoth from 'mammoth';
 import { extractText, getDocumentProxy } from 'unpdf';
 import type { Block, ParsedDocument } from '../../types.ts';
 import { parseHtml } from './html.ts';
+import { checkZip } from './zip-guard.ts';
 
 /** PDF → one paragraph block per blank-line-separated passage, with its page number. */
 export async function parsePdf(bytes: Uint8Array): Promise<ParsedDocument> {
@@ -20,6 +21,7 @@ export async function parsePdf(bytes: Uint8Array): Promise<ParsedDocument> {
 
 /** DOCX → HTML (mammoth keeps headings) → blocks. */
 export async function parseDocx(bytes: Uint8Array): Promise<ParsedDocument> {
+  checkZip(bytes); // before anything is inflated
   const { value } = await mammoth.convertToHtml({ buffer: Buffer.from(bytes) });
   return parseHtml(value);
 }

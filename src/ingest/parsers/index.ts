@@ -47,10 +47,28 @@ export async function parseDocument(bytes: Uint8Array, path: string): Promise<Pa
     } catch (error) {
       throw new DocumentError(`${path}: not valid UTF-8 text; convert it first (e.g. iconv -f latin1 -t utf-8)`, { input: path, cause: error });
     }
+    const long = longLine(text);
+    if (long) throw new DocumentError(`${path}:${long.line}: a line of ${long.length} characters (over ${MAX_LINE_CHARS}): not text to index`, { input: path });
     parsed = parser.parse(text.replace(/^\uFEFF/, ''), path);
   }
   if (!parsed.blocks.some((b) => b.text.trim())) throw new DocumentError(`${path}: no text found`, { input: path });
   return parsed;
+}
+
+/** Longer lines are refused: prose has none, and a 10 MB line would be chunked and embedded for minutes. */
+const MAX_LINE_CHARS = 1_000_000;
+
+function longLine(text: string): { line: number; length: number } | undefined {
+  if (text.length <= MAX_LINE_CHARS) return undefined;
+  let start = 0;
+  for (let line = 1; start <= text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end < 0 ? text.length : end;
+    if (stop - start > MAX_LINE_CHARS) return { line, length: stop - start };
+    if (end < 0) return undefined;
+    start = end + 1;
+  }
+  return undefined;
 }
 
 function firstLine(error: unknown): string {

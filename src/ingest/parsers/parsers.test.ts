@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeDocx, makePdf } from '../../testing/documents.ts';
+import { makeDocxBomb, makeDocxZip } from '../../testing/zip.ts';
 import { parseDocument } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'attune-parse-'));
@@ -44,5 +45,17 @@ describe('parseDocument', () => {
     await expect(parseDocument(utf8('x'), 'a.xyz')).rejects.toThrow(/unsupported file type ".xyz"/);
     await expect(parseDocument(utf8('\n\n  \n'), 'blank.txt')).rejects.toThrow(/blank\.txt: no text found/);
     writeFileSync(join(dir, 'unused'), '');
+  });
+
+  it('refuses hostile input with a reason instead of exhausting memory or the stack', async () => {
+    const bomb = makeDocxBomb(300);
+    expect(bomb.length).toBeLessThan(2 * 2 ** 20);
+    await expect(parseDocument(bomb, 'bomb.docx')).rejects.toThrow(/bomb\.docx: corrupt or unreadable DOCX file \(zip would expand to over 100 MB/);
+    const small = makeDocxZip(utf8('<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Fine text</w:t></w:r></w:p></w:body></w:document>'));
+    expect((await parseDocument(small, 'fine.docx')).blocks[0]!.text).toBe('Fine text');
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    await expect(parseDocument(utf8(deep), 'deep.json')).rejects.toThrow(/deep\.json: nested deeper than 100 levels/);
+    await expect(parseDocument(utf8(`{"a":1}\n${deep}`), 'deep.jsonl')).rejects.toThrow(/deep\.jsonl: nested deeper/);
+    await expect(parseDocument(utf8(`# Title\n\n${'x'.repeat(1_000_001)}`), 'line.md')).rejects.toThrow(/line\.md:3: a line of 1000001 characters/);
   });
 });

@@ -2,12 +2,15 @@ import { parse } from 'csv-parse/sync';
 import { DocumentError } from '../../errors.ts';
 import type { Block, ParsedDocument } from '../../types.ts';
 
-/** Flattens an object's scalar fields to "path: value" lines. */
-function flatten(value: unknown, prefix = ''): string[] {
+const MAX_DEPTH = 100;
+
+/** Flattens an object's scalar fields to "path: value" lines (JSON nested deeper than MAX_DEPTH is refused, not recursed into). */
+function flatten(value: unknown, prefix = '', depth = 0): string[] {
   if (value === null || value === undefined) return [];
+  if (depth > MAX_DEPTH) throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`);
   if (typeof value !== 'object') return [`${prefix || 'value'}: ${String(value)}`];
   if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) return value.length ? [`${prefix || 'values'}: ${value.join(', ')}`] : [];
-  return Object.entries(value).flatMap(([key, v]) => flatten(v, prefix ? `${prefix}.${key}` : key));
+  return Object.entries(value).flatMap(([key, v]) => flatten(v, prefix ? `${prefix}.${key}` : key, depth + 1));
 }
 
 function recordBlocks(records: unknown[]): Block[] {
@@ -22,7 +25,15 @@ export function parseJson(text: string, path: string): ParsedDocument {
   } catch (error) {
     throw new DocumentError(`${path}: not valid JSON: ${(error as Error).message}`, { input: path });
   }
-  return { blocks: recordBlocks(Array.isArray(data) ? data : [data]) };
+  return { blocks: withPath(path, () => recordBlocks(Array.isArray(data) ? data : [data])) };
+}
+
+function withPath<T>(path: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw error instanceof DocumentError ? new DocumentError(`${path}: ${error.message}`, { input: path }) : error;
+  }
 }
 
 /** JSON Lines: one paragraph per line; a bad line fails the file, naming the line. */
@@ -36,7 +47,7 @@ export function parseJsonl(text: string, path: string): ParsedDocument {
       throw new DocumentError(`${path}:${index + 1}: not valid JSON: ${(error as Error).message}`, { input: path });
     }
   });
-  return { blocks: recordBlocks(records) };
+  return { blocks: withPath(path, () => recordBlocks(records)) };
 }
 
 /** CSV with a header row: one paragraph per row, "column: value" lines. */

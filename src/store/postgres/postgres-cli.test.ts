@@ -78,8 +78,8 @@ describe('attune store / collections copy', () => {
     expect(back.code, back.stderr).toBe(0);
     const copy = await openStore({ home, collection: 'hand2', embedderId: 'test', dimension: 8, create: false });
     expect(await copy.documents()).toEqual([
-      { docId: 'a.md', source: 'corpus/a.md', docHash: 'h1', chunks: 2 },
-      { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1 },
+      { docId: 'a.md', source: 'corpus/a.md', docHash: 'h1', chunks: 2, labels: ['hr'], tags: [] },
+      { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1, labels: [], tags: ['food'] },
     ]);
     expect((await copy.search({ mode: 'vector', vector: chunks[1]!.vector, k: 3 })).map((h) => h.chunkId)).toEqual(before.map((h) => h.chunkId));
     await copy.dispose();

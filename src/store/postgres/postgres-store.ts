@@ -151,8 +151,14 @@ export class PostgresStore implements Store {
   }
 
   async documents(): Promise<DocumentRecord[]> {
-    const { rows } = await this.#pool.query('SELECT doc_id, source, doc_hash, chunks FROM documents WHERE collection = $1 ORDER BY doc_id', [this.collection]);
-    return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks }))
+    // labels and tags live on the chunks: the union over a document's chunks (ingest gives them all the same), sorted
+    const union = (column: string) =>
+      `(SELECT coalesce(array_agg(DISTINCT v ORDER BY v), '{}') FROM chunks c, unnest(c.${column}) v WHERE c.collection = d.collection AND c.doc_id = d.doc_id) AS ${column}`;
+    const { rows } = await this.#pool.query(
+      `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, ${union('labels')}, ${union('tags')} FROM documents d WHERE d.collection = $1 ORDER BY d.doc_id`,
+      [this.collection],
+    );
+    return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks, labels: r.labels ?? [], tags: r.tags ?? [] }))
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
 
