@@ -42,7 +42,7 @@ describe('ragStrategy on the test kit', () => {
     expect(answer.retrieved.map((h) => h.docId)).toEqual(['lighthouse.md', expect.any(String)]);
     const [system, user] = generator.requests[0]!.messages;
     expect(system!.content).toBe(RAG_SYSTEM_PROMPT);
-    const blocks = answer.retrieved.map((hit, i) => `[${i + 1}] ${hit.title} › History\n<<<\n${hit.text}\n>>>`);
+    const blocks = answer.retrieved.map((hit, i) => `[${i + 1}]\n<<<\n${hit.title} › History\n${hit.text}\n>>>`);
     expect(user!.content).toBe(`Documents:\n${blocks.join('\n\n')}\n\nUsing the documents above, answer briefly: Who built the Quell lighthouse?`);
     expect(answer).toMatchObject({ answer: 'Mara Quell built it in 1871 [1].', abstained: false });
     expect(answer.usage.completionTokens).toBeGreaterThan(0);
@@ -146,7 +146,7 @@ describe('ragStrategy with a reranker on the test kit', () => {
     const answer = await rag.answer('Who built the Quell lighthouse?');
     expect(grader.requests).toHaveLength(3);
     expect(answer.retrieved.map((h) => h.docId)).toEqual(['harbour.md', 'lighthouse.md']);
-    expect(generator.prompts[0]).toMatch(/\[1\] harbour\.md › History\n<<<\nCopper/);
+    expect(generator.prompts[0]).toMatch(/\[1\]\n<<<\nharbour\.md › History\nCopper/);
     expect(answer.citations[0]!.docId).toBe('harbour.md');
   });
 });

@@ -28,7 +28,7 @@ const QUESTIONS = [
 
 /** Answers with the word after "stands in", "river" or "grinds" in the first document shown; without documents (base) it does not know. */
 const model = scriptedGenerator(({ prompt }) => {
-  const first = /<<<\n([^\n]*)\n>>>/.exec(prompt)?.[1];
+  const first = /<<<\n([\s\S]*?)\n>>>/.exec(prompt)?.[1]?.split('\n').at(-1);
   if (!first) return "I don't know.";
   const found = /stands in (\w+)|river (\w+)|grinds (\w+)/.exec(first);
   return found ? `${found.slice(1).find(Boolean)} [1]` : "I don't know.";

@@ -81,8 +81,11 @@ export class MemoryStore implements Store, AsyncDisposable {
   async documents(): Promise<DocumentRecord[]> {
     const documents = new Map<string, DocumentRecord>();
     for (const { record } of this.#snapshot.entries.values()) {
-      const document = documents.get(record.docId) ?? { docId: record.docId, source: record.source, docHash: record.docHash, chunks: 0 };
+      const document = documents.get(record.docId) ?? { docId: record.docId, source: record.source, docHash: record.docHash, chunks: 0, labels: [], tags: [] };
       document.chunks++;
+      // like the other stores: a document's labels and tags are the sorted union over its chunks
+      document.labels = [...new Set([...document.labels, ...record.labels])].sort();
+      document.tags = [...new Set([...document.tags, ...record.tags])].sort();
       documents.set(record.docId, document);
     }
     return [...documents.values()].sort((a, b) => a.docId.localeCompare(b.docId));
