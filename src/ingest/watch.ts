@@ -16,6 +16,13 @@ export interface WatchOptions extends Omit<IngestOptions, 'paths' | 'prune' | 'o
   maxWaitMs?: number;
   onBatch?: (batch: WatchBatch) => void;
   onError?: (error: Error) => void;
+  /**
+   * Runs each batch's ingest, e.g. in the server's ingest lane so that a batch never commits beside an
+   * upload to the same collection. Default: run it directly.
+   */
+  serialise?: (ingestBatch: () => Promise<IngestResult>) => Promise<IngestResult>;
+  /** After a failed batch its changes are retried after this long (the next change retries sooner). */
+  retryMs?: number;
 }
 
 export interface WatchBatch {
@@ -35,7 +42,7 @@ export interface WatchJournal {
 }
 
 export interface Watcher {
-  /** Resolves once the batch under way and any queued changes are committed. */
+  /** Starts the batch of the changes waiting for their debounce now, and resolves once it is committed (or failed). */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,8 +87,20 @@ export async function watchCollection(options: WatchOptions): Promise<Watcher> {
   const runBatch = async (trigger: WatchBatch['trigger'], changed: string[], startedAt: number) => {
     const journal = await readJournal(options.journal);
     await writeJournal(options.journal, { ...journal, pending: [...new Set([...journal.pending, ...changed])] });
-    const { journal: _journal, debounceMs: _d, maxWaitMs: _m, onBatch: _b, onError: _e, ...ingestOptions } = options;
-    const result = await ingest({ ...ingestOptions, paths: options.paths, prune: true });
+    const { journal: _journal, debounceMs: _d, maxWaitMs: _m, onBatch: _b, onError: _e, serialise, retryMs: _r, ...ingestOptions } = options;
+    const ingestBatch = () => ingest({ ...ingestOptions, paths: options.paths, prune: true });
+    let result: IngestResult;
+    try {
+      result = await (serialise ? serialise(ingestBatch) : ingestBatch());
+    } catch (error) {
+      // nothing was committed (ingest is atomic): keep the changes and try again
+      for (const path of changed) pending.add(path);
+      if (!closed && !timer && changed.length > 0) {
+        if (firstChangeAt === 0) firstChangeAt = startedAt;
+        timer = setTimeout(flush, options.retryMs ?? 5_000);
+      }
+      throw error;
+    }
     const committedAt = new Date().toISOString();
     const lastCommit = { at: committedAt, added: result.added, updated: result.updated, removed: result.removed };
     await writeJournal(options.journal, { pending: [...pending], lastCommit });
@@ -137,12 +156,9 @@ export async function watchCollection(options: WatchOptions): Promise<Watcher> {
   }
   return {
     idle: async () => {
-      while (timer || pending.size > 0) {
-        if (timer) {
-          clearTimeout(timer);
-          flush();
-        }
-        await running;
+      if (timer) {
+        clearTimeout(timer);
+        flush();
       }
       await running;
     },

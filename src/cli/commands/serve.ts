@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_QUEUE, DEFAULT_RATE_LIMIT } from '../../server/app.ts';
-import { createResources } from '../../server/resources.ts';
+import { join } from 'node:path';
+import { watchCollection, type Watcher } from '../../ingest/watch.ts';
+import type { IngestResult } from '../../ingest/ingest.ts';
+import { INGEST_LANE, type Jobs } from '../../server/jobs.ts';
+import { createResources, type ServerResources } from '../../server/resources.ts';
 import { startServer } from '../../server/serve.ts';
 import { cliContext, parsePositiveInt } from '../context.ts';
 
@@ -13,6 +17,32 @@ interface ServeFlags {
   rate?: string;
   burst?: string;
   dataRoot: string[];
+  watch: string[];
+  watchCollection?: string;
+}
+
+/** `--watch`: a watcher beside the server, its batches taking turns with uploads in the ingest lane (each one a job in /v1/jobs). */
+async function startWatcher(resources: ServerResources, jobs: Jobs, paths: string[], collection: string): Promise<Watcher> {
+  const [store, embedder] = await Promise.all([resources.store(collection, { create: true }), resources.embedder()]);
+  return watchCollection({
+    paths,
+    store,
+    embedder,
+    chunking: resources.config.chunking,
+    cacheDir: join(resources.home, 'cache', 'embeddings', collection),
+    journal: join(resources.home, 'watch', `${collection}.json`),
+    serialise: (ingestBatch) =>
+      new Promise<IngestResult>((resolve, reject) => {
+        jobs.start({ kind: 'ingest', keyId: 'watch', collection }, INGEST_LANE, () => ingestBatch().then((result) => (resolve(result), result), (error: unknown) => (reject(error), Promise.reject(error))));
+      }),
+    onBatch: (batch) => {
+      const { added, updated, removed } = batch.result;
+      if (added + updated + removed > 0 || batch.result.failed.length > 0) {
+        process.stderr.write(`attune: watch ${collection}: added ${added}, updated ${updated}, removed ${removed}${batch.result.failed.length ? `, failed ${batch.result.failed.length}` : ''}\n`);
+      }
+    },
+    onError: (error) => process.stderr.write(`attune: watch ${collection}: ${error.message}\n`),
+  });
 }
 
 export function registerServe(program: Command): void {
@@ -25,6 +55,8 @@ export function registerServe(program: Command): void {
     .option('--queue <n>', `most chat requests waiting for the model before 429 (default ${DEFAULT_QUEUE.maxPending})`)
     .option('--rate <n>', `requests per second per key (default ${DEFAULT_RATE_LIMIT.perSecond})`)
     .option('--burst <n>', `burst of requests per key (default ${DEFAULT_RATE_LIMIT.burst})`)
+    .option('--watch <path>', 'keep a collection in step with this file or folder as it changes (repeatable; see `attune watch`)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--watch-collection <name>', 'the collection --watch keeps fresh (created when new)')
     .option('--data-root <dir>', 'a folder whose files POST /v1/eval/compare may name (repeatable; <home>/data always is one)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', [
       '',
@@ -34,6 +66,7 @@ export function registerServe(program: Command): void {
       '  curl -H "Authorization: Bearer $KEY" localhost:8787/v1/models',
       '  attune serve --no-auth                                 # local development only',
       '  attune serve --data-root /srv/datasets                 # POST /v1/eval/compare may read corpora there',
+      '  attune serve --watch docs/ --watch-collection handbook # re-ingests docs/ as files change',
       '',
       'Chat with model "attune/<collection>/<strategy>[/<adapter>]" or "attune/base" at /v1/chat/completions;',
       'responses carry an "attune" field with citations and retrieved chunks. Evaluations and comparisons run',
@@ -42,9 +75,11 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags, command: Command) => {
       const context = cliContext(command);
       const port = Number(flags.port);
+      if (flags.watch.length > 0 && !flags.watchCollection) throw new UsageError('--watch needs --watch-collection NAME: the collection to keep fresh');
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
+      const resources = createResources(context.config, context.home, context.env);
       const server = await startServer({
-        resources: createResources(context.config, context.home, context.env),
+        resources,
         auth: flags.auth,
         host: flags.host,
         port,
@@ -55,12 +90,14 @@ export function registerServe(program: Command): void {
           burst: flags.burst ? parsePositiveInt(flags.burst, '--burst') : DEFAULT_RATE_LIMIT.burst,
         },
       });
-      process.stderr.write(`attune: serving ${context.home} at ${server.url}${flags.auth ? '' : ' (no auth: local development only)'}\n`);
+      const watcher = flags.watch.length > 0 ? await startWatcher(resources, server.jobs, flags.watch, flags.watchCollection!) : undefined;
+      process.stderr.write(`attune: serving ${context.home} at ${server.url}${flags.auth ? '' : ' (no auth: local development only)'}${watcher ? `, watching ${flags.watch.join(', ')}` : ''}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await watcher?.close();
       await server.close();
     });
 }
