@@ -49,3 +49,34 @@ export async function askJudge(judge: Generator, prompt: ChatMessage[], signal?:
   const result = await judge.generate({ messages: prompt, maxTokens: 16, temperature: 0, jsonSchema: VERDICT_SCHEMA as unknown as Record<string, unknown>, signal });
   return { prompt, raw: result.text, ...parseVerdict(result.text) };
 }
+
+/** Token F1 at or above this reads as clearly right; exactly 0 as clearly wrong; in between the references cannot say. */
+export const CLEAR_RIGHT_F1 = 0.8;
+
+/** How often the judge's correctness verdict agrees with the references where token F1 is unambiguous. */
+export interface JudgeAgreement {
+  /** Graded answers with an unambiguous token F1 (≥ CLEAR_RIGHT_F1 or 0). */
+  items: number;
+  agreed: number;
+  /** agreed / items, null without such items. */
+  rate: number | null;
+  /** The judge said correct where F1 is 0. */
+  judgedRightButWrong: number;
+  /** The judge said wrong where F1 ≥ CLEAR_RIGHT_F1. */
+  judgedWrongButRight: number;
+}
+
+export function judgeAgreement(rows: { scores?: { f1: number | null; judgeCorrect: number | null } }[]): JudgeAgreement {
+  let [items, agreed, judgedRightButWrong, judgedWrongButRight] = [0, 0, 0, 0];
+  for (const row of rows) {
+    const f1 = row.scores?.f1;
+    const verdict = row.scores?.judgeCorrect;
+    if (typeof f1 !== 'number' || typeof verdict !== 'number' || (f1 > 0 && f1 < CLEAR_RIGHT_F1)) continue;
+    items += 1;
+    const right = f1 >= CLEAR_RIGHT_F1 ? 1 : 0;
+    if (verdict === right) agreed += 1;
+    else if (verdict === 1) judgedRightButWrong += 1;
+    else judgedWrongButRight += 1;
+  }
+  return { items, agreed, rate: items ? agreed / items : null, judgedRightButWrong, judgedWrongButRight };
+}

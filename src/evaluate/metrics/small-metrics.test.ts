@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { abstentionScores } from './abstention.ts';
 import { queryCost, defaultPrices, LOCAL_PRICES } from './cost.ts';
 import { lexicalSupport } from './faithfulness.ts';
-import { parseVerdict } from './judge.ts';
+import { judgeAgreement, parseVerdict } from './judge.ts';
 import { percentile, summarizeLatency } from './latency.ts';
 
 describe('abstention', () => {
@@ -62,5 +62,14 @@ describe('judge verdicts', () => {
     const failed = parseVerdict('maybe?');
     expect(failed.score).toBeNull();
     expect(failed.parseError).toMatch(/no verdict/);
+  });
+});
+
+describe('judge agreement with the references', () => {
+  it('counts only answers whose token F1 is unambiguous, and names both kinds of disagreement', () => {
+    const row = (f1: number | null, judgeCorrect: number | null) => ({ scores: { f1, judgeCorrect } });
+    const agreement = judgeAgreement([row(1, 1), row(0.85, 0), row(0, 0), row(0, 1), row(0, 0), row(0.5, 1), row(null, 1), row(1, null)]);
+    expect(agreement).toEqual({ items: 5, agreed: 3, rate: 0.6, judgedRightButWrong: 1, judgedWrongButRight: 1 });
+    expect(judgeAgreement([row(0.5, 1)]).rate).toBeNull();
   });
 });
