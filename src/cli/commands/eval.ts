@@ -4,7 +4,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
-import { buildEvalResources } from '../../evaluate/build-strategies.ts';
+import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
+import { chooseJudge, judgeId, judgeRequestFromId } from '../../evaluate/metrics/judge.ts';
 import type { EvalReport } from '../../evaluate/eval-report.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
 import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evaluate/run-settings.ts';
@@ -15,7 +16,7 @@ import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
   seed: string; temperature?: string; maxTokens: string; json?: string; html?: string; resume?: string; progress?: boolean;
-  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string;
+  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string; judgeSelf?: boolean;
   priceIn?: string; priceOut?: string; hardwarePerHour?: string;
 }
 
@@ -48,10 +49,11 @@ export function registerEval(program: Command): void {
     .option('--json <file>', 'write {runId, dataset, strategies: {NAME: {metrics, items}}, comparisons}')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--resume <run>', 'continue an interrupted run (its stored settings are used)')
-    .option('--judge', 'grade answers with an LLM judge (the configured generator unless --judge-base-url)')
+    .option('--judge', 'grade answers with an LLM judge: another model (--judge-model, --judge-base-url), never the model under test unless --judge-self')
     .option('--judge-base-url <url>', 'OpenAI-compatible endpoint for the judge')
-    .option('--judge-model <name>', 'judge model name at that endpoint')
+    .option('--judge-model <name>', 'judge model name at that endpoint, or without it a local GGUF file')
     .option('--judge-api-key-env <var>', 'environment variable holding the judge endpoint key')
+    .option('--judge-self', 'force the model under test to grade its own answers (not an independent check)')
     .option('--price-in <usd>', 'USD per million prompt tokens')
     .option('--price-out <usd>', 'USD per million completion tokens')
     .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
@@ -63,7 +65,7 @@ export function registerEval(program: Command): void {
       const resources = await buildEvalResources({
         config: context.config, home: context.home, env: context.env, strategies: plan.meta.strategies, collection: plan.meta.collection,
         adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens, accessLabels: plan.meta.accessLabels,
-        judge: flags.judge || flags.judgeBaseUrl || plan.meta.models.judge ? { baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv } : undefined,
+        judge: plan.meta.models.judge ? judgeRequestFromId(plan.meta.models.judge, flags.judgeApiKeyEnv) : undefined,
       });
       plan.meta.models.generator = resources.generator.id;
       if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
@@ -113,9 +115,15 @@ async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>)
     seed: Number.parseInt(flags.seed, 10) || 1,
     temperature: number(flags.temperature, '--temperature'),
     maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'),
-    judge: flags.judgeBaseUrl ? `${flags.judgeModel}@${flags.judgeBaseUrl}` : flags.judge ? 'generator' : undefined,
+    judge: judgeFromFlags(flags, context),
     prices: { inputPerMillion: number(flags.priceIn, '--price-in'), outputPerMillion: number(flags.priceOut, '--price-out'), hardwarePerHour: number(flags.hardwarePerHour, '--hardware-per-hour') },
   }), flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined);
+}
+
+/** The judge's id for the run record, refused before anything is written when it would be the model under test. */
+function judgeFromFlags(flags: EvalFlags, context: ReturnType<typeof cliContext>): string | undefined {
+  if (!flags.judge && !flags.judgeBaseUrl && !flags.judgeModel && !flags.judgeSelf) return undefined;
+  return judgeId(chooseJudge({ baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv, self: flags.judgeSelf }, modelUnderTest(context.config, context.env), (path) => resolve(path)));
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
