@@ -56,6 +56,23 @@ export function rankingText(recommendation: Recommendation): string {
   return ranks.map((rank) => `${rank}. ${recommendation.ranking.filter((r) => r.rank === rank).map((r) => `${r.strategy}${r.failed ? ' (failed every question)' : ''}`).join(' = ')}`).join('  ');
 }
 
+/**
+ * The closing line of a run sized for speed rather than power: a plain "no recommendation, the sample is too small"
+ * with what would decide, or the verdict when the data supports one.
+ */
+export function sampleVerdict(recommendation: Recommendation, questions: number, nextStep: (needed: number | null) => string): string {
+  const r = recommendation;
+  if (r.verdict === 'recommended') return `Verdict: ${r.recommended}, supported by the data under these priorities.`;
+  if (r.verdict === 'tie') return `Verdict: ${r.recommended} (shown equivalent to ${r.ranking.filter((x) => x.rank === 1 && x.strategy !== r.recommended).map((x) => x.strategy).join(', ')}; chosen by the tie-breaker).`;
+  if (r.verdict === 'none') return 'No recommendation: no strategy answered any question.';
+  const top = r.ranking.filter((x) => x.rank === 1).map((x) => x.strategy);
+  return [
+    `No recommendation: the sample is too small to decide. ${questions} held-out questions cannot separate ${top.join(', ')} (ranking: ${rankingText(r)}).`,
+    'The differences between them are not evidence yet: each is listed above as "unresolved" with its 95% interval.',
+    `To decide: ${nextStep(r.questionsNeeded)}.`,
+  ].join('\n');
+}
+
 export function formatBytes(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
 }
