@@ -138,7 +138,7 @@ function recommendation(result) {
   box.className = 'recommendation';
   const title = document.createElement('h3');
   title.textContent = r.verdict === 'inconclusive' ? 'Inconclusive: no strategy recommended' : `Recommendation: ${r.recommended ?? 'none'}`;
-  const ranking = document.createElement('ol');
+  const ranking = document.createElement('ul');
   for (const entry of r.ranking) {
     const item = document.createElement('li');
     // tied strategies share a rank (older results have no tieReason)
