@@ -1,3 +1,4 @@
+import { diagnosticsTableRows, DIAGNOSTICS_NOTE } from '../evaluate/diagnostics.ts';
 import type { EvalItem, EvalReport } from '../evaluate/eval-report.ts';
 import { METRIC_LABELS } from '../evaluate/summarize.ts';
 import { formatMs, formatNumber, formatUsd } from './format.ts';
@@ -19,10 +20,17 @@ ${verdicts(report)}
 <section><h2>Accuracy vs latency</h2><div class="row">${accuracyVsLatency(report, color)}<p class="note">Each point is a strategy: token F1 on answerable questions (whisker: 95% CI over questions) against its median end-to-end latency. Up and to the left is better.</p></div></section>
 <section><h2>Metrics with 95% confidence intervals</h2><div class="grid">${BAR_METRICS.map((key) => metricBars(report, key, color)).filter(Boolean).join('')}</div></section>
 <section><h2>Latency, tokens and cost</h2>${operationsTable(report)}</section>
+${diagnosticsSection(report)}
 <section><h2>Questions</h2><input id="filter" type="search" placeholder="filter questions…" aria-label="filter questions"><div id="items">${drillDown(report, color)}</div></section>
 <script>document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value.toLowerCase();document.querySelectorAll('#items details.item').forEach(function(d){d.style.display=d.dataset.search.indexOf(q)>=0?'':'none';});});</script>
 </body></html>
 `;
+}
+
+function diagnosticsSection(report: EvalReport): string {
+  if (!report.diagnostics || Object.keys(report.diagnostics).length === 0) return '';
+  const { header, rows } = diagnosticsTableRows(report.diagnostics);
+  return `<section><h2>Reading diagnostics</h2><table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table><p class="note">${escapeHtml(DIAGNOSTICS_NOTE)}.</p></section>`;
 }
 
 function verdicts(report: EvalReport): string {

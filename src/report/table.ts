@@ -1,3 +1,4 @@
+import { diagnosticsTableRows, DIAGNOSTICS_NOTE } from '../evaluate/diagnostics.ts';
 import type { EvalReport } from '../evaluate/eval-report.ts';
 import { METRIC_LABELS, type StrategyMetrics } from '../evaluate/summarize.ts';
 import { formatEstimate, formatMs, formatNumber, formatUsd, renderTable } from './format.ts';
@@ -32,5 +33,9 @@ export function renderEvalTable(report: EvalReport): string {
     'failed answers (errors, timeouts) score 0 on exact match, token F1, containment and judge correctness; p-values are Holm-adjusted across all comparisons',
     ...(metrics.some((m) => m.judge.calls > 0) ? [`judge: ${report.run.models.judge === 'generator' ? 'the model under test grading itself (forced with --judge-self)' : report.run.models.judge}; "agrees with refs" counts answers whose token F1 is unambiguous (≥ 0.8 right, 0 wrong)`] : []),
   ];
+  if (report.diagnostics && Object.keys(report.diagnostics).length) {
+    const { header, rows: lines } = diagnosticsTableRows(report.diagnostics);
+    notes.unshift(renderTable(header, lines), DIAGNOSTICS_NOTE, '');
+  }
   return [`run ${report.runId} · ${report.dataset.file} (${report.dataset.questions} questions, ${report.run.repeats} repeat${report.run.repeats > 1 ? 's' : ''})`, '', table, ...(verdicts.length ? ['', ...verdicts] : []), '', ...notes].join('\n');
 }

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
+import { buildReadingDiagnostics, generatorReader, runReadingDiagnostics, saveDiagnostics } from '../../evaluate/diagnostics.ts';
 import { chooseJudge, judgeId, judgeRequestFromId } from '../../evaluate/metrics/judge.ts';
 import type { EvalReport } from '../../evaluate/eval-report.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
@@ -16,7 +17,7 @@ import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
   seed: string; temperature?: string; maxTokens: string; json?: string; html?: string; resume?: string; progress?: boolean;
-  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string; judgeSelf?: boolean;
+  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string; judgeSelf?: boolean; diagnostics?: boolean;
   priceIn?: string; priceOut?: string; hardwarePerHour?: string;
 }
 
@@ -32,6 +33,7 @@ gpt-4o $2.50/$10, gpt-4.1-mini $0.40/$1.60 per million tokens in/out; override w
 Repeats use seeds --seed, --seed+1, …; with temperature 0 (the default) they differ only in latency.`;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const READING_STRATEGIES = new Set(['rag', 'ft-rag', 'raft']);
 
 export function registerEval(program: Command): void {
   program
@@ -57,6 +59,7 @@ export function registerEval(program: Command): void {
     .option('--price-in <usd>', 'USD per million prompt tokens')
     .option('--price-out <usd>', 'USD per million completion tokens')
     .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
+    .option('--diagnostics', 'also answer each question of rag, ft-rag and raft with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .addHelpText('after', HELP)
     .action(async (flags: EvalFlags, command: Command) => {
@@ -86,6 +89,18 @@ export function registerEval(program: Command): void {
             bar.update(done);
           },
         }));
+        if (flags.diagnostics) {
+          const readers = plan.meta.strategies.filter((name) => READING_STRATEGIES.has(name))
+            .map((name) => ({ strategy: name, read: generatorReader(resources.generator, { adapter: plan.meta.adapters[name], maxTokens: plan.meta.maxTokens }) }));
+          if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError('--diagnostics needs a strategy that reads documents (rag, ft-rag, raft) and --collection');
+          process.stderr.write(`attune: reading diagnostics for ${readers.map((r) => r.strategy).join(', ')} (4 answers per question each)\n`);
+          const rows = await runReadingDiagnostics({
+            questions: plan.questions, readers, store: resources.store, embedder: resources.embedder, retrieval: context.config.retrieval,
+            filter: plan.meta.accessLabels ? { labels: plan.meta.accessLabels } : undefined, signal: abort.signal,
+          });
+          report.diagnostics = buildReadingDiagnostics(rows);
+          await saveDiagnostics(context.home, plan.meta.runId, report.diagnostics);
+        }
       } catch (error) {
         if (abort.signal.aborted) throw abort.signal.reason;
         throw error;
