@@ -31,7 +31,7 @@ export function renderEvalTable(report: EvalReport): string {
   const verdicts = report.comparisons.filter((c) => ['f1', 'faithfulness', 'judgeCorrect'].includes(c.metric)).map((c) => `  ${c.verdict}`);
   const notes = [
     'failed answers (errors, timeouts) score 0 on exact match, token F1, containment and judge correctness; p-values are Holm-adjusted across all comparisons',
-    ...(metrics.some((m) => m.judge.calls > 0) ? [`judge: ${report.run.models.judge === 'generator' ? 'the model under test grading itself (forced with --judge-self)' : report.run.models.judge}; "agrees with refs" counts answers whose token F1 is unambiguous (≥ 0.8 right, 0 wrong)`] : []),
+    ...(metrics.some((m) => m.judge.calls > 0) ? [`judge: ${report.run.models.judge === 'generator' ? 'the model under test grading itself (forced: --judge-self, or judge: true on the server)' : report.run.models.judge}; "agrees with refs" counts answers whose token F1 is unambiguous (≥ 0.8 right, 0 wrong)`] : []),
   ];
   if (report.diagnostics && Object.keys(report.diagnostics).length) {
     const { header, rows: lines } = diagnosticsTableRows(report.diagnostics);
