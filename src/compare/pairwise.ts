@@ -82,7 +82,7 @@ export function testPairs(evidence: StrategyEvidence[], priorities: Priorities, 
       p: test.p, pAdjusted, margin, pEquivalence: test.pEquivalence!, pEquivalenceAdjusted, n: test.n, significant, equivalent,
       outcome: significant ? 'better' : equivalent ? 'equivalent' : 'unresolved',
       // Holm's strictest threshold is alpha / family: a conservative estimate
-      questionsNeeded: significant || equivalent ? null : questionsNeeded({ difference: test.difference, sd: test.sd, margin, alpha: ALPHA / family, power: POWER }),
+      questionsNeeded: significant || equivalent ? null : atLeastMore(questionsNeeded({ difference: test.difference, sd: test.sd, margin, alpha: ALPHA / family, power: POWER }), test.n),
     };
     if (consideration === 'freshness') result.facts = { better: betterSum, worse: worseSum, n: test.n };
     // Freshness from the facts: an update path that delivered none of the changed facts loses to one that delivered some,
@@ -94,6 +94,9 @@ export function testPairs(evidence: StrategyEvidence[], priorities: Priorities, 
     return result;
   });
 }
+
+/** The normal approximation can undercut a sample the bootstrap found too small: never suggest fewer than one more question, nor fewer than MIN_PAIRED. */
+export const atLeastMore = (needed: number | null, n: number) => (needed === null ? null : Math.max(needed, n + 1, MIN_PAIRED));
 
 export const countText = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 

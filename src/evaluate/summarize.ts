@@ -127,7 +127,9 @@ export function compareStrategies(groups: Map<string, EvalRow[]>): Comparison[] 
     const label = METRIC_LABELS[result.metric];
     const p = pAdjusted < 0.001 ? 'adjusted p<0.001' : `adjusted p=${pAdjusted.toFixed(3)}`;
     const [winner, loser] = result.difference > 0 ? [result.a, result.b] : [result.b, result.a];
-    const needed = significant ? null : questionsNeeded({ difference: result.difference, sd, alpha: 0.05 / raw.length });
+    const estimate = significant ? null : questionsNeeded({ difference: result.difference, sd, alpha: 0.05 / raw.length });
+    // the normal approximation can undercut a sample the bootstrap found too small: at least one more question
+    const needed = estimate === null ? null : Math.max(estimate, result.n + 1);
     const verdict = significant ? `${winner} beats ${loser} on ${label} (${p})`
       : `no significant difference between ${result.a} and ${result.b} on ${label} (${p}, n=${result.n}${needed !== null ? `; ≈${needed.toLocaleString('en-US')} questions would show a difference of ${Math.abs(result.difference).toFixed(3)} at 80% power` : ''})`;
     return { ...result, significant, pAdjusted, questionsNeeded: needed, verdict };
