@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReading, summarizeDiagnostics, type DiagnosticRow } from './diagnostics.ts';
+import { chooseDiagnosticMetric, classifyReading, summarizeDiagnostics, type DiagnosticRow } from './diagnostics.ts';
 
 const row = (questionId: string, goldRetrieved: boolean, scores: [number | null, number | null, number | null, number | null]): DiagnosticRow => {
   const [closed, gold, retrieved, distractors] = scores;
@@ -20,5 +20,10 @@ describe('reading diagnostics', () => {
     expect(summary.conditions.distractors).toMatchObject({ n: 2, mean: 0.5 });
     expect(summary.outcomes).toEqual({ right: 1, 'retrieval failure': 1, distracted: 0, 'reading failure': 1, unknown: 0 });
     expect(summary.goldRecall).toBeCloseTo(2 / 3, 10);
+  });
+  it('scores short answers by containment and sentence answers by token F1', () => {
+    const q = (answers: string[]) => ({ id: 'x', question: '?', answers });
+    expect(chooseDiagnosticMetric([q(['Paris']), q(['1889', 'in 1889'])])).toBe('containment');
+    expect(chooseDiagnosticMetric([q(['The tower was built for the 1889 World Fair in Paris by Eiffel.'])])).toBe('f1');
   });
 });

@@ -8,7 +8,7 @@ import { retrieve } from '../retrieve/retrieve.ts';
 import type { Store } from '../store/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Hit, SearchFilter } from '../types.ts';
-import { containment } from './metrics/answer.ts';
+import { answerTokens, containment, tokenF1 } from './metrics/answer.ts';
 import { bootstrapMean, type Estimate } from './metrics/statistics.ts';
 import { runDir } from './runs.ts';
 
@@ -44,6 +44,8 @@ export function classifyReading(row: Pick<DiagnosticRow, 'goldRetrieved' | 'scor
 }
 
 export interface DiagnosticSummary {
+  /** The per-answer score; an answer is "right" at 0.5 or more. */
+  metric: DiagnosticMetric;
   questions: number;
   /** Mean score per condition with a 95% CI over questions. */
   conditions: Record<ReadingCondition, Estimate>;
@@ -53,11 +55,19 @@ export interface DiagnosticSummary {
   goldRecall: number | null;
 }
 
-export function summarizeDiagnostics(rows: DiagnosticRow[]): DiagnosticSummary {
+export type DiagnosticMetric = 'containment' | 'f1';
+
+/** Containment for short reference answers (a name, a number); token F1 when they are sentences or passages, which containment never matches. */
+export function chooseDiagnosticMetric(questions: Question[]): DiagnosticMetric {
+  const lengths = questions.flatMap((q) => q.answers.map((a) => answerTokens(a).length)).sort((a, b) => a - b);
+  return lengths.length && lengths[Math.floor(lengths.length / 2)]! > 5 ? 'f1' : 'containment';
+}
+
+export function summarizeDiagnostics(rows: DiagnosticRow[], metric: DiagnosticMetric = 'containment'): DiagnosticSummary {
   const conditions = Object.fromEntries(READING_CONDITIONS.map((c) => [c, bootstrapMean(rows.map((r) => r.scores[c]).filter((v): v is number => v !== null))])) as DiagnosticSummary['conditions'];
   const outcomes: Record<ReadingOutcome, number> = { right: 0, 'retrieval failure': 0, distracted: 0, 'reading failure': 0, unknown: 0 };
   for (const row of rows) outcomes[classifyReading(row)] += 1;
-  return { questions: rows.length, conditions, outcomes, goldRecall: rows.length ? rows.filter((r) => r.goldRetrieved).length / rows.length : null };
+  return { metric, questions: rows.length, conditions, outcomes, goldRecall: rows.length ? rows.filter((r) => r.goldRetrieved).length / rows.length : null };
 }
 
 /** Answers from the given passages with the strategy's own model and adapter (the rag prompt), or from none (the base prompt). */
@@ -88,15 +98,15 @@ export interface DiagnosticsOptions {
   embedder: Embedder;
   retrieval: Config['retrieval'];
   filter?: SearchFilter;
-  /** Per-answer score in [0, 1]; default containment of a reference answer. */
-  score?: (answer: string, question: Question) => number | null;
+  /** Per-answer score in [0, 1]. */
+  metric: DiagnosticMetric;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
 
 /** Runs the four conditions for every reading strategy on the answerable questions that name gold documents. */
 export async function runReadingDiagnostics(options: DiagnosticsOptions): Promise<DiagnosticRow[]> {
-  const score = options.score ?? ((answer: string, question: Question) => containment(answer, question.answers));
+  const score = (answer: string, question: Question) => (options.metric === 'f1' ? tokenF1(answer, question.answers) : containment(answer, question.answers));
   const questions = options.questions.filter((q) => isAnswerable(q) && (q.goldDocIds?.length ?? 0) > 0);
   const rows: DiagnosticRow[] = [];
   const total = questions.length * options.readers.length;
@@ -126,25 +136,25 @@ export async function runReadingDiagnostics(options: DiagnosticsOptions): Promis
 /** Per strategy: the summary and its rows, as stored beside a run (`diagnostics.json`) and attached to its report. */
 export type ReadingDiagnostics = Record<string, DiagnosticSummary & { rows: DiagnosticRow[] }>;
 
-export function buildReadingDiagnostics(rows: DiagnosticRow[]): ReadingDiagnostics {
+export function buildReadingDiagnostics(rows: DiagnosticRow[], metric: DiagnosticMetric): ReadingDiagnostics {
   const byStrategy = new Map<string, DiagnosticRow[]>();
   for (const row of rows) byStrategy.set(row.strategy, [...(byStrategy.get(row.strategy) ?? []), row]);
-  return Object.fromEntries([...byStrategy].map(([name, list]) => [name, { ...summarizeDiagnostics(list), rows: list }]));
+  return Object.fromEntries([...byStrategy].map(([name, list]) => [name, { ...summarizeDiagnostics(list, metric), rows: list }]));
 }
 
 /** The table rows: one line per reading strategy. */
 export function diagnosticsTableRows(diagnostics: ReadingDiagnostics): { header: string[]; rows: string[][] } {
   const mean = (e: Estimate) => (e.mean === null ? '–' : `${e.mean.toFixed(2)} (n=${e.n})`);
-  const header = ['strategy', 'no context', 'gold passage only', 'retrieved', 'distractors only', 'gold retrieved', 'right', 'retrieval failure', 'distracted', 'reading failure'];
+  const header = ['strategy', 'metric', 'no context', 'gold passage only', 'retrieved', 'distractors only', 'gold retrieved', 'right', 'retrieval failure', 'distracted', 'reading failure'];
   const rows = Object.entries(diagnostics).map(([name, d]) => [
-    name, mean(d.conditions['closed-book']), mean(d.conditions.gold), mean(d.conditions.retrieved), mean(d.conditions.distractors),
+    name, d.metric ?? 'containment', mean(d.conditions['closed-book']), mean(d.conditions.gold), mean(d.conditions.retrieved), mean(d.conditions.distractors),
     d.goldRecall === null ? '–' : `${(d.goldRecall * 100).toFixed(0)}%`,
     String(d.outcomes.right), String(d.outcomes['retrieval failure']), String(d.outcomes.distracted), String(d.outcomes['reading failure']),
   ]);
   return { header, rows };
 }
 
-export const DIAGNOSTICS_NOTE = 'reading diagnostics (containment): retrieval failure = the gold passage alone is answered right, the retrieved passages are not, and retrieval missed the gold document; distracted = the gold document was retrieved but the other passages led the answer astray; reading failure = even the gold passage alone is answered wrong';
+export const DIAGNOSTICS_NOTE = 'reading diagnostics (an answer is right when its score is ≥ 0.5): retrieval failure = the gold passage alone is answered right, the retrieved passages are not, and retrieval missed the gold document; distracted = the gold document was retrieved but the other passages led the answer astray; reading failure = even the gold passage alone is answered wrong';
 
 /** Beside the run's rows, so `attune runs show` and the server's report include them. */
 export async function saveDiagnostics(home: string, runId: string, diagnostics: ReadingDiagnostics): Promise<void> {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
-import { buildReadingDiagnostics, generatorReader, runReadingDiagnostics, saveDiagnostics } from '../../evaluate/diagnostics.ts';
+import { buildReadingDiagnostics, chooseDiagnosticMetric, generatorReader, runReadingDiagnostics, saveDiagnostics } from '../../evaluate/diagnostics.ts';
 import { chooseJudge, judgeId, judgeRequestFromId } from '../../evaluate/metrics/judge.ts';
 import type { EvalReport } from '../../evaluate/eval-report.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
@@ -94,11 +94,12 @@ export function registerEval(program: Command): void {
             .map((name) => ({ strategy: name, read: generatorReader(resources.generator, { adapter: plan.meta.adapters[name], maxTokens: plan.meta.maxTokens }) }));
           if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError('--diagnostics needs a strategy that reads documents (rag, ft-rag, raft) and --collection');
           process.stderr.write(`attune: reading diagnostics for ${readers.map((r) => r.strategy).join(', ')} (4 answers per question each)\n`);
+          const metric = chooseDiagnosticMetric(plan.questions);
           const rows = await runReadingDiagnostics({
-            questions: plan.questions, readers, store: resources.store, embedder: resources.embedder, retrieval: context.config.retrieval,
+            questions: plan.questions, readers, metric, store: resources.store, embedder: resources.embedder, retrieval: context.config.retrieval,
             filter: plan.meta.accessLabels ? { labels: plan.meta.accessLabels } : undefined, signal: abort.signal,
           });
-          report.diagnostics = buildReadingDiagnostics(rows);
+          report.diagnostics = buildReadingDiagnostics(rows, metric);
           await saveDiagnostics(context.home, plan.meta.runId, report.diagnostics);
         }
       } catch (error) {
