@@ -17,7 +17,7 @@ export function describeTest(c: BetterThan): string {
 export function resolveText(c: BetterThan): string {
   if (c.questionsNeeded === null) return 'more held-out questions are needed (no spread to estimate how many)';
   const aim = c.difference >= c.margin ? 'show a difference of this size' : `show equivalence within ±${c.margin.toFixed(3)}`;
-  return `≈${c.questionsNeeded.toLocaleString('en-US')} held-out questions would ${aim} at 80% power`;
+  return `≈${c.questionsNeeded.toLocaleString('en-US')} ${c.consideration === 'freshness' ? 'changed facts' : 'held-out questions'} would ${aim} at 80% power`;
 }
 
 function pairLine(v: PairVerdict, comparisons: BetterThan[]): string {
@@ -48,8 +48,10 @@ export function explain(result: Recommendation, evidence: StrategyEvidence[], we
     const considerations = [...new Set(result.unresolved.map((c) => c.consideration))];
     lines.push(`inconclusive between ${list(top)}${considerations.length ? ` on ${list(considerations)}` : ''}: the data cannot separate them under these priorities, so no strategy is recommended`);
     for (const c of result.unresolved) lines.push(`unresolved: ${describeTest(c)}; ${resolveText(c)}`);
-    const n = Math.max(...result.unresolved.map((c) => c.n), 0);
-    lines.push(`to decide: ${result.questionsNeeded !== null ? `rerun with about ${result.questionsNeeded.toLocaleString('en-US')} held-out questions (this run had ${n})` : 'rerun with more held-out questions'}, or state a larger smallest effect that matters (--min-effect) or a different priority`);
+    const n = Math.max(...result.unresolved.filter((c) => c.consideration !== 'freshness').map((c) => c.n), 0);
+    const facts = result.unresolved.filter((c) => c.consideration === 'freshness').map((c) => c.questionsNeeded).filter((x): x is number => x !== null);
+    const factsText = facts.length ? `${result.questionsNeeded !== null ? ' and' : ''} an update that changes about ${Math.max(...facts).toLocaleString('en-US')} facts` : '';
+    lines.push(`to decide: ${result.questionsNeeded !== null ? `rerun with about ${result.questionsNeeded.toLocaleString('en-US')} held-out questions (this run had ${n})` : facts.length ? 'rerun with' : 'rerun with more held-out questions'}${factsText}, or state a larger smallest effect that matters (--min-effect) or a different priority`);
   } else {
     lines.push('no strategy answered any question: nothing to recommend');
   }

@@ -40,7 +40,9 @@ describe('recommend: the demo of issue #19', () => {
     expect(text).toMatch(/freshness \(high\): changed facts given after each strategy's update: .*ft-rag 1\/4.*raft 1\/4.*ft 0\/4.*; [^;]*ft-rag[^;]*raft[^;]* give updated facts, [^;]*ft[^;]* do not/);
     // the estimate of questions needed is the one of the top group's unresolved accuracy test
     expect(result.questionsNeeded).toBeGreaterThan(9);
-    expect(text).toMatch(/to decide: rerun with about [\d,]+ held-out questions \(this run had 9\)/);
+    expect(text).toMatch(/to decide: rerun with about [\d,]+ held-out questions \(this run had 9\) and an update that changes about [\d,]+ facts/);
+    // freshness needs changed facts, not questions
+    expect(text).toMatch(/on freshness: .*n=4 \(changed facts given: .*\); ≈[\d,]+ changed facts would show equivalence/);
     // latency, a lower priority, decided nothing between pairs whose accuracy is unresolved
     expect(result.pairs.filter((p) => p.outcome === 'decided').every((p) => p.considerations.every((c) => c !== 'latency'))).toBe(true);
   });

@@ -92,7 +92,7 @@ export interface Recommendation {
   pairs: PairVerdict[];
   /** The tests left unresolved between the top strategies, with the questions each would need. */
   unresolved: BetterThan[];
-  /** Held-out questions that would resolve the top strategies at 80% power (the largest estimate), when inconclusive. */
+  /** Held-out questions that would resolve the top strategies at 80% power (the largest estimate, freshness aside: that needs changed facts), when inconclusive. */
   questionsNeeded: number | null;
   priorities: Priorities;
   minEffects: MinEffects;
@@ -141,7 +141,8 @@ export function recommend(evidence: StrategyEvidence[], priorities: Priorities, 
   const kind: Recommendation['verdict'] = first.length === 0 ? 'none' : first.length === 1 ? 'recommended' : insideTop.every((v) => v.outcome === 'tie') ? 'tie' : 'inconclusive';
   const recommended = kind === 'recommended' ? first[0]! : kind === 'tie' ? [...first].sort(tieOrder)[0]! : null;
   const unresolved = insideTop.filter((v) => v.outcome === 'inconclusive').flatMap((v) => comparisons.filter((c) => [c.better, c.worse].includes(v.a) && [c.better, c.worse].includes(v.b) && priorities[c.consideration] === v.priority && c.outcome === 'unresolved'));
-  const needs = unresolved.map((c) => c.questionsNeeded).filter((n): n is number => n !== null);
+  // changed facts are counted apart: more held-out questions do not add facts, a larger update does
+  const needs = unresolved.filter((c) => c.consideration !== 'freshness').map((c) => c.questionsNeeded).filter((n): n is number => n !== null);
   const result: Recommendation = {
     recommended, verdict: kind, ranking, rationale: [], comparisons, pairs: verdicts, unresolved,
     questionsNeeded: kind === 'inconclusive' && needs.length ? Math.max(...needs) : null,
