@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the README's main job. `attune compare` on fictional-knowledge (facts no model can know):
  * base vs rag vs ft vs ft-rag vs raft on the dataset's held-out probes, with a document update for freshness,
- * scaled to finish within ~15 minutes on 2 CPU cores. Prints the table and the recommendation, writes the report.
+ * scaled to finish within ~15 minutes on 2 CPU cores. Prints the table and the recommendation, writes the report,
+ * and, when 9 questions cannot decide (the usual case), says so and how many would.
  * Scale knobs (env): DEMO_DOCS, DEMO_PROBES (per document), DEMO_FT_STEPS, DEMO_RAFT_STEPS, DEMO_STRATEGIES.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { progressReporter } from '../src/cli/commands/compare.ts';
 import { runCompare } from '../src/compare/compare.ts';
 import { parsePriorities } from '../src/compare/recommend.ts';
 import { compareEnvironment, parseStrategies, writeCompareOutputs } from '../src/compare/setup.ts';
-import { renderCompareSummary } from '../src/compare/summary.ts';
+import { renderCompareSummary, sampleVerdict } from '../src/compare/summary.ts';
 import { parseConfig } from '../src/config/config.ts';
 import { formatQuestions, type Question } from '../src/dataset/questions.ts';
 import { importFictionalKnowledge } from '../src/dataset/importers/fictional-knowledge.ts';
@@ -89,4 +90,14 @@ reporter.stop();
 const files = await writeCompareOutputs(result, out);
 console.log(`\n${renderCompareSummary(result)}\n`);
 console.log(`report: ${files.html}\njson:   ${files.json}`);
+// the sample is sized for 15 minutes on 2 cores, not for a verdict: say plainly when it cannot decide, and what would
+console.log(`\n${sampleVerdict(result.recommendation, questions.length, nextStep)}`);
 console.log(`demo wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+
+/** What would decide, in this demo's knobs: fictional-knowledge has 130 documents with 5 memorisation probes each. */
+function nextStep(needed: number | null): string {
+  const perDocument = 5;
+  if (needed === null) return 'a larger DEMO_DOCS with DEMO_PROBES=5';
+  if (needed > 130 * perDocument) return `more held-out questions than this dataset holds (about ${needed.toLocaleString('en-US')}): run \`attune compare\` on your own data with that many, or state a larger smallest effect that matters (--min-effect)`;
+  return `DEMO_DOCS=${Math.ceil(needed / perDocument)} DEMO_PROBES=${perDocument} npm run demo (about ${needed.toLocaleString('en-US')} questions; far longer than 15 minutes on 2 cores)`;
+}

@@ -24,6 +24,8 @@ export interface StrategyFreshness {
   updateUsd: number;
   before: { accuracy: number | null; staleness: number | null };
   after: { accuracy: number | null; staleness: number | null };
+  /** Changed facts given after the update, of those asked (failed answers count as not given). */
+  afterCounts: { given: number; stale: number; n: number };
 }
 
 export interface StrategyResult {
@@ -56,10 +58,11 @@ export interface CompareResult {
   steps: StepRecord[];
 }
 
-function perQuestion(rows: EvalRow[], value: (row: EvalRow) => number | null | undefined): Map<string, number> {
+/** Per-question means over repeats; a failed answer counts as `failed` (0 for accuracy: a failure never helps), or is skipped when null. */
+function perQuestion(rows: EvalRow[], value: (row: EvalRow) => number | null | undefined, failed: number | null = null): Map<string, number> {
   const values = new Map<string, number[]>();
   for (const row of rows) {
-    const v = row.error ? null : value(row);
+    const v = row.error ? (row.answerable ? failed : null) : value(row);
     if (typeof v === 'number') values.set(row.questionId, [...(values.get(row.questionId) ?? []), v]);
   }
   return new Map([...values].map(([id, list]) => [id, list.reduce((a, b) => a + b, 0) / list.length]));
@@ -83,7 +86,7 @@ export async function assembleResult(input: {
   const ragTokens = ragSummary?.tokens.promptMean ?? null;
   for (const [name, group] of groups) {
     const metrics = summarizeStrategy(group);
-    const accuracyValues = perQuestion(group, (row) => row.scores?.[options.metric]);
+    const accuracyValues = perQuestion(group, (row) => row.scores?.[options.metric], 0);
     const adapterKind = name === 'raft' ? 'raft' : name === 'ft' || name === 'ft-rag' ? 'ft' : undefined;
     const adapter = adapterKind ? input.adapters[adapterKind] : undefined;
     const trainingSeconds = adapter ? adapter.meta.wallSeconds : null;
@@ -93,11 +96,11 @@ export async function assembleResult(input: {
     let freshValues: Map<string, number> | undefined;
     if (freshness && freshness.facts.length) {
       const ids = new Set(freshness.facts.map((f) => f.questionId));
-      const before = scoreFreshness(group.filter((r) => ids.has(r.questionId) && !r.error).map((r) => ({ questionId: r.questionId, answer: r.answer ?? '' })), freshness.facts);
-      const after = scoreFreshness(freshness.afterRows.filter((r) => r.strategy === name && !r.error).map((r) => ({ questionId: r.questionId, answer: r.answer ?? '' })), freshness.facts);
+      const before = scoreFreshness(group.filter((r) => ids.has(r.questionId)).map((r) => ({ questionId: r.questionId, answer: r.error ? '' : r.answer ?? '' })), freshness.facts);
+      const after = scoreFreshness(freshness.afterRows.filter((r) => r.strategy === name).map((r) => ({ questionId: r.questionId, answer: r.error ? '' : r.answer ?? '' })), freshness.facts);
       const update = UPDATE_OF[name] ?? 're-index';
       const seconds = (update.includes('re-index') ? freshness.reindexSeconds : 0) + (update.includes('re-train') ? freshness.retrainSeconds ?? 0 : 0);
-      fresh = { update, updateSeconds: seconds, updateUsd: machineCost(seconds, price), before: { accuracy: before.accuracy, staleness: before.staleness }, after: { accuracy: after.accuracy, staleness: after.staleness } };
+      fresh = { update, updateSeconds: seconds, updateUsd: machineCost(seconds, price), before: { accuracy: before.accuracy, staleness: before.staleness }, after: { accuracy: after.accuracy, staleness: after.staleness }, afterCounts: { given: round((after.accuracy ?? 0) * after.n), stale: round((after.staleness ?? 0) * after.n), n: after.n } };
       freshValues = after.perQuestion;
     }
     strategies[name] = {
@@ -127,13 +130,14 @@ export async function assembleResult(input: {
         accuracy: `${options.metric} ${fmt(accuracy.mean)} [${fmt(accuracy.low)}, ${fmt(accuracy.high)}]`,
         latency: `p50 ${ms(metrics.latency.total.p50)}, p95 ${ms(metrics.latency.total.p95)}`,
         cost: `$${(metrics.cost.per1000 ?? 0).toFixed(4)} per 1k queries${trainingUsd !== null ? ` + $${trainingUsd.toFixed(4)} training` : ''}`,
-        ...(fresh ? { freshness: `after ${fresh.update}: ${fmt(fresh.after.accuracy)} new facts, ${fmt(fresh.after.staleness)} stale (${fresh.updateSeconds.toFixed(0)} s)` } : {}),
+        ...(fresh ? { freshness: `after ${fresh.update}: ${fresh.afterCounts.given}/${fresh.afterCounts.n} new facts, ${fresh.afterCounts.stale}/${fresh.afterCounts.n} stale (${fresh.updateSeconds.toFixed(0)} s)` } : {}),
         ...(strategies[name]!.customization ? { customization: `adherence ${fmt(strategies[name]!.customization!.adherence.mean)}` } : {}),
       },
       costPer1000: metrics.cost.per1000,
+      errors: { failed: metrics.errors, total: metrics.rows },
     });
   }
-  const recommendation = recommend(evidence, costIsTime ? mergeCostIntoLatency(options.priorities) : options.priorities);
+  const recommendation = recommend(evidence, costIsTime ? mergeCostIntoLatency(options.priorities) : options.priorities, { minEffects: options.minEffects });
   if (costIsTime) recommendation.rationale.splice(1, 0, `cost per query here is machine time × $${price}/h, the same measurement as latency: it is counted once, under latency (weighted ${recommendation.priorities.latency}); training and update costs are shown as evidence`);
   const comparisons = compareStrategies(groups);
   return {
@@ -161,6 +165,7 @@ function mergeCostIntoLatency(priorities: Priorities): Priorities {
   return { ...priorities, latency, cost: 'ignore' };
 }
 
+const round = (value: number) => Math.round(value * 10) / 10;
 const fmt = (value: number | null | undefined) => (value === null || value === undefined ? 'n/a' : value.toFixed(2));
 const ms = (value: number | null) => (value === null ? 'n/a' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
 

@@ -73,7 +73,8 @@ describe('attune compare (real models, tiny)', () => {
     const files = await writeCompareOutputs(result, options.out);
     const html = await readFile(files.html, 'utf8');
     expect(html).toContain('<svg');
-    expect(html).toContain(`Recommendation: ${result.recommendation.recommended}`);
+    // 6 questions rarely decide anything: the report then says so instead of naming a strategy
+    expect(html).toContain(result.recommendation.verdict === 'inconclusive' ? 'Inconclusive: no strategy recommended' : `Recommendation: ${result.recommendation.recommended}`);
     expect(JSON.parse(await readFile(files.json, 'utf8')).recommendation.ranking).toHaveLength(3);
     const again = await runCompare(options);
     expect(again.steps.find((s) => s.step === 'train')!.cached).toBe(true);

@@ -17,7 +17,7 @@ import { assembleResult, type CompareResult, type StepRecord } from './assemble.
 import { contentHash, StepCache } from './cache.ts';
 import { readFormatSpec, type FormatSpec } from './format-spec.ts';
 import { assertNoLeakage, findLeaks } from './leakage.ts';
-import type { Priorities } from './recommend.ts';
+import type { MinEffects, Priorities } from './recommend.ts';
 import { deriveChangedFacts, type ChangedFact } from './staleness.ts';
 import { evaluateCached, openCollectionStore, overlayCorpus, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
 import { buildQaExamples, readCorpus, type CorpusDocument, type GeneratedExample } from './training-data.ts';
@@ -29,6 +29,8 @@ export interface CompareOptions {
   update?: string;
   format?: string;
   priorities: Priorities;
+  /** Smallest differences that matter, per consideration (`--min-effect`); defaults in recommend.ts. */
+  minEffects?: Partial<MinEffects>;
   strategies: StrategyName[];
   repeats: number;
   limit?: number;

@@ -4,10 +4,10 @@ import { barChart, escapeHtml, PALETTE, scatterChart } from '../report/svg.ts';
 import type { LossPoint } from '../tune/trainer.ts';
 import type { CompareResult } from './assemble.ts';
 import { CONSIDERATIONS } from './recommend.ts';
-import { formatBytes } from './summary.ts';
+import { formatBytes, verdictText } from './summary.ts';
 
 const EXTRA_STYLE = `.reco{border:2px solid #2563eb;border-radius:8px;padding:10px 16px;background:#eff6ff}.reco h2{border:0;margin:4px 0}
-.reco ol{margin:6px 0 6px 20px}.reco .rank1{font-weight:700}.scorecard td.best{background:#ecfdf5;font-weight:600}.signs li{color:#92400e}
+.reco ol{margin:6px 0 6px 20px}.reco ol.ranks{list-style:none;padding-left:0}.reco .rank1{font-weight:700}.scorecard td.best{background:#ecfdf5;font-weight:600}.signs li{color:#92400e}
 td.wrap{white-space:normal;max-width:260px}`;
 
 /** The self-contained comparison report: recommendation, charts (inline SVG), scorecard, freshness, cost, loss curves. */
@@ -19,7 +19,7 @@ export function renderCompareHtml(result: CompareResult): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}${EXTRA_STYLE}</style></head><body>
 <header><h1>${escapeHtml(title)}</h1><p class="muted">corpus <code>${escapeHtml(result.corpus)}</code> · questions <code>${escapeHtml(result.questions.file)}</code> · ${result.scale.repeats} repeat(s) · accuracy = ${escapeHtml(result.metric)} · retrieval k=${result.scale.retrievalK} · ${escapeHtml(result.createdAt)}</p>
 <p class="legend">${names.map((n) => `<span class="swatch" style="background:${color(n)}"></span>${escapeHtml(n)}`).join(' ')}</p></header>
-<section class="reco"><h2>Recommendation: ${escapeHtml(r.recommended ?? 'none')}</h2><ol>${r.ranking.map((x) => `<li class="${x.rank === 1 ? 'rank1' : ''}">${escapeHtml(x.strategy)} <span class="muted">(${x.wins} pairwise win(s)${x.tiedWith.length ? `, tied with ${escapeHtml(x.tiedWith.join(', '))}` : ''})</span></li>`).join('')}</ol>
+<section class="reco"><h2>${r.verdict === 'inconclusive' ? 'Inconclusive: no strategy recommended' : `Recommendation: ${escapeHtml(r.recommended ?? 'none')}`}</h2><p>${escapeHtml(verdictText(r))}</p><ol class="ranks">${r.ranking.map((x) => `<li class="${x.rank === 1 ? 'rank1' : ''}"><b>${x.rank}.</b> ${escapeHtml(x.strategy)} <span class="muted">(${x.failed ? 'failed every question' : `${x.wins} pair(s) won`}${x.tiedWith.length ? `; tied with ${escapeHtml(x.tiedWith.join(', '))}: ${escapeHtml(x.tieReason)}` : ''})</span></li>`).join('')}</ol>
 <ul>${r.rationale.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul><p class="muted">Tie-breaker: ${escapeHtml(r.tieBreaker)}.</p></section>
 ${result.signs.length ? `<section><h2>Signs to note</h2><ul class="signs">${result.signs.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul></section>` : ''}
 <section><h2>Accuracy vs latency vs cost</h2><div class="row">${tradeoffCharts(result, color)}</div><p class="note">Each point is a strategy, whisker = 95% CI over questions. Cost is machine time × price for local models, so it tracks latency; training cost is separate (table below).</p></section>
@@ -47,17 +47,20 @@ function tradeoffCharts(result: CompareResult, color: (n: string) => string): st
 function scorecard(result: CompareResult): string {
   const ranking = result.recommendation.ranking;
   const considerations = CONSIDERATIONS.filter((c) => ranking.some((r) => r.evidence[c]));
-  const winners = (c: string) => new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && x.significant).map((x) => x.better));
-  const losers = (c: string) => new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && x.significant).map((x) => x.worse));
+  const counts = (x: (typeof result.recommendation.comparisons)[number]) => x.outcome === 'better';
+  const winners = (c: string) => new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && counts(x)).map((x) => x.better));
+  const losers = (c: string) => new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && counts(x)).map((x) => x.worse));
   const head = `<tr><th>rank</th><th>strategy</th>${considerations.map((c) => `<th>${c} <span class="muted">(${result.recommendation.priorities[c]})</span></th>`).join('')}</tr>`;
   const rows = ranking.map((r) => `<tr><td>${r.rank}</td><td><b>${escapeHtml(r.strategy)}</b></td>${considerations.map((c) => {
     const best = winners(c).has(r.strategy) && !losers(c).has(r.strategy);
     return `<td class="wrap${best ? ' best' : ''}">${escapeHtml(r.evidence[c] ?? '–')}</td>`;
   }).join('')}</tr>`).join('');
-  const sig = result.recommendation.comparisons.filter((c) => c.significant);
+  const comparisons = result.recommendation.comparisons;
+  const sig = comparisons.filter(counts);
+  const outcome = (c: (typeof comparisons)[number]) => (c.outcome === 'better' ? `${c.better} better than ${c.worse}${c.rule ? ' (freshness rule)' : ''}` : c.outcome === 'equivalent' ? `${c.better} ≈ ${c.worse}: equivalent within ±${c.margin.toFixed(3)}` : `${c.better} vs ${c.worse}: unresolved${c.questionsNeeded !== null ? ` (≈${c.questionsNeeded.toLocaleString('en-US')} questions at 80% power)` : ''}`);
   return `<table class="scorecard"><thead>${head}</thead><tbody>${rows}</tbody></table>
-<p class="note">Green: significantly better than at least one strategy and worse than none on that consideration.</p>
-<details><summary>${sig.length} significant "better than" of ${result.recommendation.comparisons.length} paired comparisons</summary><ul class="verdicts">${result.recommendation.comparisons.map((c) => `<li class="${c.significant ? 'sig' : 'nosig'}">${escapeHtml(c.significant ? `${c.better} better than ${c.worse}` : `${c.better} ≈ ${c.worse} (not significant)`)} on ${c.consideration}: Δ ${c.difference.toFixed(3)}, p=${c.p.toFixed(3)}, n=${c.n}</li>`).join('')}</ul></details>`;
+<p class="note">Green: better than at least one strategy and worse than none on that consideration. Tied ranks: the data cannot separate those strategies under these priorities.</p>
+<details><summary>${sig.length} "better than" of ${comparisons.length} paired comparisons (${result.recommendation.tests} tests, Holm-adjusted)</summary><table><thead><tr><th>outcome</th><th>consideration</th><th>Δ [95% CI]</th><th>p</th><th>adjusted p</th><th>equivalence p (adjusted)</th><th>n</th></tr></thead><tbody>${comparisons.map((c) => `<tr class="${counts(c) ? 'sig' : 'nosig'}"><td class="wrap">${escapeHtml(outcome(c))}</td><td>${c.consideration}</td><td>${c.difference.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]</td><td>${c.p.toFixed(3)}</td><td>${c.pAdjusted.toFixed(3)}</td><td>${c.pEquivalenceAdjusted.toFixed(3)}</td><td>${c.n}</td></tr>`).join('')}</tbody></table></details>`;
 }
 
 function freshnessCharts(result: CompareResult, color: (n: string) => string): string {
@@ -74,17 +77,19 @@ function freshnessCharts(result: CompareResult, color: (n: string) => string): s
 function freshnessTable(result: CompareResult): string {
   const rows = Object.entries(result.strategies).filter(([, s]) => s.freshness).map(([n, s]) => {
     const f = s.freshness!;
-    return `<tr><td>${escapeHtml(n)}</td><td>${f.update}</td><td>${f.updateSeconds.toFixed(1)} s</td><td>${formatUsd(f.updateUsd)}</td></tr>`;
+    const counts = f.afterCounts ? `${f.afterCounts.given}/${f.afterCounts.n}` : '–';
+    const stale = f.afterCounts ? `${f.afterCounts.stale}/${f.afterCounts.n}` : '–';
+    return `<tr><td>${escapeHtml(n)}</td><td>${f.update}</td><td>${f.updateSeconds.toFixed(1)} s</td><td>${formatUsd(f.updateUsd)}</td><td>${counts}</td><td>${stale}</td></tr>`;
   }).join('');
   const facts = result.freshness!.facts.slice(0, 12).map((f) => `<li><code>${escapeHtml(f.questionId)}</code> ${escapeHtml(f.oldAnswers.join(' | '))} → <b>${escapeHtml(f.newAnswers.join(' | '))}</b></li>`).join('');
-  return `<table><thead><tr><th>strategy</th><th>to bring it up to date</th><th>time</th><th>cost</th></tr></thead><tbody>${rows}</tbody></table><details><summary>changed facts</summary><ul>${facts}</ul></details>`;
+  return `<table><thead><tr><th>strategy</th><th>to bring it up to date</th><th>time</th><th>cost</th><th>new facts given after</th><th>old fact after</th></tr></thead><tbody>${rows}</tbody></table><details><summary>changed facts</summary><ul>${facts}</ul></details>`;
 }
 
 function costTable(result: CompareResult): string {
-  const head = ['strategy', 'latency p50 / p95', 'retrieve p50', 'generate p50', 'first token p50 / p95', 'prompt tokens', 'cost / 1k queries', 'training', 'break-even vs rag'];
+  const head = ['strategy', 'latency p50 / p95', 'retrieve p50', 'generate p50', 'first token p50 / p95', 'prompt tokens', 'cost / 1k queries', 'training', 'break-even vs rag', 'error rate (scored 0)'];
   const rows = Object.entries(result.strategies).map(([n, s]) => [n, `${formatMs(s.timings.e2e.p50)} / ${formatMs(s.timings.e2e.p95)}`, formatMs(s.timings.retrieve.p50), formatMs(s.timings.generate.p50),
     `${formatMs(s.timings.firstToken.p50)} / ${formatMs(s.timings.firstToken.p95)}`, formatNumber(s.cost.promptTokensMean, 0), formatUsd(s.cost.per1000),
-    s.cost.trainingSeconds === null ? '–' : `${s.cost.trainingSeconds.toFixed(0)} s · ${formatUsd(s.cost.trainingUsd)}`, s.cost.breakEvenQueries === null ? '–' : `${s.cost.breakEvenQueries.toLocaleString('en-US')} queries`]);
+    s.cost.trainingSeconds === null ? '–' : `${s.cost.trainingSeconds.toFixed(0)} s · ${formatUsd(s.cost.trainingUsd)}`, s.cost.breakEvenQueries === null ? '–' : `${s.cost.breakEvenQueries.toLocaleString('en-US')} queries`, `${((s.metrics.errorRate ?? 0) * 100).toFixed(0)}% (${s.metrics.errors}/${s.metrics.rows})`]);
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
 <p class="note">Accuracy with CI per strategy: ${Object.entries(result.strategies).map(([n, s]) => `${escapeHtml(n)} ${escapeHtml(formatEstimate(s.accuracy, 2))}`).join(' · ')}</p>`;
 }

@@ -10,7 +10,7 @@ import { PythonTrainer } from '../tune/python-trainer.ts';
 import { writeAtomic } from './cache.ts';
 import type { CompareResult } from './assemble.ts';
 import type { CompareOptions, CompareProgress } from './compare.ts';
-import type { Priorities } from './recommend.ts';
+import type { MinEffects, Priorities } from './recommend.ts';
 import { renderCompareHtml } from './report-html.ts';
 
 export function parseStrategies(text: string): StrategyName[] {
@@ -41,6 +41,7 @@ export interface CompareSettings {
   format?: string;
   strategies: StrategyName[];
   priorities: Priorities;
+  minEffects?: Partial<MinEffects>;
   repeats: number;
   limit?: number;
   epochs: number;

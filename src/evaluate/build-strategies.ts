@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createStrategy } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { parseConfig, type Config } from '../config/config.ts';
@@ -6,6 +7,9 @@ import { adapterGgufPath, createGenerator, openCollection } from '../config/runt
 import type { Embedder } from '../embed/embedder.ts';
 import { ModelError, UsageError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
+import { modelsDir } from '../config/paths.ts';
+import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import { chooseJudge, type JudgeRequest } from './metrics/judge.ts';
 import type { Store } from '../store/store.ts';
 
 const NEEDS_ADAPTER = new Set(['ft', 'ft-rag', 'raft']);
@@ -21,11 +25,13 @@ export interface EvalResources {
   dispose(): Promise<void>;
 }
 
-export interface JudgeSpec {
-  /** OpenAI-compatible judge; without it the run's own generator judges. */
-  baseURL?: string;
-  model?: string;
-  apiKeyEnv?: string;
+/** The judge asked for; `chooseJudge` refuses the model under test unless `self` forces it. */
+export type JudgeSpec = JudgeRequest;
+
+/** The generator's identity, as `chooseJudge` compares it: its GGUF path, or MODEL@URL. */
+export function modelUnderTest(config: Config, env: NodeJS.ProcessEnv): string {
+  const spec = config.generator;
+  return spec.provider === 'openai' ? `${spec.model}@${spec.baseURL}` : spec.model ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE);
 }
 
 /** Builds the named strategies from the configuration (loaded once at the CLI edge). */
@@ -58,10 +64,9 @@ export async function buildEvalResources(options: {
   let judge: Generator | undefined;
   try {
     generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths });
-    if (options.judge?.baseURL) {
-      if (!options.judge.model) throw new UsageError('--judge-base-url needs --judge-model NAME');
-      judge = await createGenerator(parseConfig({ generator: { provider: 'openai', baseURL: options.judge.baseURL, model: options.judge.model, apiKeyEnv: options.judge.apiKeyEnv } }), { env: options.env });
-    }
+    const choice = options.judge ? chooseJudge(options.judge, modelUnderTest(options.config, options.env), (path) => resolve(path)) : undefined;
+    if (choice?.kind === 'remote') judge = await createGenerator(parseConfig({ generator: { provider: 'openai', baseURL: choice.baseURL, model: choice.model, apiKeyEnv: choice.apiKeyEnv } }), { env: options.env });
+    if (choice?.kind === 'local') judge = await createGenerator(parseConfig({ generator: { provider: 'llama', model: choice.model } }), { env: options.env });
     const filter = options.accessLabels ? { labels: options.accessLabels } : undefined;
     const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: options.config.retrieval, filter };
     const strategies = options.strategies.map((name) => createStrategy(name, deps, { adapter: options.adapters[name], maxTokens: options.maxTokens }));

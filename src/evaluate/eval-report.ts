@@ -1,4 +1,5 @@
 import type { Question } from '../dataset/questions.ts';
+import type { ReadingDiagnostics } from './diagnostics.ts';
 import type { EvalRow } from './row.ts';
 import type { RunMeta } from './runs.ts';
 import { compareStrategies, groupByStrategy, summarizeStrategy, type Comparison, type StrategyMetrics } from './summarize.ts';
@@ -18,6 +19,8 @@ export interface EvalReport {
   run: Omit<RunMeta, 'questionIds' | 'config'>;
   strategies: Record<string, { metrics: StrategyMetrics; items: EvalItem[] }>;
   comparisons: Comparison[];
+  /** RAFT-style reading diagnostics of the strategies that read documents (`attune eval --diagnostics`). */
+  diagnostics?: ReadingDiagnostics;
 }
 
 export function buildEvalReport(meta: RunMeta, rows: EvalRow[], questions: Question[]): EvalReport {

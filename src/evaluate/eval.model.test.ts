@@ -27,7 +27,7 @@ describe('attune eval end to end (real embedder, store and generator)', () => {
     const json = join(dir, 'report.json');
     const html = join(dir, 'report.html');
     await attune('--home', home, 'eval', '--dataset', join(dir, 'set', 'questions.jsonl'), '--collection', 'clapnq',
-      '--strategies', 'base,rag', '--max-tokens', '48', '--json', json, '--html', html);
+      '--strategies', 'base,rag', '--max-tokens', '48', '--diagnostics', '--json', json, '--html', html);
 
     const report = JSON.parse(await readFile(json, 'utf8')) as EvalReport;
     expect(Object.keys(report.strategies)).toEqual(['base', 'rag']);
@@ -41,7 +41,21 @@ describe('attune eval end to end (real embedder, store and generator)', () => {
     expect(rag.metrics.latency.retrieve.p50!).toBeGreaterThan(0);
     expect(rag.items.every((item) => item.retrieved!.length > 0)).toBe(true);
 
+    // reading diagnostics: rag only (base reads nothing), the 6 answerable questions, four conditions each
+    const diagnostics = report.diagnostics!;
+    expect(Object.keys(diagnostics)).toEqual(['rag']);
+    const d = diagnostics.rag!;
+    expect(d.questions).toBe(6);
+    expect(d.conditions.gold.n).toBe(6);
+    expect(d.conditions['closed-book'].n).toBe(6);
+    expect(Object.values(d.outcomes).reduce((a, b) => a + b, 0)).toBe(6);
+    // the same retrieval as the run: its gold recall is the run's recall@k on these questions
+    const answerable = rag.items.filter((item) => item.answerable);
+    expect(d.goldRecall).toBeCloseTo(answerable.reduce((s, item) => s + (item.scores!.recallAtK ?? 0), 0) / answerable.length, 10);
+    // the "retrieved" condition is the rag prompt on the same passages at temperature 0: the run's own answers
+    for (const item of answerable.filter((i) => !i.abstained)) expect(d.rows.find((r) => r.questionId === item.questionId)!.answers.retrieved).toBe(item.answer);
     const page = await readFile(html, 'utf8');
+    expect(page).toContain('Reading diagnostics');
     expect(page).toContain('<svg');
     expect(page).toContain(rag.items[0]!.question);
     expect(page).toContain('Accuracy vs latency');

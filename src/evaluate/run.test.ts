@@ -67,6 +67,10 @@ describe('evaluation runs', () => {
     expect(report.strategies.guess!.metrics.scores.abstentionRecall.mean).toBe(0);
     const flakyMetrics = report.strategies.flaky!.metrics;
     expect(flakyMetrics.errors).toBe(2);
+    // a failed answer scores 0: flaky answered q1 right (twice) and failed q2 (twice)
+    expect(flakyMetrics.errorRate).toBeCloseTo(2 / 6, 10);
+    expect(flakyMetrics.scores.exactMatch.mean).toBe(0.5);
+    expect(report.comparisons.every((c) => c.pAdjusted >= c.p)).toBe(true);
     expect(flakyMetrics.errorKinds).toEqual({ ProviderError: 2 });
     expect(report.strategies.flaky!.items.find((i) => i.error)!.error!.message).toMatch(/timed out/);
     expect(lookupMetrics.latency.total.p50).toBe(6);
@@ -75,6 +79,7 @@ describe('evaluation runs', () => {
 
     const table = renderEvalTable(report);
     expect(table).toMatch(/token F1 +1\.000/);
+    expect(table).toMatch(/error rate \(scored 0\) +0\.0% \(0\/6\) +0\.0% \(0\/6\) +33\.3% \(2\/6\)/);
     const html = renderHtmlReport(report);
     expect(html).toContain('<svg');
     expect(html).toContain('Where is the tower?');

@@ -4,6 +4,7 @@ import type { Strategy } from '../answer/strategy.ts';
 import { parseQuestions, formatQuestions, type Question, type QuestionSet } from '../dataset/questions.ts';
 import { UsageError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
+import { loadDiagnostics } from './diagnostics.ts';
 import { buildEvalReport, type EvalReport } from './eval-report.ts';
 import { evaluate, type EvaluateResult } from './evaluate.ts';
 import type { EvalRow } from './row.ts';
@@ -77,5 +78,7 @@ export async function executeRun(home: string, plan: RunPlan, options: ExecuteOp
 
 export async function loadRunReport(home: string, runId: string): Promise<EvalReport> {
   const { meta, rows } = await loadRun(home, runId);
-  return buildEvalReport(meta, rows, await runQuestions(home, runId));
+  const report = buildEvalReport(meta, rows, await runQuestions(home, runId));
+  const diagnostics = await loadDiagnostics(home, runId);
+  return diagnostics ? { ...report, diagnostics } : report;
 }

@@ -1,5 +1,6 @@
 import { summarizeLatency, type LatencySummary } from './metrics/latency.ts';
-import { bootstrapMean, mean, pairedBootstrap, type Estimate, type PairedComparison } from './metrics/statistics.ts';
+import { judgeAgreement, type JudgeAgreement } from './metrics/judge.ts';
+import { bootstrapMean, holm, mean, pairedTest, questionsNeeded, type Estimate, type PairedComparison } from './metrics/statistics.ts';
 import type { EvalRow, RowScores } from './row.ts';
 
 /** The per-question metrics that get a mean and a 95% CI (bootstrap over questions, repeats averaged first). */
@@ -15,13 +16,16 @@ export const METRIC_LABELS: Record<string, string> = {
 export interface StrategyMetrics {
   questions: number;
   rows: number;
+  /** Failed answers (errors, timeouts): each scores 0 on the answer metrics, so a failure never improves a mean. */
   errors: number;
+  /** errors / rows. */
+  errorRate: number;
   errorKinds: Record<string, number>;
   scores: Record<ScoreMetric | 'abstentionPrecision' | 'abstentionRecall' | 'falseAbstention', Estimate>;
   latency: Record<'retrieve' | 'rerank' | 'generate' | 'firstToken' | 'total', LatencySummary>;
   tokens: { promptMean: number | null; completionMean: number | null; promptTotal: number; completionTotal: number };
   cost: { perQuery: number | null; per1000: number | null };
-  judge: { calls: number; parseFailures: number };
+  judge: { calls: number; parseFailures: number; agreement: JudgeAgreement };
   harness: { overheadMs: number; modelMs: number };
 }
 
@@ -29,9 +33,22 @@ export interface Comparison extends PairedComparison {
   a: string;
   b: string;
   metric: ScoreMetric;
-  /** "rag beats base on token F1 (p=0.002)" or "no significant difference on token F1 (p=0.41)". */
+  /** Holm-adjusted over every comparison of the report; `significant` uses it. */
+  pAdjusted: number;
+  /** For a difference that is not significant: paired questions that would show one of the observed size at 80% power (Holm's strictest threshold). */
+  questionsNeeded: number | null;
+  /** "rag beats base on token F1 (adjusted p=0.002)" or "no significant difference … (adjusted p=0.41; ≈120 questions …)". */
   verdict: string;
 }
+
+/** Answer metrics a failed answer scores 0 on (when the question has references). */
+const ANSWER_METRICS: ReadonlySet<string> = new Set(['exactMatch', 'f1', 'containment', 'judgeCorrect']);
+
+/** A row's value for a metric, a failed answer counted as 0 on the answer metrics the run measures. */
+function scoreOf(metric: ScoreMetric, measured: boolean) {
+  return (row: EvalRow) => (row.error ? (ANSWER_METRICS.has(metric) && row.answerable && measured ? 0 : null) : row.scores?.[metric]);
+}
+const measures = (rows: EvalRow[], metric: ScoreMetric) => rows.some((row) => typeof row.scores?.[metric] === 'number');
 
 function perQuestion(rows: EvalRow[], value: (row: EvalRow) => number | null | undefined): Map<string, number> {
   const byQuestion = new Map<string, number[]>();
@@ -48,7 +65,7 @@ export function summarizeStrategy(allRows: EvalRow[]): StrategyMetrics {
   const errorKinds: Record<string, number> = {};
   for (const row of allRows) if (row.error) errorKinds[row.error.kind] = (errorKinds[row.error.kind] ?? 0) + 1;
   const estimate = (value: (row: EvalRow) => number | null | undefined, subset = rows) => bootstrapMean([...perQuestion(subset, value).values()]);
-  const scores = Object.fromEntries(SCORE_METRICS.map((metric) => [metric, estimate((row) => row.scores?.[metric])])) as StrategyMetrics['scores'];
+  const scores = Object.fromEntries(SCORE_METRICS.map((metric) => [metric, estimate(scoreOf(metric, measures(allRows, metric)), allRows)])) as StrategyMetrics['scores'];
   const abstainedRows = rows.filter((row) => row.abstained);
   scores.abstentionPrecision = bootstrapMean(abstainedRows.map((row) => (row.answerable ? 0 : 1)));
   scores.abstentionRecall = estimate((row) => (row.abstained ? 1 : 0), rows.filter((row) => !row.answerable));
@@ -62,12 +79,13 @@ export function summarizeStrategy(allRows: EvalRow[]): StrategyMetrics {
     questions: new Set(allRows.map((row) => row.questionId)).size,
     rows: allRows.length,
     errors: allRows.length - rows.length,
+    errorRate: allRows.length ? (allRows.length - rows.length) / allRows.length : 0,
     errorKinds,
     scores,
     latency: { retrieve: timing('retrieveMs'), rerank: timing('rerankMs'), generate: timing('generateMs'), firstToken: timing('firstTokenMs'), total: timing('totalMs') },
     tokens: { promptMean: mean(prompt), completionMean: mean(completion), promptTotal: prompt.reduce((a, b) => a + b, 0), completionTotal: completion.reduce((a, b) => a + b, 0) },
     cost: { perQuery, per1000: perQuery === null ? null : perQuery * 1000 },
-    judge: { calls: verdicts.length, parseFailures: verdicts.filter((v) => v.score === null).length },
+    judge: { calls: verdicts.length, parseFailures: verdicts.filter((v) => v.score === null).length, agreement: judgeAgreement(rows) },
     harness: { overheadMs: rows.reduce((a, row) => a + row.harnessMs, 0), modelMs: rows.reduce((a, row) => a + (row.timings?.totalMs ?? 0), 0) },
   };
 }
@@ -80,26 +98,40 @@ export function groupByStrategy(rows: EvalRow[], order: string[]): Map<string, E
 
 const COMPARED: ScoreMetric[] = ['f1', 'containment', 'exactMatch', 'judgeCorrect', 'faithfulness'];
 
-/** Paired bootstrap for every pair of strategies on every answer metric both have values for. */
+/**
+ * Paired bootstrap for every pair of strategies on every answer metric both measure, failed answers scored 0,
+ * Holm-corrected across all of them (one family per report).
+ */
 export function compareStrategies(groups: Map<string, EvalRow[]>): Comparison[] {
   const names = [...groups.keys()];
-  const comparisons: Comparison[] = [];
+  const raw: (PairedComparison & { a: string; b: string; metric: ScoreMetric; sd: number })[] = [];
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
       const [a, b] = [names[i]!, names[j]!];
       for (const metric of COMPARED) {
-        const valuesA = perQuestion(groups.get(a)!.filter((r) => !r.error), (row) => row.scores?.[metric]);
-        const valuesB = perQuestion(groups.get(b)!.filter((r) => !r.error), (row) => row.scores?.[metric]);
+        const measured = measures(groups.get(a)!, metric) || measures(groups.get(b)!, metric);
+        const valuesA = perQuestion(groups.get(a)!, scoreOf(metric, measured));
+        const valuesB = perQuestion(groups.get(b)!, scoreOf(metric, measured));
         const shared = [...valuesA.keys()].filter((id) => valuesB.has(id));
-        const result = pairedBootstrap(shared.map((id) => valuesA.get(id)!), shared.map((id) => valuesB.get(id)!));
+        const result = pairedTest(shared.map((id) => valuesA.get(id)!), shared.map((id) => valuesB.get(id)!));
         if (!result) continue;
-        const label = METRIC_LABELS[metric];
-        const p = result.p < 0.001 ? 'p<0.001' : `p=${result.p.toFixed(3)}`;
-        const [winner, loser] = result.difference > 0 ? [a, b] : [b, a];
-        const verdict = result.significant ? `${winner} beats ${loser} on ${label} (${p})` : `no significant difference between ${a} and ${b} on ${label} (${p})`;
-        comparisons.push({ a, b, metric, ...result, verdict });
+        const { pEquivalence: _none, ...test } = result;
+        raw.push({ a, b, metric, ...test });
       }
     }
   }
-  return comparisons;
+  const adjusted = holm(raw.map((r) => r.p));
+  return raw.map(({ sd, ...result }, index) => {
+    const pAdjusted = adjusted[index]!;
+    const significant = pAdjusted < 0.05;
+    const label = METRIC_LABELS[result.metric];
+    const p = pAdjusted < 0.001 ? 'adjusted p<0.001' : `adjusted p=${pAdjusted.toFixed(3)}`;
+    const [winner, loser] = result.difference > 0 ? [result.a, result.b] : [result.b, result.a];
+    const estimate = significant ? null : questionsNeeded({ difference: result.difference, sd, alpha: 0.05 / raw.length });
+    // the normal approximation can undercut a sample the bootstrap found too small: at least one more question
+    const needed = estimate === null ? null : Math.max(estimate, result.n + 1);
+    const verdict = significant ? `${winner} beats ${loser} on ${label} (${p})`
+      : `no significant difference between ${result.a} and ${result.b} on ${label} (${p}, n=${result.n}${needed !== null ? `; ≈${needed.toLocaleString('en-US')} questions would show a difference of ${Math.abs(result.difference).toFixed(3)} at 80% power` : ''})`;
+    return { ...result, significant, pAdjusted, questionsNeeded: needed, verdict };
+  });
 }

@@ -1,3 +1,4 @@
+import { diagnosticsTableRows, DIAGNOSTICS_NOTE } from '../evaluate/diagnostics.ts';
 import type { EvalItem, EvalReport } from '../evaluate/eval-report.ts';
 import { METRIC_LABELS } from '../evaluate/summarize.ts';
 import { formatMs, formatNumber, formatUsd } from './format.ts';
@@ -19,16 +20,23 @@ ${verdicts(report)}
 <section><h2>Accuracy vs latency</h2><div class="row">${accuracyVsLatency(report, color)}<p class="note">Each point is a strategy: token F1 on answerable questions (whisker: 95% CI over questions) against its median end-to-end latency. Up and to the left is better.</p></div></section>
 <section><h2>Metrics with 95% confidence intervals</h2><div class="grid">${BAR_METRICS.map((key) => metricBars(report, key, color)).filter(Boolean).join('')}</div></section>
 <section><h2>Latency, tokens and cost</h2>${operationsTable(report)}</section>
+${diagnosticsSection(report)}
 <section><h2>Questions</h2><input id="filter" type="search" placeholder="filter questions…" aria-label="filter questions"><div id="items">${drillDown(report, color)}</div></section>
 <script>document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value.toLowerCase();document.querySelectorAll('#items details.item').forEach(function(d){d.style.display=d.dataset.search.indexOf(q)>=0?'':'none';});});</script>
 </body></html>
 `;
 }
 
+function diagnosticsSection(report: EvalReport): string {
+  if (!report.diagnostics || Object.keys(report.diagnostics).length === 0) return '';
+  const { header, rows } = diagnosticsTableRows(report.diagnostics);
+  return `<section><h2>Reading diagnostics</h2><table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table><p class="note">${escapeHtml(DIAGNOSTICS_NOTE)}.</p></section>`;
+}
+
 function verdicts(report: EvalReport): string {
   if (report.comparisons.length === 0) return '';
   const items = report.comparisons.map((c) => `<li class="${c.significant ? 'sig' : 'nosig'}">${escapeHtml(c.verdict)} <span class="muted">Δ(${escapeHtml(c.a)} − ${escapeHtml(c.b)}) = ${c.difference.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}], n=${c.n}</span></li>`);
-  return `<section><h2>Paired comparisons</h2><ul class="verdicts">${items.join('')}</ul></section>`;
+  return `<section><h2>Paired comparisons</h2><p class="note">p-values Holm-adjusted across the ${report.comparisons.length} comparisons below.</p><ul class="verdicts">${items.join('')}</ul></section>`;
 }
 
 function accuracyVsLatency(report: EvalReport, color: (name: string) => string): string {
@@ -52,7 +60,7 @@ function metricBars(report: EvalReport, key: (typeof BAR_METRICS)[number], color
 }
 
 function operationsTable(report: EvalReport): string {
-  const header = ['strategy', 'retrieve p50/p95', 'rerank p50/p95', 'generate p50/p95', 'first token p50/p95', 'total p50/p95/max', 'tokens in/out', 'cost / query', 'cost / 1k', 'errors'];
+  const header = ['strategy', 'retrieve p50/p95', 'rerank p50/p95', 'generate p50/p95', 'first token p50/p95', 'total p50/p95/max', 'tokens in/out', 'cost / query', 'cost / 1k', 'error rate', 'errors', 'judge agrees with refs'];
   const rows = Object.entries(report.strategies).map(([name, { metrics: m }]) => [
     name,
     `${formatMs(m.latency.retrieve.p50)} / ${formatMs(m.latency.retrieve.p95)}`,
@@ -63,9 +71,12 @@ function operationsTable(report: EvalReport): string {
     `${formatNumber(m.tokens.promptMean, 0)} / ${formatNumber(m.tokens.completionMean, 0)}`,
     formatUsd(m.cost.perQuery),
     formatUsd(m.cost.per1000),
+    `${(m.errorRate * 100).toFixed(1)}% (${m.errors}/${m.rows})`,
     Object.entries(m.errorKinds).map(([k, n]) => `${k}: ${n}`).join(', ') || '0',
+    m.judge.agreement.rate === null ? '–' : `${(m.judge.agreement.rate * 100).toFixed(0)}% (${m.judge.agreement.agreed}/${m.judge.agreement.items})`,
   ]);
   return `<table><thead><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
+<p class="note">Failed answers score 0 on the answer metrics. Judge agreement: the judge's correctness verdict against the references on answers whose token F1 is unambiguous (≥ 0.8 right, 0 wrong).</p>
 <p class="note">Cost: ${report.run.prices.hardwarePerHour ? `$${report.run.prices.hardwarePerHour}/hour of machine time` : ''}${report.run.prices.inputPerMillion || report.run.prices.outputPerMillion ? ` $${report.run.prices.inputPerMillion}/M tokens in, $${report.run.prices.outputPerMillion}/M out` : ''}.</p>`;
 }
 

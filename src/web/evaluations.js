@@ -137,11 +137,12 @@ function recommendation(result) {
   const box = document.createElement('div');
   box.className = 'recommendation';
   const title = document.createElement('h3');
-  title.textContent = `Recommendation: ${r.recommended ?? 'none'}`;
-  const ranking = document.createElement('ol');
+  title.textContent = r.verdict === 'inconclusive' ? 'Inconclusive: no strategy recommended' : `Recommendation: ${r.recommended ?? 'none'}`;
+  const ranking = document.createElement('ul');
   for (const entry of r.ranking) {
     const item = document.createElement('li');
-    item.textContent = `${entry.strategy} (${entry.wins} pairwise win(s)${entry.tiedWith.length ? `, tied with ${entry.tiedWith.join(', ')}` : ''})`;
+    // tied strategies share a rank (older results have no tieReason)
+    item.textContent = `${entry.rank ?? ''}. ${entry.strategy} (${entry.failed ? 'failed every question' : `${entry.wins} pairwise win(s)`}${entry.tiedWith.length ? `, tied with ${entry.tiedWith.join(', ')}${entry.tieReason ? `: ${entry.tieReason}` : ''}` : ''})`;
     ranking.append(item);
   }
   const rationale = document.createElement('ul');

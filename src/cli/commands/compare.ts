@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runCompare, type CompareProgress } from '../../compare/compare.ts';
-import { parsePriorities } from '../../compare/recommend.ts';
+import { parseMinEffects, parsePriorities } from '../../compare/recommend.ts';
 import { compareResultDir, newCompareId } from '../../compare/results.ts';
 import { COMPARE_DEFAULTS, compareOptions, parseStrategies, writeCompareOutputs, type CompareSettings } from '../../compare/setup.ts';
 import { renderCompareSummary } from '../../compare/summary.ts';
@@ -9,7 +9,7 @@ import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
 interface CompareFlags {
-  corpus: string; questions: string; train?: string; update?: string; priorities?: string; format?: string; strategies: string;
+  corpus: string; questions: string; train?: string; update?: string; priorities?: string; minEffect?: string; format?: string; strategies: string;
   repeats: string; limit?: string; epochs: string; maxSteps?: string; raftMaxSteps?: string; lr: string; maxTokens: string;
   metric: string; maxTrainExamples: string; out?: string; json?: boolean; progress?: boolean;
 }
@@ -28,7 +28,10 @@ Examples:
 
 --update DIR: the second version of some documents, same relative paths as in --corpus.
 --format FILE: {"kind":"regex","pattern":"…"} | {"kind":"json-schema","schema":{…}} | {"kind":"examples","answers":["…"]}
---priorities: accuracy, freshness, cost, latency, customization = high | medium | low | ignore.`;
+--priorities: accuracy, freshness, cost, latency, customization = high | medium | low | ignore.
+--min-effect: the smallest difference that matters, e.g. accuracy=0.1,latency=20% (defaults: accuracy 0.05,
+  freshness 0.1, customization 0.05 on their 0–1 scales; latency and cost 10% of the larger mean). A difference
+  counts only when significant after Holm correction and at least this large; "equivalent" needs a TOST within it.`;
 
 export function registerCompare(program: Command): void {
   program
@@ -40,6 +43,7 @@ export function registerCompare(program: Command): void {
     .option('--train <file>', 'training data (chat, instruction or question/answer JSONL); default: generated from the corpus')
     .option('--update <path>', 'second version of some documents, to measure freshness')
     .option('--priorities <list>', 'e.g. freshness=high,latency=low (default accuracy=high, the rest medium)')
+    .option('--min-effect <list>', 'smallest differences that matter, e.g. accuracy=0.1,latency=20%')
     .option('--format <file>', 'wanted answer format, to measure adherence')
     .option('--strategies <list>', 'strategies to compare', COMPARE_DEFAULTS.strategies)
     .option('--repeats <n>', 'answer every question n times (seeds differ; temperature 0.7 when n > 1)', String(COMPARE_DEFAULTS.repeats))
@@ -61,7 +65,7 @@ export function registerCompare(program: Command): void {
       const settings: CompareSettings = {
         corpus: flags.corpus, questions: flags.questions, train: flags.train, update: flags.update, format: flags.format,
         out: flags.out ?? compareResultDir(context.home, newCompareId()),
-        strategies: parseStrategies(flags.strategies), priorities: parsePriorities(flags.priorities),
+        strategies: parseStrategies(flags.strategies), priorities: parsePriorities(flags.priorities), ...(flags.minEffect ? { minEffects: parseMinEffects(flags.minEffect) } : {}),
         repeats: parsePositiveInt(flags.repeats, '--repeats'), limit: optional(flags.limit, '--limit'),
         epochs: parsePositiveInt(flags.epochs, '--epochs'), lr: parseNumber(flags.lr, '--lr'),
         maxSteps: optional(flags.maxSteps, '--max-steps'), raftMaxSteps: optional(flags.raftMaxSteps, '--raft-max-steps'),

@@ -4,7 +4,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
-import { buildEvalResources } from '../../evaluate/build-strategies.ts';
+import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
+import { buildReadingDiagnostics, chooseDiagnosticMetric, generatorReader, runReadingDiagnostics, saveDiagnostics } from '../../evaluate/diagnostics.ts';
+import { chooseJudge, judgeId, judgeRequestFromId } from '../../evaluate/metrics/judge.ts';
 import type { EvalReport } from '../../evaluate/eval-report.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
 import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evaluate/run-settings.ts';
@@ -15,7 +17,7 @@ import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
   seed: string; temperature?: string; maxTokens: string; json?: string; html?: string; resume?: string; progress?: boolean;
-  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string;
+  judge?: boolean; judgeBaseUrl?: string; judgeModel?: string; judgeApiKeyEnv?: string; judgeSelf?: boolean; diagnostics?: boolean;
   priceIn?: string; priceOut?: string; hardwarePerHour?: string;
 }
 
@@ -31,6 +33,7 @@ gpt-4o $2.50/$10, gpt-4.1-mini $0.40/$1.60 per million tokens in/out; override w
 Repeats use seeds --seed, --seed+1, …; with temperature 0 (the default) they differ only in latency.`;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const READING_STRATEGIES = new Set(['rag', 'ft-rag', 'raft']);
 
 export function registerEval(program: Command): void {
   program
@@ -48,13 +51,15 @@ export function registerEval(program: Command): void {
     .option('--json <file>', 'write {runId, dataset, strategies: {NAME: {metrics, items}}, comparisons}')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--resume <run>', 'continue an interrupted run (its stored settings are used)')
-    .option('--judge', 'grade answers with an LLM judge (the configured generator unless --judge-base-url)')
+    .option('--judge', 'grade answers with an LLM judge: another model (--judge-model, --judge-base-url), never the model under test unless --judge-self')
     .option('--judge-base-url <url>', 'OpenAI-compatible endpoint for the judge')
-    .option('--judge-model <name>', 'judge model name at that endpoint')
+    .option('--judge-model <name>', 'judge model name at that endpoint, or without it a local GGUF file')
     .option('--judge-api-key-env <var>', 'environment variable holding the judge endpoint key')
+    .option('--judge-self', 'force the model under test to grade its own answers (not an independent check)')
     .option('--price-in <usd>', 'USD per million prompt tokens')
     .option('--price-out <usd>', 'USD per million completion tokens')
     .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
+    .option('--diagnostics', 'also answer each question of rag, ft-rag and raft with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .addHelpText('after', HELP)
     .action(async (flags: EvalFlags, command: Command) => {
@@ -63,7 +68,7 @@ export function registerEval(program: Command): void {
       const resources = await buildEvalResources({
         config: context.config, home: context.home, env: context.env, strategies: plan.meta.strategies, collection: plan.meta.collection,
         adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens, accessLabels: plan.meta.accessLabels,
-        judge: flags.judge || flags.judgeBaseUrl || plan.meta.models.judge ? { baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv } : undefined,
+        judge: plan.meta.models.judge ? judgeRequestFromId(plan.meta.models.judge, flags.judgeApiKeyEnv) : undefined,
       });
       plan.meta.models.generator = resources.generator.id;
       if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
@@ -84,6 +89,19 @@ export function registerEval(program: Command): void {
             bar.update(done);
           },
         }));
+        if (flags.diagnostics) {
+          const readers = plan.meta.strategies.filter((name) => READING_STRATEGIES.has(name))
+            .map((name) => ({ strategy: name, read: generatorReader(resources.generator, { adapter: plan.meta.adapters[name], maxTokens: plan.meta.maxTokens }) }));
+          if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError('--diagnostics needs a strategy that reads documents (rag, ft-rag, raft) and --collection');
+          process.stderr.write(`attune: reading diagnostics for ${readers.map((r) => r.strategy).join(', ')} (4 answers per question each)\n`);
+          const metric = chooseDiagnosticMetric(plan.questions);
+          const rows = await runReadingDiagnostics({
+            questions: plan.questions, readers, metric, store: resources.store, embedder: resources.embedder, retrieval: context.config.retrieval,
+            filter: plan.meta.accessLabels ? { labels: plan.meta.accessLabels } : undefined, signal: abort.signal,
+          });
+          report.diagnostics = buildReadingDiagnostics(rows, metric);
+          await saveDiagnostics(context.home, plan.meta.runId, report.diagnostics);
+        }
       } catch (error) {
         if (abort.signal.aborted) throw abort.signal.reason;
         throw error;
@@ -113,9 +131,15 @@ async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>)
     seed: Number.parseInt(flags.seed, 10) || 1,
     temperature: number(flags.temperature, '--temperature'),
     maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'),
-    judge: flags.judgeBaseUrl ? `${flags.judgeModel}@${flags.judgeBaseUrl}` : flags.judge ? 'generator' : undefined,
+    judge: judgeFromFlags(flags, context),
     prices: { inputPerMillion: number(flags.priceIn, '--price-in'), outputPerMillion: number(flags.priceOut, '--price-out'), hardwarePerHour: number(flags.hardwarePerHour, '--hardware-per-hour') },
   }), flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined);
+}
+
+/** The judge's id for the run record, refused before anything is written when it would be the model under test. */
+function judgeFromFlags(flags: EvalFlags, context: ReturnType<typeof cliContext>): string | undefined {
+  if (!flags.judge && !flags.judgeBaseUrl && !flags.judgeModel && !flags.judgeSelf) return undefined;
+  return judgeId(chooseJudge({ baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv, self: flags.judgeSelf }, modelUnderTest(context.config, context.env), (path) => resolve(path)));
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

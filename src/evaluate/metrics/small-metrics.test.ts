@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { abstentionScores } from './abstention.ts';
 import { queryCost, defaultPrices, LOCAL_PRICES } from './cost.ts';
 import { lexicalSupport } from './faithfulness.ts';
-import { parseVerdict } from './judge.ts';
+import { chooseJudge, judgeAgreement, judgeId, judgeRequestFromId, parseVerdict } from './judge.ts';
+import { UsageError } from '../../errors.ts';
 import { percentile, summarizeLatency } from './latency.ts';
 
 describe('abstention', () => {
@@ -62,5 +63,34 @@ describe('judge verdicts', () => {
     const failed = parseVerdict('maybe?');
     expect(failed.score).toBeNull();
     expect(failed.parseError).toMatch(/no verdict/);
+  });
+});
+
+describe('judge agreement with the references', () => {
+  it('counts only answers whose token F1 is unambiguous, and names both kinds of disagreement', () => {
+    const row = (f1: number | null, judgeCorrect: number | null) => ({ scores: { f1, judgeCorrect } });
+    const agreement = judgeAgreement([row(1, 1), row(0.85, 0), row(0, 0), row(0, 1), row(0, 0), row(0.5, 1), row(null, 1), row(1, null)]);
+    expect(agreement).toEqual({ items: 5, agreed: 3, rate: 0.6, judgedRightButWrong: 1, judgedWrongButRight: 1 });
+    expect(judgeAgreement([row(0.5, 1)]).rate).toBeNull();
+  });
+});
+
+describe('choosing the judge', () => {
+  const underTest = '/models/smollm2.gguf';
+  it('refuses the model under test unless forced', () => {
+    expect(() => chooseJudge({}, underTest)).toThrow(UsageError);
+    expect(() => chooseJudge({}, underTest)).toThrow(/the judge would be the model under test \(\/models\/smollm2\.gguf\).*--judge-self/);
+    expect(() => chooseJudge({ model: './smollm2.gguf' }, underTest, (p) => p.replace('./', '/models/'))).toThrow(/--judge-model \.\/smollm2\.gguf is the model under test/);
+    expect(() => chooseJudge({ baseURL: 'http://h/v1', model: 'm' }, 'm@http://h/v1')).toThrow(/is the model under test/);
+    expect(chooseJudge({ self: true }, underTest)).toEqual({ kind: 'self' });
+  });
+  it('takes another local or remote model, and round-trips through the stored id', () => {
+    const local = chooseJudge({ model: '/models/qwen.gguf' }, underTest);
+    expect(local).toEqual({ kind: 'local', model: '/models/qwen.gguf' });
+    const remote = chooseJudge({ baseURL: 'http://h:8080/v1', model: 'judge-7b', apiKeyEnv: 'KEY' }, underTest);
+    expect(judgeRequestFromId(judgeId(remote), 'KEY')).toEqual({ baseURL: 'http://h:8080/v1', model: 'judge-7b', apiKeyEnv: 'KEY' });
+    expect(judgeRequestFromId(judgeId(local))).toEqual({ model: '/models/qwen.gguf' });
+    expect(judgeRequestFromId(judgeId({ kind: 'self' }))).toEqual({ self: true });
+    expect(() => chooseJudge({ baseURL: 'http://h/v1' }, underTest)).toThrow(/needs --judge-model/);
   });
 });
