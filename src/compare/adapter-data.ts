@@ -16,7 +16,7 @@ export interface AdapterData {
   leakage: LeakReport;
   /** Why an adapter cannot be trained from this data (too few examples): its strategies are reported as failed. */
   unusable: Partial<Record<'ft' | 'raft', string>>;
-  /** The RAFT examples came from the step cache. */
+  /** Reused from the step cache (same corpus, questions and settings). */
   cached: boolean;
 }
 
@@ -28,6 +28,15 @@ export async function prepareAdapterData(ctx: {
   options: CompareOptions; cache: StepCache; documents: Map<string, CorpusDocument>; questions: Question[]; train: GeneratedExample[] | undefined;
   store: CompareStore; embedder: CompareEmbedder; ft: FitTarget; raft: FitTarget;
 }): Promise<AdapterData> {
+  const { options } = ctx;
+  const key = contentHash('adapter-data v2', [...ctx.documents.values()].map((d) => d.text), ctx.questions, ctx.train?.map((e) => e.messages), options.strategies,
+    options.config.chunking, options.config.retrieval.k, options.training.maxQaExamples, options.training.maxRaftExamples, ctx.ft.maxSeqLen, ctx.raft.maxSeqLen, options.base);
+  const cached = await ctx.cache.get<AdapterData>('adapter-data', key);
+  if (cached) return { ...cached, cached: true };
+  return ctx.cache.set('adapter-data', key, { ...await buildAdapterData(ctx), cached: false });
+}
+
+async function buildAdapterData(ctx: Parameters<typeof prepareAdapterData>[0]): Promise<AdapterData> {
   const { options } = ctx;
   const leakage = emptyLeakReport();
   const qaFitting = emptyFitReport(ctx.ft.maxSeqLen);
@@ -44,12 +53,8 @@ export async function prepareAdapterData(ctx: {
   }
   let raft: GeneratedExample[] = [];
   let raftFitting: FitReport | null = null;
-  let cached = false;
   if (options.strategies.includes('raft')) {
-    const key = contentHash('dataset-build raft v2', [...ctx.documents.values()].map((d) => d.text), options.config.chunking, options.config.retrieval.k, options.training.maxRaftExamples, ctx.raft.maxSeqLen, options.base);
-    let built = await ctx.cache.get<{ examples: GeneratedExample[]; fitting: FitReport }>('raft-data', key);
-    cached = built !== undefined;
-    built ??= await ctx.cache.set('raft-data', key, await raftExamples(ctx.store, ctx.embedder, options, ctx.raft));
+    const built = await raftExamples(ctx.store, ctx.embedder, options, ctx.raft);
     raftFitting = built.fitting;
     raft = dropLeaks(built.examples, ctx.questions, 'RAFT', leakage);
   }
@@ -57,7 +62,7 @@ export async function prepareAdapterData(ctx: {
   const needs = (kind: 'ft' | 'raft') => options.strategies.some((s) => (kind === 'raft' ? s === 'raft' : s === 'ft' || s === 'ft-rag'));
   if (needs('ft') && qa.length < MIN_EXAMPLES) unusable.ft = `only ${qa.length} Q/A training example(s) after dropping leaks and over-long ones, at least ${MIN_EXAMPLES} are needed`;
   if (needs('raft') && raft.length < MIN_EXAMPLES) unusable.raft = `only ${raft.length} RAFT training example(s) after dropping leaks and over-long ones, at least ${MIN_EXAMPLES} are needed`;
-  return { qa, raft, source, fitting: { qa: ctx.train ? null : qaFitting, raft: raftFitting }, leakage, unusable, cached };
+  return { qa, raft, source, fitting: { qa: ctx.train ? null : qaFitting, raft: raftFitting }, leakage, unusable, cached: false };
 }
 
 /** RAFT data exactly as `attune dataset build --mode raft` makes it: cloze questions per chunk, k − 1 retrieved distractors, the oracle in 80%, fitted. */

@@ -65,6 +65,8 @@ export interface CompareProgress {
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+/** The steps the pre-training estimate covers. */
+const ESTIMATED_STEPS = new Set(['train', 'evaluate', 'freshness']);
 
 /**
  * `attune compare`: validate every input → ingest → training data (leaks dropped, every example fitted to the
@@ -195,7 +197,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     result.byTag = tagged;
     result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => ADAPTER_OF[s] === kind), message: message! }));
     result.reused = reused;
-    result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, actualSeconds: steps.filter((s) => plan.indexOf(s.step) >= plan.indexOf('train')).reduce((sum, s) => sum + s.seconds, 0) };
+    result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, actualSeconds: steps.filter((s) => ESTIMATED_STEPS.has(s.step)).reduce((sum, s) => sum + s.seconds, 0) };
     finish(false, 'assembled');
     result.steps = steps;
     return result;

@@ -19,9 +19,11 @@ const leaks = findLeaks(pairs, probes);
 const leaking = new Set(leaks.map((l) => l.line));
 const kept = pairs.filter((p) => !leaking.has(p.line));
 
+const normalized = new Map(pairs.map((p) => [p, ` ${normalizeAnswer(`${questionPart(p.prompt)} ${p.completion}`)} `]));
+
 /** Independent of findLeaks: the probe's own last 10 words (right before the blank) and its answer, in one example. */
-function holdsProbe(example: { prompt: string; completion: string }, probe: { question: string; answers: string[] }): boolean {
-  const text = ` ${normalizeAnswer(`${questionPart(example.prompt)} ${example.completion}`)} `;
+function holdsProbe(example: (typeof pairs)[number], probe: { question: string; answers: string[] }): boolean {
+  const text = normalized.get(example)!;
   const stem = normalizeAnswer(probe.question).split(' ').slice(-10).join(' ');
   return text.includes(` ${stem} `) && probe.answers.some((a) => text.includes(` ${normalizeAnswer(a)} `));
 }

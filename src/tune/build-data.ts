@@ -77,6 +77,8 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
   if (options.mode === 'raft' && !options.embedder) throw new UsageError('raft needs the collection\'s embedder to retrieve distractors');
   const random = seededRandom(options.seed ?? 7);
   const result: BuildResult = { lines: [], chunks: chunks.length, chunksWithoutQuestions: 0, paraphrasesKept: 0, paraphrasesDropped: 0, fitting: options.fit ? emptyFitReport(options.fit.maxSeqLen) : null };
+  // every question first (cheap for cloze); RAFT's retrieval then runs only for the sampled ones
+  const candidates: { pair: QaPair; chunk: Hit; oracleDraw: number; placeDraw: number }[] = [];
   for (const [index, chunk] of chunks.entries()) {
     options.signal?.throwIfAborted();
     options.onProgress?.({ done: index, total: chunks.length });
@@ -93,20 +95,35 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
       else pairs.push(...await generateQaPairs(options.generator!, text, options.questionsPerChunk ?? 3, { signal: options.signal }));
     }
     if (pairs.length === 0) result.chunksWithoutQuestions++;
-    for (const pair of pairs) {
-      if (options.mode !== 'raft') {
-        const messages = fitted([...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }], options.fit, result.fitting);
-        if (messages) result.lines.push({ messages, docId: chunk.docId, chunkId: chunk.chunkId });
-        continue;
-      }
-      const parts = await raftParts(store, options.embedder!, pair, chunk, { distractors: options.distractors ?? 3, withOracle: random() < (options.oracleShare ?? 0.8), random, signal: options.signal });
-      const messages = options.fit ? fitRaft(parts, options.fit, result.fitting!)?.messages : raftMessages(parts);
-      if (messages) result.lines.push({ messages, docId: chunk.docId, chunkId: chunk.chunkId, oracle: parts.oracle !== null });
+    // the oracle draws are made in document order, so an example is the same whatever the sample
+    for (const pair of pairs) candidates.push({ pair, chunk, oracleDraw: random(), placeDraw: random() });
+  }
+  if (options.mode !== 'raft') {
+    for (const { pair, chunk } of candidates) {
+      const messages = fitted([...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }], options.fit, result.fitting);
+      if (messages) result.lines.push({ messages, docId: chunk.docId, chunkId: chunk.chunkId });
     }
+    result.lines = sampleInOrder(result.lines, options.maxExamples, options.seed ?? 7);
+  } else {
+    const kept: { index: number; line: TrainingLine }[] = [];
+    for (const index of sampleOrder(candidates.length, options.seed ?? 7)) {
+      if (options.maxExamples && kept.length >= options.maxExamples) break;
+      options.signal?.throwIfAborted();
+      const { pair, chunk, oracleDraw, placeDraw } = candidates[index]!;
+      const parts = await raftParts(store, options.embedder!, pair, chunk, { distractors: options.distractors ?? 3, withOracle: oracleDraw < (options.oracleShare ?? 0.8), place: placeDraw, signal: options.signal });
+      const messages = options.fit ? fitRaft(parts, options.fit, result.fitting!)?.messages : raftMessages(parts);
+      if (messages) kept.push({ index, line: { messages, docId: chunk.docId, chunkId: chunk.chunkId, oracle: parts.oracle !== null } });
+    }
+    result.lines = kept.sort((a, b) => a.index - b.index).map((k) => k.line);
   }
   options.onProgress?.({ done: chunks.length, total: chunks.length });
-  result.lines = sampleInOrder(result.lines, options.maxExamples, options.seed ?? 7);
   return result;
+}
+
+/** A deterministic random order of 0..n-1 (the order sampleInOrder draws in). */
+function sampleOrder(n: number, seed: number): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, (_, index) => ({ index, key: random() })).sort((a, b) => a.key - b.key).map((entry) => entry.index);
 }
 
 function fitted(messages: ChatMessage[], fit: FitTarget | undefined, report: FitReport | null): ChatMessage[] | null {
@@ -118,10 +135,10 @@ function fitted(messages: ChatMessage[], fit: FitTarget | undefined, report: Fit
  * chunk in a share P of examples, at a random place; the answer cites the oracle by its number. Without
  * the oracle the answer stays the same (uncited), as in the paper, so the model also learns the fact itself.
  */
-export async function raftParts(store: Store, embedder: Embedder, pair: QaPair, oracle: Hit, options: { distractors: number; withOracle: boolean; random: () => number; signal?: AbortSignal }): Promise<RaftParts> {
+export async function raftParts(store: Store, embedder: Embedder, pair: QaPair, oracle: Hit, options: { distractors: number; withOracle: boolean; /** in [0, 1): where the oracle goes */ place: number; signal?: AbortSignal }): Promise<RaftParts> {
   const { hits } = await retrieve(store, embedder, pair.question, { k: options.distractors + 1, mode: 'hybrid', signal: options.signal });
   const distractors: Hit[] = hits.filter((hit) => hit.chunkId !== oracle.chunkId).slice(0, options.distractors);
-  const oracleAt = options.withOracle ? Math.floor(options.random() * (distractors.length + 1)) : 0;
+  const oracleAt = options.withOracle ? Math.floor(options.place * (distractors.length + 1)) : 0;
   return { question: pair.question, answer: pair.answer, distractors, oracle: options.withOracle ? oracle : null, oracleAt };
 }
 
