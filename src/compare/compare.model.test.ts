@@ -40,7 +40,7 @@ beforeAll(async () => {
     training: { ft: { epochs: 1, lr: 1e-3, maxSteps: 2, maxSeqLen: 256, batchSize: 2 }, raft: { epochs: 1, maxSteps: 1, maxSeqLen: 1024 }, maxQaExamples: 16 },
   };
   result = await runCompare(options);
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -141,7 +141,7 @@ describe('attune compare on long, messy documents (real models, tiny)', () => {
     const failing = { id: real.id, tokenLengths: real.tokenLengths.bind(real), train: (config: Parameters<typeof real.train>[0], o?: Parameters<typeof real.train>[1]) => (config.outputDir.includes('raft') ? Promise.reject(new Error('worker killed (injected)')) : real.train(config, o)) };
     first = await runCompare({ ...messyOptions, trainer: failing });
     second = await runCompare(messyOptions);
-  }, 480_000);
+  }, 900_000);
 
   afterAll(async () => {
     if (messy) await rm(messy, { recursive: true, force: true });
