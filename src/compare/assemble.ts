@@ -68,7 +68,7 @@ export interface CompareResult {
   /** Steps and answers reused from an earlier run's cache. */
   reused?: string[];
   /** The estimate printed before training, and the time the same steps took. */
-  estimate?: { seconds: number; steps: { step: string; seconds: number }[]; actualSeconds: number };
+  estimate?: { seconds: number; steps: { step: string; seconds: number }[]; actualSeconds: number; /** How much slower than the measured defaults this machine ran a reference generation (1 = as measured). */ speedFactor: number | null };
   recommendation: Recommendation;
   /** Known failure signs seen in the results (e.g. RAFT's "ft-rag below ft"). */
   signs: string[];

@@ -13,7 +13,7 @@ import { prepareAdapterData, type AdapterData } from './adapter-data.ts';
 import { assembleResult, type CompareResult, type StepRecord } from './assemble.ts';
 import { accuracyByTag, describeByTag } from './by-tag.ts';
 import { StepCache } from './cache.ts';
-import { checkBudget, describeEstimate, formatDuration } from './estimate.ts';
+import { calibrateSpeeds, checkBudget, describeEstimate, formatDuration } from './estimate.ts';
 import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import type { Priorities } from './recommend.ts';
 import { planEstimate } from './plan-estimate.ts';
@@ -75,6 +75,15 @@ const ESTIMATED_STEPS = new Set(['train', 'evaluate', 'freshness']);
  * hash of its inputs under `<out>/cache`, so a rerun resumes where the last one stopped, and says so; a strategy
  * whose adapter fails to train is reported as failed while the others finish.
  */
+async function calibrate(options: CompareOptions): Promise<Awaited<ReturnType<typeof calibrateSpeeds>>> {
+  const generator = await createGenerator(options.config, { env: options.env });
+  try {
+    return await calibrateSpeeds(generator);
+  } finally {
+    await generator.dispose();
+  }
+}
+
 export async function runCompare(options: CompareOptions): Promise<CompareResult> {
   const out = resolve(options.out);
   const home = join(out, 'work', 'home');
@@ -133,8 +142,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       finish(data.cached, `${data.qa.length} Q/A (${data.source}), ${data.raft.length} RAFT examples; ${describeLeaks(data.leakage)}${fitted ? `; ${fitted}` : ''}`);
     }
 
-    // the estimate of everything left, before the first training step
-    const estimate = await planEstimate({ options, home, cache, set, questions, documents, data, kinds, failed, tokenizer, embedder });
+    // the estimate of everything left, before the first training step, at this machine's speed now
+    const calibration = options.config.generator.provider === 'llama' ? await calibrate(options) : undefined;
+    const estimate = await planEstimate({ options, home, cache, set, questions, documents, data, kinds, failed, tokenizer, embedder, speeds: calibration?.speeds });
     const cachedNow = [...reused, ...estimate.cachedAdapters.map((k) => `${k} adapter`), ...(estimate.answersDone ? [`${estimate.answersDone} answers`] : [])];
     if (cachedNow.length) notice(`reusing cached: ${cachedNow.join(', ')}`);
     notice(describeEstimate(estimate.estimate));
@@ -197,7 +207,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     result.byTag = tagged;
     result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => ADAPTER_OF[s] === kind), message: message! }));
     result.reused = reused;
-    result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, actualSeconds: steps.filter((s) => ESTIMATED_STEPS.has(s.step)).reduce((sum, s) => sum + s.seconds, 0) };
+    result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, speedFactor: calibration?.factor ?? null, actualSeconds: steps.filter((s) => ESTIMATED_STEPS.has(s.step)).reduce((sum, s) => sum + s.seconds, 0) };
     finish(false, 'assembled');
     result.steps = steps;
     return result;

@@ -1,4 +1,6 @@
+import { buildBaseMessages } from '../answer/prompt.ts';
 import { UsageError } from '../errors.ts';
+import type { Generator } from '../generate/generator.ts';
 
 /**
  * Throughputs of the default 135M model on 2 CPU cores, measured on this project's machine (BENCHMARKS.md:
@@ -7,6 +9,23 @@ import { UsageError } from '../errors.ts';
  */
 export const DEFAULT_SPEEDS = { trainTokensPerSecond: 150, promptTokensPerSecond: 165, generatedTokensPerSecond: 40, trainOverheadSeconds: 30 };
 export type Speeds = typeof DEFAULT_SPEEDS;
+
+/**
+ * This machine's speed now, relative to the measured defaults: one short generation with the real model, timed
+ * (the second of two, past warm-up). Training and answering slow down alike when the cores are shared.
+ */
+export async function calibrateSpeeds(generator: Generator, speeds: Speeds = DEFAULT_SPEEDS): Promise<{ speeds: Speeds; factor: number }> {
+  let factor = 1;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const result = await generator.generate({ messages: buildBaseMessages('List the days of the week, separated by commas.'), maxTokens: 24, temperature: 0 });
+    const expected = result.usage.promptTokens / speeds.promptTokensPerSecond + result.usage.completionTokens / speeds.generatedTokensPerSecond;
+    if (expected > 0) factor = Math.min(20, Math.max(0.1, result.totalMs / 1000 / expected));
+  }
+  return {
+    factor,
+    speeds: { ...speeds, trainTokensPerSecond: speeds.trainTokensPerSecond / factor, promptTokensPerSecond: speeds.promptTokensPerSecond / factor, generatedTokensPerSecond: speeds.generatedTokensPerSecond / factor, trainOverheadSeconds: speeds.trainOverheadSeconds * factor },
+  };
+}
 
 export interface AdapterWork {
   kind: string;

@@ -6,7 +6,7 @@ import type { ChatTokenizer } from '../tune/chat-tokens.ts';
 import type { AdapterData } from './adapter-data.ts';
 import { contentHash, type StepCache } from './cache.ts';
 import type { CompareOptions } from './compare.ts';
-import { answerSeconds, trainingSeconds, type Estimate } from './estimate.ts';
+import { answerSeconds, DEFAULT_SPEEDS, trainingSeconds, type Estimate, type Speeds } from './estimate.ts';
 import { adapterName, cachedRows, isTrained } from './steps.ts';
 import { ADAPTER_OF, type AdapterKind, type CompareEmbedder } from './strategies.ts';
 import type { CorpusDocument } from './training-data.ts';
@@ -27,8 +27,9 @@ export interface PlannedWork {
 /** What is left to do and how long it should take, from exact token counts of the data the adapters will see. */
 export async function planEstimate(ctx: {
   options: CompareOptions; home: string; cache: StepCache; set: QuestionSet; questions: Question[]; documents: Map<string, CorpusDocument>;
-  data: AdapterData | undefined; kinds: AdapterKind[]; failed: Partial<Record<AdapterKind, string>>; tokenizer: ChatTokenizer | undefined; embedder: CompareEmbedder;
+  data: AdapterData | undefined; kinds: AdapterKind[]; failed: Partial<Record<AdapterKind, string>>; tokenizer: ChatTokenizer | undefined; embedder: CompareEmbedder; speeds?: Speeds;
 }): Promise<PlannedWork> {
+  const speeds = ctx.speeds ?? DEFAULT_SPEEDS;
   const { options } = ctx;
   const count = (text: string) => (ctx.tokenizer ? ctx.tokenizer.countText(text) : ctx.embedder.countTokens(text));
   const steps: Estimate['steps'] = [];
@@ -47,8 +48,8 @@ export async function planEstimate(ctx: {
     const cached = isTrained(ctx.home, name);
     if (cached) cachedAdapters.push(kind);
     const work = { kind, lengths: examples.map((e) => ctx.tokenizer!.countChat(e.messages)), epochs: settings.epochs, maxSteps: settings.maxSteps, batchSize: settings.batchSize ?? 4 };
-    steps.push({ step: `train ${kind}`, seconds: trainingSeconds({ ...work, cached }) });
-    if (kind === 'ft') ftSeconds = trainingSeconds({ ...work, cached: false });
+    steps.push({ step: `train ${kind}`, seconds: trainingSeconds({ ...work, cached }, speeds) });
+    if (kind === 'ft') ftSeconds = trainingSeconds({ ...work, cached: false }, speeds);
   }
 
   const evalKey = contentHash(ctx.set.hash, ctx.questions.map((q) => q.id), [...ctx.documents.values()].map((d) => d.text), options.config, options.maxTokens, options.repeats, names);
@@ -58,7 +59,7 @@ export async function planEstimate(ctx: {
   const chunks = [...ctx.documents.values()].flatMap((d) => d.chunks);
   const chunkTokens = chunks.length ? chunks.slice(0, 200).reduce((sum, c) => sum + count(c.text) + PER_CHUNK_OVERHEAD, 0) / Math.min(chunks.length, 200) : 0;
   const promptTokens = (strategy: string) => questionTokens + (strategy === 'base' || strategy === 'ft' ? BASE_OVERHEAD : RAG_OVERHEAD + options.config.retrieval.k * chunkTokens);
-  const answering = (strategy: string, questions: number, answered: number) => answerSeconds({ strategy, questions, repeats: options.repeats, promptTokens: promptTokens(strategy), done: answered }, options.maxTokens);
+  const answering = (strategy: string, questions: number, answered: number) => answerSeconds({ strategy, questions, repeats: options.repeats, promptTokens: promptTokens(strategy), done: answered }, options.maxTokens, speeds);
   // a strategy whose adapter failed answers with an error at once
   const live = options.strategies.filter((s) => !(ADAPTER_OF[s] && (ctx.failed[ADAPTER_OF[s]!] || !ctx.data)));
   steps.push({ step: 'evaluate', seconds: live.reduce((sum, s) => sum + answering(s, ctx.questions.length, done.filter((r) => r.strategy === s).length), 0) });
