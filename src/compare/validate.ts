@@ -54,9 +54,9 @@ async function readGivenTraining(options: CompareOptions, questions: Question[],
   const file = options.train!;
   const data = await readTrainingData(file);
   for (const error of data.errors) warnings.push(`skipped ${error.message}`);
-  if (data.examples.length < MIN_EXAMPLES) throw new DatasetError(`${file}: only ${data.examples.length} valid example(s), at least ${MIN_EXAMPLES} are needed`, { input: file });
   const pairs = data.examples.map((e) => ({ line: e.line, prompt: e.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '', completion: e.messages.at(-1)!.content }));
   assertNoLeakage(file, pairs, questions, options.questions);
+  if (data.examples.length < MIN_EXAMPLES) throw new DatasetError(`${file}: only ${data.examples.length} valid example(s), at least ${MIN_EXAMPLES} are needed`, { input: file });
   if (tokenizer) {
     const settings = options.training.ft;
     tokenStats(file, data.examples, data.examples.map((e) => tokenizer.countChat(e.messages)), { maxSeqLen: settings.maxSeqLen, epochs: settings.epochs, tokensPerSecond: 1 });
