@@ -147,7 +147,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     const estimate = await planEstimate({ options, home, cache, set, questions, documents, data, kinds, failed, tokenizer, embedder, speeds: calibration?.speeds });
     const cachedNow = [...reused, ...estimate.cachedAdapters.map((k) => `${k} adapter`), ...(estimate.answersDone ? [`${estimate.answersDone} answers`] : [])];
     if (cachedNow.length) notice(`reusing cached: ${cachedNow.join(', ')}`);
-    notice(describeEstimate(estimate.estimate));
+    notice(`${describeEstimate(estimate.estimate)}${calibration ? `; a reference generation ran ${calibration.factor.toFixed(1)}× the time measured on an idle 2-core machine` : ''}`);
     if (options.maxMinutes !== undefined) checkBudget(estimate.estimate, options.maxMinutes);
     for (const [kind, reason] of Object.entries(failed)) notice(`${kind} cannot be trained: ${reason}; its strategies are reported as failed`);
 
