@@ -40,7 +40,7 @@ beforeAll(async () => {
     training: { ft: { epochs: 1, lr: 1e-3, maxSteps: 2, maxSeqLen: 256, batchSize: 2 }, raft: { epochs: 1, maxSteps: 1, maxSeqLen: 1024 }, maxQaExamples: 16 },
   };
   result = await runCompare(options);
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -91,7 +91,7 @@ describe('attune compare (real models, tiny)', () => {
     expect(notices).toContain(`reusing cached: ingest, training data, ft adapter, ${6 * 3} answers`);
     expect(again.steps.find((s) => s.step === 'train')!.cached).toBe(true);
     expect(again.strategies.rag!.accuracy.mean).toBe(result.strategies.rag!.accuracy.mean);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses training data that contains a held-out question, naming the line', async () => {
     const train = join(dir, 'leaky.jsonl');
@@ -141,7 +141,7 @@ describe('attune compare on long, messy documents (real models, tiny)', () => {
     const failing = { id: real.id, tokenLengths: real.tokenLengths.bind(real), train: (config: Parameters<typeof real.train>[0], o?: Parameters<typeof real.train>[1]) => (config.outputDir.includes('raft') ? Promise.reject(new Error('worker killed (injected)')) : real.train(config, o)) };
     first = await runCompare({ ...messyOptions, trainer: failing });
     second = await runCompare(messyOptions);
-  }, 900_000);
+  }, 1_500_000);
 
   afterAll(async () => {
     if (messy) await rm(messy, { recursive: true, force: true });

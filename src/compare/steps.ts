@@ -76,6 +76,8 @@ export async function trainAdapter(options: { home: string; kind: string; exampl
   const result = await tune({
     home: options.home, name, data: options.dataFile, base: options.base, trainer: options.trainer, epochs: options.settings.epochs, maxSteps: options.settings.maxSteps,
     maxSeqLen: options.settings.maxSeqLen, lr: options.settings.lr, batchSize: options.settings.batchSize, signal: options.signal,
+    // a step can take a minute on shared CPU cores: a kill loses at most 10 steps (a checkpoint costs well under a second)
+    checkpointEvery: 10,
     onEvent: (event) => { if (event.event === 'progress') options.onStep?.(event.step, event.total, event.loss); },
   });
   return { name, gguf: result.adapterGguf, meta: await loadAdapter(options.home, name), cached: false, peakRssMb: result.peakRssMb };
