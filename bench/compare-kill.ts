@@ -2,7 +2,7 @@
  * bench/compare-kill: `attune compare` killed with SIGKILL (kill -9, the whole process group) during training,
  * then rerun with the same --out, against the same comparison run without interruption. Passes when the rerun
  * reuses what was finished, resumes the adapter from its checkpoint, and every answer and score is the same.
- *   bash scripts/with-node.sh bench/compare-kill.ts [--max-steps 30]
+ *   bash scripts/with-node.sh bench/compare-kill.ts [--max-steps 16]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { importFictionalKnowledge } from '../src/dataset/importers/fictional-kno
 import { datasetsDir } from '../src/testing/datasets.ts';
 import { adaptersDir } from '../src/tune/adapters.ts';
 
-const { values } = parseArgs({ options: { 'max-steps': { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { 'max-steps': { type: 'string', default: '16' } } });
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'out', 'bench-compare-kill');
 rmSync(out, { recursive: true, force: true });
@@ -49,7 +49,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   const checkpoint = existsSync(runs) && readdirSync(runs).some((run) => existsSync(join(runs, run, 'checkpoint.pt')));
   if (checkpoint) break;
-  if (victim.exitCode !== null) throw new Error('the run ended before any checkpoint: raise --max-steps above the checkpoint interval (20)');
+  if (victim.exitCode !== null) throw new Error('the run ended before any checkpoint: raise --max-steps above the checkpoint interval (10)');
 }
 process.kill(-victim.pid!, 'SIGKILL');
 const killed = await victimDone;
