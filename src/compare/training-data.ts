@@ -85,11 +85,11 @@ export function dropLeaks(examples: GeneratedExample[], questions: Question[], s
   return examples.filter((_, i) => !lines.has(i + 1));
 }
 
-/** "dropped 344 generated example(s) leaking 100 held-out question(s): 13 near-duplicate, 331 sentence". */
+/** "dropped 344 generated example(s) leaking 100 held-out question(s) (leaks by kind: 13 near-duplicate, 331 sentence)"; an example can leak several questions. */
 export function describeLeaks(report: LeakReport): string {
   if (report.examples === 0) return 'no generated example leaks a held-out question';
   const kinds = Object.entries(report.byReason).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ');
-  return `dropped ${report.examples} generated example(s) leaking ${report.questions} held-out question(s) (${kinds})`;
+  return `dropped ${report.examples} generated example(s) leaking ${report.questions} held-out question(s) (leaks by kind: ${kinds})`;
 }
 
 export function toJsonl(examples: GeneratedExample[]): string {
