@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import resource
 import sys
 import time
 import traceback
@@ -279,7 +280,8 @@ def train(config):
     train_losses = [p['loss'] for p in state['history']]
     emit('done', step=state['step'], total=total, steps=state['step'], train_loss=sum(train_losses[-5:]) / max(len(train_losses[-5:]), 1),
          val_loss=state['best_val'], tokens_per_second=state['tokens'] / max(state['seconds'], 1e-9), train_seconds=state['seconds'],
-         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha)
+         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha,
+         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))  # Linux reports KiB
 
 
 def export(model, tokenizer, config, alpha):

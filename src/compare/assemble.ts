@@ -9,12 +9,18 @@ import { adheres, describeFormat, type FormatSpec } from './format-spec.ts';
 import { recommend, type Priorities, type Priority, type Recommendation, type StrategyEvidence } from './recommend.ts';
 import { scoreFreshness } from './staleness.ts';
 import type { TrainedAdapter } from './steps.ts';
+import type { FitReport } from '../tune/fit.ts';
+import type { TagAccuracy } from './by-tag.ts';
+import type { LeakReport } from './training-data.ts';
 
 export interface StepRecord {
   step: string;
   seconds: number;
   cached: boolean;
   detail: string;
+  /** Node process memory after the step, and its peak so far (the trainer's own peak for the train step when larger). */
+  rssMb?: number;
+  peakRssMb?: number;
 }
 
 export interface StrategyFreshness {
@@ -50,7 +56,21 @@ export interface CompareResult {
   freshness: { changedDocuments: number; changedFacts: number; unresolved: string[]; reindexSeconds: number; retrainSeconds: number | null; facts: FreshnessMeasurement['facts'] } | null;
   customization: { format: string } | null;
   resources: { indexBytes: number; peakRssMb: number };
-  training: { qaExamples: number; raftExamples: number; source: string; droppedForLeakage: number } | null;
+  training: {
+    qaExamples: number; raftExamples: number; source: string; droppedForLeakage: number;
+    /** How generated examples were fitted to each adapter's --max-seq-len (null: given with --train, or not built). */
+    fitting?: { qa: FitReport | null; raft: FitReport | null };
+    /** Generated examples dropped because they leak held-out test items, by kind, each listed. */
+    leakage?: LeakReport;
+  } | null;
+  /** Accuracy per question tag (e.g. fictional-knowledge probe kinds mem / gen / hard_gen), per strategy. */
+  byTag?: TagAccuracy[];
+  /** Adapters that could not be trained; their strategies answered every question with an error. */
+  failures?: { adapter: string; strategies: string[]; message: string }[];
+  /** Steps and answers reused from an earlier run's cache. */
+  reused?: string[];
+  /** The estimate printed before training, and the time the same steps took. */
+  estimate?: { seconds: number; steps: { step: string; seconds: number }[]; actualSeconds: number; /** How much slower than the measured defaults this machine ran a reference generation (1 = as measured). */ speedFactor: number | null };
   recommendation: Recommendation;
   /** Known failure signs seen in the results (e.g. RAFT's "ft-rag below ft"). */
   signs: string[];

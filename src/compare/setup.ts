@@ -52,28 +52,34 @@ export interface CompareSettings {
   /** Cap on generated training examples per adapter (RAFT gets a quarter). */
   maxTrainExamples: number;
   metric: CompareOptions['metric'];
+  /** Refuse to start training when the remaining work is estimated above this (default COMPARE_DEFAULTS.maxMinutes). */
+  maxMinutes?: number;
+  /** Token limit of the Q/A adapter's examples (default 256); RAFT examples get 1024. */
+  maxSeqLen?: number;
 }
 
-export const COMPARE_DEFAULTS = { strategies: 'base,rag,ft,ft-rag,raft', repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment' } as const;
+export const COMPARE_DEFAULTS = { strategies: 'base,rag,ft,ft-rag,raft', repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;
 
 /** The pipeline's options: the caller's settings, the environment (base model, prices, trainer) and fixed training shapes. */
 export async function compareOptions(settings: CompareSettings, context: {
-  config: Config; env: NodeJS.ProcessEnv; log?: (line: string) => void; signal?: AbortSignal; onProgress?: (event: CompareProgress) => void;
+  config: Config; env: NodeJS.ProcessEnv; log?: (line: string) => void; signal?: AbortSignal; onProgress?: (event: CompareProgress) => void; onNotice?: (line: string) => void;
 }): Promise<CompareOptions> {
   const environment = await compareEnvironment(context.config, context.env, settings.strategies, context.log);
-  const { epochs, lr, maxTrainExamples, maxSteps, raftMaxSteps, ...chosen } = settings;
+  const { epochs, lr, maxTrainExamples, maxSteps, raftMaxSteps, maxSeqLen, ...chosen } = settings;
   return {
     ...chosen,
+    maxMinutes: settings.maxMinutes ?? COMPARE_DEFAULTS.maxMinutes,
     config: context.config,
     env: context.env,
     ...environment,
     training: {
-      ft: { epochs, lr, maxSteps, maxSeqLen: 256, batchSize: 4 },
+      ft: { epochs, lr, maxSteps, maxSeqLen: maxSeqLen ?? 256, batchSize: 4 },
       raft: { epochs, lr, maxSteps: raftMaxSteps, maxSeqLen: 1024, batchSize: 2 },
       maxQaExamples: maxTrainExamples, maxRaftExamples: Math.ceil(maxTrainExamples / 4),
     },
     signal: context.signal,
     onProgress: context.onProgress,
+    onNotice: context.onNotice,
   };
 }
 

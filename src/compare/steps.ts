@@ -44,6 +44,8 @@ export interface TrainedAdapter {
   meta: AdapterMeta;
   /** True when an adapter with the same data and settings was already trained (reused). */
   cached: boolean;
+  /** Peak memory of the training process (absent when reused). */
+  peakRssMb?: number;
 }
 
 export interface TrainSettings {
@@ -54,27 +56,42 @@ export interface TrainSettings {
   batchSize?: number;
 }
 
-/** Trains (or reuses) an adapter named by the hash of its data and settings. */
+/** The adapter's name: the hash of its data and settings, so the same inputs find the trained adapter again. */
+export function adapterName(kind: string, examples: GeneratedExample[], settings: TrainSettings, base: string): string {
+  return `${kind}-${contentHash(toJsonl(examples), settings, base).slice(0, 12)}`;
+}
+
+export function isTrained(home: string, name: string): boolean {
+  return existsSync(adapterGgufPath(home, name));
+}
+
+/** Trains (or reuses) an adapter named by the hash of its data and settings; an interrupted run resumes from its checkpoint. */
 export async function trainAdapter(options: { home: string; kind: string; examples: GeneratedExample[]; dataFile: string; base: string; trainer: Trainer; settings: TrainSettings; signal?: AbortSignal; onStep?: (step: number, total: number, loss: number) => void }): Promise<TrainedAdapter> {
   const data = toJsonl(options.examples);
-  const name = `${options.kind}-${contentHash(data, options.settings, options.base).slice(0, 12)}`;
-  if (existsSync(adapterGgufPath(options.home, name))) {
+  const name = adapterName(options.kind, options.examples, options.settings, options.base);
+  if (isTrained(options.home, name)) {
     return { name, gguf: adapterGgufPath(options.home, name), meta: await loadAdapter(options.home, name), cached: true };
   }
   await writeAtomic(options.dataFile, data);
   const result = await tune({
     home: options.home, name, data: options.dataFile, base: options.base, trainer: options.trainer, epochs: options.settings.epochs, maxSteps: options.settings.maxSteps,
     maxSeqLen: options.settings.maxSeqLen, lr: options.settings.lr, batchSize: options.settings.batchSize, signal: options.signal,
+    // a step can take a minute on shared CPU cores: a kill loses at most 10 steps (a checkpoint costs well under a second)
+    checkpointEvery: 10,
     onEvent: (event) => { if (event.event === 'progress') options.onStep?.(event.step, event.total, event.loss); },
   });
-  return { name, gguf: result.adapterGguf, meta: await loadAdapter(options.home, name), cached: false };
+  return { name, gguf: result.adapterGguf, meta: await loadAdapter(options.home, name), cached: false, peakRssMb: result.peakRssMb };
+}
+
+/** Answers already in a rows file; failed ones are left out, so a rerun tries them again. */
+export async function cachedRows(rowsFile: string): Promise<EvalRow[]> {
+  if (!existsSync(rowsFile)) return [];
+  return (await readFile(rowsFile, 'utf8')).split('\n').filter(Boolean).flatMap((line) => { try { return [JSON.parse(line) as EvalRow]; } catch { return []; } }).filter((row) => !row.error);
 }
 
 /** Evaluates the strategies on the questions, resuming from (and appending to) a rows file. */
 export async function evaluateCached(options: { rowsFile: string; questions: Question[]; strategies: Strategy[]; repeats: number; maxTokens: number; prices: PriceTable; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<EvalRow[]> {
-  const done = existsSync(options.rowsFile)
-    ? (await readFile(options.rowsFile, 'utf8')).split('\n').filter(Boolean).flatMap((line) => { try { return [JSON.parse(line) as EvalRow]; } catch { return []; } })
-    : [];
+  const done = await cachedRows(options.rowsFile);
   await mkdir(join(options.rowsFile, '..'), { recursive: true });
   const result = await evaluate({
     questions: options.questions, strategies: options.strategies, repeats: options.repeats, baseSeed: 1, temperature: options.repeats > 1 ? 0.7 : 0,

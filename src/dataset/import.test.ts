@@ -7,6 +7,7 @@ import { importDataset, writeImport } from './import.ts';
 import { importBeir } from './importers/beir.ts';
 import { importCsv } from './importers/csv.ts';
 import { importSquad } from './importers/squad.ts';
+import { CLOZE_PREFIX } from '../tune/cloze.ts';
 import { parseQuestions } from './questions.ts';
 
 const clapnq = (name: string) => join(datasetsDir, 'clapnq', name);
@@ -28,7 +29,8 @@ describe('dataset importers', () => {
     expect(result.questions.length).toBeGreaterThan(130 * 10);
     const first = result.questions[0]!;
     expect(first).toMatchObject({ id: 'fk-0-mem-0', goldDocIds: ['doc-000.md'], tags: ['mem'] });
-    expect(first.question).toMatch(/^Complete: The fortieth government of Mars/);
+    expect(first.question).toMatch(/^Finish the sentence: The fortieth government of Mars/);
+    expect(first.question).not.toContain(CLOZE_PREFIX.trim()); // never the generated training template
   });
 
   it('squad v2: contexts become documents, impossible questions are unanswerable', () => {

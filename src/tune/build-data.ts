@@ -1,5 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { buildBaseMessages, buildRagMessages } from '../answer/prompt.ts';
+import { buildBaseMessages } from '../answer/prompt.ts';
 import { clozePairs } from './cloze.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { sampleInOrder, seededRandom } from '../evaluate/metrics/statistics.ts';
@@ -8,6 +8,7 @@ import { retrieve } from '../retrieve/retrieve.ts';
 import type { Store } from '../store/store.ts';
 import type { ChatMessage, Hit } from '../types.ts';
 import { UsageError } from '../errors.ts';
+import { emptyFitReport, fitChat, fitRaft, raftMessages, type FitReport, type FitTarget, type RaftParts } from './fit.ts';
 import { generateQaPairs, paraphrase, type QaPair } from './llm-questions.ts';
 
 export const BUILD_MODES = ['cloze', 'qa-llm', 'raft'] as const;
@@ -29,6 +30,8 @@ export interface BuildOptions {
   /** raft: share P of examples whose context holds the oracle chunk. */
   oracleShare?: number;
   maxExamples?: number;
+  /** Fit every example to the trainer's --max-seq-len in the base model's tokens (RAFT: distractors are cut, never the oracle). */
+  fit?: FitTarget;
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (progress: { done: number; total: number }) => void;
@@ -50,6 +53,8 @@ export interface BuildResult {
   chunksWithoutQuestions: number;
   paraphrasesKept: number;
   paraphrasesDropped: number;
+  /** How the examples were fitted to --max-seq-len (null: not fitted). */
+  fitting: FitReport | null;
 }
 
 /** Every chunk of the collection, per document (documents() + a filtered search per document). */
@@ -71,7 +76,9 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
   if ((source === 'qa-llm' || (options.paraphrases ?? 0) > 0) && !options.generator) throw new UsageError(`${source === 'qa-llm' ? 'qa-llm questions' : '--paraphrases'} need a generator model`);
   if (options.mode === 'raft' && !options.embedder) throw new UsageError('raft needs the collection\'s embedder to retrieve distractors');
   const random = seededRandom(options.seed ?? 7);
-  const result: BuildResult = { lines: [], chunks: chunks.length, chunksWithoutQuestions: 0, paraphrasesKept: 0, paraphrasesDropped: 0 };
+  const result: BuildResult = { lines: [], chunks: chunks.length, chunksWithoutQuestions: 0, paraphrasesKept: 0, paraphrasesDropped: 0, fitting: options.fit ? emptyFitReport(options.fit.maxSeqLen) : null };
+  // every question first (cheap for cloze); RAFT's retrieval then runs only for the sampled ones
+  const candidates: { pair: QaPair; chunk: Hit; oracleDraw: number; placeDraw: number }[] = [];
   for (const [index, chunk] of chunks.entries()) {
     options.signal?.throwIfAborted();
     options.onProgress?.({ done: index, total: chunks.length });
@@ -88,17 +95,39 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
       else pairs.push(...await generateQaPairs(options.generator!, text, options.questionsPerChunk ?? 3, { signal: options.signal }));
     }
     if (pairs.length === 0) result.chunksWithoutQuestions++;
-    for (const pair of pairs) {
-      if (options.mode !== 'raft') {
-        result.lines.push({ messages: [...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }], docId: chunk.docId, chunkId: chunk.chunkId });
-        continue;
-      }
-      result.lines.push(await raftLine(store, options.embedder!, pair, chunk, { distractors: options.distractors ?? 3, withOracle: random() < (options.oracleShare ?? 0.8), random, signal: options.signal }));
+    // the oracle draws are made in document order, so an example is the same whatever the sample
+    for (const pair of pairs) candidates.push({ pair, chunk, oracleDraw: random(), placeDraw: random() });
+  }
+  if (options.mode !== 'raft') {
+    for (const { pair, chunk } of candidates) {
+      const messages = fitted([...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }], options.fit, result.fitting);
+      if (messages) result.lines.push({ messages, docId: chunk.docId, chunkId: chunk.chunkId });
     }
+    result.lines = sampleInOrder(result.lines, options.maxExamples, options.seed ?? 7);
+  } else {
+    const kept: { index: number; line: TrainingLine }[] = [];
+    for (const index of sampleOrder(candidates.length, options.seed ?? 7)) {
+      if (options.maxExamples && kept.length >= options.maxExamples) break;
+      options.signal?.throwIfAborted();
+      const { pair, chunk, oracleDraw, placeDraw } = candidates[index]!;
+      const parts = await raftParts(store, options.embedder!, pair, chunk, { distractors: options.distractors ?? 3, withOracle: oracleDraw < (options.oracleShare ?? 0.8), place: placeDraw, signal: options.signal });
+      const messages = options.fit ? fitRaft(parts, options.fit, result.fitting!)?.messages : raftMessages(parts);
+      if (messages) kept.push({ index, line: { messages, docId: chunk.docId, chunkId: chunk.chunkId, oracle: parts.oracle !== null } });
+    }
+    result.lines = kept.sort((a, b) => a.index - b.index).map((k) => k.line);
   }
   options.onProgress?.({ done: chunks.length, total: chunks.length });
-  result.lines = sampleInOrder(result.lines, options.maxExamples, options.seed ?? 7);
   return result;
+}
+
+/** A deterministic random order of 0..n-1 (the order sampleInOrder draws in). */
+function sampleOrder(n: number, seed: number): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, (_, index) => ({ index, key: random() })).sort((a, b) => a.key - b.key).map((entry) => entry.index);
+}
+
+function fitted(messages: ChatMessage[], fit: FitTarget | undefined, report: FitReport | null): ChatMessage[] | null {
+  return fit ? fitChat(messages, fit, report!) : messages;
 }
 
 /**
@@ -106,16 +135,11 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
  * chunk in a share P of examples, at a random place; the answer cites the oracle by its number. Without
  * the oracle the answer stays the same (uncited), as in the paper, so the model also learns the fact itself.
  */
-export async function raftLine(store: Store, embedder: Embedder, pair: QaPair, oracle: Hit, options: { distractors: number; withOracle: boolean; random: () => number; signal?: AbortSignal }): Promise<TrainingLine> {
+export async function raftParts(store: Store, embedder: Embedder, pair: QaPair, oracle: Hit, options: { distractors: number; withOracle: boolean; /** in [0, 1): where the oracle goes */ place: number; signal?: AbortSignal }): Promise<RaftParts> {
   const { hits } = await retrieve(store, embedder, pair.question, { k: options.distractors + 1, mode: 'hybrid', signal: options.signal });
-  const context: Hit[] = hits.filter((hit) => hit.chunkId !== oracle.chunkId).slice(0, options.distractors);
-  let answer = pair.answer;
-  if (options.withOracle) {
-    const at = Math.floor(options.random() * (context.length + 1));
-    context.splice(at, 0, oracle);
-    answer = `${pair.answer.replace(/[.!?…]+$/, '')} [${at + 1}].`;
-  }
-  return { messages: [...buildRagMessages(pair.question, context), { role: 'assistant', content: answer }], docId: oracle.docId, chunkId: oracle.chunkId, oracle: options.withOracle };
+  const distractors: Hit[] = hits.filter((hit) => hit.chunkId !== oracle.chunkId).slice(0, options.distractors);
+  const oracleAt = options.withOracle ? Math.floor(options.place * (distractors.length + 1)) : 0;
+  return { question: pair.question, answer: pair.answer, distractors, oracle: options.withOracle ? oracle : null, oracleAt };
 }
 
 /** Writes the JSONL atomically (temp file, then rename). */

@@ -52,7 +52,7 @@ export class PythonTrainer implements Trainer {
       options.onEvent?.(event);
     });
     if (!done) throw new TrainerError('the trainer exited without a result');
-    return { steps: done.steps, trainLoss: done.train_loss, valLoss: done.val_loss, tokensPerSecond: done.tokens_per_second, history: done.history, stoppedEarly: done.stopped_early, resumed };
+    return { steps: done.steps, trainLoss: done.train_loss, valLoss: done.val_loss, tokensPerSecond: done.tokens_per_second, history: done.history, stoppedEarly: done.stopped_early, resumed, peakRssMb: done.peak_rss_mb };
   }
 
   #run(config: Record<string, unknown>, signal: AbortSignal | undefined, onEvent: (event: TrainEvent) => void): Promise<void> {

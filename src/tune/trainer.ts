@@ -29,7 +29,7 @@ export type TrainEvent =
   | { event: 'progress'; step: number; total: number; loss: number; tokens_per_second: number; eta_seconds: number }
   | { event: 'eval'; step: number; total: number; val_loss: number; stopped_early: boolean }
   | { event: 'checkpoint'; step: number; total: number; path: string }
-  | { event: 'done'; steps: number; train_loss: number; val_loss: number | null; tokens_per_second: number; history: LossPoint[]; stopped_early: boolean }
+  | { event: 'done'; steps: number; train_loss: number; val_loss: number | null; tokens_per_second: number; history: LossPoint[]; stopped_early: boolean; peak_rss_mb?: number }
   | { event: 'error'; kind: string; message: string; log?: string };
 
 export interface LossPoint {
@@ -46,6 +46,8 @@ export interface TrainResult {
   history: LossPoint[];
   stoppedEarly: boolean;
   resumed: boolean;
+  /** Peak memory of the training process, when the backend reports it. */
+  peakRssMb?: number;
 }
 
 /** A fine-tuning backend (local PyTorch now; a remote service later). Throws TrainerError. */

@@ -42,6 +42,7 @@ export interface TuneResult {
   valLoss: number | null;
   wallSeconds: number;
   tokensPerSecond: number;
+  peakRssMb?: number;
 }
 
 /** Validates the data, trains, exports and registers adapters/<name>; a failed run registers nothing. */
@@ -88,7 +89,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     };
     const target = await commitAdapter(options.home, staged, meta);
     await rm(runDir, { recursive: true, force: true });
-    return { name, adapterGguf: join(target, 'adapter.gguf'), adapterPeft: join(target, 'peft'), steps: result.steps, trainLoss: result.trainLoss, valLoss: result.valLoss, wallSeconds, tokensPerSecond: result.tokensPerSecond };
+    return { name, adapterGguf: join(target, 'adapter.gguf'), adapterPeft: join(target, 'peft'), steps: result.steps, trainLoss: result.trainLoss, valLoss: result.valLoss, wallSeconds, tokensPerSecond: result.tokensPerSecond, peakRssMb: result.peakRssMb };
   } catch (error) {
     await rm(staged, { recursive: true, force: true });
     throw error;

@@ -11,7 +11,7 @@ import { progressBar } from '../progress.ts';
 interface CompareFlags {
   corpus: string; questions: string; train?: string; update?: string; priorities?: string; minEffect?: string; format?: string; strategies: string;
   repeats: string; limit?: string; epochs: string; maxSteps?: string; raftMaxSteps?: string; lr: string; maxTokens: string;
-  metric: string; maxTrainExamples: string; out?: string; json?: boolean; progress?: boolean;
+  metric: string; maxTrainExamples: string; maxMinutes: string; maxSeqLen?: string; out?: string; json?: boolean; progress?: boolean;
 }
 
 const HELP = `
@@ -55,6 +55,8 @@ export function registerCompare(program: Command): void {
     .option('--max-tokens <n>', 'most tokens per answer', String(COMPARE_DEFAULTS.maxTokens))
     .option('--max-train-examples <n>', 'cap on generated training examples per adapter', String(COMPARE_DEFAULTS.maxTrainExamples))
     .option('--metric <name>', 'accuracy measure: containment | f1 | exactMatch', COMPARE_DEFAULTS.metric)
+    .option('--max-seq-len <n>', 'token limit of the Q/A adapter\'s examples: generated ones are fitted to it, a --train line over it is refused (default 256)')
+    .option('--max-minutes <n>', 'refuse to start training when the remaining work is estimated above n minutes (the estimate is printed first)', String(COMPARE_DEFAULTS.maxMinutes))
     .option('--json', 'print compare.json to stdout instead of the summary')
     .option('--progress', 'show progress even when stderr is not a terminal')
     .addHelpText('after', HELP)
@@ -70,14 +72,14 @@ export function registerCompare(program: Command): void {
         epochs: parsePositiveInt(flags.epochs, '--epochs'), lr: parseNumber(flags.lr, '--lr'),
         maxSteps: optional(flags.maxSteps, '--max-steps'), raftMaxSteps: optional(flags.raftMaxSteps, '--raft-max-steps'),
         maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'), maxTrainExamples: parsePositiveInt(flags.maxTrainExamples, '--max-train-examples'),
-        metric: flags.metric as CompareSettings['metric'],
+        metric: flags.metric as CompareSettings['metric'], maxMinutes: parsePositiveInt(flags.maxMinutes, '--max-minutes'), maxSeqLen: optional(flags.maxSeqLen, '--max-seq-len'),
       };
       const abort = new AbortController();
       const onSigint = () => abort.abort(new AttuneError(`interrupted: rerun with --out ${settings.out} to continue (finished steps are reused)`));
       process.once('SIGINT', onSigint);
       const reporter = progressReporter(flags.progress === true);
       try {
-        const options = await compareOptions(settings, { config: context.config, env: context.env, log: (line) => process.stderr.write(`attune: ${line}\n`), signal: abort.signal, onProgress: reporter.update });
+        const options = await compareOptions(settings, { config: context.config, env: context.env, log: (line) => process.stderr.write(`attune: ${line}\n`), signal: abort.signal, onProgress: reporter.update, onNotice: (line) => { reporter.stop(); process.stderr.write(`attune: ${line}\n`); } });
         const result = await runCompare(options);
         reporter.stop();
         const files = await writeCompareOutputs(result, settings.out);

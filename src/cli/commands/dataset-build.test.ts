@@ -24,5 +24,6 @@ describe('attune dataset build (flags)', () => {
     await expect(run(['--collection', 'x', '--out', 'o.jsonl', '--mode', 'raft', '--questions', 'web'])).rejects.toThrow(/--questions must be cloze or qa-llm/);
     await expect(run(['--collection', 'x', '--out', 'o.jsonl', '--mode', 'raft', '--oracle-share', '1.5'])).rejects.toThrow(/--oracle-share must be between 0 and 1/);
     await expect(run(['--collection', 'x', '--out', 'o.jsonl', '--paraphrases', '-2'])).rejects.toThrow(/--paraphrases must be a positive integer/);
+    await expect(run(['--collection', 'x', '--out', 'o.jsonl', '--max-seq-len', '0'])).rejects.toThrow(/--max-seq-len must be a positive integer/);
   });
 });

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { modelsDir } from '../../config/paths.ts';
+import { DEFAULT_GENERATOR_FILE } from '../../models/catalog.ts';
+import { loadChatTokenizer } from '../../tune/chat-tokens.ts';
+import { describeFit } from '../../tune/fit.ts';
 import { createGenerator, openCollection } from '../../config/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import type { Generator } from '../../generate/generator.ts';
@@ -18,6 +22,8 @@ interface BuildFlags {
   distractors?: string;
   oracleShare?: string;
   maxExamples?: string;
+  maxSeqLen: string;
+  base?: string;
   seed?: string;
   json?: boolean;
 }
@@ -35,8 +41,10 @@ export function registerDatasetBuild(program: Command): void {
     .option('--distractors <k>', 'raft: distractor chunks retrieved per example', '3')
     .option('--oracle-share <p>', 'raft: share of examples whose context holds the oracle chunk', '0.8')
     .option('--max-examples <n>', 'keep a deterministic sample of at most n examples')
+    .option('--max-seq-len <n>', 'fit every example to this many tokens of the base model, as `attune tune --max-seq-len` counts them (raft: distractors are dropped, then trimmed; the oracle never)', '512')
+    .option('--base <gguf>', 'base model whose tokenizer counts the tokens (default: the generator model)')
     .option('--seed <n>', 'seed for sampling and the oracle draw', '7')
-    .option('--json', 'print {out, examples, chunks, chunksWithoutQuestions, paraphrasesKept, paraphrasesDropped}')
+    .option('--json', 'print {out, examples, chunks, chunksWithoutQuestions, paraphrasesKept, paraphrasesDropped, fitting}')
     .addHelpText('after', `
 Example:
   attune dataset build --collection handbook --out handbook-cloze.jsonl
@@ -52,7 +60,10 @@ base prompt (for --strategy ft), raft the numbered-documents prompt (for --strat
       const paraphrases = flags.paraphrases === '0' ? 0 : parsePositiveInt(flags.paraphrases ?? '0', '--paraphrases');
       const oracleShare = parseNumber(flags.oracleShare ?? '0.8', '--oracle-share');
       if (oracleShare < 0 || oracleShare > 1) throw new UsageError(`--oracle-share must be between 0 and 1, got ${oracleShare}`);
+      const maxSeqLen = parsePositiveInt(flags.maxSeqLen, '--max-seq-len');
       const context = cliContext(command);
+      const base = flags.base ?? (context.config.generator.provider === 'llama' ? context.config.generator.model : undefined) ?? join(modelsDir(context.env), DEFAULT_GENERATOR_FILE);
+      const tokenizer = await loadChatTokenizer(resolve(base));
       const { store, embedder } = await openCollection(context.config, context.home, flags.collection);
       const needsGenerator = mode === 'qa-llm' || (mode === 'raft' && flags.questions === 'qa-llm') || paraphrases > 0;
       let generator: Generator | undefined;
@@ -64,16 +75,17 @@ base prompt (for --strategy ft), raft the numbered-documents prompt (for --strat
         const result = await buildTrainingData(store, chunks, {
           mode, questions: flags.questions as 'cloze' | 'qa-llm', generator, embedder, paraphrases, oracleShare,
           questionsPerChunk: parsePositiveInt(flags.perChunk ?? '3', '--per-chunk'), distractors: parsePositiveInt(flags.distractors ?? '3', '--distractors'),
-          maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined, seed: parsePositiveInt(flags.seed ?? '7', '--seed'),
+          maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined, fit: { tokenizer, maxSeqLen }, seed: parsePositiveInt(flags.seed ?? '7', '--seed'),
           onProgress: ({ done, total }) => bar.update(done, total, 'chunks'),
         });
         bar.stop();
         if (result.lines.length === 0) throw new UsageError(`no examples from collection "${flags.collection}" (${result.chunks} chunks gave no question): try --mode cloze`);
         const out = resolve(flags.out);
         await writeTrainingData(out, result.lines);
-        const summary = { out, examples: result.lines.length, chunks: result.chunks, chunksWithoutQuestions: result.chunksWithoutQuestions, paraphrasesKept: result.paraphrasesKept, paraphrasesDropped: result.paraphrasesDropped };
+        const summary = { out, examples: result.lines.length, chunks: result.chunks, chunksWithoutQuestions: result.chunksWithoutQuestions, paraphrasesKept: result.paraphrasesKept, paraphrasesDropped: result.paraphrasesDropped, fitting: result.fitting };
         output(flags.json, summary, () => [
           `${summary.examples} ${mode} examples from ${summary.chunks} chunks → ${out}`,
+          describeFit(result.fitting!),
           ...(summary.chunksWithoutQuestions ? [`${summary.chunksWithoutQuestions} chunks gave no question`] : []),
           ...(paraphrases ? [`paraphrases: ${summary.paraphrasesKept} kept, ${summary.paraphrasesDropped} dropped (lost names or numbers)`] : []),
           `next: attune tune --data ${flags.out} --name NAME`,
@@ -83,6 +95,7 @@ base prompt (for --strategy ft), raft the numbered-documents prompt (for --strat
         await generator?.dispose();
         await store.dispose();
         await embedder.dispose();
+        await tokenizer.dispose();
       }
     });
 }

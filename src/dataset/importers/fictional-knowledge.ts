@@ -11,11 +11,17 @@ const FictionalRecord = z.object({
   hard_gen_input: Probe, hard_gen_target: Probe,
 });
 
+/**
+ * Probes are phrased unlike compare's generated cloze training data ("Complete: … …"): a held-out item is never
+ * in the training template, so ft cannot score by matching the template of a memorised example.
+ */
+export const PROBE_PREFIX = 'Finish the sentence: ';
+
 const KINDS = [['mem', 'mem_input', 'mem_target'], ['gen', 'gen_input', 'gen_target'], ['hard_gen', 'hard_gen_input', 'hard_gen_target']] as const;
 
 /**
  * fictional-knowledge (kaistAI): each `train_context` becomes `doc-NNN.md`; each cloze probe becomes a question
- * "Complete: <prompt> …" whose answer is the probe's target span. Tags say the probe kind (mem, gen, hard_gen).
+ * "Finish the sentence: <prompt>" whose answer is the probe's target span. Tags say the probe kind (mem, gen, hard_gen).
  */
 export function importFictionalKnowledge(files: { file: string; text: string }[]): ImportResult {
   const documents = new DocumentSet();
@@ -49,7 +55,7 @@ export function importFictionalKnowledge(files: { file: string; text: string }[]
           if (!target) return;
           questions.push({
             id: `fk-${index}-${kind}-${probe}`,
-            question: `Complete: ${prompt.trim()} …`,
+            question: `${PROBE_PREFIX}${prompt.trim()}`,
             answers: [target],
             goldDocIds: [docId],
             answerable: true,
