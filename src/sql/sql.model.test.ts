@@ -35,7 +35,7 @@ describe('attune sql with the default local models', () => {
     copyFileSync(join(datasetsDir, 'geoquery', 'geography-db.added-in-2020.sqlite'), path);
     before = sha(path);
     db = await openDatabase(path);
-    const examples = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'train').slice(0, 60);
+    const examples = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'train', 'question').slice(0, 60);
     index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples }, embedder);
   });
 
@@ -48,7 +48,7 @@ describe('attune sql with the default local models', () => {
   });
 
   it('answers GeoQuery test questions end to end: SQL from JSON output, validated, run or refused with a reason', async () => {
-    const questions = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test').slice(0, 2);
+    const questions = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test', 'question').slice(0, 2);
     // short budget: under CPU contention one grammar-constrained generation can take minutes
     for (const { question } of questions) {
       const answer = await askSql(question, { db, index, embedder, generator }, { strategy: 'retrieved-schema', k: 2, maxTokens: 64, examples: 1, maxAttempts: 1 });

@@ -4,7 +4,7 @@ import { createStrategy, STRATEGY_NAMES } from '../../answer/create-strategy.ts'
 import { adapterGgufPath, createGenerator, openCollection } from '../../config/runtime.ts';
 import { ModelError, UsageError } from '../../errors.ts';
 import type { Answer } from '../../types.ts';
-import { cliContext, parsePositiveInt } from '../context.ts';
+import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 interface AskFlags {
   collection?: string;
@@ -27,6 +27,7 @@ export function registerAsk(program: Command): void {
     .option('--k <n>', 'chunks to retrieve')
     .option('--mode <mode>', 'retrieval: hybrid, vector or keyword')
     .option('--max-tokens <n>', 'most tokens in the answer', '64')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--json', 'print {answer, abstained, citations, timings, usage} as JSON')
     .addHelpText('after', '\nExamples:\n  attune ask "Who founded the guild?" --collection handbook\n  attune ask "Who founded the guild?" --strategy base --json')
     .action(async (question: string, flags: AskFlags, command: Command) => {

@@ -4,7 +4,7 @@ import { createGenerator, openCollection } from '../../config/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import type { Generator } from '../../generate/generator.ts';
 import { BUILD_MODES, buildTrainingData, collectionChunks, writeTrainingData, type BuildMode } from '../../tune/build-data.ts';
-import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, output, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
 import { datasetGroup } from './dataset.ts';
 
@@ -36,6 +36,7 @@ export function registerDatasetBuild(program: Command): void {
     .option('--oracle-share <p>', 'raft: share of examples whose context holds the oracle chunk', '0.8')
     .option('--max-examples <n>', 'keep a deterministic sample of at most n examples')
     .option('--seed <n>', 'seed for sampling and the oracle draw', '7')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--json', 'print {out, examples, chunks, chunksWithoutQuestions, paraphrasesKept, paraphrasesDropped}')
     .addHelpText('after', `
 Example:
