@@ -29,6 +29,7 @@ export interface ModelRecord {
   ttftMs?: number;
   tokensPerSecond?: number;
   promptTokens?: number;
+  answer?: string;
 }
 
 const CLAPNQ_FILES = ['answerable', 'unanswerable'].map((kind) => join(datasetsDir, 'clapnq', `clapnq_dev_${kind}.jsonl`));
@@ -100,7 +101,7 @@ export async function measureModel(name: string, options: { out: string; clapnq:
     if (seen.has(`clapnq:${question.id}`)) return;
     const started = performance.now();
     const result = await rag.answer(question.question);
-    record({ kind: 'clapnq', id: question.id, answerable: question.answerable !== false, f1: question.answerable === false ? null : tokenF1(result.abstained ? '' : result.answer, question.answers), abstained: result.abstained, ms: performance.now() - started });
+    record({ kind: 'clapnq', id: question.id, answerable: question.answerable !== false, f1: question.answerable === false ? null : tokenF1(result.abstained ? '' : result.answer, question.answers), abstained: result.abstained, ms: performance.now() - started, answer: result.answer.slice(0, 200) });
   };
   // interleaved, so that a run cut short still has every measure on its first questions
   const rounds = Math.max(answerable.length, unanswerable.length, geoItems.length);

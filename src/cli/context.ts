@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { loadConfig, type Config } from '../config/config.ts';
 import { homeDir } from '../config/paths.ts';
 import { UsageError } from '../errors.ts';
@@ -29,7 +30,7 @@ export const MODEL_FLAG_HELP = 'generation model: a catalog name (`attune models
 export function withModel(config: Config, model: string | undefined): Config {
   if (model === undefined) return config;
   if (config.generator.provider === 'openai') return { ...config, generator: { ...config.generator, model } };
-  const problem = modelSpecProblem(model);
+  const problem = existsSync(model) ? undefined : modelSpecProblem(model);
   if (problem) throw new UsageError(`--model: ${problem}`, { input: model });
   return { ...config, generator: { ...config.generator, model } };
 }

