@@ -1,5 +1,5 @@
 /** The measures behind bench/models.ts, for one model in one process, appended as JSON lines. */
-import { appendFileSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRagMessages } from '../src/answer/prompt.ts';
 import { createStrategy } from '../src/answer/create-strategy.ts';
@@ -14,10 +14,14 @@ import { evaluateSql } from '../src/sql/evaluate.ts';
 import { loadGeoquery } from '../src/sql/geoquery.ts';
 import { buildSqlIndex } from '../src/sql/sql-index.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
+import { ensurePythonEnv } from '../src/models/python-env.ts';
+import { resolveModel } from '../src/models/resolve.ts';
+import { PythonTrainer } from '../src/tune/python-trainer.ts';
+import { tune } from '../src/tune/tune.ts';
 import type { Question } from '../src/dataset/questions.ts';
 
 export interface ModelRecord {
-  kind: 'speed' | 'clapnq' | 'geo';
+  kind: 'speed' | 'clapnq' | 'geo' | 'train';
   id?: string;
   answerable?: boolean;
   f1?: number | null;
@@ -30,6 +34,8 @@ export interface ModelRecord {
   tokensPerSecond?: number;
   promptTokens?: number;
   answer?: string;
+  steps?: number;
+  trainTokens?: number;
 }
 
 const CLAPNQ_FILES = ['answerable', 'unanswerable'].map((kind) => join(datasetsDir, 'clapnq', `clapnq_dev_${kind}.jsonl`));
@@ -111,11 +117,27 @@ export async function measureModel(name: string, options: { out: string; clapnq:
     const example = geoItems[i];
     if (example && !seen.has(`geo:${i}`)) {
       const { rows } = await evaluateSql([example], ['retrieved-schema'], { db, ask: (question, strategy) => askSql(question, { db, index, embedder, generator }, { strategy, k: 3 }) });
-      record({ kind: 'geo', id: String(i), correct: rows[0]!.correct, ms: rows[0]!.latencyMs });
+      record({ kind: 'geo', id: String(i), correct: rows[0]!.correct, ms: rows[0]!.latencyMs, answer: `${rows[0]!.sql ?? ''}${rows[0]!.error ? ` (${rows[0]!.error.kind}: ${rows[0]!.error.message.slice(0, 120)})` : ''}` });
     }
   }
   await db.dispose();
   await store.dispose();
   await embedder.dispose();
   await generator.dispose();
+}
+
+/**
+ * LoRA training throughput (PyTorch + PEFT on the dequantised base, rank 16, batch 4): `steps`
+ * optimiser steps on 48 clapnq question → answer pairs, 1 thread per core as the trainer sets it.
+ */
+export async function measureTraining(name: string, options: { out: string; steps: number }): Promise<void> {
+  const file = join(options.out, `${name}.jsonl`);
+  const imported = await importDataset('clapnq', CLAPNQ_FILES);
+  const data = join(options.out, 'train-speed.jsonl');
+  const pairs = imported.questions.filter((q) => q.answerable).slice(-48);
+  writeFileSync(data, pairs.map((q) => JSON.stringify({ question: q.question, answer: q.answers[0] })).join('\n') + '\n');
+  const home = join(options.out, `train-home-${name}`);
+  const result = await tune({ home, name: 'speed', data, base: resolveModel(name).path, trainer: new PythonTrainer({ python: await ensurePythonEnv() }), maxSteps: options.steps, epochs: 10, maxSeqLen: 256 });
+  appendFileSync(file, `${JSON.stringify({ kind: 'train', tokensPerSecond: result.tokensPerSecond, steps: result.steps, ms: result.wallSeconds * 1000 } satisfies ModelRecord)}\n`);
+  rmSync(home, { recursive: true, force: true });
 }
