@@ -137,7 +137,7 @@ export async function measureTraining(name: string, options: { out: string; step
   const pairs = imported.questions.filter((q) => q.answerable).slice(-48);
   writeFileSync(data, pairs.map((q) => JSON.stringify({ question: q.question, answer: q.answers[0] })).join('\n') + '\n');
   const home = join(options.out, `train-home-${name}`);
-  const result = await tune({ home, name: 'speed', data, base: resolveModel(name).path, trainer: new PythonTrainer({ python: await ensurePythonEnv() }), maxSteps: options.steps, epochs: 10, maxSeqLen: 256 });
+  const result = await tune({ home, name: 'speed', data, base: resolveModel(name).path, trainer: new PythonTrainer({ python: await ensurePythonEnv() }), maxSteps: options.steps, epochs: 10, maxSeqLen: 512 });
   appendFileSync(file, `${JSON.stringify({ kind: 'train', tokensPerSecond: result.tokensPerSecond, steps: result.steps, ms: result.wallSeconds * 1000 } satisfies ModelRecord)}\n`);
   rmSync(home, { recursive: true, force: true });
 }

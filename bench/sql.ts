@@ -32,7 +32,7 @@ const k = Number(flags.k);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-const config = parseConfig({});
+const config = parseConfig(flags.model ? { generator: { provider: 'llama', model: flags.model } } : {});
 const embedder = await createEmbedder(config);
 const started = performance.now();
 
@@ -92,7 +92,7 @@ const section = `
 ## attune sql: schema retrieval and text-to-SQL (${new Date().toISOString().slice(0, 10)})
 
 Machine: 2-core x86_64 CPU, 24 GB, no GPU (shared with other jobs while this ran). Command: \`bash scripts/with-node.sh bench/sql.ts --geo-limit ${geoLimit} --k ${k} --scheme ${scheme}${flags.model ? ` --model ${flags.model}` : ''}${flags.adapter ? ` --adapter ${flags.adapter}` : ''}\`.
-Models: embedder ${index.embedderId}, generator ${generator.id} (defaults), JSON-schema constrained output \`{sql}\`, greedy, one retry with the error.
+Models: embedder ${index.embedderId}, generator ${generator.id}${flags.model ? '' : ' (defaults)'}, JSON-schema constrained output \`{sql}\`, greedy, one retry with the error.
 GeoQuery split: ${scheme === 'query' ? 'query (template-disjoint: no test SQL is in the train split)' : 'question (the original split: test gold SQL often appears in train)'}; train examples and adapters come from the same split.
 Retrieved-schema: top ${k} table cards + the tables their (inferred) foreign keys reference; both strategies get the same 3 nearest train examples.
 

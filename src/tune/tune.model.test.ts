@@ -136,6 +136,7 @@ describe('tune on a Qwen2 base (Qwen2.5-Coder-0.5B, pulled through the catalog: 
   beforeAll(async () => {
     qwen = await pullCatalogModel(QWEN25_CODER_05B);
     tuned = await tune({ home, name: 'facts-qwen', data: join(home, 'facts.jsonl'), base: qwen, trainer: new PythonTrainer({ python }), lr: 2e-3, rank: 8, maxSteps: 8, epochs: 4, maxSeqLen: 64 });
+    console.log(`qwen2 LoRA: ${tuned.steps} steps, ${tuned.tokensPerSecond.toFixed(1)} tokens/s, ${tuned.wallSeconds.toFixed(0)} s`);
   }, 1_800_000);
 
   it('serves the GGUF adapter in node-llama-cpp with the same greedy answers as PyTorch + PEFT', async () => {
@@ -157,7 +158,7 @@ describe('tune on a Qwen2 base (Qwen2.5-Coder-0.5B, pulled through the catalog: 
     } finally {
       await generator.dispose();
     }
-  }, 600_000);
+  }, 1_800_000);
 });
 
 afterAll(async () => {
