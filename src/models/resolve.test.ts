@@ -115,4 +115,24 @@ describe('the --model flag', () => {
     }
     expect(written).toMatch(/^attune: model qwen2\.5-coder-1\.5b is not pulled: run `attune models pull qwen2\.5-coder-1\.5b`/);
   });
+
+  it('refuses an adapter trained on another base than --model, naming both', async () => {
+    const home = join(dir, 'adapter-home');
+    mkdirSync(join(home, 'adapters', 'faq'), { recursive: true });
+    const trainedOn = join(dir, 'trained-on.gguf');
+    const other = join(dir, 'other.gguf');
+    writeFileSync(trainedOn, 'gguf');
+    writeFileSync(other, 'gguf');
+    writeFileSync(join(home, 'adapters', 'faq', 'adapter.gguf'), 'gguf');
+    writeFileSync(join(home, 'adapters', 'faq', 'meta.json'), JSON.stringify({ name: 'faq', baseModel: trainedOn }));
+    const stderr = process.stderr.write;
+    let written = '';
+    process.stderr.write = ((chunk: string) => ((written += chunk), true)) as typeof process.stderr.write;
+    try {
+      expect(await main(['node', 'attune', '--home', home, 'ask', 'q?', '--strategy', 'ft', '--adapter', 'faq', '--model', other])).toBe(2);
+    } finally {
+      process.stderr.write = stderr;
+    }
+    expect(written).toContain(`attune: adapter faq was trained on ${trainedOn}, not on ${other}: pass --model ${trainedOn}`);
+  });
 });

@@ -71,5 +71,11 @@ describe('attune sql with the default local models', () => {
     // all 1,034 questions measured 75.5% / 86.2% (BENCHMARKS.md); chance among 876 tables is ~0
     expect(recall.global[5]).toBeGreaterThan(0.65);
     expect(recall.global[3]).toBeGreaterThan(0.5);
+    // per database only where choosing is not trivial: databases with more than 5 tables, with their table counts
+    const large = questions.filter((q) => schemas.get(q.database)!.length > 5);
+    expect(large.length).toBeGreaterThan(0);
+    expect(recall.perDatabase.reduce((sum, db) => sum + db.questions, 0)).toBe(large.length);
+    for (const db of recall.perDatabase) expect(db.tables).toBe(schemas.get(db.database)!.length);
+    expect(Math.min(...recall.perDatabase.map((db) => db.tables))).toBeGreaterThan(5);
   });
 });

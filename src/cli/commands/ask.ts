@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createStrategy, STRATEGY_NAMES } from '../../answer/create-strategy.ts';
-import { adapterGgufPath, createGenerator, openCollection } from '../../config/runtime.ts';
+import { resolve } from 'node:path';
+import { adapterGgufPath, createGenerator, generatorModelPath, openCollection } from '../../config/runtime.ts';
+import { loadAdapter } from '../../tune/adapters.ts';
 import { ModelError, UsageError } from '../../errors.ts';
 import type { Answer } from '../../types.ts';
 import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
@@ -45,6 +47,12 @@ export function registerAsk(program: Command): void {
         const path = existsSync(flags.adapter) ? flags.adapter : adapterGgufPath(context.home, flags.adapter);
         if (!existsSync(path)) throw new ModelError(`unknown adapter "${flags.adapter}": not found at ${path} (see \`attune adapters list\`)`);
         adapters[flags.adapter] = path;
+        // an adapter only fits the base it was trained on: with --model another base it would load, or not, and answer nonsense
+        const meta = existsSync(flags.adapter) ? undefined : await loadAdapter(context.home, flags.adapter).catch(() => undefined);
+        const model = generatorModelPath(context.config, context.env);
+        if (meta && model && resolve(meta.baseModel) !== resolve(model)) {
+          throw new UsageError(`adapter ${flags.adapter} was trained on ${meta.baseModel}, not on ${model}: pass --model ${meta.baseModel} (or retrain it with attune tune --model …)`);
+        }
       }
       const opened = needsCollection ? await openCollection(context.config, context.home, flags.collection!) : undefined;
       const generator = await createGenerator(context.config, { adapters });
