@@ -40,7 +40,7 @@ beforeAll(async () => {
 describe('tune (real CPU training)', () => {
   beforeAll(async () => {
     result = await tune({ home, name: 'facts', data: join(home, 'facts.jsonl'), base: BASE, trainer: new PythonTrainer({ python }), lr: 3e-3, maxSteps: 10, epochs: 4, maxSeqLen: 96, checkpointEvery: 5 });
-  });
+  }, 1_800_000);
 
   it('trains, lowers the loss and registers the adapter', async () => {
     const meta = await loadAdapter(home, 'facts');
