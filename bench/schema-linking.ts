@@ -85,8 +85,9 @@ const geoDb = await openDatabase(`sqlite:${join(datasetsDir, 'geoquery', 'geogra
 const geoTables = await geoDb.introspect({ samples: 0 });
 const geoValues = await collectValues(geoDb, geoTables);
 await geoDb.dispose();
+// every question of the question split's three parts: all 877 (no training here, so the split does not matter)
 const geoCases = (['train', 'dev', 'test'] as const)
-  .flatMap((split) => loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), split))
+  .flatMap((split) => loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), split, 'question'))
   .flatMap((example) => {
     const checked = validateSql(example.sql, 'sqlite');
     if (!checked.ok) return [];

@@ -5,7 +5,9 @@ llama.cpp expects, per adapted base tensor `<name>` (ne = [in, out]):
   `<name>.lora_b` with numpy shape (out, r) -> ne = [r, out]
 which is PEFT's own orientation, so tensors are written as they are. For the llama architecture
 llama.cpp's converter permutes the rows of q/k projections (rotary layout); lora_b's rows are the
-output rows, so q/k lora_b get the same permutation (n_head for q, n_head_kv for k).
+output rows, so q/k lora_b get the same permutation (n_head for q, n_head_kv for k). For qwen2 it
+does not (convert_hf_to_gguf.py's Qwen2Model has no permute, and transformers' GGUF loader undoes
+none), so qwen2 tensors are written unpermuted. Qwen2's q/k/v biases are not adapted by LoRA.
 """
 import re
 
@@ -25,6 +27,16 @@ def permute(weights, n_head):
     return weights.reshape(n_head, 2, rows // n_head // 2, *weights.shape[1:]).swapaxes(1, 2).reshape(weights.shape)
 
 
+# architectures whose GGUF tensor names follow llama's blk.N.attn_q/… scheme; True: q/k rows permuted
+ARCHITECTURES = {'llama': True, 'qwen2': False}
+
+
+def gguf_architecture(base_gguf):
+    import gguf
+    field = gguf.GGUFReader(base_gguf).fields['general.architecture']
+    return bytes(field.parts[field.data[0]]).decode()
+
+
 def base_tensor_names(base_gguf):
     if not base_gguf:
         return None
@@ -36,6 +48,9 @@ def export_gguf(peft_model, path, alpha, n_head, n_head_kv, base_gguf=None, arch
     import gguf
     import torch
 
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f'GGUF LoRA export supports {", ".join(ARCHITECTURES)} bases, not {architecture}')
+    permuted = ARCHITECTURES[architecture]
     known = base_tensor_names(base_gguf)
     pairs = {}
     for name, tensor in peft_model.state_dict().items():
@@ -47,13 +62,13 @@ def export_gguf(peft_model, path, alpha, n_head, n_head_kv, base_gguf=None, arch
         if known is not None and target not in known:
             raise ValueError(f'adapter tensor {name} maps to {target}, which the base GGUF does not have')
         array = tensor.detach().to(torch.float32).cpu().numpy()
-        if which == 'B' and module == 'self_attn.q_proj':
+        if permuted and which == 'B' and module == 'self_attn.q_proj':
             array = permute(array, n_head)
-        elif which == 'B' and module == 'self_attn.k_proj':
+        elif permuted and which == 'B' and module == 'self_attn.k_proj':
             array = permute(array, n_head_kv)
         pairs[f'{target}.lora_{which.lower()}'] = np.ascontiguousarray(array)
     if not pairs:
-        raise ValueError('the PEFT model has no LoRA tensors on llama projections')
+        raise ValueError('the PEFT model has no LoRA tensors on attention or MLP projections')
     writer = gguf.GGUFWriter(path, architecture)
     writer.add_string('general.type', 'adapter')
     writer.add_string('adapter.type', 'lora')

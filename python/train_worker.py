@@ -286,14 +286,16 @@ def train(config):
 
 def export(model, tokenizer, config, alpha):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from export_lora_gguf import export_gguf
+    from export_lora_gguf import export_gguf, gguf_architecture
     out = config['output_dir']
     os.makedirs(out, exist_ok=True)
     model.save_pretrained(os.path.join(out, 'peft'))
     base_config = model.get_base_model().config
     base_gguf = os.path.join(config['base_dir'], config['gguf_file']) if config.get('gguf_file') else None
+    # the adapter's architecture must be the base's: llama.cpp refuses a mismatch, and it decides the q/k layout
+    architecture = gguf_architecture(base_gguf) if base_gguf else base_config.model_type
     export_gguf(model, os.path.join(out, 'adapter.gguf'), alpha, base_config.num_attention_heads,
-                base_config.num_key_value_heads, base_gguf=base_gguf)
+                base_config.num_key_value_heads, base_gguf=base_gguf, architecture=architecture)
 
 
 def classify(error):

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { loadConfig, type Config } from '../config/config.ts';
 import { homeDir } from '../config/paths.ts';
 import { UsageError } from '../errors.ts';
+import { modelSpecProblem } from '../models/resolve.ts';
 
 /** What every command gets from the global flags: loaded once at the edge, then passed down. */
 export interface CliContext {
@@ -11,9 +13,26 @@ export interface CliContext {
 }
 
 export function cliContext(command: Command): CliContext {
-  const globals = command.optsWithGlobals() as { home?: string; config?: string; store?: string };
+  const globals = command.optsWithGlobals() as { home?: string; config?: string; store?: string; model?: string };
   const overrides = globals.store ? { store: globals.store } : undefined;
-  return { home: homeDir(globals.home), config: loadConfig({ path: globals.config, overrides }), env: process.env };
+  const config = withModel(loadConfig({ path: globals.config, overrides }), globals.model);
+  return { home: homeDir(globals.home), config, env: process.env };
+}
+
+/** Commands that generate take `--model NAME|PATH`; cliContext applies it to the loaded config. */
+export const MODEL_FLAG = '--model <name|path>';
+export const MODEL_FLAG_HELP = 'generation model: a catalog name (`attune models list`) or a GGUF file; overrides generator.model';
+
+/**
+ * `--model` replaces the config's generator model: for the local llama generator a catalog name or a
+ * path (checked like the config field), for an OpenAI-compatible generator the remote model's name.
+ */
+export function withModel(config: Config, model: string | undefined): Config {
+  if (model === undefined) return config;
+  if (config.generator.provider === 'openai') return { ...config, generator: { ...config.generator, model } };
+  const problem = existsSync(model) ? undefined : modelSpecProblem(model);
+  if (problem) throw new UsageError(`--model: ${problem}`, { input: model });
+  return { ...config, generator: { ...config.generator, model } };
 }
 
 /** Prints a result: JSON when asked, else the human rendering. */

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { STRATEGY_NAMES, type StrategyName } from '../answer/create-strategy.ts';
 import type { Config } from '../config/config.ts';
-import { modelsDir } from '../config/paths.ts';
+import { generatorModelPath } from '../config/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { defaultPrices, type PriceTable } from '../evaluate/metrics/cost.ts';
-import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
 import { ensurePythonEnv } from '../models/python-env.ts';
 import { PythonTrainer } from '../tune/python-trainer.ts';
 import { writeAtomic } from './cache.ts';
@@ -24,7 +23,7 @@ export function parseStrategies(text: string): StrategyName[] {
 export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv, strategies: StrategyName[], log?: (line: string) => void): Promise<Pick<CompareOptions, 'base' | 'prices' | 'trainer'>> {
   const generator = config.generator;
   const prices: PriceTable = defaultPrices(generator.provider, generator.model ?? '');
-  const base = generator.provider === 'llama' ? (generator.model ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE)) : '';
+  const base = generatorModelPath(config, env) ?? '';
   const wantsAdapters = strategies.some((s) => s === 'ft' || s === 'ft-rag' || s === 'raft');
   if (!wantsAdapters) return { base, prices };
   if (generator.provider !== 'llama') throw new UsageError('ft, ft-rag and raft need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies base,rag for a hosted model');

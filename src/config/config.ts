@@ -2,11 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { modelSpecProblem } from '../models/resolve.ts';
 
 const LlamaGeneratorConfig = z.object({
   provider: z.literal('llama'),
-  /** GGUF file; default: the pulled SmolLM2-135M-Instruct. */
-  model: z.string().optional(),
+  /** A catalog model name (`attune models list`) or a GGUF file path; default: the pulled SmolLM2-135M-Instruct. */
+  model: z.string().superRefine((value, ctx) => {
+    const problem = modelSpecProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
   contextSize: z.number().int().positive().optional(),
   threads: z.number().int().positive().optional(),
 }).strict();

@@ -1,5 +1,6 @@
 import { isAbsolute, join, dirname, basename } from 'node:path';
-import { DEFAULT_EMBEDDER_ID, DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import { DEFAULT_EMBEDDER_ID } from '../models/catalog.ts';
+import { resolveModel } from '../models/resolve.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { OpenAIEmbedder } from '../embed/openai-embedder.ts';
 import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
@@ -30,11 +31,16 @@ export async function createGenerator(config: Config, options: { env?: NodeJS.Pr
     return new OpenAIGenerator({ ...spec, apiKey: spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined });
   }
   return LlamaGenerator.load({
-    modelPath: spec.model ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE),
+    modelPath: resolveModel(spec.model, { env }).path,
     contextSize: spec.contextSize,
     threads: spec.threads,
     adapters: options.adapters,
   });
+}
+
+/** The local GGUF the config's llama generator loads (a catalog name resolved); undefined for a remote generator. */
+export function generatorModelPath(config: Config, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return config.generator.provider === 'llama' ? resolveModel(config.generator.model, { env }).path : undefined;
 }
 
 /** Opens an existing collection with the embedder it was built with. The caller disposes both. */

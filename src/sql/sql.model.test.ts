@@ -35,7 +35,7 @@ describe('attune sql with the default local models', () => {
     copyFileSync(join(datasetsDir, 'geoquery', 'geography-db.added-in-2020.sqlite'), path);
     before = sha(path);
     db = await openDatabase(path);
-    const examples = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'train').slice(0, 60);
+    const examples = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'train', 'question').slice(0, 60);
     index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples }, embedder);
   });
 
@@ -48,7 +48,7 @@ describe('attune sql with the default local models', () => {
   });
 
   it('answers GeoQuery test questions end to end: SQL from JSON output, validated, run or refused with a reason', async () => {
-    const questions = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test').slice(0, 2);
+    const questions = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test', 'question').slice(0, 2);
     // short budget: under CPU contention one grammar-constrained generation can take minutes
     for (const { question } of questions) {
       const answer = await askSql(question, { db, index, embedder, generator }, { strategy: 'retrieved-schema', k: 2, maxTokens: 64, examples: 1, maxAttempts: 1 });
@@ -71,5 +71,11 @@ describe('attune sql with the default local models', () => {
     // all 1,034 questions measured 75.5% / 86.2% (BENCHMARKS.md); chance among 876 tables is ~0
     expect(recall.global[5]).toBeGreaterThan(0.65);
     expect(recall.global[3]).toBeGreaterThan(0.5);
+    // per database only where choosing is not trivial: databases with more than 5 tables, with their table counts
+    const large = questions.filter((q) => schemas.get(q.database)!.length > 5);
+    expect(large.length).toBeGreaterThan(0);
+    expect(recall.perDatabase.reduce((sum, db) => sum + db.questions, 0)).toBe(large.length);
+    for (const db of recall.perDatabase) expect(db.tables).toBe(schemas.get(db.database)!.length);
+    expect(Math.min(...recall.perDatabase.map((db) => db.tables))).toBeGreaterThan(5);
   });
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir, modelsDir } from '../config/paths.ts';
 import { DatasetError, TrainerError } from '../errors.ts';
 import { LlamaGenerator } from '../generate/llama-generator.ts';
-import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import { DEFAULT_GENERATOR_FILE, QWEN25_CODER_05B } from '../models/catalog.ts';
+import { pullCatalogModel } from '../models/pull.ts';
 import { ensurePythonEnv, PYTHON_DIR } from '../models/python-env.ts';
 import { listAdapters, loadAdapter } from './adapters.ts';
 import { PythonTrainer } from './python-trainer.ts';
@@ -31,14 +32,16 @@ let result: TuneResult;
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'attune-tune-home-'));
   python = await ensurePythonEnv();
-  const data = join(home, 'facts.jsonl');
   // 16 examples: 4 facts × 4 copies, so the short run memorises them and the adapter clearly matters
   const lines = Array.from({ length: 16 }, (_, i) => FACTS[i % 4]!).map(([q, a]) => JSON.stringify({ messages: [...chat(q), { role: 'assistant', content: a }] }));
-  await writeFile(data, `${lines.join('\n')}\nnot json\n`);
-  result = await tune({ home, name: 'facts', data, base: BASE, trainer: new PythonTrainer({ python }), lr: 3e-3, maxSteps: 10, epochs: 4, maxSeqLen: 96, checkpointEvery: 5 });
+  await writeFile(join(home, 'facts.jsonl'), `${lines.join('\n')}\nnot json\n`);
 });
 
 describe('tune (real CPU training)', () => {
+  beforeAll(async () => {
+    result = await tune({ home, name: 'facts', data: join(home, 'facts.jsonl'), base: BASE, trainer: new PythonTrainer({ python }), lr: 3e-3, maxSteps: 10, epochs: 4, maxSeqLen: 96, checkpointEvery: 5 });
+  }, 1_800_000);
+
   it('trains, lowers the loss and registers the adapter', async () => {
     const meta = await loadAdapter(home, 'facts');
     expect(result.steps).toBe(10);
@@ -60,7 +63,7 @@ describe('tune (real CPU training)', () => {
         llamaBase.push((await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0 })).text);
         llamaTuned.push((await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0, adapter: 'facts' })).text);
       }
-      const torchTuned = await torchGenerate(python, questions.map(chat), result.adapterPeft);
+      const torchTuned = await torchGenerate(python, DEFAULT_GENERATOR_FILE, questions.map(chat), result.adapterPeft);
       // Tolerance: the base differs (Q4_1 in llama.cpp, dequantised fp32 in PyTorch), so we compare
       // the first 5 words of each greedy answer, which must match exactly on every prompt.
       expect(llamaTuned.map((t) => words(t, 5))).toEqual(torchTuned.map((t) => words(t, 5)));
@@ -122,14 +125,47 @@ describe('tune (real CPU training)', () => {
     expect(resumed.steps).toBe(6);
     // the loss curve spans both processes: steps 1..6 once each
     expect((await loadAdapter(home, 'resumed')).lossCurve.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
-  }, 120_000);
+  }, 600_000);
+});
+
+// Qwen2 differs from llama where the adapter export can go wrong: no q/k row permutation in
+// llama.cpp's layout, q/k/v biases, tied embeddings, a K-quant (Q4_K/Q6_K) base to dequantise.
+describe('tune on a Qwen2 base (Qwen2.5-Coder-0.5B, pulled through the catalog: 491 MB once)', () => {
+  let qwen: string;
+  let tuned: TuneResult;
+  beforeAll(async () => {
+    qwen = await pullCatalogModel(QWEN25_CODER_05B);
+    tuned = await tune({ home, name: 'facts-qwen', data: join(home, 'facts.jsonl'), base: qwen, trainer: new PythonTrainer({ python }), lr: 2e-3, rank: 8, maxSteps: 8, epochs: 4, maxSeqLen: 64 });
+    console.log(`qwen2 LoRA: ${tuned.steps} steps, ${tuned.tokensPerSecond.toFixed(1)} tokens/s, ${tuned.wallSeconds.toFixed(0)} s`);
+  }, 1_800_000);
+
+  it('serves the GGUF adapter in node-llama-cpp with the same greedy answers as PyTorch + PEFT', async () => {
+    expect((await loadAdapter(home, 'facts-qwen')).lossCurve.length).toBe(8);
+    const generator = await LlamaGenerator.load({ modelPath: qwen, contextSize: 512, threads: 2, adapters: { facts: tuned.adapterGguf } });
+    try {
+      const questions = FACTS.slice(0, 3).map(([q]) => q);
+      const llamaBase: string[] = [];
+      const llamaTuned: string[] = [];
+      for (const question of questions) {
+        llamaBase.push((await generator.generate({ messages: chat(question), maxTokens: 12, temperature: 0 })).text);
+        llamaTuned.push((await generator.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' })).text);
+      }
+      const torchTuned = await torchGenerate(python, QWEN25_CODER_05B.file, questions.map(chat), tuned.adapterPeft);
+      // same tolerance as for llama: Q4_K_M in llama.cpp vs the dequantised fp32 copy in PyTorch
+      expect(llamaTuned.map((t) => words(t, 5))).toEqual(torchTuned.map((t) => words(t, 5)));
+      expect(llamaTuned.filter((t, i) => words(t, 5) === words(FACTS[i]![1], 5)).length).toBeGreaterThanOrEqual(2);
+      expect(llamaBase).not.toEqual(llamaTuned);
+    } finally {
+      await generator.dispose();
+    }
+  }, 1_800_000);
 });
 
 afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-function torchGenerate(python: string, prompts: unknown[], adapterDir: string): Promise<string[]> {
+function torchGenerate(python: string, ggufFile: string, prompts: unknown[], adapterDir: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [join(PYTHON_DIR, 'train_worker.py')], { stdio: ['pipe', 'pipe', 'ignore'] });
     let stdout = '';
@@ -139,6 +175,6 @@ function torchGenerate(python: string, prompts: unknown[], adapterDir: string): 
       if (event?.event === 'generated') resolve(event.outputs!.map((o) => o.text));
       else reject(new Error(event?.message ?? 'no output'));
     });
-    child.stdin.end(`${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: DEFAULT_GENERATOR_FILE, cache_dir: cacheDir(), adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`);
+    child.stdin.end(`${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: ggufFile, cache_dir: cacheDir(), adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`);
   });
 }

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createStrategy, STRATEGY_NAMES } from '../../answer/create-strategy.ts';
-import { adapterGgufPath, createGenerator, openCollection } from '../../config/runtime.ts';
+import { resolve } from 'node:path';
+import { adapterGgufPath, createGenerator, generatorModelPath, openCollection } from '../../config/runtime.ts';
+import { loadAdapter } from '../../tune/adapters.ts';
 import { ModelError, UsageError } from '../../errors.ts';
 import type { Answer } from '../../types.ts';
-import { cliContext, parsePositiveInt } from '../context.ts';
+import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 interface AskFlags {
   collection?: string;
@@ -27,6 +29,7 @@ export function registerAsk(program: Command): void {
     .option('--k <n>', 'chunks to retrieve')
     .option('--mode <mode>', 'retrieval: hybrid, vector or keyword')
     .option('--max-tokens <n>', 'most tokens in the answer', '64')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--json', 'print {answer, abstained, citations, timings, usage} as JSON')
     .addHelpText('after', '\nExamples:\n  attune ask "Who founded the guild?" --collection handbook\n  attune ask "Who founded the guild?" --strategy base --json')
     .action(async (question: string, flags: AskFlags, command: Command) => {
@@ -44,6 +47,12 @@ export function registerAsk(program: Command): void {
         const path = existsSync(flags.adapter) ? flags.adapter : adapterGgufPath(context.home, flags.adapter);
         if (!existsSync(path)) throw new ModelError(`unknown adapter "${flags.adapter}": not found at ${path} (see \`attune adapters list\`)`);
         adapters[flags.adapter] = path;
+        // an adapter only fits the base it was trained on: with --model another base it would load, or not, and answer nonsense
+        const meta = existsSync(flags.adapter) ? undefined : await loadAdapter(context.home, flags.adapter).catch(() => undefined);
+        const model = generatorModelPath(context.config, context.env);
+        if (meta && model && resolve(meta.baseModel) !== resolve(model)) {
+          throw new UsageError(`adapter ${flags.adapter} was trained on ${meta.baseModel}, not on ${model}: pass --model ${meta.baseModel} (or retrain it with attune tune --model …)`);
+        }
       }
       const opened = needsCollection ? await openCollection(context.config, context.home, flags.collection!) : undefined;
       const generator = await createGenerator(context.config, { adapters });

@@ -5,7 +5,7 @@ import { compareResultDir, newCompareId } from '../../compare/results.ts';
 import { COMPARE_DEFAULTS, compareOptions, parseStrategies, writeCompareOutputs, type CompareSettings } from '../../compare/setup.ts';
 import { renderCompareSummary } from '../../compare/summary.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
-import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
 interface CompareFlags {
@@ -53,6 +53,7 @@ export function registerCompare(program: Command): void {
     .option('--raft-max-steps <n>', 'cap on training steps of the RAFT adapter')
     .option('--lr <x>', 'learning rate', String(COMPARE_DEFAULTS.lr))
     .option('--max-tokens <n>', 'most tokens per answer', String(COMPARE_DEFAULTS.maxTokens))
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--max-train-examples <n>', 'cap on generated training examples per adapter', String(COMPARE_DEFAULTS.maxTrainExamples))
     .option('--metric <name>', 'accuracy measure: containment | f1 | exactMatch', COMPARE_DEFAULTS.metric)
     .option('--max-seq-len <n>', 'token limit of the Q/A adapter\'s examples: generated ones are fitted to it, a --train line over it is refused (default 256)')

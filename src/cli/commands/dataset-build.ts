@@ -8,7 +8,7 @@ import { createGenerator, openCollection } from '../../config/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import type { Generator } from '../../generate/generator.ts';
 import { BUILD_MODES, buildTrainingData, collectionChunks, writeTrainingData, type BuildMode } from '../../tune/build-data.ts';
-import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, output, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
 import { datasetGroup } from './dataset.ts';
 
@@ -44,6 +44,7 @@ export function registerDatasetBuild(program: Command): void {
     .option('--max-seq-len <n>', 'fit every example to this many tokens of the base model, as `attune tune --max-seq-len` counts them (raft: distractors are dropped, then trimmed; the oracle never)', '512')
     .option('--base <gguf>', 'base model whose tokenizer counts the tokens (default: the generator model)')
     .option('--seed <n>', 'seed for sampling and the oracle draw', '7')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--json', 'print {out, examples, chunks, chunksWithoutQuestions, paraphrasesKept, paraphrasesDropped, fitting}')
     .addHelpText('after', `
 Example:

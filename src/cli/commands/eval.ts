@@ -12,7 +12,7 @@ import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate
 import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evaluate/run-settings.ts';
 import { renderHtmlReport } from '../../report/html.ts';
 import { renderEvalTable } from '../../report/table.ts';
-import { cliContext, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
@@ -48,6 +48,7 @@ export function registerEval(program: Command): void {
     .option('--seed <n>', 'seed of the first repeat', '1')
     .option('--temperature <t>', 'sampling temperature (default 0, or 0.7 with --repeats > 1)')
     .option('--max-tokens <n>', 'most tokens per answer', String(DEFAULT_MAX_TOKENS))
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--json <file>', 'write {runId, dataset, strategies: {NAME: {metrics, items}}, comparisons}')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--resume <run>', 'continue an interrupted run (its stored settings are used)')

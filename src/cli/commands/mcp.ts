@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../../mcp/server.ts';
 import { createResources } from '../../server/resources.ts';
-import { cliContext, parsePositiveInt } from '../context.ts';
+import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 export function registerMcp(program: Command): void {
   program
@@ -11,6 +11,7 @@ export function registerMcp(program: Command): void {
     .requiredOption('-c, --collection <name>', 'the collection to serve')
     .option('--labels <labels>', 'access labels the client holds, comma-separated (default: all)')
     .option('--max-tokens <n>', 'most tokens in an answer', '128')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .addHelpText('after', [
       '',
       'Example (an MCP client config):',

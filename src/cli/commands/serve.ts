@@ -7,7 +7,7 @@ import type { IngestResult } from '../../ingest/ingest.ts';
 import { INGEST_LANE, type Jobs } from '../../server/jobs.ts';
 import { createResources, type ServerResources } from '../../server/resources.ts';
 import { startServer } from '../../server/serve.ts';
-import { cliContext, parsePositiveInt } from '../context.ts';
+import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 interface ServeFlags {
   port: string;
@@ -50,6 +50,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve collections over an OpenAI-compatible API, a REST API and a web UI (keys from `attune keys create`)')
     .option('--port <n>', 'port (0 picks a free one)', '8787')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--no-auth', 'no API keys: every request is the local admin (refused unless --host is loopback)')
     .option('--queue <n>', `most chat requests waiting for the model before 429 (default ${DEFAULT_QUEUE.maxPending})`)

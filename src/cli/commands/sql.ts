@@ -8,11 +8,11 @@ import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../
 import { openDatabase } from '../../sql/database.ts';
 import { readSqlDataset } from '../../sql/dataset.ts';
 import { evaluateSql } from '../../sql/evaluate.ts';
-import { loadGeoquery, type GeoquerySplit } from '../../sql/geoquery.ts';
+import { GEOQUERY_SCHEMES, loadGeoquery, type GeoquerySplit, type GeoquerySplitScheme } from '../../sql/geoquery.ts';
 import { sqlTrainingLines } from '../../sql/prompt.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
 import { datasetsDir } from '../../testing/datasets.ts';
-import { cliContext, output, parsePositiveInt, type CliContext } from '../context.ts';
+import { cliContext, output, parsePositiveInt, type CliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 const warn = (message: string) => process.stderr.write(`attune: ${message}\n`);
 
@@ -104,6 +104,7 @@ export function registerSql(program: Command): void {
     .option('--k <n>', 'tables to retrieve before foreign-key partners are added', '3')
     .option('--max-rows <n>', 'row limit', '1000')
     .option('--timeout-ms <n>', 'statement timeout', '5000')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--json', 'print {sql, columns, rows, retrievedTables, tablesUsed, attempts, timings, usage}')
     .addHelpText('after', '\nExamples:\n  attune sql ask "which state has the most people?" --db sqlite:geography.sqlite\n  attune sql ask "how many rivers are there" --db geo.sqlite --strategy ft --adapter geo-sql --json')
     .action(async (question: string, flags: AskFlags, command: Command) => {
@@ -123,6 +124,7 @@ export function registerSql(program: Command): void {
     .option('--k <n>', 'tables to retrieve (retrieved-schema)', '3')
     .option('--limit <n>', 'first N questions only')
     .option('--out <file>', 'also write every result row as JSONL')
+    .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .option('--json', 'print {summary, rows} as JSON')
     .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split test --out geo-test.jsonl\n  attune sql eval --dataset geo-test.jsonl --db sqlite:geography.sqlite --strategies full-schema,retrieved-schema --limit 50')
@@ -148,7 +150,7 @@ export function registerSql(program: Command): void {
     .requiredOption('--out <file>', 'chat JSONL to write')
     .option('--dialect <name>', 'sqlite or postgresql', 'sqlite')
     .option('--json', 'print {out, count, skipped} as JSON')
-    .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --out geo-train.jsonl\n  attune sql training-data --examples geo-train.jsonl --out geo-ft.jsonl\n  attune tune --data geo-ft.jsonl --name geo-sql\n  attune sql eval --dataset geo-test.jsonl --db geography.sqlite --strategies retrieved-schema,ft --adapter geo-sql')
+    .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --scheme query --out geo-train.jsonl\n  attune sql training-data --examples geo-train.jsonl --out geo-ft.jsonl\n  attune tune --data geo-ft.jsonl --name geo-sql\n  attune sql eval --dataset geo-test.jsonl --db geography.sqlite --strategies retrieved-schema,ft --adapter geo-sql')
     .action((flags: { examples: string; out: string; dialect: string; json?: boolean }) => {
       if (flags.dialect !== 'sqlite' && flags.dialect !== 'postgresql') throw new UsageError(`--dialect must be sqlite or postgresql, got "${flags.dialect}"`);
       let skipped = 0;
@@ -161,15 +163,17 @@ export function registerSql(program: Command): void {
   sql.command('import-geoquery')
     .description('write a GeoQuery split as JSONL {question, sql}, variables substituted')
     .requiredOption('--split <name>', 'train, dev or test')
+    .option('--scheme <name>', 'query (template-disjoint: no test SQL appears in train) or question (the original split; test SQL is often in train)', 'query')
     .requiredOption('--out <file>', 'JSONL file to write')
     .option('--file <path>', 'geography.json', join(datasetsDir, 'geoquery', 'geography.json'))
     .option('--json', 'print {out, count} as JSON')
     .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --out geo-train.jsonl')
-    .action((flags: { split: string; out: string; file: string; json?: boolean }) => {
+    .action((flags: { split: string; scheme: string; out: string; file: string; json?: boolean }) => {
       if (!['train', 'dev', 'test'].includes(flags.split)) throw new UsageError(`--split must be train, dev or test, got "${flags.split}"`);
-      const examples = loadGeoquery(flags.file, flags.split as GeoquerySplit);
+      if (!GEOQUERY_SCHEMES.includes(flags.scheme as GeoquerySplitScheme)) throw new UsageError(`--scheme must be ${GEOQUERY_SCHEMES.join(' or ')}, got "${flags.scheme}"`);
+      const examples = loadGeoquery(flags.file, flags.split as GeoquerySplit, flags.scheme as GeoquerySplitScheme);
       writeAtomically(flags.out, examples.map((example) => JSON.stringify(example)).join('\n') + '\n');
-      output(flags.json, { out: flags.out, count: examples.length }, () => `wrote ${examples.length} questions → ${flags.out}`);
+      output(flags.json, { out: flags.out, count: examples.length, scheme: flags.scheme }, () => `wrote ${examples.length} questions (${flags.scheme} split) → ${flags.out}`);
     });
 }
 

@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.ts';
-import { modelsDir } from '../../config/paths.ts';
-import { DEFAULT_GENERATOR_FILE } from '../../models/catalog.ts';
 import { ensurePythonEnv } from '../../models/python-env.ts';
+import { resolveModel } from '../../models/resolve.ts';
 import { PythonTrainer } from '../../tune/python-trainer.ts';
 import { tune } from '../../tune/tune.ts';
-import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, MODEL_FLAG, output, parseNumber, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
 interface TuneFlags {
   data: string;
   name: string;
   base?: string;
+  model?: string;
   epochs?: string;
   lr?: string;
   rank?: string;
@@ -29,7 +29,8 @@ export function registerTune(program: Command): void {
     .description('LoRA fine-tuning (PyTorch + PEFT) from chat, instruction or question/answer JSONL; registers adapters/<name>')
     .requiredOption('--data <file>', 'JSONL: {messages}, {instruction, input?, output} or {question, answer} per line')
     .requiredOption('--name <name>', 'adapter name (for `attune ask --adapter NAME`)')
-    .option('--base <model>', 'base model: a .gguf file or a Hugging Face causal-LM folder (default: the SmolLM2 GGUF)')
+    .option(MODEL_FLAG, 'base model: a catalog name (`attune models list`), a .gguf file or a Hugging Face causal-LM folder (default: the configured generator.model, so the adapter fits the model that serves it)')
+    .option('--base <model>', 'the same as --model (kept for old scripts)')
     .option('--epochs <n>', 'epochs (default 3)')
     .option('--lr <x>', 'learning rate (default 2e-4)')
     .option('--rank <r>', 'LoRA rank; alpha is 2×rank (default 16)')
@@ -38,9 +39,12 @@ export function registerTune(program: Command): void {
     .option('--data-collections <names>', 'collections the data was built from (comma-separated): only server keys for all of them may use the adapter')
     .option('--data-labels <labels>', 'access labels of the chunks the data was built from (comma-separated); needs --data-collections')
     .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
-    .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
+    .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
     .action(async (flags: TuneFlags, command: Command) => {
-      const { home, env } = cliContext(command);
+      const { home, env, config } = cliContext(command);
+      const spec = flags.base ?? flags.model;
+      // a folder or file given as is (a Hugging Face folder need not look like a path); else a catalog name
+      const base = spec !== undefined && existsSync(spec) ? spec : resolveModel(spec ?? (config.generator.provider === 'llama' ? config.generator.model : undefined), { env }).path;
       const trainer = new PythonTrainer({ python: await ensurePythonEnv({ env, log: (line) => process.stderr.write(`${line}\n`) }) });
       const controller = new AbortController();
       const onSigint = (): void => controller.abort(new Error('interrupted'));
@@ -49,7 +53,7 @@ export function registerTune(program: Command): void {
       let lastLoss = '';
       try {
         const result = await tune({
-          home, trainer, name: flags.name, data: flags.data, base: flags.base ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE),
+          home, trainer, name: flags.name, data: flags.data, base,
           epochs: flags.epochs ? parsePositiveInt(flags.epochs, '--epochs') : undefined, lr: flags.lr ? parseNumber(flags.lr, '--lr') : undefined,
           rank: flags.rank ? parsePositiveInt(flags.rank, '--rank') : undefined, maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : undefined,
           maxSeqLen: flags.maxSeqLen ? parsePositiveInt(flags.maxSeqLen, '--max-seq-len') : undefined, signal: controller.signal,
