@@ -58,7 +58,7 @@ describe('dataset build on a real collection (MiniLM, LanceDB, SmolLM2)', () => 
       if (line.oracle) {
         withOracle++;
         const cited = Number(/\[(\d+)\]\.$/.exec(assistant!.content)?.[1]);
-        const block = user!.content.split(/\[\d+\] /)[cited]!;
+        const block = user!.content.split(/^\[\d+\]$/m)[cited]!;
         expect(block).toContain(oracle.text.slice(0, 60));
       } else {
         expect(user!.content.split('Using the documents above')[0]).not.toContain(oracle.text.slice(0, 60));
