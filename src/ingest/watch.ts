@@ -83,12 +83,13 @@ export async function watchCollection(options: WatchOptions): Promise<Watcher> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let closed = false;
+  let lastCommit = leftover.lastCommit;
+  const { journal: journalFile, debounceMs: _d, maxWaitMs: _m, onBatch: _b, onError: _e, serialise, retryMs: _r, ...ingestOptions } = options;
+  const ingestBatch = () => ingest({ ...ingestOptions, prune: true });
 
   const runBatch = async (trigger: WatchBatch['trigger'], changed: string[], startedAt: number) => {
-    const journal = await readJournal(options.journal);
-    await writeJournal(options.journal, { ...journal, pending: [...new Set([...journal.pending, ...changed])] });
-    const { journal: _journal, debounceMs: _d, maxWaitMs: _m, onBatch: _b, onError: _e, serialise, retryMs: _r, ...ingestOptions } = options;
-    const ingestBatch = () => ingest({ ...ingestOptions, paths: options.paths, prune: true });
+    // the journal holds what is in flight and what is queued behind it, never more than memory knows
+    await writeJournal(journalFile, { pending: [...new Set([...changed, ...pending])], lastCommit });
     let result: IngestResult;
     try {
       result = await (serialise ? serialise(ingestBatch) : ingestBatch());
@@ -102,8 +103,8 @@ export async function watchCollection(options: WatchOptions): Promise<Watcher> {
       throw error;
     }
     const committedAt = new Date().toISOString();
-    const lastCommit = { at: committedAt, added: result.added, updated: result.updated, removed: result.removed };
-    await writeJournal(options.journal, { pending: [...pending], lastCommit });
+    lastCommit = { at: committedAt, added: result.added, updated: result.updated, removed: result.removed };
+    await writeJournal(journalFile, { pending: [...pending], lastCommit });
     options.onBatch?.({ trigger, changed, result, ms: performance.now() - startedAt, committedAt });
   };
 
