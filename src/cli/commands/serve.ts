@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_QUEUE, DEFAULT_RATE_LIMIT } from '../../server/app.ts';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { watchCollection, type Watcher } from '../../ingest/watch.ts';
 import type { IngestResult } from '../../ingest/ingest.ts';
@@ -77,6 +78,7 @@ export function registerServe(program: Command): void {
       const context = cliContext(command);
       const port = Number(flags.port);
       if (flags.watch.length > 0 && !flags.watchCollection) throw new UsageError('--watch needs --watch-collection NAME: the collection to keep fresh');
+      for (const path of flags.watch) if (!existsSync(path)) throw new UsageError(`--watch: ${path}: no such file or folder`, { input: path });
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
       const resources = createResources(context.config, context.home, context.env);
       const server = await startServer({

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../../errors.ts';
 import { openCollection } from '../../config/runtime.ts';
 import { watchCollection, type WatchBatch } from '../../ingest/watch.ts';
 import { cliContext, parsePositiveInt } from '../context.ts';
@@ -26,6 +28,10 @@ export function registerWatch(program: Command): void {
     .addHelpText('after', '\nExample:\n  attune watch docs/ --collection handbook     # Ctrl-C to stop; a restart catches up')
     .action(async (paths: string[], flags: { collection: string; labels?: string; tags?: string; debounceMs: string; maxFileMb: string; json?: boolean }, command: Command) => {
       const context = cliContext(command);
+      // flags and paths are checked before the collection is opened (or created)
+      const debounceMs = parsePositiveInt(flags.debounceMs, '--debounce-ms');
+      const maxFileBytes = parsePositiveInt(flags.maxFileMb, '--max-file-mb') * 1024 * 1024;
+      for (const path of paths) if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder to watch`, { input: path });
       const { store, embedder } = await openCollection(context.config, context.home, flags.collection, { create: true });
       const controller = new AbortController();
       try {
@@ -36,10 +42,10 @@ export function registerWatch(program: Command): void {
           chunking: context.config.chunking,
           labels: list(flags.labels),
           tags: list(flags.tags),
-          maxFileBytes: parsePositiveInt(flags.maxFileMb, '--max-file-mb') * 1024 * 1024,
+          maxFileBytes,
           cacheDir: join(context.home, 'cache', 'embeddings', flags.collection),
           journal: join(context.home, 'watch', `${flags.collection}.json`),
-          debounceMs: parsePositiveInt(flags.debounceMs, '--debounce-ms'),
+          debounceMs,
           signal: controller.signal,
           onBatch: (batch) => process.stdout.write(`${flags.json ? JSON.stringify(batch) : describe(batch)}\n`),
           onError: (error) => process.stderr.write(`attune: watch: ${error.message}\n`),
