@@ -52,12 +52,12 @@ export async function prepareCorpus(out: string): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Answers until `clapnq`/`geo` items are done or `minutes` have passed (the interleaved order keeps every measure going). */
-export async function measureModel(name: string, options: { out: string; clapnq: number; geo: number; minutes: number }): Promise<void> {
+export async function measureModel(name: string, options: { out: string; clapnq: number; geo: number; minutes: number; threads?: number }): Promise<void> {
   const deadline = performance.now() + options.minutes * 60_000;
   const file = join(options.out, `${name}.jsonl`);
   const done = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ModelRecord) : [];
   const record = (r: ModelRecord) => appendFileSync(file, `${JSON.stringify(r)}\n`);
-  const config = parseConfig({ generator: { provider: 'llama', model: name } });
+  const config = parseConfig({ generator: { provider: 'llama', model: name, ...(options.threads ? { threads: options.threads } : {}) } });
   const imported = await importDataset('clapnq', CLAPNQ_FILES);
 
   const loadStarted = performance.now();

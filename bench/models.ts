@@ -7,7 +7,7 @@
  * results so far and appends them to BENCHMARKS.md.
  *
  *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench [--models a,b] [--clapnq 100] [--geo 40] [--minutes 30]
- * (`--minutes`: per model; it stops answering then, and the table says how many items each cell covers)
+ * (`--threads N`: llama.cpp threads, default all cores but one; `--minutes`: per model; it stops answering then, and the table says how many items each cell covers)
  *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench --models a,b --train 6   # LoRA tokens/s, 6 steps
  *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench --table
  */
@@ -22,7 +22,7 @@ import { measureModel, measureTraining, prepareCorpus, type ModelRecord } from '
 const { values } = parseArgs({
   options: {
     out: { type: 'string' }, models: { type: 'string', default: CATALOG.map((m) => m.name).join(',') },
-    clapnq: { type: 'string', default: '100' }, geo: { type: 'string', default: '40' }, minutes: { type: 'string', default: '30' }, one: { type: 'string' }, table: { type: 'boolean' }, train: { type: 'string' },
+    clapnq: { type: 'string', default: '100' }, geo: { type: 'string', default: '40' }, minutes: { type: 'string', default: '30' }, one: { type: 'string' }, threads: { type: 'string' }, table: { type: 'boolean' }, train: { type: 'string' },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -32,12 +32,12 @@ mkdirSync(out, { recursive: true });
 if (values.train) {
   for (const name of values.models!.split(',')) await measureTraining(name, { out, steps: Number(values.train) });
 } else if (values.one) {
-  await measureModel(values.one, { out, clapnq: Number(values.clapnq), geo: Number(values.geo), minutes: Number(values.minutes) });
+  await measureModel(values.one, { out, clapnq: Number(values.clapnq), geo: Number(values.geo), minutes: Number(values.minutes), threads: values.threads ? Number(values.threads) : undefined });
 } else if (!values.table) {
   await prepareCorpus(out);
   for (const name of values.models!.split(',')) {
     process.stderr.write(`bench: ${name}\n`);
-    execFileSync(process.execPath, [import.meta.filename, '--out', out, '--one', name, '--clapnq', values.clapnq!, '--geo', values.geo!, '--minutes', values.minutes!], { stdio: 'inherit' });
+    execFileSync(process.execPath, [import.meta.filename, '--out', out, '--one', name, '--clapnq', values.clapnq!, '--geo', values.geo!, '--minutes', values.minutes!, ...(values.threads ? ['--threads', values.threads] : [])], { stdio: 'inherit' });
   }
 } else {
   const rows = values.models!.split(',').filter((name) => existsSync(join(out, `${name}.jsonl`))).map((name) => summarize(name, readRecords(join(out, `${name}.jsonl`))));

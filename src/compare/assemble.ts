@@ -1,3 +1,4 @@
+import type { ReadingDiagnostics } from '../evaluate/diagnostics.ts';
 import { bootstrapMean, type Estimate } from '../evaluate/metrics/statistics.ts';
 import type { EvalRow } from '../evaluate/row.ts';
 import { compareStrategies, groupByStrategy, summarizeStrategy, type Comparison, type StrategyMetrics } from '../evaluate/summarize.ts';
@@ -65,6 +66,8 @@ export interface CompareResult {
   } | null;
   /** Accuracy per question tag (e.g. fictional-knowledge probe kinds mem / gen / hard_gen), per strategy. */
   byTag?: TagAccuracy[];
+  /** RAFT-style reading diagnostics of the strategies that read documents (`--diagnostics`). */
+  diagnostics?: ReadingDiagnostics;
   /** Adapters that could not be trained; their strategies answered every question with an error. */
   failures?: { adapter: string; strategies: string[]; message: string }[];
   /** Steps and answers reused from an earlier run's cache. */

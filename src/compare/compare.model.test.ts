@@ -35,7 +35,7 @@ beforeAll(async () => {
   const strategies = ['base', 'rag', 'ft'] as CompareOptions['strategies'];
   options = {
     corpus: join(dir, 'corpus'), questions: join(dir, 'questions.jsonl'), update: join(dir, 'update'), priorities: parsePriorities('accuracy=high'),
-    strategies, repeats: 1, out: join(dir, 'out'), config, env: process.env, maxTokens: 24, metric: 'f1',
+    strategies, repeats: 1, out: join(dir, 'out'), config, env: process.env, maxTokens: 24, metric: 'f1', diagnostics: true,
     ...(await compareEnvironment(config, process.env, strategies)),
     training: { ft: { epochs: 1, lr: 1e-3, maxSteps: 2, maxSeqLen: 256, batchSize: 2 }, raft: { epochs: 1, maxSteps: 1, maxSeqLen: 1024 }, maxQaExamples: 16 },
   };
@@ -61,7 +61,19 @@ describe('attune compare (real models, tiny)', () => {
     expect(result.freshness?.facts[0]!.newAnswers).toEqual(['Varnholt']);
     expect(result.recommendation.ranking.map((r) => r.strategy).sort()).toEqual(['base', 'ft', 'rag']);
     expect(result.recommendation.rationale.length).toBeGreaterThan(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['ingest', 'training data', 'train', 'evaluate', 'freshness', 'report']);
+    expect(result.steps.map((s) => s.step)).toEqual(['ingest', 'training data', 'train', 'evaluate', 'diagnostics', 'freshness', 'report']);
+  });
+
+  it('runs the reading diagnostics of rag (the one reading strategy here) on every probe, four ways', () => {
+    const rag = result.diagnostics!.rag!;
+    expect(Object.keys(result.diagnostics!)).toEqual(['rag']);
+    expect(rag.questions).toBe(6);
+    expect(rag.metric).toBe('f1');
+    // each probe's document is retrieved (hybrid search over 3 documents finds the probe's own sentence), so every condition applies
+    expect(rag.goldRecall).toBe(1);
+    for (const condition of ['closed-book', 'gold', 'retrieved'] as const) expect(rag.conditions[condition].n).toBe(6);
+    expect(Object.values(rag.outcomes).reduce((a, b) => a + b, 0)).toBe(6);
+    for (const row of rag.rows) expect(typeof row.answers.gold).toBe('string');
   });
 
   it('rag reads the fictional facts: it retrieves the document of every probe and pays for it in prompt tokens', () => {
@@ -84,6 +96,7 @@ describe('attune compare (real models, tiny)', () => {
     const files = await writeCompareOutputs(result, options.out);
     const html = await readFile(files.html, 'utf8');
     expect(html).toContain('<svg');
+    expect(html).toContain('Reading diagnostics');
     // 6 questions rarely decide anything: the report then says so instead of naming a strategy
     expect(html).toContain(result.recommendation.verdict === 'inconclusive' ? 'Inconclusive: no strategy recommended' : `Recommendation: ${result.recommendation.recommended}`);
     expect(JSON.parse(await readFile(files.json, 'utf8')).recommendation.ranking).toHaveLength(3);
@@ -91,6 +104,8 @@ describe('attune compare (real models, tiny)', () => {
     const again = await runCompare({ ...options, onNotice: (line) => notices.push(line) });
     expect(notices).toContain(`reusing cached: ingest, training data, ft adapter, ${6 * 3} answers`);
     expect(again.steps.find((s) => s.step === 'train')!.cached).toBe(true);
+    expect(again.steps.find((s) => s.step === 'diagnostics')!.cached).toBe(true);
+    expect(again.diagnostics).toEqual(result.diagnostics);
     expect(again.strategies.rag!.accuracy.mean).toBe(result.strategies.rag!.accuracy.mean);
   }, 300_000);
 

@@ -20,6 +20,8 @@ import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, openCollectionStore, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
 import { ADAPTER_OF, adapterPaths, buildStrategies, NEEDS_ADAPTER, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
+import { compareDiagnostics } from './diagnostics.ts';
+import type { ReadingDiagnostics } from '../evaluate/diagnostics.ts';
 import { validateInputs } from './validate.ts';
 
 export type { FreshnessMeasurement } from './freshness.ts';
@@ -48,6 +50,8 @@ export interface CompareOptions {
   /** Needed when ft, ft-rag or raft are compared. */
   trainer?: Trainer;
   training: { ft: TrainSettings; raft: TrainSettings; maxQaExamples?: number; maxRaftExamples?: number };
+  /** Also run the RAFT-style reading diagnostics of rag, ft-rag and raft (no context, gold passage only, retrieved, distractors only). */
+  diagnostics?: boolean;
   /** Refuse to start training when the estimated remaining work exceeds this (default: no limit). */
   maxMinutes?: number;
   signal?: AbortSignal;
@@ -93,7 +97,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const notice = (line: string) => options.onNotice?.(line);
   const wantsAdapters = options.strategies.some((s) => NEEDS_ADAPTER.has(s));
   if (wantsAdapters && !options.trainer) throw new UsageError('strategies ft, ft-rag and raft need the trainer (Python environment); pass --strategies base,rag to compare without fine-tuning');
-  const plan = ['ingest', ...(wantsAdapters ? ['training data', 'train'] : []), 'evaluate', ...(options.update ? ['freshness'] : []), 'report'];
+  const plan = ['ingest', ...(wantsAdapters ? ['training data', 'train'] : []), 'evaluate', ...(options.diagnostics ? ['diagnostics'] : []), ...(options.update ? ['freshness'] : []), 'report'];
   const steps: StepRecord[] = [];
   const warnings: string[] = [];
   const reused: string[] = [];
@@ -190,6 +194,21 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     finish(estimate.answersDone >= questions.length * strategies.length * options.repeats, `${questions.length} questions × ${strategies.length} strategies × ${options.repeats} repeat(s)${estimate.answersDone ? `, ${estimate.answersDone} answers reused` : ''}${errors ? `, ${errors} failed answer(s)` : ''}${tagged.length ? `; ${options.metric} by tag: ${describeByTag(tagged)}` : ''}`);
     if (estimate.answersDone > 0 && !reused.includes('evaluate')) reused.push(`${estimate.answersDone} answers`);
 
+    // 4b. reading diagnostics: a failure here is recorded, the rest of the result stands
+    let diagnostics: ReadingDiagnostics | undefined;
+    if (options.diagnostics) {
+      start('diagnostics');
+      try {
+        const run = await compareDiagnostics({ options, cache, evalKey: estimate.evalKey, questions, generator, store, embedder, adapters, progress });
+        diagnostics = run.diagnostics;
+        finish(run.cached, Object.entries(diagnostics).map(([name, d]) => `${name}: ${d.outcomes.right} right, ${d.outcomes['retrieval failure']} retrieval failures, ${d.outcomes.distracted} distracted, ${d.outcomes['reading failure']} reading failures`).join('; ') || 'no reading strategy');
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        warnings.push(`diagnostics: ${(error as Error).message}`);
+        finish(false, `failed: ${(error as Error).message}`);
+      }
+    }
+
     // 5. freshness: a failure here is recorded, the rest of the result stands
     let freshness: FreshnessMeasurement | null = null;
     if (options.update) {
@@ -207,6 +226,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     start('report');
     const result = await assembleResult({ options, questions, rows, adapters, training, freshness, format, steps, warnings, indexDir: collectionDir(home, 'corpus'), documents: documents.size });
     result.byTag = tagged;
+    if (diagnostics) result.diagnostics = diagnostics;
     result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => ADAPTER_OF[s] === kind), message: message! }));
     result.reused = reused;
     result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, speedFactor: calibration?.factor ?? null, actualSeconds: steps.filter((s) => ESTIMATED_STEPS.has(s.step)).reduce((sum, s) => sum + s.seconds, 0) };

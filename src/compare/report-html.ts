@@ -1,5 +1,6 @@
 import { formatEstimate, formatMs, formatNumber, formatUsd } from '../report/format.ts';
 import { STYLE } from '../report/html-style.ts';
+import { readingDiagnosticsHtml } from '../report/html.ts';
 import { barChart, escapeHtml, PALETTE, scatterChart } from '../report/svg.ts';
 import type { LossPoint } from '../tune/trainer.ts';
 import type { CompareResult } from './assemble.ts';
@@ -25,6 +26,7 @@ ${result.signs.length ? `<section><h2>Signs to note</h2><ul class="signs">${resu
 <section><h2>Accuracy vs latency vs cost</h2><div class="row">${tradeoffCharts(result, color)}</div><p class="note">Each point is a strategy, whisker = 95% CI over questions. Cost is machine time × price for local models, so it tracks latency; training cost is separate (table below).</p></section>
 <section><h2>Scorecard</h2>${scorecard(result)}</section>
 ${result.freshness ? `<section><h2>Freshness: after an update of ${result.freshness.changedDocuments} document(s), ${result.freshness.changedFacts} changed fact(s)</h2><div class="grid">${freshnessCharts(result, color)}</div>${freshnessTable(result)}</section>` : ''}
+${readingDiagnosticsHtml(result.diagnostics)}
 <section><h2>Cost, latency and resources</h2>${costTable(result)}<p class="note">Index ${formatBytes(result.resources.indexBytes)} on disk · peak process memory ${result.resources.peakRssMb} MB · break-even = training cost ÷ (rag's cost per query − the strategy's), when it is cheaper per query.</p></section>
 ${lossCurves(result, color)}
 <section><h2>Pipeline</h2><table><thead><tr><th>step</th><th>seconds</th><th>reused</th><th>detail</th></tr></thead><tbody>${result.steps.map((s) => `<tr><td>${escapeHtml(s.step)}</td><td>${s.seconds.toFixed(1)}</td><td>${s.cached ? 'yes' : ''}</td><td class="wrap">${escapeHtml(s.detail)}</td></tr>`).join('')}</tbody></table>

@@ -55,6 +55,8 @@ export interface CompareSettings {
   maxMinutes?: number;
   /** Token limit of the Q/A adapter's examples (default 256); RAFT examples get 1024. */
   maxSeqLen?: number;
+  /** Also run the reading diagnostics of rag, ft-rag and raft. */
+  diagnostics?: boolean;
 }
 
 export const COMPARE_DEFAULTS = { strategies: 'base,rag,ft,ft-rag,raft', repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;

@@ -1,3 +1,4 @@
+import { diagnosticsTableRows, DIAGNOSTICS_NOTE } from '../evaluate/diagnostics.ts';
 import { formatEstimate, formatMs, formatNumber, formatUsd, renderTable } from '../report/format.ts';
 import type { CompareResult } from './assemble.ts';
 import type { Recommendation } from './recommend.ts';
@@ -29,6 +30,10 @@ export function renderCompareSummary(result: CompareResult): string {
   }
   const header = `attune compare · ${result.scale.documents} documents · ${result.scale.questions} held-out questions × ${result.scale.repeats} repeat(s)${result.freshness ? ` · update: ${result.freshness.changedDocuments} documents, ${result.freshness.changedFacts} changed facts` : ''}`;
   const lines = [header, '', renderTable(['', ...names], rows), ''];
+  if (result.diagnostics && Object.keys(result.diagnostics).length) {
+    const { header, rows: table } = diagnosticsTableRows(result.diagnostics);
+    lines.push(renderTable(header, table), DIAGNOSTICS_NOTE, '');
+  }
   lines.push(`recommendation (priorities: ${Object.entries(result.recommendation.priorities).map(([k, v]) => `${k}=${v}`).join(', ')}):`);
   lines.push(`  verdict: ${verdictText(result.recommendation)}`);
   lines.push(`  ranking: ${rankingText(result.recommendation)}`);

@@ -1,4 +1,4 @@
-import { diagnosticsTableRows, DIAGNOSTICS_NOTE } from '../evaluate/diagnostics.ts';
+import { diagnosticsTableRows, DIAGNOSTICS_NOTE, type ReadingDiagnostics } from '../evaluate/diagnostics.ts';
 import type { EvalItem, EvalReport } from '../evaluate/eval-report.ts';
 import { METRIC_LABELS } from '../evaluate/summarize.ts';
 import { formatMs, formatNumber, formatUsd } from './format.ts';
@@ -28,8 +28,13 @@ ${diagnosticsSection(report)}
 }
 
 function diagnosticsSection(report: EvalReport): string {
-  if (!report.diagnostics || Object.keys(report.diagnostics).length === 0) return '';
-  const { header, rows } = diagnosticsTableRows(report.diagnostics);
+  return readingDiagnosticsHtml(report.diagnostics);
+}
+
+/** The reading-diagnostics table of an eval or compare report ('' when there are none). */
+export function readingDiagnosticsHtml(diagnostics: ReadingDiagnostics | undefined): string {
+  if (!diagnostics || Object.keys(diagnostics).length === 0) return '';
+  const { header, rows } = diagnosticsTableRows(diagnostics);
   return `<section><h2>Reading diagnostics</h2><table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table><p class="note">${escapeHtml(DIAGNOSTICS_NOTE)}.</p></section>`;
 }
 

@@ -11,7 +11,7 @@ import { progressBar } from '../progress.ts';
 interface CompareFlags {
   corpus: string; questions: string; train?: string; update?: string; priorities?: string; minEffect?: string; format?: string; strategies: string;
   repeats: string; limit?: string; epochs: string; maxSteps?: string; raftMaxSteps?: string; lr: string; maxTokens: string;
-  metric: string; maxTrainExamples: string; maxMinutes: string; maxSeqLen?: string; out?: string; json?: boolean; progress?: boolean;
+  metric: string; maxTrainExamples: string; maxMinutes: string; maxSeqLen?: string; out?: string; json?: boolean; progress?: boolean; diagnostics?: boolean;
 }
 
 const HELP = `
@@ -58,6 +58,7 @@ export function registerCompare(program: Command): void {
     .option('--metric <name>', 'accuracy measure: containment | f1 | exactMatch', COMPARE_DEFAULTS.metric)
     .option('--max-seq-len <n>', 'token limit of the Q/A adapter\'s examples: generated ones are fitted to it, a --train line over it is refused (default 256)')
     .option('--max-minutes <n>', 'refuse to start training when the remaining work is estimated above n minutes (the estimate is printed first)', String(COMPARE_DEFAULTS.maxMinutes))
+    .option('--diagnostics', 'also answer each question of rag, ft-rag and raft with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures')
     .option('--json', 'print compare.json to stdout instead of the summary')
     .option('--progress', 'show progress even when stderr is not a terminal')
     .addHelpText('after', HELP)
@@ -74,6 +75,7 @@ export function registerCompare(program: Command): void {
         maxSteps: optional(flags.maxSteps, '--max-steps'), raftMaxSteps: optional(flags.raftMaxSteps, '--raft-max-steps'),
         maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'), maxTrainExamples: parsePositiveInt(flags.maxTrainExamples, '--max-train-examples'),
         metric: flags.metric as CompareSettings['metric'], maxMinutes: parsePositiveInt(flags.maxMinutes, '--max-minutes'), maxSeqLen: optional(flags.maxSeqLen, '--max-seq-len'),
+        diagnostics: flags.diagnostics === true,
       };
       const abort = new AbortController();
       const onSigint = () => abort.abort(new AttuneError(`interrupted: rerun with --out ${settings.out} to continue (finished steps are reused)`));
