@@ -9,7 +9,9 @@
  *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench [--models a,b] [--clapnq 100] [--geo 40] [--minutes 30]
  * (`--threads N`: llama.cpp threads, default all cores but one; `--minutes`: per model; it stops answering then, and the table says how many items each cell covers)
  *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench --models a,b --train 6   # LoRA tokens/s, 6 steps
- *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench --table
+ *   bash scripts/with-node.sh bench/models.ts --out /tmp/model-bench --table [--speed DIR] [--note TEXT]
+ * (`--speed DIR`: take the speed columns from DIR's records instead — e.g. a `--clapnq 0 --geo 0` run made
+ * while the machine was idle, since the quality runs are long and share the cores; `--note`: how it was run)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { measureModel, measureTraining, prepareCorpus, type ModelRecord } from '
 const { values } = parseArgs({
   options: {
     out: { type: 'string' }, models: { type: 'string', default: CATALOG.map((m) => m.name).join(',') },
-    clapnq: { type: 'string', default: '100' }, geo: { type: 'string', default: '40' }, minutes: { type: 'string', default: '30' }, one: { type: 'string' }, threads: { type: 'string' }, table: { type: 'boolean' }, train: { type: 'string' },
+    clapnq: { type: 'string', default: '100' }, geo: { type: 'string', default: '40' }, minutes: { type: 'string', default: '30' }, one: { type: 'string' }, threads: { type: 'string' }, speed: { type: 'string' }, note: { type: 'string' }, table: { type: 'boolean' }, train: { type: 'string' },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -40,14 +42,19 @@ if (values.train) {
     execFileSync(process.execPath, [import.meta.filename, '--out', out, '--one', name, '--clapnq', values.clapnq!, '--geo', values.geo!, '--minutes', values.minutes!, ...(values.threads ? ['--threads', values.threads] : [])], { stdio: 'inherit' });
   }
 } else {
-  const rows = values.models!.split(',').filter((name) => existsSync(join(out, `${name}.jsonl`))).map((name) => summarize(name, readRecords(join(out, `${name}.jsonl`))));
+  const speedOf = (name: string) => (values.speed && existsSync(join(values.speed, `${name}.jsonl`)) ? readRecords(join(values.speed, `${name}.jsonl`)).filter((r) => r.kind === 'speed') : undefined);
+  const rows = values.models!.split(',').filter((name) => existsSync(join(out, `${name}.jsonl`))).map((name) => {
+    const records = readRecords(join(out, `${name}.jsonl`));
+    const speed = speedOf(name);
+    return summarize(name, speed ? [...speed, ...records.filter((r) => r.kind !== 'speed')] : records);
+  });
   const table = markdownTable(
     ['model', 'load s', 'peak RSS MB', 'TTFT (~800-token prompt) s', 'generation tok/s', 'clapnq rag token F1 (answerable)', 'clapnq abstention (unanswerable)', 'GeoQuery exec accuracy (query split)', 'LoRA training tok/s'],
     rows.map((r) => [r.name, r.load, r.rss, r.ttft, r.tokensPerSecond, r.f1, r.abstention, r.geo, r.train]),
   );
-  const body = `Each model in its own process, llama.cpp on its default threads (all cores but one = 1 thread), greedy, the machine shared with other jobs while this ran. TTFT and generation tok/s: median of 3 rag prompts of ~800 tokens (clapnq passages) with 64 answer tokens. LoRA: PyTorch + PEFT on the dequantised base, rank 16, batch 4, 48 clapnq question → answer pairs (--train N steps). clapnq: rag over all 600 dev gold passages (hybrid, k = 4, ≤ 48 answer tokens), the first N answerable / unanswerable questions (N in the cells). GeoQuery: the template-disjoint *query* split, retrieved-schema (k = 3, 3 train examples from the query split's train part), evenly spaced test questions.\n\n${table}`;
+  const body = `${values.note ? `${values.note}\n\n` : ''}Each model in its own process, greedy. TTFT and generation tok/s: median of 3 rag prompts of ~800 tokens (clapnq passages) with 64 answer tokens. LoRA: PyTorch + PEFT on the dequantised base, rank 16, batch 4, 48 clapnq question → answer pairs (--train N steps). clapnq: rag over all 600 dev gold passages (hybrid, k = 4, ≤ 48 answer tokens), the first N answerable / unanswerable questions (N in the cells). GeoQuery: the template-disjoint *query* split, retrieved-schema (k = 3, 3 train examples from the query split's train part), evenly spaced test questions.\n\n${table}`;
   process.stdout.write(`${body}\n`);
-  appendBenchmark('Model catalog: speed, memory and quality per model', `bash scripts/with-node.sh bench/models.ts --out DIR --models ${values.models} --clapnq ${values.clapnq} --geo ${values.geo} --minutes ${values.minutes}`, body);
+  appendBenchmark('Model catalog: speed, memory and quality per model', `bash scripts/with-node.sh bench/models.ts --out DIR --models ${values.models} --clapnq N --geo N [--threads N]; then --table${values.speed ? ' --speed DIR' : ''}`, body);
 }
 
 function readRecords(path: string): ModelRecord[] {

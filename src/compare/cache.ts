@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAtomic } from '../io/atomic-write.ts';
 
 /** sha256 over the JSON of the parts: the key of a step's inputs and settings. */
 export function contentHash(...parts: unknown[]): string {
@@ -33,10 +34,4 @@ export class StepCache {
   }
 }
 
-/** Writes a temp file then renames it: a reader never sees half a file. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, text);
-  await rename(temp, file);
-}
+export { writeAtomic };

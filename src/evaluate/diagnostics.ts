@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBaseMessages, buildRagMessages } from '../answer/prompt.ts';
 import { isAnswerable, type Question } from '../dataset/questions.ts';
@@ -11,6 +11,7 @@ import type { Hit, SearchFilter } from '../types.ts';
 import { answerTokens, containment, tokenF1 } from './metrics/answer.ts';
 import { bootstrapMean, type Estimate } from './metrics/statistics.ts';
 import { runDir } from './runs.ts';
+import { writeAtomic } from '../io/atomic-write.ts';
 
 /**
  * RAFT-style reading diagnostics (Zhang et al. 2024) for a strategy that reads documents: the same model and
@@ -159,8 +160,7 @@ export const DIAGNOSTICS_NOTE = 'reading diagnostics (an answer is right when it
 /** Beside the run's rows, so `attune runs show` and the server's report include them. */
 export async function saveDiagnostics(home: string, runId: string, diagnostics: ReadingDiagnostics): Promise<void> {
   const file = join(runDir(home, runId), 'diagnostics.json');
-  await writeFile(`${file}.tmp`, `${JSON.stringify(diagnostics)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeAtomic(file, `${JSON.stringify(diagnostics)}\n`);
 }
 
 export async function loadDiagnostics(home: string, runId: string): Promise<ReadingDiagnostics | undefined> {

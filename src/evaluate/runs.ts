@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AttuneError, UsageError } from '../errors.ts';
 import type { PriceTable } from './metrics/cost.ts';
 import type { EvalRow } from './row.ts';
+import { writeAtomic } from '../io/atomic-write.ts';
 
 /** Everything needed to know what a run measured and to resume it. Stored as `<home>/runs/<runId>/run.json`. */
 export interface RunMeta {
@@ -44,12 +45,6 @@ export function runDir(home: string, runId: string): string {
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile(temp, text);
-  await rename(temp, path);
 }
 
 export async function saveRunMeta(home: string, meta: RunMeta): Promise<void> {

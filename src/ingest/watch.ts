@@ -1,9 +1,10 @@
 import { watch as watchPath, type FSWatcher } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { errorMessage } from '../errors.ts';
 import { ingest, type IngestOptions, type IngestResult } from './ingest.ts';
+import { writeAtomic } from '../io/atomic-write.ts';
 
 export interface WatchOptions extends Omit<IngestOptions, 'paths' | 'prune' | 'onProgress'> {
   /** Files and folders to keep the collection in step with (folders recursively). */
@@ -61,9 +62,7 @@ export async function readJournal(path: string): Promise<WatchJournal> {
 }
 
 async function writeJournal(path: string, journal: WatchJournal): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.partial`, JSON.stringify(journal));
-  await rename(`${path}.partial`, path);
+  await writeAtomic(path, JSON.stringify(journal));
 }
 
 /**

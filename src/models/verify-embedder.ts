@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
 import { ModelError } from '../errors.ts';
 import { sha256File } from './sha256.ts';
+import { writeAtomic } from '../io/atomic-write.ts';
 
 /**
  * Reference embeddings of a few fixed sentences, computed with PyTorch from the sha256-checked
@@ -71,7 +72,6 @@ export async function checkExport(folder: string, referenceFile: string): Promis
     );
   }
   const check: ExportCheck = { onnxSha256, maxAbsDiff, tolerance: EXPORT_TOLERANCE, checkedAt: new Date().toISOString() };
-  await writeFile(`${stampFile}.partial`, `${JSON.stringify(check, null, 2)}\n`);
-  await rename(`${stampFile}.partial`, stampFile);
+  await writeAtomic(stampFile, `${JSON.stringify(check, null, 2)}\n`);
   return { ...check, cached: false };
 }

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { buildBaseMessages } from '../answer/prompt.ts';
 import { clozePairs } from './cloze.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -10,6 +10,7 @@ import type { ChatMessage, Hit } from '../types.ts';
 import { UsageError } from '../errors.ts';
 import { emptyFitReport, fitChat, fitRaft, raftMessages, type FitReport, type FitTarget, type RaftParts } from './fit.ts';
 import { generateQaPairs, paraphrase, type QaPair } from './llm-questions.ts';
+import { writeAtomic } from '../io/atomic-write.ts';
 
 export const BUILD_MODES = ['cloze', 'qa-llm', 'raft'] as const;
 export type BuildMode = (typeof BUILD_MODES)[number];
@@ -144,7 +145,5 @@ export async function raftParts(store: Store, embedder: Embedder, pair: QaPair, 
 
 /** Writes the JSONL atomically (temp file, then rename). */
 export async function writeTrainingData(file: string, lines: TrainingLine[]): Promise<void> {
-  const temp = `${file}.partial-${process.pid}`;
-  await writeFile(temp, lines.map((line) => JSON.stringify(line)).join('\n') + (lines.length ? '\n' : ''));
-  await rename(temp, file);
+  await writeAtomic(file, lines.map((line) => JSON.stringify(line)).join('\n') + (lines.length ? '\n' : ''));
 }

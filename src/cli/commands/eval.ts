@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
@@ -13,6 +12,7 @@ import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evalua
 import { renderHtmlReport } from '../../report/html.ts';
 import { renderEvalTable } from '../../report/table.ts';
 import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
+import { writeAtomic } from '../../io/atomic-write.ts';
 
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
@@ -143,9 +143,4 @@ function judgeFromFlags(flags: EvalFlags, context: ReturnType<typeof cliContext>
   return judgeId(chooseJudge({ baseURL: flags.judgeBaseUrl, model: flags.judgeModel, apiKeyEnv: flags.judgeApiKeyEnv, self: flags.judgeSelf }, modelUnderTest(context.config, context.env), (path) => resolve(path)));
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const path = resolve(file);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp-${process.pid}`, text);
-  await rename(`${path}.tmp-${process.pid}`, path);
-}
+
