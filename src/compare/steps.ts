@@ -18,6 +18,7 @@ import { tune } from '../tune/tune.ts';
 import { contentHash, writeAtomic } from './cache.ts';
 import type { GeneratedExample } from './training-data.ts';
 import { toJsonl } from './training-data.ts';
+import { readJsonLines } from '../io/jsonl.ts';
 
 export async function openCollectionStore(config: Config, home: string, name: string, embedder: Embedder): Promise<Store> {
   return openStore({ home, collection: name, url: config.store, embedderId: embedder.id, dimension: embedder.dimension, create: true });
@@ -86,7 +87,7 @@ export async function trainAdapter(options: { home: string; kind: string; exampl
 /** Answers already in a rows file; failed ones are left out, so a rerun tries them again. */
 export async function cachedRows(rowsFile: string): Promise<EvalRow[]> {
   if (!existsSync(rowsFile)) return [];
-  return (await readFile(rowsFile, 'utf8')).split('\n').filter(Boolean).flatMap((line) => { try { return [JSON.parse(line) as EvalRow]; } catch { return []; } }).filter((row) => !row.error);
+  return readJsonLines<EvalRow>(await readFile(rowsFile, 'utf8')).filter((row) => !row.error);
 }
 
 /** Evaluates the strategies on the questions, resuming from (and appending to) a rows file. */

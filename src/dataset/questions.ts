@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DatasetError } from '../errors.ts';
+import { parseJsonLines } from '../io/jsonl.ts';
 
 /** One evaluation question: the interchange format every importer writes and `attune eval` reads. */
 export const QuestionSchema = z.object({
@@ -36,30 +37,25 @@ export function parseQuestions(text: string, file: string): Omit<QuestionSet, 'h
   const questions: Question[] = [];
   const errors: DatasetError[] = [];
   const seen = new Set<string>();
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '') return;
-    const where = `${file}:${index + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      errors.push(new DatasetError(`${where}: not valid JSON: ${(error as Error).message}`, { input: where }));
-      return;
+  for (const { line, value, error } of parseJsonLines(text)) {
+    const where = `${file}:${line}`;
+    if (error !== undefined) {
+      errors.push(new DatasetError(`${where}: ${error}`, { input: where }));
+      continue;
     }
     const parsed = QuestionSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       errors.push(new DatasetError(`${where} field "${issue.path.join('.') || '(root)'}": ${issue.message}`, { input: where }));
-      return;
+      continue;
     }
     if (seen.has(parsed.data.id)) {
       errors.push(new DatasetError(`${where} field "id": duplicate id "${parsed.data.id}"`, { input: where }));
-      return;
+      continue;
     }
     seen.add(parsed.data.id);
     questions.push(parsed.data);
-  });
+  }
   return { file, questions, errors };
 }
 

@@ -5,6 +5,7 @@ import { AttuneError, UsageError } from '../errors.ts';
 import type { PriceTable } from './metrics/cost.ts';
 import type { EvalRow } from './row.ts';
 import { writeAtomic } from '../io/atomic-write.ts';
+import { readJsonLines } from '../io/jsonl.ts';
 
 /** Everything needed to know what a run measured and to resume it. Stored as `<home>/runs/<runId>/run.json`. */
 export interface RunMeta {
@@ -69,16 +70,8 @@ export async function loadRunMeta(home: string, runId: string): Promise<RunMeta>
 
 export async function loadRun(home: string, runId: string): Promise<{ meta: RunMeta; rows: EvalRow[] }> {
   const meta = await loadRunMeta(home, runId);
-  const rows: EvalRow[] = [];
-  const text = await readFile(join(runDir(home, runId), 'rows.jsonl'), 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      rows.push(JSON.parse(line) as EvalRow);
-    } catch {
-      // a line cut short by an interruption: that question is simply answered again on resume
-    }
-  }
+  // a line cut short by an interruption is skipped: that question is simply answered again on resume
+  const rows = readJsonLines<EvalRow>(await readFile(join(runDir(home, runId), 'rows.jsonl'), 'utf8').catch(() => ''));
   return { meta, rows };
 }
 

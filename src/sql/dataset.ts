@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DatasetError } from '../errors.ts';
+import { parseJsonLines } from '../io/jsonl.ts';
 
 export interface SqlExample {
   question: string;
@@ -21,21 +22,18 @@ export function readSqlDataset(path: string, onError?: (error: DatasetError) => 
     throw new DatasetError(`${path}: cannot read: ${(error as Error).message}`, { input: path, cause: error });
   }
   const examples: SqlExample[] = [];
-  text.split('\n').forEach((raw, index) => {
-    if (!raw.trim()) return;
-    let failure: string | undefined;
-    try {
-      const parsed = Line.safeParse(JSON.parse(raw));
+  for (const entry of parseJsonLines(text)) {
+    let failure = entry.error;
+    if (failure === undefined) {
+      const parsed = Line.safeParse(entry.value);
       if (parsed.success) examples.push({ question: parsed.data.question, sql: parsed.data.sql });
       else failure = `field "${parsed.error.issues[0]!.path.join('.') || '(root)'}": ${parsed.error.issues[0]!.message}`;
-    } catch (error) {
-      failure = `not valid JSON: ${(error as Error).message}`;
     }
     if (failure) {
-      const error = new DatasetError(`${path}:${index + 1}: ${failure}`, { input: path });
+      const error = new DatasetError(`${path}:${entry.line}: ${failure}`, { input: path });
       if (!onError) throw error;
       onError(error);
     }
-  });
+  }
   return examples;
 }

@@ -2,20 +2,17 @@ import { basename } from 'node:path';
 import { DatasetError } from '../../errors.ts';
 import type { Question } from '../questions.ts';
 import { DocumentSet, markdownDocument, slug, type ImportResult } from './import-result.ts';
+import { parseJsonLines } from '../../io/jsonl.ts';
 
 interface JsonlRecord { where: string; value: Record<string, unknown> }
 
 function readJsonl(file: string, text: string, errors: DatasetError[]): JsonlRecord[] {
   const records: JsonlRecord[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const where = `${file}:${index + 1}`;
-    try {
-      records.push({ where, value: JSON.parse(line) });
-    } catch (error) {
-      errors.push(new DatasetError(`${where}: not valid JSON: ${(error as Error).message}`, { input: where }));
-    }
-  });
+  for (const { line, value, error } of parseJsonLines(text)) {
+    const where = `${file}:${line}`;
+    if (error === undefined) records.push({ where, value: value as Record<string, unknown> });
+    else errors.push(new DatasetError(`${where}: ${error}`, { input: where }));
+  }
   return records;
 }
 

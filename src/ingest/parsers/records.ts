@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { DocumentError } from '../../errors.ts';
 import type { Block, ParsedDocument } from '../../types.ts';
+import { parseJsonLines } from '../../io/jsonl.ts';
 
 const MAX_DEPTH = 100;
 
@@ -39,14 +40,10 @@ function withPath<T>(path: string, work: () => T): T {
 /** JSON Lines: one paragraph per line; a bad line fails the file, naming the line. */
 export function parseJsonl(text: string, path: string): ParsedDocument {
   const records: unknown[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (!line.trim()) return;
-    try {
-      records.push(JSON.parse(line));
-    } catch (error) {
-      throw new DocumentError(`${path}:${index + 1}: not valid JSON: ${(error as Error).message}`, { input: path });
-    }
-  });
+  for (const { line, value, error } of parseJsonLines(text)) {
+    if (error !== undefined) throw new DocumentError(`${path}:${line}: ${error}`, { input: path });
+    records.push(value);
+  }
   return { blocks: withPath(path, () => recordBlocks(records)) };
 }
 
