@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { resolve } from 'node:path';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
@@ -13,6 +12,7 @@ import { renderHtmlReport } from '../../report/html.ts';
 import { renderEvalTable } from '../../report/table.ts';
 import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { writeAtomic } from '../../io/atomic-write.ts';
+import { progressBar } from '../progress.ts';
 
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
@@ -76,19 +76,13 @@ export function registerEval(program: Command): void {
       const abort = new AbortController();
       const onSigint = () => abort.abort(new AttuneError(`interrupted: continue with \`attune eval --resume ${plan.meta.runId}\``));
       process.once('SIGINT', onSigint);
-      const bar = flags.progress || process.stderr.isTTY ? new SingleBar({ format: `eval ${plan.meta.runId} [{bar}] {value}/{total} ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 20 }) : undefined;
-      let started = false;
+      const bar = progressBar(`eval ${plan.meta.runId}`, { force: flags.progress });
       process.stderr.write(`attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`);
       let report: EvalReport;
       try {
         ({ report } = await executeRun(context.home, plan, {
           strategies: resources.strategies, judge: resources.judge, signal: abort.signal,
-          onProgress: (done, total) => {
-            if (!bar) return;
-            if (!started) bar.start(total, done);
-            started = true;
-            bar.update(done);
-          },
+          onProgress: (done, total) => bar.update(done, total),
         }));
         if (flags.diagnostics) {
           const readers = plan.meta.strategies.filter((name) => READING_STRATEGIES.has(name))
@@ -107,7 +101,7 @@ export function registerEval(program: Command): void {
         if (abort.signal.aborted) throw abort.signal.reason;
         throw error;
       } finally {
-        if (started) bar?.stop();
+        bar.stop();
         process.off('SIGINT', onSigint);
         await resources.dispose();
       }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { createEmbedder, createGenerator } from '../../config/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../sql/ask.ts';
@@ -13,19 +12,13 @@ import { sqlTrainingLines } from '../../sql/prompt.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
 import { datasetsDir } from '../../testing/datasets.ts';
 import { cliContext, output, parsePositiveInt, type CliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
+import { progressBar } from '../progress.ts';
 
 const warn = (message: string) => process.stderr.write(`attune: ${message}\n`);
 
-function progressBar(enabled: boolean | undefined, label: string): ((done: number, total: number) => void) & { stop: () => void } {
-  const bar = enabled || process.stderr.isTTY ? new SingleBar({ format: `${label} [{bar}] {value}/{total} ETA {eta_formatted}`, stream: process.stderr }) : undefined;
-  let started = false;
-  const update = (done: number, total: number) => {
-    if (!bar) return;
-    if (!started) bar.start(total, 0);
-    started = true;
-    bar.update(done);
-  };
-  return Object.assign(update, { stop: () => started && bar?.stop() });
+function progress(enabled: boolean | undefined, label: string): ((done: number, total: number) => void) & { stop: () => void } {
+  const bar = progressBar(label, { force: enabled });
+  return Object.assign((done: number, total: number) => bar.update(done, total), { stop: bar.stop });
 }
 
 function parseStrategy(value: string): SqlStrategy {
@@ -78,7 +71,7 @@ export function registerSql(program: Command): void {
       if (!Number.isInteger(samples) || samples < 0) throw new UsageError(`--samples must be a whole number >= 0, got "${flags.samples}"`);
       const db = await openDatabase(flags.db);
       const embedder = await createEmbedder(context.config, context.env);
-      const bar = progressBar(flags.progress, 'embedding');
+      const bar = progress(flags.progress, 'embedding');
       try {
         const { index, path } = await indexDatabase(context.home, db, embedder, {
           docs: flags.docs, examples: flags.examples, samples, excludeSamples: flags.excludeSamples?.split(',').map((s) => s.trim()).filter(Boolean),
@@ -134,7 +127,7 @@ export function registerSql(program: Command): void {
       const k = parsePositiveInt(flags.k, '--k');
       let dataset = readSqlDataset(flags.dataset, (error) => warn(`skipped: ${error.message}`));
       if (flags.limit) dataset = dataset.slice(0, parsePositiveInt(flags.limit, '--limit'));
-      const bar = progressBar(flags.progress, 'eval');
+      const bar = progress(flags.progress, 'eval');
       const result = await withResources(context, flags, strategies, ({ db, ask }) => evaluateSql(dataset, strategies, { db, ask: (q, s) => ask(q, s, { k }), onProgress: bar }));
       bar.stop();
       if (flags.out) writeAtomically(flags.out, result.rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
