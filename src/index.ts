@@ -34,7 +34,7 @@ export { chunk, type ChunkOptions } from './chunk/chunk.ts';
 
 // Search.
 export { retrieve, type Retrieval, type RetrieveOptions } from './retrieve/retrieve.ts';
-export { reciprocalRankFusion } from './retrieve/rrf.ts';
+export { reciprocalRankFusion } from './store/rrf.ts';
 
 // Ask: answering strategies (base, rag, ft, ft-rag, raft).
 export type { AnswerOptions, Strategy } from './answer/strategy.ts';

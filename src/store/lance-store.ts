@@ -1,7 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache-arrow';
 import { StoreError } from '../errors.ts';
-import { reciprocalRankFusion } from '../retrieve/rrf.ts';
+import { reciprocalRankFusion } from './rrf.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { filterToWhere, sqlString } from './lance-filter.ts';
 import type { Store, StoreChange, StoreQuery } from './store.ts';

@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.ts';
-import { reciprocalRankFusion } from '../retrieve/rrf.ts';
+import { reciprocalRankFusion } from '../store/rrf.ts';
 import type { Store, StoreChange, StoreQuery } from '../store/store.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { words } from './text-features.ts';

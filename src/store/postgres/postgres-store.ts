@@ -131,7 +131,7 @@ export class PostgresStore implements Store {
       const list = query.mode === 'vector' ? vectorList(p.add(query.k)) : keywordList(p.add(query.k));
       sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
     } else {
-      // RRF (k=60) over both ranked lists, same semantics and tie order as retrieve/rrf.ts
+      // RRF (k=60) over both ranked lists, same semantics and tie order as store/rrf.ts
       const depth = p.add(Math.max(query.k * 3, 20));
       sql = `WITH v AS (${vectorList(depth)}), k AS (${keywordList(depth)}),
         f AS (SELECT chunk_id, sum(1.0 / (${RRF_K} + r)) AS s, min(r) AS best FROM (SELECT chunk_id, r FROM v UNION ALL SELECT chunk_id, r FROM k) u GROUP BY chunk_id)
