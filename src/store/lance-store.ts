@@ -4,7 +4,7 @@ import { StoreError } from '../errors.ts';
 import { reciprocalRankFusion } from './rrf.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { filterToWhere, sqlString } from './lance-filter.ts';
-import type { Store, StoreChange, StoreQuery } from './store.ts';
+import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from './store.ts';
 
 export interface LanceStoreOptions {
   /** The collection's folder. */
@@ -168,6 +168,29 @@ export class LanceStore implements Store {
     return rows.map((row) => toHit(row, 1));
   }
 
+  async chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]> {
+    const where = filterToWhere(filter, [`doc_id = ${sqlString(docId)}`])!;
+    const rows = await this.#table.query().where(where).select(COLUMNS).toArray();
+    rows.sort((a, b) => a.position - b.position || compareIds(a.chunk_id, b.chunk_id));
+    return rows.map((row) => toHit(row, 1));
+  }
+
+  async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
+    const pageSize = exportPageSize(options);
+    // one query streams batches of one table version, so the export is a consistent snapshot
+    let page: ChunkRecord[] = [];
+    for await (const batch of this.#table.query().select([...COLUMNS, 'vector'])) {
+      for (const row of batch.toArray()) {
+        page.push(toRecord(row));
+        if (page.length === pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+    }
+    if (page.length) yield page;
+  }
+
   async documents(): Promise<DocumentRecord[]> {
     const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArray();
     const documents = new Map<string, DocumentRecord>();
@@ -203,6 +226,15 @@ function toRow(chunk: ChunkRecord): Record<string, unknown> {
     tags: chunk.tags,
     vector: Array.from(chunk.vector),
   };
+}
+
+function toRecord(row: Record<string, any>): ChunkRecord {
+  const { score: _, ...hit } = toHit(row, 0);
+  return { ...hit, position: row.position, docHash: row.doc_hash, vector: Float32Array.from(row.vector as Iterable<number>) };
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function union(a: string[], b: string[]): string[] {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
-import type { Store, StoreChange, StoreQuery } from '../store.ts';
+import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store.ts';
 import { chunkColumns, filterWhere, HIT_COLUMNS, insertChunksSql, keywordQuery, parameters, parseVector, toHit, vectorLiteral } from './postgres-sql.ts';
 
 export interface PostgresStoreOptions {
@@ -162,8 +162,16 @@ export class PostgresStore implements Store {
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
 
-  /** Every chunk with its vector, in pages (for `collections copy`). */
-  async *exportChunks(pageSize = 1000): AsyncGenerator<ChunkRecord[]> {
+  async chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]> {
+    const p = parameters();
+    const where = filterWhere(p, this.collection, filter);
+    const { rows } = await this.#pool.query(`SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND doc_id = ${p.add(docId)} ORDER BY position, chunk_id COLLATE "C"`, p.values);
+    return rows.map((row) => toHit(row, 1));
+  }
+
+  /** Pages by chunk id (keyset), so each page is one short query; a write between pages may show in later pages. */
+  async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
+    const pageSize = exportPageSize(options);
     let after = '';
     for (;;) {
       const { rows } = await this.#pool.query(
@@ -172,6 +180,7 @@ export class PostgresStore implements Store {
       );
       if (rows.length === 0) return;
       yield rows.map((r) => ({ ...toHit(r, 0), position: r.position, docHash: r.doc_hash, vector: parseVector(r.embedding) })).map(({ score: _, ...c }) => c);
+      if (rows.length < pageSize) return;
       after = rows.at(-1)!.chunk_id;
     }
   }
