@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store.ts';
@@ -33,7 +33,7 @@ export class PostgresStore implements Store {
     this.#hasHnsw = hasHnsw;
   }
 
-  /** The collection must exist (see postgres-backend.ts); the schema must be migrated. */
+  /** The collection must exist (see postgres-collections.ts); the schema must be migrated. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const name = hnswIndexName(options.collection);
     const found = await options.pool.query('SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1', [name]);
