@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { createEmbedder, createGenerator } from '../../config/runtime.ts';
 import { UsageError } from '../../errors.ts';
@@ -8,10 +8,9 @@ import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../
 import { openDatabase } from '../../sql/database.ts';
 import { readSqlDataset } from '../../sql/dataset.ts';
 import { evaluateSql } from '../../sql/evaluate.ts';
-import { GEOQUERY_SCHEMES, loadGeoquery, type GeoquerySplit, type GeoquerySplitScheme } from '../../sql/geoquery.ts';
+import { DEFAULT_GEOQUERY_FILE, GEOQUERY_SCHEMES, loadGeoquery, type GeoquerySplit, type GeoquerySplitScheme } from '../../sql/geoquery.ts';
 import { sqlTrainingLines } from '../../sql/prompt.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
-import { datasetsDir } from '../../testing/datasets.ts';
 import { cliContext, output, parsePositiveInt, type CliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 const warn = (message: string) => process.stderr.write(`attune: ${message}\n`);
@@ -165,7 +164,7 @@ export function registerSql(program: Command): void {
     .requiredOption('--split <name>', 'train, dev or test')
     .option('--scheme <name>', 'query (template-disjoint: no test SQL appears in train) or question (the original split; test SQL is often in train)', 'query')
     .requiredOption('--out <file>', 'JSONL file to write')
-    .option('--file <path>', 'geography.json', join(datasetsDir, 'geoquery', 'geography.json'))
+    .option('--file <path>', 'geography.json', DEFAULT_GEOQUERY_FILE)
     .option('--json', 'print {out, count} as JSON')
     .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --out geo-train.jsonl')
     .action((flags: { split: string; scheme: string; out: string; file: string; json?: boolean }) => {
