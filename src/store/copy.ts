@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { collectionDir } from '../config/paths.ts';
+import { collectionDir } from '../paths.ts';
 import { CollectionNotFoundError, StoreError, UsageError } from '../errors.ts';
 import type { ChunkRecord, DocumentRecord } from '../types.ts';
 import { checkCollectionName, type CollectionInfo } from './backend.ts';

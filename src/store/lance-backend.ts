@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { collectionDir } from '../config/paths.ts';
+import { collectionDir } from '../paths.ts';
 import { CollectionNotFoundError } from '../errors.ts';
 import { checkCompatible, type CollectionInfo, type StoreBackend } from './backend.ts';
 import type { Store } from './store.ts';
