@@ -148,7 +148,10 @@ export class LanceStore implements Store {
       if (refine > 0) search = search.refineFactor(refine);
     }
     const rows = await search.toArray();
-    return rows.map((row) => toHit(row, 1 - Number(row._distance)));
+    return rows.map((row) => {
+      const score = 1 - Number(row._distance);
+      return { ...toHit(row, score), vectorScore: score };
+    });
   }
 
   async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {

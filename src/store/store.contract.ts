@@ -208,6 +208,24 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       expect((await store.search({ mode: 'keyword', text: 'Zürich café', k: 1 }))[0]?.text).toBe(text);
     });
 
+    it('gives vector and hybrid hits their vector score (cosine similarity), keyword hits none', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk('a.md', 0, 'The lighthouse keeper lit the lamp.'), chunk('a.md', 1, 'Copper prices rose.'), chunk('b.md', 2, 'Barley soup with lighthouse thyme.', { labels: ['hr'] })],
+      });
+      const query = { vector: vec(0, 2), text: 'lighthouse', k: 10, filter: { labels: ['hr'] } };
+      const byVector = await store.search({ ...query, mode: 'vector' });
+      const cosine = new Map(byVector.map((h) => [h.chunkId, h.vectorScore]));
+      for (const hit of byVector) expect(hit.vectorScore, hit.chunkId).toBeCloseTo(hit.score, 5);
+      expect(cosine.get('a.md#0#h1')).toBeCloseTo(1 / Math.hypot(1, 0.3), 4);
+      const hybrid = await store.search({ ...query, mode: 'hybrid' });
+      expect(hybrid).toHaveLength(3);
+      for (const hit of hybrid) expect(hit.vectorScore, hit.chunkId).toBeCloseTo(cosine.get(hit.chunkId)!, 5);
+      expect(hybrid[0]!.score).toBeLessThan(0.1); // the fused rank score, not the cosine
+      for (const hit of await store.search({ ...query, mode: 'keyword' })) expect(hit.vectorScore).toBeUndefined();
+    });
+
     it('returns a document’s chunks in position order, within the filter', async () => {
       const store = await fresh();
       // positions 0, 2, 10: their chunk ids sort as 0, 10, 2, so id order would fail

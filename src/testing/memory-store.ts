@@ -67,7 +67,7 @@ export class MemoryStore implements Store, AsyncDisposable {
   #vectorSearch(visible: Entry[], vector: Float32Array | undefined, k: number): Hit[] {
     if (!vector) throw new StoreError('vector search needs a query vector');
     if (vector.length !== this.dimension) throw new StoreError(`query vector has dimension ${vector.length}, collection ${this.collection} has ${this.dimension}`);
-    return ranked(visible.map((entry) => ({ entry, score: cosine(vector, entry.record.vector) })), k);
+    return ranked(visible.map((entry) => ({ entry, score: cosine(vector, entry.record.vector) })), k).map((hit) => ({ ...hit, vectorScore: hit.score }));
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {

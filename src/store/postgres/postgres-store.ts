@@ -129,17 +129,19 @@ export class PostgresStore implements Store {
     let sql: string;
     if (query.mode === 'vector' || query.mode === 'keyword') {
       const list = query.mode === 'vector' ? vectorList(p.add(query.k)) : keywordList(p.add(query.k));
-      sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
+      const vectorScore = query.mode === 'vector' ? 'l.s' : 'NULL';
+      sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score, ${vectorScore} AS vector_score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
     } else {
       // RRF (k=60) over both ranked lists, same semantics and tie order as store/rrf.ts
       const depth = p.add(Math.max(query.k * 3, 20));
       sql = `WITH v AS (${vectorList(depth)}), k AS (${keywordList(depth)}),
         f AS (SELECT chunk_id, sum(1.0 / (${RRF_K} + r)) AS s, min(r) AS best FROM (SELECT chunk_id, r FROM v UNION ALL SELECT chunk_id, r FROM k) u GROUP BY chunk_id)
-        SELECT ${prefixed('c')}, f.s AS score FROM f JOIN chunks c ON c.collection = $1 AND c.chunk_id = f.chunk_id
+        SELECT ${prefixed('c')}, f.s AS score, v.s AS vector_score FROM f JOIN chunks c ON c.collection = $1 AND c.chunk_id = f.chunk_id
+        LEFT JOIN v ON v.chunk_id = f.chunk_id
         ORDER BY f.s DESC, f.best, f.chunk_id LIMIT ${p.add(query.k)}`;
     }
     const { rows } = await this.#pool.query(sql, p.values);
-    return rows.map((row) => toHit(row, Number(row.score)));
+    return rows.map((row) => (row.vector_score === null ? toHit(row, Number(row.score)) : { ...toHit(row, Number(row.score)), vectorScore: Number(row.vector_score) }));
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
