@@ -1,6 +1,9 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** The config file read from the working folder when `--config` is not given. */
+export const CONFIG_FILE = 'attune.config.json';
+
 /** Where cached downloads (models, Node, the Python venv) live: shared by every clone of attune. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'attune');

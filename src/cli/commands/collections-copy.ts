@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { copyCollection } from '../../store/copy.ts';
-import { cliContext, output } from '../context.ts';
+import { output } from '../output.ts';
+import { storeContext } from '../store-context.ts';
 
 interface CopyFlags {
   from: string;
@@ -22,7 +23,7 @@ export function registerCollectionsCopy(program: Command): void {
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  attune collections copy --from handbook --to postgres://attune:secret@db:5432/attune\n  attune collections copy --from ./.attune/collections/handbook --to postgres://attune:secret@db:5432/attune\n  attune collections copy --from handbook --from-store postgres://attune:secret@db:5432/attune --to lancedb --to-collection handbook-local')
     .action(async (flags: CopyFlags, command: Command) => {
-      const result = await copyCollection({ home: cliContext(command).home, from: flags.from, fromUrl: flags.fromStore, toUrl: flags.to, toCollection: flags.toCollection });
+      const result = await copyCollection({ home: (await storeContext(command)).home, from: flags.from, fromUrl: flags.fromStore, toUrl: flags.to, toCollection: flags.toCollection });
       output(flags.json, result, () => `copied ${result.documents} documents, ${result.chunks} chunks: ${result.from.store}/${result.from.collection} → ${result.to.store}/${result.to.collection}`);
     });
 }
