@@ -180,7 +180,7 @@ export class LanceStore implements Store {
 
   async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
     const pageSize = exportPageSize(options);
-    // one query streams batches of one table version, so the export is a consistent snapshot
+    // one query streams the table in record batches; pages are cut from them without holding the table
     let page: ChunkRecord[] = [];
     for await (const batch of this.#table.query().select([...COLUMNS, 'vector'])) {
       for (const row of batch.toArray()) {

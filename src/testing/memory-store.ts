@@ -88,7 +88,7 @@ export class MemoryStore implements Store, AsyncDisposable {
 
   async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
     const pageSize = exportPageSize(options);
-    // the snapshot taken now: later writes swap in a new one and do not change this export
+    // the snapshot when iteration starts: later writes swap in a new one and do not change this export
     const records = [...this.#snapshot.entries.values()].map((entry) => entry.record);
     for (let i = 0; i < records.length; i += pageSize) yield records.slice(i, i + pageSize).map(copyRecord);
   }
