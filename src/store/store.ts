@@ -44,8 +44,8 @@ export interface Store {
   chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]>;
   documents(): Promise<DocumentRecord[]>;
   /**
-   * Every chunk of the collection with its vector, each exactly once, in pages of at most
-   * `pageSize` (default 1,000) chunks: for whole-collection export and copy without holding it all.
+   * Every chunk of the collection with its vector, in pages of at most `pageSize` (default 1,000)
+   * chunks, each chunk once when no write runs meanwhile: for whole-collection export and copy.
    */
   exportChunks(options?: ExportOptions): AsyncIterable<ChunkRecord[]>;
   dispose(): Promise<void>;
