@@ -16,10 +16,11 @@ export { OpenAIEmbedder, type OpenAIEmbedderOptions } from './embed/openai-embed
 export type { GenerateRequest, GenerateResult, Generator } from './generate/generator.ts';
 export { LlamaGenerator, type LlamaGeneratorOptions } from './generate/llama-generator.ts';
 export { OpenAIGenerator, type OpenAIGeneratorOptions } from './generate/openai-generator.ts';
-export type { Store, StoreChange, StoreQuery } from './store/store.ts';
+export type { ExportOptions, Store, StoreChange, StoreQuery } from './store/store.ts';
 export { LanceStore, type LanceStoreOptions } from './store/lance-store.ts';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.ts';
-export { deleteCollection, listCollections, openStore, type CollectionInfo, type OpenStoreOptions } from './store/open.ts';
+export { deleteCollection, listCollections, openStore, type CollectionInfo, type OpenStoreOptions, type StoreBackend } from './store/open.ts';
+export { copyCollection, type CopyOptions, type CopyResult } from './store/copy.ts';
 export type { Reranker } from './retrieve/reranker.ts';
 export { llmReranker } from './retrieve/llm-reranker.ts';
 export type { LossPoint, TrainConfig, TrainEvent, Trainer, TrainResult } from './tune/trainer.ts';
@@ -34,7 +35,7 @@ export { chunk, type ChunkOptions } from './chunk/chunk.ts';
 
 // Search.
 export { retrieve, type Retrieval, type RetrieveOptions } from './retrieve/retrieve.ts';
-export { reciprocalRankFusion } from './retrieve/rrf.ts';
+export { reciprocalRankFusion } from './store/rrf.ts';
 
 // Ask: answering strategies (base, rag, ft, ft-rag, raft).
 export type { AnswerOptions, Strategy } from './answer/strategy.ts';

@@ -52,6 +52,11 @@ export interface Hit {
   labels: string[];
   tags: string[];
   score: number;
+  /**
+   * Cosine similarity to the query vector, set by vector and hybrid searches on the chunks the
+   * vector search found (in hybrid search `score` is the fused rank score, this the evidence of coverage).
+   */
+  vectorScore?: number;
 }
 
 /** Filters applied inside the store query. `labels`: the labels the caller holds; a chunk is

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import type { Reranker } from '../retrieve/reranker.ts';
-import { retrieve } from '../retrieve/retrieve.ts';
+import { retrieve, type Retrieval } from '../retrieve/retrieve.ts';
 import type { Store } from '../store/store.ts';
 import type { Answer, SearchFilter } from '../types.ts';
 import { extractCitations } from './citations.ts';
@@ -21,11 +21,19 @@ export interface RagDeps {
   filter?: SearchFilter;
 }
 
-/** Cosine similarity of the closest visible chunk: the evidence that the collection covers the question. */
-async function bestVectorScore(deps: RagDeps, vector: Float32Array, signal?: AbortSignal): Promise<number> {
+/**
+ * Cosine similarity of the closest visible chunk: the evidence that the collection covers the
+ * question. The retrieval's own hits carry their vector scores: in vector search the first is the
+ * closest chunk, and once any hit clears the bar the closest one does too. Only a hybrid search
+ * whose hits all fall below it asks the store again, since fusion may have ranked the closest
+ * chunk out of the top k (the answer is then the same as with a separate vector query).
+ */
+async function coverage(deps: RagDeps, retrieval: Retrieval, signal?: AbortSignal): Promise<number> {
+  const best = retrieval.bestVectorScore ?? -1;
+  if (deps.retrieval.mode === 'vector' || best >= deps.retrieval.minVectorScore) return best;
   signal?.throwIfAborted();
-  const [best] = await deps.store.search({ mode: 'vector', vector, k: 1, filter: deps.filter });
-  return best?.score ?? -1;
+  const [closest] = await deps.store.search({ mode: 'vector', vector: retrieval.vector!, k: 1, filter: deps.filter });
+  return closest?.score ?? -1;
 }
 
 export interface RagStrategyOptions {
@@ -51,7 +59,7 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
       const hits = retrieval.hits;
       const retrieveMs = retrieval.timings.embedMs + retrieval.timings.searchMs;
       const rerankMs = retrieval.timings.rerankMs;
-      const supported = hits.length > 0 && (mode === 'keyword' || (await bestVectorScore(deps, retrieval.vector!, call.signal)) >= minVectorScore);
+      const supported = hits.length > 0 && (mode === 'keyword' || (await coverage(deps, retrieval, call.signal)) >= minVectorScore);
       if (!supported) {
         // nothing relevant was found: abstain without asking the model to guess
         return {

@@ -5,6 +5,8 @@ import { homeDir } from '../config/paths.ts';
 import { UsageError } from '../errors.ts';
 import { modelSpecProblem } from '../models/resolve.ts';
 
+export { output } from './output.ts';
+
 /** What every command gets from the global flags: loaded once at the edge, then passed down. */
 export interface CliContext {
   home: string;
@@ -33,11 +35,6 @@ export function withModel(config: Config, model: string | undefined): Config {
   const problem = existsSync(model) ? undefined : modelSpecProblem(model);
   if (problem) throw new UsageError(`--model: ${problem}`, { input: model });
   return { ...config, generator: { ...config.generator, model } };
-}
-
-/** Prints a result: JSON when asked, else the human rendering. */
-export function output(json: boolean | undefined, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

@@ -3,7 +3,7 @@ import { buildTrainingData, collectionChunks } from '../tune/build-data.ts';
 import { emptyFitReport, type FitReport, type FitTarget } from '../tune/fit.ts';
 import { MIN_EXAMPLES } from '../tune/data.ts';
 import { contentHash, type StepCache } from './cache.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions } from './options.ts';
 import type { CompareEmbedder, CompareStore } from './strategies.ts';
 import { buildQaExamples, dropLeaks, emptyLeakReport, fitExamples, sampleExamples, type CorpusDocument, type GeneratedExample, type LeakReport } from './training-data.ts';
 

@@ -1,13 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { StrategyName } from '../answer/create-strategy.ts';
-import type { Config } from '../config/config.ts';
 import { collectionDir } from '../config/paths.ts';
 import { createEmbedder, createGenerator } from '../config/runtime.ts';
 import { UsageError } from '../errors.ts';
-import type { PriceTable } from '../evaluate/metrics/cost.ts';
-import type { Trainer } from '../tune/trainer.ts';
 import { describeFit } from '../tune/fit.ts';
 import { prepareAdapterData, type AdapterData } from './adapter-data.ts';
 import { assembleResult, type CompareResult, type StepRecord } from './assemble.ts';
@@ -15,60 +11,17 @@ import { accuracyByTag, describeByTag } from './by-tag.ts';
 import { StepCache } from './cache.ts';
 import { calibrateSpeeds, checkBudget, describeEstimate, formatDuration } from './estimate.ts';
 import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
-import type { MinEffects, Priorities } from './recommend.ts';
 import { planEstimate } from './plan-estimate.ts';
-import { evaluateCached, openCollectionStore, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
+import { evaluateCached, openCollectionStore, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
 import { ADAPTER_OF, adapterPaths, buildStrategies, NEEDS_ADAPTER, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { compareDiagnostics } from './diagnostics.ts';
 import type { ReadingDiagnostics } from '../evaluate/diagnostics.ts';
+import type { CompareOptions } from './options.ts';
 import { validateInputs } from './validate.ts';
 
 export type { FreshnessMeasurement } from './freshness.ts';
-
-export interface CompareOptions {
-  corpus: string;
-  questions: string;
-  train?: string;
-  update?: string;
-  format?: string;
-  priorities: Priorities;
-  /** Smallest differences that matter, per consideration (`--min-effect`); defaults in recommend.ts. */
-  minEffects?: Partial<MinEffects>;
-  strategies: StrategyName[];
-  repeats: number;
-  limit?: number;
-  out: string;
-  config: Config;
-  env: NodeJS.ProcessEnv;
-  prices: PriceTable;
-  maxTokens: number;
-  /** The per-question accuracy measure the recommendation compares. */
-  metric: 'containment' | 'f1' | 'exactMatch';
-  /** Base model GGUF the adapters are trained on (the generator's model). */
-  base: string;
-  /** Needed when ft, ft-rag or raft are compared. */
-  trainer?: Trainer;
-  training: { ft: TrainSettings; raft: TrainSettings; maxQaExamples?: number; maxRaftExamples?: number };
-  /** Also run the RAFT-style reading diagnostics of rag, ft-rag and raft (no context, gold passage only, retrieved, distractors only). */
-  diagnostics?: boolean;
-  /** Refuse to start training when the estimated remaining work exceeds this (default: no limit). */
-  maxMinutes?: number;
-  signal?: AbortSignal;
-  onProgress?: (event: CompareProgress) => void;
-  /** One-line messages for the user: reused steps, the estimate, strategies that failed. */
-  onNotice?: (line: string) => void;
-}
-
-export interface CompareProgress {
-  step: string;
-  index: number;
-  steps: number;
-  state: 'start' | 'progress' | 'done';
-  done?: number;
-  total?: number;
-  detail?: string;
-}
+export type { CompareOptions, CompareProgress } from './options.ts';
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 /** The steps the pre-training estimate covers. */

@@ -2,7 +2,7 @@ import type { Question } from '../dataset/questions.ts';
 import { buildReadingDiagnostics, generatorReader, runReadingDiagnostics, type DiagnosticRow, type ReadingDiagnostics } from '../evaluate/diagnostics.ts';
 import type { Generator } from '../generate/generator.ts';
 import { contentHash, type StepCache } from './cache.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions } from './options.ts';
 import type { TrainedAdapter } from './steps.ts';
 import { ADAPTER_OF, type AdapterKind, type CompareEmbedder, type CompareStore } from './strategies.ts';
 

@@ -4,7 +4,7 @@ import type { EvalRow } from '../evaluate/row.ts';
 import { createGenerator } from '../config/runtime.ts';
 import { emptyFitReport, type FitReport, type FitTarget } from '../tune/fit.ts';
 import { contentHash, type StepCache } from './cache.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions } from './options.ts';
 import { deriveChangedFacts, type ChangedFact } from './staleness.ts';
 import { evaluateCached, openCollectionStore, overlayCorpus, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
 import { buildQaExamples, dropLeaks, emptyLeakReport, fitExamples, readCorpus, sampleExamples, type CorpusDocument, type GeneratedExample } from './training-data.ts';

@@ -1,5 +1,7 @@
 import { holm, pairedTest, questionsNeeded } from '../evaluate/metrics/statistics.ts';
-import type { Consideration, MinEffects, Priorities, Priority, StrategyEvidence } from './recommend.ts';
+import type { BetterThan, Consideration, MinEffects, PairVerdict, Priorities, Priority, StrategyEvidence } from './evidence.ts';
+
+export type { BetterThan, PairVerdict } from './evidence.ts';
 
 /** Significance level of every test, after Holm's correction across the recommendation's family. */
 export const ALPHA = 0.05;
@@ -10,39 +12,6 @@ export const MIN_PAIRED = 5;
 /** Measured in seconds or dollars: their minimum effect is a share of the larger mean, and they are not bounded to [0, 1]. */
 export const RELATIVE: ReadonlySet<Consideration> = new Set(['latency', 'cost']);
 export const LEVELS: Priority[] = ['high', 'medium', 'low'];
-
-/** One consideration, one pair of strategies: the paired test, its equivalence test, and what they show. */
-export interface BetterThan {
-  /** The side with the higher observed mean (higher is better for every consideration). */
-  better: string;
-  worse: string;
-  consideration: Consideration;
-  /** Mean paired difference (better − worse) in the consideration's own unit, with its 95% bootstrap interval. */
-  difference: number;
-  low: number;
-  high: number;
-  p: number;
-  /** Holm-adjusted over every test of this recommendation (differences and equivalences together). */
-  pAdjusted: number;
-  /** The smallest difference that matters, in the consideration's unit. */
-  margin: number;
-  /** TOST p-value for "within ±margin", raw and Holm-adjusted. */
-  pEquivalence: number;
-  pEquivalenceAdjusted: number;
-  n: number;
-  /** Shown to differ: pAdjusted < ALPHA, n ≥ MIN_PAIRED and difference ≥ margin. */
-  significant: boolean;
-  /** Shown equivalent within ±margin (TOST, pEquivalenceAdjusted < ALPHA, n ≥ MIN_PAIRED). */
-  equivalent: boolean;
-  /** better: counts for `better` (significant, or the freshness rule); equivalent; unresolved: neither shown. */
-  outcome: 'better' | 'equivalent' | 'unresolved';
-  /** For an unresolved test: paired questions that would resolve a difference of this size at 80% power (to show it, or, below the margin, to show equivalence). */
-  questionsNeeded: number | null;
-  /** Set when the freshness rule decided: the worse side gave none of the changed facts. */
-  rule?: string;
-  /** Changed facts given after the update (freshness only): sums over the shared questions. */
-  facts?: { better: number; worse: number; n: number };
-}
 
 const average = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
 
@@ -99,20 +68,6 @@ export function testPairs(evidence: StrategyEvidence[], priorities: Priorities, 
 export const atLeastMore = (needed: number | null, n: number) => (needed === null ? null : Math.max(needed, n + 1, MIN_PAIRED));
 
 export const countText = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
-
-/** How one pair came out under the priorities. */
-export interface PairVerdict {
-  a: string;
-  b: string;
-  /** decided: `winner` is better; tie: shown equivalent (or cancelling) on every weighted consideration; inconclusive: stopped at `priority`. */
-  outcome: 'decided' | 'tie' | 'inconclusive';
-  winner: string | null;
-  /** The priority level that decided the pair or stopped it (null for a tie). */
-  priority: Priority | null;
-  /** The considerations that decided it, or those left unresolved. */
-  considerations: Consideration[];
-  reason: string;
-}
 
 /**
  * Priorities in order, high → medium → low. Within a level, every consideration counts once: a strategy wins the

@@ -5,7 +5,7 @@ import { adaptersDir } from '../tune/adapters.ts';
 import type { ChatTokenizer } from '../tune/chat-tokens.ts';
 import type { AdapterData } from './adapter-data.ts';
 import { contentHash, type StepCache } from './cache.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions } from './options.ts';
 import { answerSeconds, DEFAULT_SPEEDS, trainingSeconds, type Estimate, type Speeds } from './estimate.ts';
 import { adapterName, cachedRows, isTrained } from './steps.ts';
 import { ADAPTER_OF, type AdapterKind, type CompareEmbedder } from './strategies.ts';

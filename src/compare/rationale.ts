@@ -1,5 +1,5 @@
-import { ALPHA, countText, MIN_PAIRED, type BetterThan, type PairVerdict } from './pairwise.ts';
-import { TIE_BREAKER, type Consideration, type Recommendation, type StrategyEvidence } from './recommend.ts';
+import { TIE_BREAKER, type BetterThan, type Consideration, type PairVerdict, type Recommendation, type StrategyEvidence } from './evidence.ts';
+import { ALPHA, countText, MIN_PAIRED } from './pairwise.ts';
 
 const UNIT: Partial<Record<Consideration, string>> = { latency: ' s', cost: ' $/1k queries' };
 export const pText = (p: number) => (p < 0.001 ? '<0.001' : `=${p.toFixed(3)}`);

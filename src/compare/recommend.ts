@@ -1,28 +1,16 @@
 import { UsageError } from '../errors.ts';
+import {
+  CONSIDERATIONS, DEFAULT_MIN_EFFECTS, DEFAULT_PRIORITIES, PRIORITY_WEIGHTS, TIE_BREAKER,
+  type Consideration, type MinEffects, type Priorities, type Priority, type RankedStrategy, type Recommendation, type StrategyEvidence,
+} from './evidence.ts';
 import { ALPHA, judgePair, LEVELS, MIN_PAIRED, RELATIVE, testPairs, type BetterThan, type PairVerdict } from './pairwise.ts';
 import { explain } from './rationale.ts';
 
 export { ALPHA, MIN_PAIRED, POWER, type BetterThan, type PairVerdict } from './pairwise.ts';
-
-export const CONSIDERATIONS = ['accuracy', 'freshness', 'cost', 'latency', 'customization'] as const;
-export type Consideration = (typeof CONSIDERATIONS)[number];
-export type Priority = 'high' | 'medium' | 'low' | 'ignore';
-export type Priorities = Record<Consideration, Priority>;
-
-export const PRIORITY_WEIGHTS: Record<Priority, number> = { high: 3, medium: 2, low: 1, ignore: 0 };
-export const DEFAULT_PRIORITIES: Priorities = { accuracy: 'high', freshness: 'medium', cost: 'medium', latency: 'medium', customization: 'medium' };
-
-/**
- * The smallest difference that matters per consideration: accuracy, freshness (share of changed facts given) and
- * customization (format adherence) on their 0–1 scales; latency and cost as a share of the larger of the two means
- * (timings vary run to run by a few percent).
- */
-export type MinEffects = Record<Consideration, number>;
-export const DEFAULT_MIN_EFFECTS: MinEffects = { accuracy: 0.05, freshness: 0.1, customization: 0.05, latency: 0.1, cost: 0.1 };
-
-/** Simpler first when two strategies are shown equivalent: fewer moving parts to build and keep running. */
-const SIMPLICITY = ['base', 'rag', 'ft', 'ft-rag', 'raft'];
-export const TIE_BREAKER = 'the simpler strategy (base < rag < ft < ft-rag < raft: fewer parts to build, train and keep up to date), only between strategies shown equivalent';
+export {
+  CONSIDERATIONS, DEFAULT_MIN_EFFECTS, DEFAULT_PRIORITIES, PRIORITY_WEIGHTS, TIE_BREAKER,
+  type Consideration, type MinEffects, type Priorities, type Priority, type RankedStrategy, type Recommendation, type StrategyEvidence,
+} from './evidence.ts';
 
 /** `freshness=high,latency=low` → priorities (unnamed considerations keep their defaults). */
 export function parsePriorities(text: string | undefined): Priorities {
@@ -53,54 +41,8 @@ function pairs(text: string | undefined, flag: string): [Consideration, string |
   });
 }
 
-/** What the recommendation sees of one strategy: per-question values, higher is better, for each consideration measured. */
-export interface StrategyEvidence {
-  name: string;
-  values: Partial<Record<Consideration, Map<string, number>>>;
-  /** Human-readable evidence per consideration, e.g. "F1 0.62 [0.41, 0.80]". */
-  display: Partial<Record<Consideration, string>>;
-  costPer1000: number | null;
-  /** Failed answers (errors, timeouts) of all answers: a strategy that failed every one ranks last. */
-  errors?: { failed: number; total: number };
-}
-
-export interface RankedStrategy {
-  /** Tied strategies share a rank. */
-  rank: number;
-  strategy: string;
-  /** Pairs this strategy won under the priorities. */
-  wins: number;
-  /** Pairs won minus pairs lost. */
-  margin: number;
-  evidence: Partial<Record<Consideration, string>>;
-  /** Strategies at the same rank: not separated by the data under these priorities. */
-  tiedWith: string[];
-  /** Why it shares its rank (empty when it does not). */
-  tieReason: string;
-  /** It failed every question. */
-  failed: boolean;
-}
-
-export interface Recommendation {
-  /** Null when the data does not single one out (verdict inconclusive) or nothing was evaluated. */
-  recommended: string | null;
-  /** recommended: better than every other under the priorities; tie: equivalent to the others at the top, the tie-breaker chose; inconclusive: the data cannot separate the top strategies yet. */
-  verdict: 'recommended' | 'tie' | 'inconclusive' | 'none';
-  ranking: RankedStrategy[];
-  rationale: string[];
-  comparisons: BetterThan[];
-  pairs: PairVerdict[];
-  /** The tests left unresolved between the top strategies, with the questions each would need. */
-  unresolved: BetterThan[];
-  /** Held-out questions that would resolve the top strategies at 80% power (the largest estimate, freshness aside: that needs changed facts), when inconclusive. */
-  questionsNeeded: number | null;
-  priorities: Priorities;
-  minEffects: MinEffects;
-  /** Tests in the Holm family (every paired difference and equivalence test above). */
-  tests: number;
-  tieBreaker: string;
-}
-
+/** Simpler first when two strategies are shown equivalent: fewer moving parts to build and keep running. */
+const SIMPLICITY = ['base', 'rag', 'ft', 'ft-rag', 'raft'];
 const tieOrder = (a: string, b: string) => ((SIMPLICITY.indexOf(a) + 99) % 99) - ((SIMPLICITY.indexOf(b) + 99) % 99) || a.localeCompare(b);
 const average = (values: Iterable<number>) => { const list = [...values]; return list.reduce((s, v) => s + v, 0) / Math.max(list.length, 1); };
 

@@ -2,7 +2,7 @@ import { createStrategy, type StrategyName } from '../answer/create-strategy.ts'
 import type { Strategy } from '../answer/strategy.ts';
 import { TrainerError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions } from './options.ts';
 import type { openCollectionStore, TrainedAdapter } from './steps.ts';
 
 export type CompareStore = Awaited<ReturnType<typeof openCollectionStore>>;

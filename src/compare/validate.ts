@@ -5,7 +5,7 @@ import { isSupported } from '../ingest/parsers/index.ts';
 import { walk } from '../ingest/walk.ts';
 import { loadChatTokenizer, type ChatTokenizer } from '../tune/chat-tokens.ts';
 import { MIN_EXAMPLES, readTrainingData, tokenStats } from '../tune/data.ts';
-import type { CompareOptions } from './compare.ts';
+import type { CompareOptions } from './options.ts';
 import { readFormatSpec, type FormatSpec } from './format-spec.ts';
 import { assertNoLeakage } from './leakage.ts';
 import type { GeneratedExample } from './training-data.ts';

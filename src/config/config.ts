@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { CONFIG_FILE } from '../paths.ts';
 import { modelSpecProblem } from '../models/resolve.ts';
 
 const LlamaGeneratorConfig = z.object({
@@ -60,7 +61,7 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export const CONFIG_FILE = 'attune.config.json';
+export { CONFIG_FILE } from '../paths.ts';
 
 /** Loads `attune.config.json` (or the file given) once, at the edge; missing file → defaults. */
 export function loadConfig(options: { path?: string; cwd?: string; overrides?: Partial<Config> } = {}): Config {

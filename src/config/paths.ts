@@ -1,20 +1,5 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-/** Where cached downloads (models, Node, the Python venv) live: shared by every clone of attune. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'attune');
-}
-
-export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ATTUNE_MODELS ? resolve(env.ATTUNE_MODELS) : join(cacheDir(env), 'models');
-}
-
-/** The project's state folder: collections, runs, adapters. */
-export function homeDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return resolve(cwd, flag ?? env.ATTUNE_HOME ?? '.attune');
-}
-
-export function collectionDir(home: string, collection: string): string {
-  return join(home, 'collections', collection);
-}
+/**
+ * The folder layout lives in src/paths.ts (beside errors.ts and types.ts) so that models/ and
+ * store/ can use it without importing config/, which imports them; re-exported here for the rest.
+ */
+export { cacheDir, collectionDir, homeDir, modelsDir } from '../paths.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ModelError } from '../errors.ts';
-import { modelsDir } from '../config/paths.ts';
+import { modelsDir } from '../paths.ts';
 import {
   DEFAULT_EMBEDDER_ID,
   DEFAULT_GENERATOR,

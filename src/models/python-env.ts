@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { TrainerError } from '../errors.ts';
-import { cacheDir } from '../config/paths.ts';
+import { cacheDir } from '../paths.ts';
 
 const execFile = promisify(execFileCallback);
 

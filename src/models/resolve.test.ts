@@ -76,8 +76,8 @@ describe('resolveModel (--model NAME|PATH, generator.model)', () => {
 });
 
 describe('the --model flag', () => {
-  it('is on every command that generates, and on tune (the base model)', () => {
-    const program = buildProgram();
+  it('is on every command that generates, and on tune (the base model)', async () => {
+    const program = await buildProgram();
     const find = (path: string): Command => path.split(' ').reduce((command: Command, name) => command.commands.find((c) => c.name() === name)!, program);
     for (const path of ['ask', 'eval', 'compare', 'sql ask', 'sql eval', 'serve', 'mcp', 'dataset build', 'tune']) {
       expect(find(path).options.map((o) => o.long), path).toContain('--model');

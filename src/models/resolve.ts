@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ModelError, UsageError } from '../errors.ts';
-import { modelsDir } from '../config/paths.ts';
+import { modelsDir } from '../paths.ts';
 import { CATALOG, DEFAULT_GENERATOR, findCatalogModel, type CatalogModel } from './catalog.ts';
 
 export interface ResolvedModel {

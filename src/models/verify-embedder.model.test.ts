@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelsDir } from '../config/paths.ts';
+import { modelsDir } from '../paths.ts';
 import { ModelError } from '../errors.ts';
 import { DEFAULT_EMBEDDER_ID, MINILM_SOURCE_DIR } from './catalog.ts';
 import { MINILM_REFERENCE } from './pull.ts';

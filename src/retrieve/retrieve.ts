@@ -17,6 +17,11 @@ export interface Retrieval {
   hits: Hit[];
   /** The query's embedding (absent for keyword search), for callers that search again. */
   vector?: Float32Array;
+  /**
+   * The highest vector score (cosine similarity) among the store's hits, before reranking and the
+   * cut to k; absent for keyword search or no hits. In vector search it is the closest visible chunk's.
+   */
+  bestVectorScore?: number;
   timings: { embedMs: number; searchMs: number; rerankMs: number };
 }
 
@@ -28,10 +33,12 @@ export async function retrieve(store: Store, embedder: Embedder, query: string, 
   const depth = options.reranker ? (options.candidates ?? options.k * 3) : options.k;
   let hits = await store.search({ mode: options.mode, vector, text: query, k: depth, filter: options.filter });
   const searched = performance.now();
+  const vectorScores = hits.flatMap((hit) => (hit.vectorScore === undefined ? [] : [hit.vectorScore]));
   if (options.reranker && hits.length > 0) hits = await options.reranker.rerank(query, hits, { k: options.k, signal: options.signal });
   return {
     hits: hits.slice(0, options.k),
     vector,
+    ...(vectorScores.length ? { bestVectorScore: Math.max(...vectorScores) } : {}),
     timings: { embedMs: embedded - started, searchMs: searched - embedded, rerankMs: performance.now() - searched },
   };
 }

@@ -2,62 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 
-/** A column as introspected; `samples` are a few distinct values (omitted when samples are off). */
-export interface ColumnSchema {
-  name: string;
-  type: string;
-  primaryKey: boolean;
-  comment?: string;
-  samples?: string[];
-}
-
-export interface ForeignKey {
-  columns: string[];
-  table: string;
-  references: string[];
-}
-
-export interface TableSchema {
-  name: string;
-  columns: ColumnSchema[];
-  foreignKeys: ForeignKey[];
-  comment?: string;
-}
-
-export type SqlDialect = 'sqlite' | 'postgresql';
-
-export interface QueryResult {
-  columns: string[];
-  rows: unknown[][];
-  /** True when the row limit cut the result short. */
-  truncated: boolean;
-}
-
-export interface QueryOptions {
-  timeoutMs?: number;
-  maxRows?: number;
-}
-
-export interface IntrospectOptions {
-  /** Distinct sample values per column; 0 turns sampling off. */
-  samples?: number;
-  /** Columns never sampled, as `table.column` or `column` (case-insensitive). */
-  excludeSamples?: string[];
-}
-
-/** One database, read-only. Backends: SQLite (node:sqlite), Postgres (pg). */
-export interface SqlDatabase {
-  readonly dialect: SqlDialect;
-  /** Stable id for the index folder: derived from the URL, never containing secrets. */
-  readonly id: string;
-  introspect(options?: IntrospectOptions): Promise<TableSchema[]>;
-  /** Runs one already-validated read-only query with a timeout and a row limit. */
-  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
-  dispose(): Promise<void>;
-}
-
-export const DEFAULT_TIMEOUT_MS = 5_000;
-export const DEFAULT_MAX_ROWS = 1_000;
+export {
+  DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, isSampleExcluded,
+  type ColumnSchema, type ForeignKey, type IntrospectOptions, type QueryOptions, type QueryResult, type SqlDatabase, type SqlDialect, type TableSchema,
+} from './sql-database.ts';
+import type { SqlDatabase } from './sql-database.ts';
 
 export type DatabaseUrl = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -71,11 +20,6 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseUrl 
   const absolute = resolve(cwd, path);
   if (!existsSync(absolute)) throw new UsageError(`--db: SQLite file not found: ${absolute}`, { input: absolute });
   return { kind: 'sqlite', path: absolute };
-}
-
-export function isSampleExcluded(table: string, column: string, exclude: string[] = []): boolean {
-  const wanted = exclude.map((entry) => entry.toLowerCase());
-  return wanted.includes(column.toLowerCase()) || wanted.includes(`${table}.${column}`.toLowerCase());
 }
 
 /** Opens the database a URL names. The caller disposes it. */

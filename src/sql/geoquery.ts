@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.ts';
 import type { SqlExample } from './dataset.ts';
 
@@ -10,6 +11,9 @@ export type GeoquerySplit = 'train' | 'dev' | 'test';
  */
 export type GeoquerySplitScheme = 'query' | 'question';
 export const GEOQUERY_SCHEMES: readonly GeoquerySplitScheme[] = ['query', 'question'];
+
+/** `attune sql import-geoquery`'s default file: the shared datasets folder beside the project. */
+export const DEFAULT_GEOQUERY_FILE = fileURLToPath(new URL('../../../shared/datasets/geoquery/geography.json', import.meta.url));
 
 interface GeoqueryGroup {
   'query-split': string;

@@ -3,7 +3,7 @@ import { ProviderError, SqlError } from '../errors.ts';
 import {
   DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, isSampleExcluded,
   type IntrospectOptions, type QueryOptions, type QueryResult, type SqlDatabase, type TableSchema,
-} from './database.ts';
+} from './sql-database.ts';
 
 /** The slice of `pg` used here (the package ships no types and @types/pg is not installed). */
 interface PgClient {

@@ -7,7 +7,7 @@ import { SqlError } from '../errors.ts';
 import {
   DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, isSampleExcluded,
   type IntrospectOptions, type QueryOptions, type QueryResult, type SqlDatabase, type TableSchema,
-} from './database.ts';
+} from './sql-database.ts';
 import type { WorkerRequest, WorkerResponse } from './sqlite-query-worker.ts';
 
 const WORKER = fileURLToPath(new URL('./sqlite-query-worker.ts', import.meta.url));

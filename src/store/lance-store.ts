@@ -1,10 +1,10 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache-arrow';
 import { StoreError } from '../errors.ts';
-import { reciprocalRankFusion } from '../retrieve/rrf.ts';
+import { reciprocalRankFusion } from './rrf.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { filterToWhere, sqlString } from './lance-filter.ts';
-import type { Store, StoreChange, StoreQuery } from './store.ts';
+import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from './store.ts';
 
 export interface LanceStoreOptions {
   /** The collection's folder. */
@@ -148,7 +148,10 @@ export class LanceStore implements Store {
       if (refine > 0) search = search.refineFactor(refine);
     }
     const rows = await search.toArray();
-    return rows.map((row) => toHit(row, 1 - Number(row._distance)));
+    return rows.map((row) => {
+      const score = 1 - Number(row._distance);
+      return { ...toHit(row, score), vectorScore: score };
+    });
   }
 
   async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
@@ -166,6 +169,29 @@ export class LanceStore implements Store {
     const where = filterToWhere(filter, [`chunk_id IN (${chunkIds.map(sqlString).join(', ')})`])!;
     const rows = await this.#table.query().where(where).select(COLUMNS).toArray();
     return rows.map((row) => toHit(row, 1));
+  }
+
+  async chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]> {
+    const where = filterToWhere(filter, [`doc_id = ${sqlString(docId)}`])!;
+    const rows = await this.#table.query().where(where).select(COLUMNS).toArray();
+    rows.sort((a, b) => a.position - b.position || compareIds(a.chunk_id, b.chunk_id));
+    return rows.map((row) => toHit(row, 1));
+  }
+
+  async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
+    const pageSize = exportPageSize(options);
+    // one query streams the table in record batches; pages are cut from them without holding the table
+    let page: ChunkRecord[] = [];
+    for await (const batch of this.#table.query().select([...COLUMNS, 'vector'])) {
+      for (const row of batch.toArray()) {
+        page.push(toRecord(row));
+        if (page.length === pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+    }
+    if (page.length) yield page;
   }
 
   async documents(): Promise<DocumentRecord[]> {
@@ -203,6 +229,15 @@ function toRow(chunk: ChunkRecord): Record<string, unknown> {
     tags: chunk.tags,
     vector: Array.from(chunk.vector),
   };
+}
+
+function toRecord(row: Record<string, any>): ChunkRecord {
+  const { score: _, ...hit } = toHit(row, 0);
+  return { ...hit, position: row.position, docHash: row.doc_hash, vector: Float32Array.from(row.vector as Iterable<number>) };
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function union(a: string[], b: string[]): string[] {

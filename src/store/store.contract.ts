@@ -208,6 +208,64 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       expect((await store.search({ mode: 'keyword', text: 'Zürich café', k: 1 }))[0]?.text).toBe(text);
     });
 
+    it('gives vector and hybrid hits their vector score (cosine similarity), keyword hits none', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk('a.md', 0, 'The lighthouse keeper lit the lamp.'), chunk('a.md', 1, 'Copper prices rose.'), chunk('b.md', 2, 'Barley soup with lighthouse thyme.', { labels: ['hr'] })],
+      });
+      const query = { vector: vec(0, 2), text: 'lighthouse', k: 10, filter: { labels: ['hr'] } };
+      const byVector = await store.search({ ...query, mode: 'vector' });
+      const cosine = new Map(byVector.map((h) => [h.chunkId, h.vectorScore]));
+      for (const hit of byVector) expect(hit.vectorScore, hit.chunkId).toBeCloseTo(hit.score, 5);
+      expect(cosine.get('a.md#0#h1')).toBeCloseTo(1 / Math.hypot(1, 0.3), 4);
+      const hybrid = await store.search({ ...query, mode: 'hybrid' });
+      expect(hybrid).toHaveLength(3);
+      for (const hit of hybrid) expect(hit.vectorScore, hit.chunkId).toBeCloseTo(cosine.get(hit.chunkId)!, 5);
+      expect(hybrid[0]!.score).toBeLessThan(0.1); // the fused rank score, not the cosine
+      for (const hit of await store.search({ ...query, mode: 'keyword' })) expect(hit.vectorScore).toBeUndefined();
+    });
+
+    it('returns a document’s chunks in position order, within the filter', async () => {
+      const store = await fresh();
+      // positions 0, 2, 10: their chunk ids sort as 0, 10, 2, so id order would fail
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk('a.md', 10, 'third part'), chunk('a.md', 0, 'first part'), chunk('a.md', 2, 'second part'), chunk('b.md', 1, 'other'), chunk('hr.md', 3, 'pay', { labels: ['hr'], tags: ['policy'] })],
+      });
+      const ofA = await store.chunksOf('a.md');
+      expect(ofA.map((h) => h.text)).toEqual(['first part', 'second part', 'third part']);
+      expect(ofA[0]).toMatchObject({ chunkId: 'a.md#0#h1', docId: 'a.md', source: 'corpus/a.md', title: 'a.md', headingPath: ['Intro'], page: null, labels: [], tags: [] });
+      expect(await store.chunksOf('missing.md')).toEqual([]);
+      expect((await store.chunksOf('hr.md')).map((h) => h.text)).toEqual(['pay']);
+      expect(await store.chunksOf('hr.md', { labels: [] })).toEqual([]);
+      expect(await store.chunksOf('hr.md', { labels: ['legal'] })).toEqual([]);
+      expect((await store.chunksOf('hr.md', { labels: ['hr'], tags: ['policy'] })).map((h) => h.chunkId)).toEqual(['hr.md#3#h1']);
+      expect(await store.chunksOf('a.md', { tags: ['policy'] })).toEqual([]);
+    });
+
+    it('exports every chunk once, with its vector and metadata, in pages of the given size', async () => {
+      const store = await fresh();
+      const collect = async (pageSize?: number) => {
+        const pages: ChunkRecord[][] = [];
+        for await (const page of store.exportChunks(pageSize === undefined ? undefined : { pageSize })) pages.push(page);
+        return pages;
+      };
+      expect(await collect(5)).toEqual([]);
+      const written = Array.from({ length: 23 }, (_, i) =>
+        chunk(`d${i % 4}.md`, i, `chunk ${i} – Zürich`, { page: i % 3 ? i : null, headingPath: ['Ä', `h${i}`], labels: i % 5 ? [] : ['hr'], tags: i % 2 ? ['odd'] : [], docHash: `hash${i % 4}`, chunkId: `d${i % 4}.md#${i}` }),
+      );
+      await store.write({ removeDocIds: [], upsert: written });
+      const pages = await collect(5);
+      expect(pages.map((page) => page.length).sort()).toEqual([3, 5, 5, 5, 5]);
+      const plain = (c: ChunkRecord) => ({ ...c, vector: Array.from(c.vector) });
+      const exported = pages.flat().sort((a, b) => a.position - b.position);
+      expect(exported.map(plain)).toEqual(written.map(plain));
+      expect(exported[0]!.vector).toBeInstanceOf(Float32Array);
+      expect((await collect()).map((page) => page.length)).toEqual([23]);
+      await expect(collect(0)).rejects.toThrow(/page size must be a whole number/);
+    });
+
     it('disposes cleanly after use', async () => {
       const store = await makeStore(`contract_dispose_${Date.now()}`, DIM);
       await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'to be closed')] });

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter, SearchMode } from '../types.ts';
 
 export interface StoreQuery {
@@ -8,6 +9,17 @@ export interface StoreQuery {
   text?: string;
   k: number;
   filter?: SearchFilter;
+}
+
+export interface ExportOptions {
+  pageSize?: number;
+}
+
+/** The page size of an export: a positive whole number, 1,000 when not given. */
+export function exportPageSize(options: ExportOptions = {}): number {
+  const size = options.pageSize ?? 1000;
+  if (!Number.isInteger(size) || size < 1) throw new UsageError(`export page size must be a whole number of at least 1, got ${size}`);
+  return size;
 }
 
 export interface StoreChange {
@@ -28,6 +40,13 @@ export interface Store {
   search(query: StoreQuery): Promise<Hit[]>;
   /** Chunks by id, with the same filter as search (a probe by id must not cross labels). */
   getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]>;
+  /** A document's chunks in position order, with the same filter as search (`score` is 1). */
+  chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]>;
   documents(): Promise<DocumentRecord[]>;
+  /**
+   * Every chunk of the collection with its vector, in pages of at most `pageSize` (default 1,000)
+   * chunks, each chunk once when no write runs meanwhile: for whole-collection export and copy.
+   */
+  exportChunks(options?: ExportOptions): AsyncIterable<ChunkRecord[]>;
   dispose(): Promise<void>;
 }

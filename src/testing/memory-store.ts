@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.ts';
-import { reciprocalRankFusion } from '../retrieve/rrf.ts';
-import type { Store, StoreChange, StoreQuery } from '../store/store.ts';
+import { reciprocalRankFusion } from '../store/rrf.ts';
+import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store/store.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { words } from './text-features.ts';
 
@@ -67,7 +67,7 @@ export class MemoryStore implements Store, AsyncDisposable {
   #vectorSearch(visible: Entry[], vector: Float32Array | undefined, k: number): Hit[] {
     if (!vector) throw new StoreError('vector search needs a query vector');
     if (vector.length !== this.dimension) throw new StoreError(`query vector has dimension ${vector.length}, collection ${this.collection} has ${this.dimension}`);
-    return ranked(visible.map((entry) => ({ entry, score: cosine(vector, entry.record.vector) })), k);
+    return ranked(visible.map((entry) => ({ entry, score: cosine(vector, entry.record.vector) })), k).map((hit) => ({ ...hit, vectorScore: hit.score }));
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
@@ -76,6 +76,21 @@ export class MemoryStore implements Store, AsyncDisposable {
       const entry = entries.get(id);
       return entry && matches(entry.record, filter) ? [toHit(entry.record, 1)] : [];
     });
+  }
+
+  async chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]> {
+    return [...this.#snapshot.entries.values()]
+      .map((entry) => entry.record)
+      .filter((record) => record.docId === docId && matches(record, filter))
+      .sort((a, b) => a.position - b.position || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0))
+      .map((record) => toHit(record, 1));
+  }
+
+  async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
+    const pageSize = exportPageSize(options);
+    // the snapshot when iteration starts: later writes swap in a new one and do not change this export
+    const records = [...this.#snapshot.entries.values()].map((entry) => entry.record);
+    for (let i = 0; i < records.length; i += pageSize) yield records.slice(i, i + pageSize).map(copyRecord);
   }
 
   async documents(): Promise<DocumentRecord[]> {
@@ -100,9 +115,13 @@ export class MemoryStore implements Store, AsyncDisposable {
   }
 }
 
+/** Copies: a caller that reuses (or changes) its arrays must not change what is stored. */
+function copyRecord(chunk: ChunkRecord): ChunkRecord {
+  return { ...chunk, headingPath: [...chunk.headingPath], labels: [...chunk.labels], tags: [...chunk.tags], vector: Float32Array.from(chunk.vector) };
+}
+
 function toEntry(chunk: ChunkRecord): Entry {
-  // copies: a caller that reuses its arrays must not change what is stored
-  const record = { ...chunk, headingPath: [...chunk.headingPath], labels: [...chunk.labels], tags: [...chunk.tags], vector: Float32Array.from(chunk.vector) };
+  const record = copyRecord(chunk);
   const tokens = words(chunk.text);
   const terms = new Map<string, number>();
   for (const token of tokens) terms.set(token, (terms.get(token) ?? 0) + 1);

@@ -58,14 +58,14 @@ export interface BuildResult {
   fitting: FitReport | null;
 }
 
-/** Every chunk of the collection, per document (documents() + a filtered search per document). */
-export async function collectionChunks(store: Store, dimension: number): Promise<Hit[]> {
-  // any fixed vector will do: the filter picks the document, k its chunk count
-  const probe = new Float32Array(dimension);
-  probe[0] = 1;
+/**
+ * Every chunk of the collection, document by document, each document's in chunk-id order.
+ * `_dimension` is no longer needed (kept so that existing callers compile).
+ */
+export async function collectionChunks(store: Store, _dimension?: number): Promise<Hit[]> {
   const chunks: Hit[] = [];
   for (const doc of await store.documents()) {
-    const hits = await store.search({ mode: 'vector', vector: probe, k: doc.chunks, filter: { docIds: [doc.docId] } });
+    const hits = await store.chunksOf(doc.docId);
     chunks.push(...hits.sort((a, b) => a.chunkId.localeCompare(b.chunkId)));
   }
   return chunks;

@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { createEmbedder, createGenerator } from '../../config/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../sql/ask.ts';
 import { openDatabase } from '../../sql/database.ts';
 import { readSqlDataset } from '../../sql/dataset.ts';
 import { evaluateSql } from '../../sql/evaluate.ts';
-import { GEOQUERY_SCHEMES, loadGeoquery, type GeoquerySplit, type GeoquerySplitScheme } from '../../sql/geoquery.ts';
+import { DEFAULT_GEOQUERY_FILE, GEOQUERY_SCHEMES, loadGeoquery, type GeoquerySplit, type GeoquerySplitScheme } from '../../sql/geoquery.ts';
 import { sqlTrainingLines } from '../../sql/prompt.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
-import { datasetsDir } from '../../testing/datasets.ts';
 import { cliContext, output, parsePositiveInt, type CliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
@@ -158,7 +157,7 @@ export function registerSql(program: Command): void {
     .requiredOption('--split <name>', 'train, dev or test')
     .option('--scheme <name>', 'query (template-disjoint: no test SQL appears in train) or question (the original split; test SQL is often in train)', 'query')
     .requiredOption('--out <file>', 'JSONL file to write')
-    .option('--file <path>', 'geography.json', join(datasetsDir, 'geoquery', 'geography.json'))
+    .option('--file <path>', 'geography.json', DEFAULT_GEOQUERY_FILE)
     .option('--json', 'print {out, count} as JSON')
     .addHelpText('after', '\nExample:\n  attune sql import-geoquery --split train --out geo-train.jsonl')
     .action((flags: { split: string; scheme: string; out: string; file: string; json?: boolean }) => {

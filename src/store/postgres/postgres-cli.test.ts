@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { registerStore } from '../../cli/commands/store.ts';
-import { copyCollection, registerCollectionsCopy } from '../../cli/commands/collections-copy.ts';
+import { registerCollectionsCopy } from '../../cli/commands/collections-copy.ts';
+import { copyCollection } from '../copy.ts';
 import { UsageError } from '../../errors.ts';
 import type { Store } from '../store.ts';
 import { startPgliteServer } from '../../testing/pglite-server.ts';
@@ -112,7 +113,7 @@ describe('attune store / collections copy', () => {
     await local.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'one'), chunk('b.md', 1, 'two')] });
     await local.dispose();
     const dropOne = { afterWrite: (target: Store) => target.write({ upsert: [], removeDocIds: ['b.md'] }) };
-    await expect(copyCollection(home, { from: 'lossy', to: server.url }, dropOne)).rejects.toThrow(/source has 2 documents \/ 2 chunks, target 1 \/ 1; target removed/);
+    await expect(copyCollection({ home, from: 'lossy', toUrl: server.url, ...dropOne })).rejects.toThrow(/source has 2 documents \/ 2 chunks, target 1 \/ 1; target removed/);
     expect((await listCollections(home, server.url)).map((c) => c.name)).not.toContain('lossy');
   });
 });

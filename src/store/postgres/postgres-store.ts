@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
-import type { Store, StoreChange, StoreQuery } from '../store.ts';
+import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store.ts';
 import { chunkColumns, filterWhere, HIT_COLUMNS, insertChunksSql, keywordQuery, parameters, parseVector, toHit, vectorLiteral } from './postgres-sql.ts';
 
 export interface PostgresStoreOptions {
@@ -33,7 +33,7 @@ export class PostgresStore implements Store {
     this.#hasHnsw = hasHnsw;
   }
 
-  /** The collection must exist (see postgres-backend.ts); the schema must be migrated. */
+  /** The collection must exist (see postgres-collections.ts); the schema must be migrated. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const name = hnswIndexName(options.collection);
     const found = await options.pool.query('SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1', [name]);
@@ -129,17 +129,19 @@ export class PostgresStore implements Store {
     let sql: string;
     if (query.mode === 'vector' || query.mode === 'keyword') {
       const list = query.mode === 'vector' ? vectorList(p.add(query.k)) : keywordList(p.add(query.k));
-      sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
+      const vectorScore = query.mode === 'vector' ? 'l.s' : 'NULL';
+      sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score, ${vectorScore} AS vector_score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
     } else {
-      // RRF (k=60) over both ranked lists, same semantics and tie order as retrieve/rrf.ts
+      // RRF (k=60) over both ranked lists, same semantics and tie order as store/rrf.ts
       const depth = p.add(Math.max(query.k * 3, 20));
       sql = `WITH v AS (${vectorList(depth)}), k AS (${keywordList(depth)}),
         f AS (SELECT chunk_id, sum(1.0 / (${RRF_K} + r)) AS s, min(r) AS best FROM (SELECT chunk_id, r FROM v UNION ALL SELECT chunk_id, r FROM k) u GROUP BY chunk_id)
-        SELECT ${prefixed('c')}, f.s AS score FROM f JOIN chunks c ON c.collection = $1 AND c.chunk_id = f.chunk_id
+        SELECT ${prefixed('c')}, f.s AS score, v.s AS vector_score FROM f JOIN chunks c ON c.collection = $1 AND c.chunk_id = f.chunk_id
+        LEFT JOIN v ON v.chunk_id = f.chunk_id
         ORDER BY f.s DESC, f.best, f.chunk_id LIMIT ${p.add(query.k)}`;
     }
     const { rows } = await this.#pool.query(sql, p.values);
-    return rows.map((row) => toHit(row, Number(row.score)));
+    return rows.map((row) => (row.vector_score === null ? toHit(row, Number(row.score)) : { ...toHit(row, Number(row.score)), vectorScore: Number(row.vector_score) }));
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
@@ -162,8 +164,16 @@ export class PostgresStore implements Store {
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
 
-  /** Every chunk with its vector, in pages (for `collections copy`). */
-  async *exportChunks(pageSize = 1000): AsyncGenerator<ChunkRecord[]> {
+  async chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]> {
+    const p = parameters();
+    const where = filterWhere(p, this.collection, filter);
+    const { rows } = await this.#pool.query(`SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND doc_id = ${p.add(docId)} ORDER BY position, chunk_id COLLATE "C"`, p.values);
+    return rows.map((row) => toHit(row, 1));
+  }
+
+  /** Pages by chunk id (keyset), so each page is one short query; a write between pages may show in later pages. */
+  async *exportChunks(options: ExportOptions = {}): AsyncGenerator<ChunkRecord[]> {
+    const pageSize = exportPageSize(options);
     let after = '';
     for (;;) {
       const { rows } = await this.#pool.query(
@@ -172,6 +182,7 @@ export class PostgresStore implements Store {
       );
       if (rows.length === 0) return;
       yield rows.map((r) => ({ ...toHit(r, 0), position: r.position, docHash: r.doc_hash, vector: parseVector(r.embedding) })).map(({ score: _, ...c }) => c);
+      if (rows.length < pageSize) return;
       after = rows.at(-1)!.chunk_id;
     }
   }
