@@ -38,7 +38,8 @@ export { reciprocalRankFusion } from './retrieve/rrf.ts';
 
 // Ask: answering strategies (base, rag, ft, ft-rag, raft).
 export type { AnswerOptions, Strategy } from './answer/strategy.ts';
-export { createStrategy, STRATEGY_NAMES, type CreateStrategyOptions, type StrategyDeps, type StrategyName } from './answer/create-strategy.ts';
+export { buildStrategies, createStrategy, type BuildStrategiesOptions, type CreateStrategyOptions } from './answer/create-strategy.ts';
+export { STRATEGY_CATALOG, STRATEGY_NAMES, strategySpec, type AdapterKind, type StrategyDeps, type StrategyName, type StrategySpec, type UpdatePath } from './answer/catalog.ts';
 export { baseStrategy, type BaseStrategyOptions } from './answer/base-strategy.ts';
 export { ragStrategy, type RagDeps, type RagStrategyOptions } from './answer/rag-strategy.ts';
 export { extractCitations } from './answer/citations.ts';

@@ -18,7 +18,8 @@ import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import type { MinEffects, Priorities } from './recommend.ts';
 import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, openCollectionStore, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
-import { ADAPTER_OF, adapterPaths, buildStrategies, NEEDS_ADAPTER, type AdapterKind } from './strategies.ts';
+import { adapterKindOf, usesAdapter } from '../answer/catalog.ts';
+import { adapterKinds, adapterPaths, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { validateInputs } from './validate.ts';
 
@@ -91,7 +92,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const home = join(out, 'work', 'home');
   const cache = new StepCache(join(out, 'cache'));
   const notice = (line: string) => options.onNotice?.(line);
-  const wantsAdapters = options.strategies.some((s) => NEEDS_ADAPTER.has(s));
+  const wantsAdapters = options.strategies.some(usesAdapter);
   if (wantsAdapters && !options.trainer) throw new UsageError('strategies ft, ft-rag and raft need the trainer (Python environment); pass --strategies base,rag to compare without fine-tuning');
   const plan = ['ingest', ...(wantsAdapters ? ['training data', 'train'] : []), 'evaluate', ...(options.update ? ['freshness'] : []), 'report'];
   const steps: StepRecord[] = [];
@@ -134,7 +135,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     const failed: Partial<Record<AdapterKind, string>> = {};
     let data: AdapterData | undefined;
     let training: CompareResult['training'] = null;
-    const kinds = [...new Set(options.strategies.filter((s) => NEEDS_ADAPTER.has(s)).map((s) => ADAPTER_OF[s]!))];
+    const kinds = adapterKinds(options.strategies);
     if (wantsAdapters) {
       start('training data');
       data = await prepareAdapterData({ options, cache, documents, questions, train: inputs.train, store, embedder, ft: { tokenizer: tokenizer!, maxSeqLen: options.training.ft.maxSeqLen }, raft: { tokenizer: tokenizer!, maxSeqLen: options.training.raft.maxSeqLen } });
@@ -182,7 +183,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     start('evaluate');
     const generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths(adapters) });
     disposers.push(() => generator.dispose());
-    const strategies = buildStrategies(options, generator, store, embedder, adapters, failed);
+    const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, failed);
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');
     const rows = await evaluateCached({ rowsFile, questions, strategies, repeats: options.repeats, maxTokens: options.maxTokens, prices: options.prices, signal: options.signal, onProgress: (d, t) => progress(d, t) });
     const errors = rows.filter((r) => r.error).length;
@@ -207,7 +208,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     start('report');
     const result = await assembleResult({ options, questions, rows, adapters, training, freshness, format, steps, warnings, indexDir: collectionDir(home, 'corpus'), documents: documents.size });
     result.byTag = tagged;
-    result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => ADAPTER_OF[s] === kind), message: message! }));
+    result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => adapterKindOf(s) === kind), message: message! }));
     result.reused = reused;
     result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, speedFactor: calibration?.factor ?? null, actualSeconds: steps.filter((s) => ESTIMATED_STEPS.has(s.step)).reduce((sum, s) => sum + s.seconds, 0) };
     finish(false, 'assembled');

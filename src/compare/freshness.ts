@@ -8,7 +8,7 @@ import type { CompareOptions } from './compare.ts';
 import { deriveChangedFacts, type ChangedFact } from './staleness.ts';
 import { evaluateCached, openCollectionStore, overlayCorpus, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
 import { buildQaExamples, dropLeaks, emptyLeakReport, fitExamples, readCorpus, sampleExamples, type CorpusDocument, type GeneratedExample } from './training-data.ts';
-import { adapterPaths, buildStrategies, type CompareEmbedder } from './strategies.ts';
+import { adapterPaths, strategiesUnderComparison, type AdapterKind, type CompareEmbedder } from './strategies.ts';
 
 export interface FreshnessMeasurement {
   facts: ChangedFact[];
@@ -28,9 +28,9 @@ export interface FreshnessContext {
   documents: Map<string, CorpusDocument>;
   questions: Question[];
   embedder: CompareEmbedder;
-  adapters: Partial<Record<'ft' | 'raft', TrainedAdapter>>;
+  adapters: Partial<Record<AdapterKind, TrainedAdapter>>;
   /** Adapters that failed to train: their strategies answer with an error row. */
-  failed: Partial<Record<'ft' | 'raft', string>>;
+  failed: Partial<Record<AdapterKind, string>>;
   /** The user's --train examples, when given. */
   train: GeneratedExample[] | undefined;
   fit: FitTarget | undefined;
@@ -86,7 +86,7 @@ export async function measureFreshness(ctx: FreshnessContext): Promise<Freshness
     const adapters = { ...ctx.adapters, ...(retrained ? { ft: retrained } : {}) };
     const generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths(adapters) });
     try {
-      const strategies = buildStrategies(options, generator, store, embedder, adapters, ctx.failed);
+      const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, ctx.failed);
       const changed: Question[] = facts.map((f) => ({ id: f.questionId, question: f.question, answers: f.newAnswers, goldDocIds: [f.docId], answerable: true }));
       const key = contentHash(facts, [...text(updated)], options.config, options.maxTokens, options.repeats, Object.values(adapters).map((a) => a?.name));
       const afterRows = changed.length ? await evaluateCached({ rowsFile: cache.path('fresh', key, 'jsonl'), questions: changed, strategies, repeats: options.repeats, maxTokens: options.maxTokens, prices: options.prices, signal: options.signal, onProgress: (d, t) => ctx.progress(d, t, 'after the update') }) : [];

@@ -1,3 +1,4 @@
+import { STRATEGY_CATALOG, simplicityRank } from '../answer/catalog.ts';
 import { UsageError } from '../errors.ts';
 import { ALPHA, judgePair, LEVELS, MIN_PAIRED, RELATIVE, testPairs, type BetterThan, type PairVerdict } from './pairwise.ts';
 import { explain } from './rationale.ts';
@@ -20,9 +21,9 @@ export const DEFAULT_PRIORITIES: Priorities = { accuracy: 'high', freshness: 'me
 export type MinEffects = Record<Consideration, number>;
 export const DEFAULT_MIN_EFFECTS: MinEffects = { accuracy: 0.05, freshness: 0.1, customization: 0.05, latency: 0.1, cost: 0.1 };
 
-/** Simpler first when two strategies are shown equivalent: fewer moving parts to build and keep running. */
-const SIMPLICITY = ['base', 'rag', 'ft', 'ft-rag', 'raft'];
-export const TIE_BREAKER = 'the simpler strategy (base < rag < ft < ft-rag < raft: fewer parts to build, train and keep up to date), only between strategies shown equivalent';
+/** Simpler first when two strategies are shown equivalent: fewer moving parts to build and keep running (the catalog's simplicity rank). */
+const SIMPLEST_FIRST = [...STRATEGY_CATALOG].sort((a, b) => a.simplicity - b.simplicity).map((s) => s.name);
+export const TIE_BREAKER = `the simpler strategy (${SIMPLEST_FIRST.join(' < ')}: fewer parts to build, train and keep up to date), only between strategies shown equivalent`;
 
 /** `freshness=high,latency=low` → priorities (unnamed considerations keep their defaults). */
 export function parsePriorities(text: string | undefined): Priorities {
@@ -101,7 +102,7 @@ export interface Recommendation {
   tieBreaker: string;
 }
 
-const tieOrder = (a: string, b: string) => ((SIMPLICITY.indexOf(a) + 99) % 99) - ((SIMPLICITY.indexOf(b) + 99) % 99) || a.localeCompare(b);
+const tieOrder = (a: string, b: string) => simplicityRank(a) - simplicityRank(b) || a.localeCompare(b);
 const average = (values: Iterable<number>) => { const list = [...values]; return list.reduce((s, v) => s + v, 0) / Math.max(list.length, 1); };
 
 /**

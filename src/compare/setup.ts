@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { STRATEGY_NAMES, type StrategyName } from '../answer/create-strategy.ts';
+import { parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { generatorModelPath } from '../config/runtime.ts';
 import { UsageError } from '../errors.ts';
@@ -13,10 +13,9 @@ import type { MinEffects, Priorities } from './recommend.ts';
 import { renderCompareHtml } from './report-html.ts';
 
 export function parseStrategies(text: string): StrategyName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const name of names) if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new UsageError(`--strategies: unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
+  const names = parseStrategyNames(text, '--strategies');
   if (names.length < 2) throw new UsageError('--strategies: compare at least two strategies');
-  return [...new Set(names)] as StrategyName[];
+  return [...new Set(names)];
 }
 
 /** Resolves what the pipeline needs from the environment: base model, prices, and the trainer when adapters are compared. */
@@ -24,7 +23,7 @@ export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv,
   const generator = config.generator;
   const prices: PriceTable = defaultPrices(generator.provider, generator.model ?? '');
   const base = generatorModelPath(config, env) ?? '';
-  const wantsAdapters = strategies.some((s) => s === 'ft' || s === 'ft-rag' || s === 'raft');
+  const wantsAdapters = strategies.some(usesAdapter);
   if (!wantsAdapters) return { base, prices };
   if (generator.provider !== 'llama') throw new UsageError('ft, ft-rag and raft need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies base,rag for a hosted model');
   return { base, prices, trainer: new PythonTrainer({ python: await ensurePythonEnv({ env, log }) }) };
@@ -57,7 +56,7 @@ export interface CompareSettings {
   maxSeqLen?: number;
 }
 
-export const COMPARE_DEFAULTS = { strategies: 'base,rag,ft,ft-rag,raft', repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;
+export const COMPARE_DEFAULTS = { strategies: STRATEGY_NAMES.join(','), repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;
 
 /** The pipeline's options: the caller's settings, the environment (base model, prices, trainer) and fixed training shapes. */
 export async function compareOptions(settings: CompareSettings, context: {

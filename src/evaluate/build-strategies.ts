@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createStrategy } from '../answer/create-strategy.ts';
+import { usesAdapter, usesCollection } from '../answer/catalog.ts';
+import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { parseConfig, type Config } from '../config/config.ts';
 import { adapterGgufPath, createGenerator, openCollection } from '../config/runtime.ts';
@@ -12,8 +13,6 @@ import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
 import { chooseJudge, type JudgeRequest } from './metrics/judge.ts';
 import type { Store } from '../store/store.ts';
 
-const NEEDS_ADAPTER = new Set(['ft', 'ft-rag', 'raft']);
-const NEEDS_COLLECTION = new Set(['rag', 'ft-rag', 'raft']);
 
 /** The models and stores behind a run's strategies; `dispose` releases all of them. */
 export interface EvalResources {
@@ -50,15 +49,15 @@ export async function buildEvalResources(options: {
 }): Promise<EvalResources> {
   const adapterPaths: Record<string, string> = {};
   for (const name of options.strategies) {
-    if (!NEEDS_ADAPTER.has(name)) continue;
+    if (!usesAdapter(name)) continue;
     const adapter = options.adapters[name];
     if (!adapter) throw new UsageError(`strategy ${name} needs an adapter: pass --adapter ${name}=NAME`);
     const path = existsSync(adapter) ? adapter : adapterGgufPath(options.home, adapter);
     if (!existsSync(path)) throw new ModelError(`unknown adapter "${adapter}": not found at ${path} (see \`attune adapters list\`)`);
     adapterPaths[adapter] = path;
   }
-  const needsCollection = options.strategies.some((name) => NEEDS_COLLECTION.has(name));
-  if (needsCollection && !options.collection) throw new UsageError(`strategies ${options.strategies.filter((n) => NEEDS_COLLECTION.has(n)).join(', ')} need --collection NAME`);
+  const needsCollection = options.strategies.some(usesCollection);
+  if (needsCollection && !options.collection) throw new UsageError(`strategies ${options.strategies.filter(usesCollection).join(', ')} need --collection NAME`);
   const opened = needsCollection ? await openCollection(options.config, options.home, options.collection!, { env: options.env }) : undefined;
   let generator: Generator | undefined;
   let judge: Generator | undefined;
@@ -69,7 +68,7 @@ export async function buildEvalResources(options: {
     if (choice?.kind === 'local') judge = await createGenerator(parseConfig({ generator: { provider: 'llama', model: choice.model } }), { env: options.env });
     const filter = options.accessLabels ? { labels: options.accessLabels } : undefined;
     const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: options.config.retrieval, filter };
-    const strategies = options.strategies.map((name) => createStrategy(name, deps, { adapter: options.adapters[name], maxTokens: options.maxTokens }));
+    const strategies = buildStrategies(options.strategies, deps, { adapters: options.adapters, maxTokens: options.maxTokens });
     const ownJudge = judge;
     const gen = generator;
     return {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { createStrategy, STRATEGY_NAMES } from '../../answer/create-strategy.ts';
+import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, STRATEGY_NAMES, usesCollection } from '../../answer/catalog.ts';
+import { createStrategy } from '../../answer/create-strategy.ts';
 import { resolve } from 'node:path';
 import { adapterGgufPath, createGenerator, generatorModelPath, openCollection } from '../../config/runtime.ts';
 import { loadAdapter } from '../../tune/adapters.ts';
@@ -23,9 +24,9 @@ export function registerAsk(program: Command): void {
     .command('ask')
     .argument('<question>', 'the question')
     .description('answer a question from a collection (rag) or from the model alone (base), with numbered citations')
-    .option('-c, --collection <name>', 'collection to retrieve from (rag, ft-rag, raft)')
+    .option('-c, --collection <name>', `collection to retrieve from (${COLLECTION_STRATEGIES.join(', ')})`)
     .option('-s, --strategy <name>', `one of ${STRATEGY_NAMES.join(', ')}`, 'rag')
-    .option('--adapter <name>', 'LoRA adapter from `attune adapters list` (ft, ft-rag, raft)')
+    .option('--adapter <name>', `LoRA adapter from \`attune adapters list\` (${ADAPTER_STRATEGIES.join(', ')})`)
     .option('--k <n>', 'chunks to retrieve')
     .option('--mode <mode>', 'retrieval: hybrid, vector or keyword')
     .option('--max-tokens <n>', 'most tokens in the answer', '64')
@@ -40,7 +41,7 @@ export function registerAsk(program: Command): void {
         if (!['hybrid', 'vector', 'keyword'].includes(flags.mode)) throw new UsageError(`--mode must be hybrid, vector or keyword, got "${flags.mode}"`);
         retrieval.mode = flags.mode as typeof retrieval.mode;
       }
-      const needsCollection = !['base', 'ft'].includes(flags.strategy);
+      const needsCollection = usesCollection(flags.strategy);
       if (needsCollection && !flags.collection) throw new UsageError(`strategy ${flags.strategy} needs --collection NAME`);
       const adapters: Record<string, string> = {};
       if (flags.adapter) {

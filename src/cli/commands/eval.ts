@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, parseStrategyNames, STRATEGY_NAMES, usesCollection } from '../../answer/catalog.ts';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
@@ -33,16 +34,16 @@ gpt-4o $2.50/$10, gpt-4.1-mini $0.40/$1.60 per million tokens in/out; override w
 Repeats use seeds --seed, --seed+1, …; with temperature 0 (the default) they differ only in latency.`;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const READING_STRATEGIES = new Set(['rag', 'ft-rag', 'raft']);
+const listed = (names: string[]) => `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('answer a question set with each strategy and measure accuracy, hallucination, latency and cost')
     .option('-d, --dataset <file>', 'questions JSONL ({id, question, answers, goldDocIds?, answerable?, tags?})')
-    .option('-c, --collection <name>', 'collection for rag, ft-rag and raft')
-    .option('-s, --strategies <list>', 'comma-separated: base, rag, ft, ft-rag, raft', 'base,rag')
-    .option('--adapter <strategy=name>', 'adapter for ft, ft-rag or raft (repeatable; a bare NAME applies to all three)', collect, [])
+    .option('-c, --collection <name>', `collection for ${listed(COLLECTION_STRATEGIES)}`)
+    .option('-s, --strategies <list>', `comma-separated: ${STRATEGY_NAMES.join(', ')}`, 'base,rag')
+    .option('--adapter <strategy=name>', `adapter for ${ADAPTER_STRATEGIES.join(', ')} (repeatable; a bare NAME applies to all of them)`, collect, [])
     .option('--repeats <n>', 'answer every question n times with different seeds', '1')
     .option('--limit <n>', 'only the first n questions')
     .option('--seed <n>', 'seed of the first repeat', '1')
@@ -60,7 +61,7 @@ export function registerEval(program: Command): void {
     .option('--price-in <usd>', 'USD per million prompt tokens')
     .option('--price-out <usd>', 'USD per million completion tokens')
     .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
-    .option('--diagnostics', 'also answer each question of rag, ft-rag and raft with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures')
+    .option('--diagnostics', `also answer each question of ${listed(COLLECTION_STRATEGIES)} with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures`)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .addHelpText('after', HELP)
     .action(async (flags: EvalFlags, command: Command) => {
@@ -91,9 +92,9 @@ export function registerEval(program: Command): void {
           },
         }));
         if (flags.diagnostics) {
-          const readers = plan.meta.strategies.filter((name) => READING_STRATEGIES.has(name))
+          const readers = plan.meta.strategies.filter(usesCollection)
             .map((name) => ({ strategy: name, read: generatorReader(resources.generator, { adapter: plan.meta.adapters[name], maxTokens: plan.meta.maxTokens }) }));
-          if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError('--diagnostics needs a strategy that reads documents (rag, ft-rag, raft) and --collection');
+          if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError(`--diagnostics needs a strategy that reads documents (${COLLECTION_STRATEGIES.join(', ')}) and --collection`);
           process.stderr.write(`attune: reading diagnostics for ${readers.map((r) => r.strategy).join(', ')} (4 answers per question each)\n`);
           const metric = chooseDiagnosticMetric(plan.questions);
           const rows = await runReadingDiagnostics({
@@ -119,7 +120,7 @@ export function registerEval(program: Command): void {
 
 async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>): Promise<RunPlan> {
   if (!flags.dataset) throw new UsageError('give --dataset FILE (or --resume RUN)');
-  const strategies = flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
+  const strategies = parseStrategyNames(flags.strategies, '--strategies');
   if (strategies.length === 0) throw new UsageError('--strategies needs at least one name');
   if (new Set(strategies).size !== strategies.length) throw new UsageError(`--strategies names a strategy twice: ${flags.strategies}`);
   const set = await readQuestions(resolve(flags.dataset));
