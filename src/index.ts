@@ -6,7 +6,7 @@
 
 // Configuration, loaded once at the edge and handed down.
 export { ConfigSchema, loadConfig, parseConfig, type Config } from './config/config.ts';
-export { createEmbedder, createGenerator, openCollection } from './config/runtime.ts';
+export { createEmbedder, createGenerator, openCollection } from './runtime/backends.ts';
 export { cacheDir, homeDir, modelsDir } from './config/paths.ts';
 
 // The backend interfaces and their built-in implementations.
@@ -73,7 +73,7 @@ export { indexDatabase, loadOrIndex } from './sql/workspace.ts';
 // Serve: the OpenAI-compatible and REST server, and the MCP server.
 export { createApp, type AppOptions, type AttuneApp } from './server/app.ts';
 export { startServer, type RunningServer } from './server/serve.ts';
-export { createResources, type ServerResources } from './server/resources.ts';
+export { createRuntime, Runtime, type RuntimeFactories, type RuntimeOptions } from './runtime/runtime.ts';
 export { createMcpServer, type McpOptions } from './mcp/server.ts';
 
 // Plain data between stages, and one error class per kind of failure.

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { StrategyName } from '../answer/create-strategy.ts';
 import type { Config } from '../config/config.ts';
 import { collectionDir } from '../config/paths.ts';
-import { createEmbedder, createGenerator } from '../config/runtime.ts';
+import { createEmbedder, createGenerator } from '../runtime/backends.ts';
 import { UsageError } from '../errors.ts';
 import type { PriceTable } from '../evaluate/metrics/cost.ts';
 import type { Trainer } from '../tune/trainer.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Question } from '../dataset/questions.ts';
 import type { EvalRow } from '../evaluate/row.ts';
-import { createGenerator } from '../config/runtime.ts';
+import { createGenerator } from '../runtime/backends.ts';
 import { emptyFitReport, type FitReport, type FitTarget } from '../tune/fit.ts';
 import { contentHash, type StepCache } from './cache.ts';
 import type { CompareOptions } from './compare.ts';

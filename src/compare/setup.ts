@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
-import { generatorModelPath } from '../config/runtime.ts';
+import { generatorModelPath } from '../runtime/backends.ts';
 import { UsageError } from '../errors.ts';
 import { defaultPrices, type PriceTable } from '../evaluate/metrics/cost.ts';
 import { ensurePythonEnv } from '../models/python-env.ts';

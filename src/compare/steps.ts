@@ -3,7 +3,7 @@ import { appendFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Strategy } from '../answer/strategy.ts';
 import type { Config } from '../config/config.ts';
-import { adapterGgufPath } from '../config/runtime.ts';
+import { adapterGgufPath } from '../runtime/backends.ts';
 import type { Question } from '../dataset/questions.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { evaluate } from '../evaluate/evaluate.ts';

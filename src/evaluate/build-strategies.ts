@@ -4,7 +4,7 @@ import { usesAdapter, usesCollection } from '../answer/catalog.ts';
 import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { parseConfig, type Config } from '../config/config.ts';
-import { adapterGgufPath, createGenerator, openCollection } from '../config/runtime.ts';
+import { adapterGgufPath, createGenerator, openCollection } from '../runtime/backends.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { ModelError, UsageError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';

@@ -9,7 +9,7 @@ import type { Answer, ChatMessage } from '../types.ts';
 import { authorize, labelFilter, publicSource, type ServerContext, type ServerEnv } from './context.ts';
 import type { FairQueue } from './fair-queue.ts';
 import { canAccessCollection, type KeyScope } from './keys.ts';
-import type { ServerResources } from './resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { requireVisibleAdapter, visibleAdapters } from './adapter-access.ts';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.ts';
 import { parseBody } from './validate.ts';
@@ -57,7 +57,7 @@ function questionOf(request: ChatCompletionRequest): { question: string; history
   return { question: text, history };
 }
 
-export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono<ServerEnv> {
+export function openaiRoutes(resources: Runtime, queue: FairQueue): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.get('/models', async (c) => {
@@ -162,7 +162,7 @@ function publicMessage(error: unknown): string {
   return error instanceof UsageError ? error.message : 'the answer failed';
 }
 
-async function buildStrategy(c: ServerContext, resources: ServerResources, model: ModelName, maxTokens: number): Promise<Strategy> {
+async function buildStrategy(c: ServerContext, resources: Runtime, model: ModelName, maxTokens: number): Promise<Strategy> {
   const scope = c.get('scope');
   const generator = await resources.generator();
   if (!strategySpec(model.strategy).collection) return createStrategy(model.strategy, { generator }, { adapter: model.adapter, maxTokens });

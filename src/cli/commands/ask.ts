@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, STRATEGY_NAMES, usesCollection } from '../../answer/catalog.ts';
 import { createStrategy } from '../../answer/create-strategy.ts';
 import { resolve } from 'node:path';
-import { adapterGgufPath, createGenerator, generatorModelPath, openCollection } from '../../config/runtime.ts';
+import { adapterGgufPath, createGenerator, generatorModelPath, openCollection } from '../../runtime/backends.ts';
 import { loadAdapter } from '../../tune/adapters.ts';
 import { ModelError, UsageError } from '../../errors.ts';
 import type { Answer } from '../../types.ts';

@@ -4,7 +4,7 @@ import { modelsDir } from '../../config/paths.ts';
 import { DEFAULT_GENERATOR_FILE } from '../../models/catalog.ts';
 import { loadChatTokenizer } from '../../tune/chat-tokens.ts';
 import { describeFit } from '../../tune/fit.ts';
-import { createGenerator, openCollection } from '../../config/runtime.ts';
+import { createGenerator, openCollection } from '../../runtime/backends.ts';
 import { UsageError } from '../../errors.ts';
 import type { Generator } from '../../generate/generator.ts';
 import { BUILD_MODES, buildTrainingData, collectionChunks, writeTrainingData, type BuildMode } from '../../tune/build-data.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { openCollection } from '../../config/runtime.ts';
+import { openCollection } from '../../runtime/backends.ts';
 import { AttuneError } from '../../errors.ts';
 import { ingest } from '../../ingest/ingest.ts';
 import { cliContext, output, parsePositiveInt } from '../context.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openCollection } from '../../config/runtime.ts';
+import { openCollection } from '../../runtime/backends.ts';
 import { UsageError } from '../../errors.ts';
 import { retrieve } from '../../retrieve/retrieve.ts';
 import { cliContext, output, parsePositiveInt } from '../context.ts';

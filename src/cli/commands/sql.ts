@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { createEmbedder, createGenerator } from '../../config/runtime.ts';
+import { createEmbedder, createGenerator } from '../../runtime/backends.ts';
 import { UsageError } from '../../errors.ts';
 import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../sql/ask.ts';
 import { openDatabase } from '../../sql/database.ts';

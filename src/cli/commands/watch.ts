@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { openCollection } from '../../config/runtime.ts';
+import { openCollection } from '../../runtime/backends.ts';
 import { watchCollection, type WatchBatch } from '../../ingest/watch.ts';
 import { cliContext, parsePositiveInt } from '../context.ts';
 

@@ -7,8 +7,8 @@ import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import { LlamaGenerator } from '../generate/llama-generator.ts';
 import { OpenAIGenerator } from '../generate/openai-generator.ts';
-import type { Config } from './config.ts';
-import { modelsDir } from './paths.ts';
+import type { Config } from '../config/config.ts';
+import { modelsDir } from '../config/paths.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 
