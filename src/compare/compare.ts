@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { StrategyName } from '../answer/create-strategy.ts';
 import type { Config } from '../config/config.ts';
 import { collectionDir } from '../config/paths.ts';
-import { createEmbedder, createGenerator } from '../runtime/backends.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import type { PriceTable } from '../evaluate/metrics/cost.ts';
 import type { Trainer } from '../tune/trainer.ts';
@@ -17,9 +17,9 @@ import { calibrateSpeeds, checkBudget, describeEstimate, formatDuration } from '
 import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import type { MinEffects, Priorities } from './recommend.ts';
 import { planEstimate } from './plan-estimate.ts';
-import { evaluateCached, openCollectionStore, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
+import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
 import { adapterKindOf, usesAdapter } from '../answer/catalog.ts';
-import { adapterKinds, adapterPaths, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
+import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { validateInputs } from './validate.ts';
 
@@ -51,6 +51,11 @@ export interface CompareOptions {
   training: { ft: TrainSettings; raft: TrainSettings; maxQaExamples?: number; maxRaftExamples?: number };
   /** Refuse to start training when the estimated remaining work exceeds this (default: no limit). */
   maxMinutes?: number;
+  /**
+   * The runtime whose models the compare borrows (the server's, so a compare it starts loads no second embedder
+   * or generator); without one the compare makes its own and disposes it. Either way its stores are its own.
+   */
+  runtime?: Runtime;
   signal?: AbortSignal;
   onProgress?: (event: CompareProgress) => void;
   /** One-line messages for the user: reused steps, the estimate, strategies that failed. */
@@ -78,15 +83,6 @@ const ESTIMATED_STEPS = new Set(['train', 'evaluate', 'freshness']);
  * hash of its inputs under `<out>/cache`, so a rerun resumes where the last one stopped, and says so; a strategy
  * whose adapter fails to train is reported as failed while the others finish.
  */
-async function calibrate(options: CompareOptions): Promise<Awaited<ReturnType<typeof calibrateSpeeds>>> {
-  const generator = await createGenerator(options.config, { env: options.env });
-  try {
-    return await calibrateSpeeds(generator);
-  } finally {
-    await generator.dispose();
-  }
-}
-
 export async function runCompare(options: CompareOptions): Promise<CompareResult> {
   const out = resolve(options.out);
   const home = join(out, 'work', 'home');
@@ -117,13 +113,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const { set, questions, format, tokenizer } = inputs;
   await mkdir(home, { recursive: true });
 
-  const embedder = await createEmbedder(options.config, options.env);
-  const disposers: (() => Promise<void>)[] = [() => embedder.dispose(), ...(tokenizer ? [() => tokenizer.dispose()] : [])];
+  const runtime = options.runtime ? options.runtime.forHome(home) : createRuntime({ config: options.config, home, env: options.env });
   try {
+    const embedder = await runtime.embedder();
     // 1. ingest
     start('ingest');
-    const store = await openCollectionStore(options.config, home, 'corpus', embedder);
-    disposers.push(() => store.dispose());
+    const store = await runtime.store('corpus', { create: true });
     const ingested = await timedIngest(options.config, home, 'corpus', store, embedder, [options.corpus], options.signal);
     if (ingested.result.failed.length) warnings.push(...ingested.result.failed.map((f) => `ingest: ${f.path}: ${f.reason}`));
     const documents = await readCorpus([options.corpus], options.config.chunking, (text) => embedder.countTokens(text));
@@ -146,7 +141,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     }
 
     // the estimate of everything left, before the first training step, at this machine's speed now
-    const calibration = options.config.generator.provider === 'llama' ? await calibrate(options) : undefined;
+    const calibration = options.config.generator.provider === 'llama' ? await calibrateSpeeds(await runtime.generator()) : undefined;
     const estimate = await planEstimate({ options, home, cache, set, questions, documents, data, kinds, failed, tokenizer, embedder, speeds: calibration?.speeds });
     const cachedNow = [...reused, ...estimate.cachedAdapters.map((k) => `${k} adapter`), ...(estimate.answersDone ? [`${estimate.answersDone} answers`] : [])];
     if (cachedNow.length) notice(`reusing cached: ${cachedNow.join(', ')}`);
@@ -181,8 +176,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
 
     // 4. evaluate
     start('evaluate');
-    const generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths(adapters) });
-    disposers.push(() => generator.dispose());
+    registerAdapters(runtime, adapters);
+    const generator = await runtime.generator();
     const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, failed);
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');
     const rows = await evaluateCached({ rowsFile, questions, strategies, repeats: options.repeats, maxTokens: options.maxTokens, prices: options.prices, signal: options.signal, onProgress: (d, t) => progress(d, t) });
@@ -196,7 +191,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     if (options.update) {
       start('freshness');
       try {
-        freshness = await measureFreshness({ options, home, out, cache, documents, questions, embedder, adapters, failed, train: inputs.train, fit: tokenizer ? { tokenizer, maxSeqLen: options.training.ft.maxSeqLen } : undefined, fitting: undefined, warnings, progress });
+        freshness = await measureFreshness({ options, runtime, home, out, cache, documents, questions, embedder, adapters, failed, train: inputs.train, fit: tokenizer ? { tokenizer, maxSeqLen: options.training.ft.maxSeqLen } : undefined, fitting: undefined, warnings, progress });
         finish(false, `${freshness.facts.length} changed facts`);
       } catch (error) {
         if (options.signal?.aborted) throw error;
@@ -215,7 +210,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     result.steps = steps;
     return result;
   } finally {
-    for (const dispose of disposers.reverse()) await dispose().catch(() => {});
+    await tokenizer?.dispose().catch(() => {});
+    await runtime.dispose().catch(() => {});
   }
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { generatorModelPath } from '../runtime/backends.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { defaultPrices, type PriceTable } from '../evaluate/metrics/cost.ts';
 import { ensurePythonEnv } from '../models/python-env.ts';
@@ -61,6 +62,8 @@ export const COMPARE_DEFAULTS = { strategies: STRATEGY_NAMES.join(','), repeats:
 /** The pipeline's options: the caller's settings, the environment (base model, prices, trainer) and fixed training shapes. */
 export async function compareOptions(settings: CompareSettings, context: {
   config: Config; env: NodeJS.ProcessEnv; log?: (line: string) => void; signal?: AbortSignal; onProgress?: (event: CompareProgress) => void; onNotice?: (line: string) => void;
+  /** Models to borrow (the server's runtime); without it the compare loads its own. */
+  runtime?: Runtime;
 }): Promise<CompareOptions> {
   const environment = await compareEnvironment(context.config, context.env, settings.strategies, context.log);
   const { epochs, lr, maxTrainExamples, maxSteps, raftMaxSteps, maxSeqLen, ...chosen } = settings;
@@ -75,6 +78,7 @@ export async function compareOptions(settings: CompareSettings, context: {
       raft: { epochs, lr, maxSteps: raftMaxSteps, maxSeqLen: 1024, batchSize: 2 },
       maxQaExamples: maxTrainExamples, maxRaftExamples: Math.ceil(maxTrainExamples / 4),
     },
+    runtime: context.runtime,
     signal: context.signal,
     onProgress: context.onProgress,
     onNotice: context.onNotice,

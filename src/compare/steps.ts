@@ -10,7 +10,6 @@ import { evaluate } from '../evaluate/evaluate.ts';
 import type { PriceTable } from '../evaluate/metrics/cost.ts';
 import type { EvalRow } from '../evaluate/row.ts';
 import { ingest, type IngestResult } from '../ingest/ingest.ts';
-import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { loadAdapter, type AdapterMeta } from '../tune/adapters.ts';
 import type { Trainer } from '../tune/trainer.ts';
@@ -18,10 +17,6 @@ import { tune } from '../tune/tune.ts';
 import { contentHash, writeAtomic } from './cache.ts';
 import type { GeneratedExample } from './training-data.ts';
 import { toJsonl } from './training-data.ts';
-
-export async function openCollectionStore(config: Config, home: string, name: string, embedder: Embedder): Promise<Store> {
-  return openStore({ home, collection: name, url: config.store, embedderId: embedder.id, dimension: embedder.dimension, create: true });
-}
 
 /** Incremental ingest of the folders into the store; returns its result and wall time. */
 export async function timedIngest(config: Config, home: string, collection: string, store: Store, embedder: Embedder, paths: string[], signal?: AbortSignal): Promise<{ result: IngestResult; seconds: number }> {

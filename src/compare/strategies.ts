@@ -3,11 +3,14 @@ import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { TrainerError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { CompareOptions } from './compare.ts';
-import type { openCollectionStore, TrainedAdapter } from './steps.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import type { Store } from '../store/store.ts';
+import type { TrainedAdapter } from './steps.ts';
 
-export type CompareStore = Awaited<ReturnType<typeof openCollectionStore>>;
-export type CompareEmbedder = Parameters<typeof openCollectionStore>[3];
+export type CompareStore = Store;
+export type CompareEmbedder = Embedder;
 export type { AdapterKind } from '../answer/catalog.ts';
 
 /** The adapter kinds the compared strategies need, each once. */
@@ -15,9 +18,12 @@ export function adapterKinds(strategies: readonly string[]): AdapterKind[] {
   return [...new Set(strategies.map(adapterKindOf).filter((kind) => kind !== undefined))];
 }
 
-/** Adapter kind → the trained adapter's GGUF, registered with the generator under the kind's name. */
-export function adapterPaths(adapters: Partial<Record<AdapterKind, TrainedAdapter>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(adapters).map(([kind, a]) => [kind, a!.gguf]));
+/**
+ * Makes the trained adapters known to the runtime's generator under their own names (the hash of their data and
+ * settings), so a retrained adapter never shadows the first one and a server's generator can serve both.
+ */
+export function registerAdapters(runtime: Runtime, adapters: Partial<Record<AdapterKind, TrainedAdapter>>): void {
+  for (const adapter of Object.values(adapters)) runtime.registerAdapter(adapter.name, adapter.gguf);
 }
 
 /**
@@ -31,7 +37,7 @@ export function strategiesUnderComparison(options: CompareOptions, generator: Ge
   for (const name of names) {
     const kind = adapterKindOf(name);
     if (!kind) continue;
-    adapterOf[name] = kind;
+    adapterOf[name] = adapters[kind]?.name ?? kind;
     if (!adapters[kind]) unavailable[name] = new TrainerError(`the ${kind} adapter failed to train: ${failed[kind] ?? 'not trained'}`);
   }
   return buildStrategies(names, { generator, store, embedder, retrieval: options.config.retrieval }, { adapters: adapterOf, maxTokens: options.maxTokens, unavailable });

@@ -11,6 +11,7 @@ import { chooseJudge, judgeId, judgeRequestFromId } from '../../evaluate/metrics
 import type { EvalReport } from '../../evaluate/eval-report.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
 import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evaluate/run-settings.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { renderHtmlReport } from '../../report/html.ts';
 import { renderEvalTable } from '../../report/table.ts';
 import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
@@ -67,21 +68,21 @@ export function registerEval(program: Command): void {
     .action(async (flags: EvalFlags, command: Command) => {
       const context = cliContext(command);
       const plan = flags.resume ? await planResume(context.home, flags.resume) : await newPlan(flags, context);
-      const resources = await buildEvalResources({
-        config: context.config, home: context.home, env: context.env, strategies: plan.meta.strategies, collection: plan.meta.collection,
-        adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens, accessLabels: plan.meta.accessLabels,
-        judge: plan.meta.models.judge ? judgeRequestFromId(plan.meta.models.judge, flags.judgeApiKeyEnv) : undefined,
-      });
-      plan.meta.models.generator = resources.generator.id;
-      if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
+      const runtime = createRuntime({ config: context.config, home: context.home, env: context.env });
       const abort = new AbortController();
       const onSigint = () => abort.abort(new AttuneError(`interrupted: continue with \`attune eval --resume ${plan.meta.runId}\``));
       process.once('SIGINT', onSigint);
       const bar = flags.progress || process.stderr.isTTY ? new SingleBar({ format: `eval ${plan.meta.runId} [{bar}] {value}/{total} ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 20 }) : undefined;
       let started = false;
-      process.stderr.write(`attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`);
       let report: EvalReport;
       try {
+        const resources = await buildEvalResources(runtime, {
+          strategies: plan.meta.strategies, collection: plan.meta.collection, adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens,
+          accessLabels: plan.meta.accessLabels, judge: plan.meta.models.judge ? judgeRequestFromId(plan.meta.models.judge, flags.judgeApiKeyEnv) : undefined,
+        });
+        plan.meta.models.generator = resources.generator.id;
+        if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
+        process.stderr.write(`attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`);
         ({ report } = await executeRun(context.home, plan, {
           strategies: resources.strategies, judge: resources.judge, signal: abort.signal,
           onProgress: (done, total) => {
@@ -110,7 +111,7 @@ export function registerEval(program: Command): void {
       } finally {
         if (started) bar?.stop();
         process.off('SIGINT', onSigint);
-        await resources.dispose();
+        await runtime.dispose();
       }
       process.stdout.write(`${renderEvalTable(report)}\n`);
       if (flags.json) await writeAtomic(flags.json, `${JSON.stringify(report, null, 2)}\n`);
