@@ -1,6 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterGgufPath } from './backends.ts';
+
+/** Where `attune tune` registers an adapter's GGUF file. */
+export function adapterGgufPath(home: string, name: string): string {
+  return join(home, 'adapters', name, 'adapter.gguf');
+}
 
 /** Adapter names registered under <home>/adapters/<name>/adapter.gguf, sorted. */
 export function adapterNames(home: string): string[] {

@@ -1,4 +1,4 @@
-import { isAbsolute, join, dirname, basename } from 'node:path';
+import { isAbsolute, dirname, basename } from 'node:path';
 import { DEFAULT_EMBEDDER_ID } from '../models/catalog.ts';
 import { resolveModel } from '../models/resolve.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -60,7 +60,4 @@ export async function openCollection(
   }
 }
 
-/** Where `attune tune` registers an adapter's GGUF file. */
-export function adapterGgufPath(home: string, name: string): string {
-  return join(home, 'adapters', name, 'adapter.gguf');
-}
+export { adapterGgufPath } from './adapters.ts';

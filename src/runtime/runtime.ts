@@ -5,10 +5,9 @@ import { AttuneError, ModelError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
 import { llmReranker } from '../retrieve/llm-reranker.ts';
 import type { Reranker } from '../retrieve/reranker.ts';
-import { deleteCollection, listCollections, openStore, type OpenStoreOptions } from '../store/open.ts';
+import type { OpenStoreOptions } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
-import { adapterGgufPath, createEmbedder, createGenerator } from './backends.ts';
-import { adapterNames } from './adapters.ts';
+import { adapterGgufPath, adapterNames } from './adapters.ts';
 
 /** How the runtime makes each backend; tests pass the kit's (or a failing one) instead. */
 export interface RuntimeFactories {
@@ -17,7 +16,14 @@ export interface RuntimeFactories {
   store(options: OpenStoreOptions): Promise<Store>;
 }
 
-const DEFAULT_FACTORIES: RuntimeFactories = { embedder: createEmbedder, generator: createGenerator, store: openStore };
+// the backends (ONNX runtime, llama.cpp, LanceDB, pg) load on first use, so a command that needs none starts fast
+const backends = () => import('./backends.ts');
+const stores = () => import('../store/open.ts');
+const DEFAULT_FACTORIES: RuntimeFactories = {
+  embedder: async (config, env) => (await backends()).createEmbedder(config, env),
+  generator: async (config, options) => (await backends()).createGenerator(config, options),
+  store: async (options) => (await stores()).openStore(options),
+};
 
 export interface RuntimeOptions {
   config: Config;
@@ -131,7 +137,7 @@ export class Runtime implements AsyncDisposable {
   }
 
   async collections(): Promise<string[]> {
-    return (await listCollections(this.home, this.config.store)).map((c) => c.name).sort();
+    return (await (await stores()).listCollections(this.home, this.config.store)).map((c) => c.name).sort();
   }
 
   /** Closes the collection if open, then deletes it. */
@@ -144,7 +150,7 @@ export class Runtime implements AsyncDisposable {
       if (index >= 0) this.#owned.splice(index, 1);
       await store.dispose();
     }
-    await deleteCollection(this.home, collection, this.config.store);
+    await (await stores()).deleteCollection(this.home, collection, this.config.store);
   }
 
   /** Adapter names registered under <home>/adapters/<name>/adapter.gguf. */
@@ -202,4 +208,21 @@ export class Runtime implements AsyncDisposable {
 
 export function createRuntime(options: RuntimeOptions): Runtime {
   return new Runtime(options);
+}
+
+/**
+ * Runs `use` with a new runtime and disposes it after, whatever happens: `await using` for code that must also
+ * run on Node 22 (which lacks the syntax). A dispose failure never hides the error `use` threw.
+ */
+export async function withRuntime<T>(options: RuntimeOptions, use: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = createRuntime(options);
+  let result: T;
+  try {
+    result = await use(runtime);
+  } catch (error) {
+    await runtime.dispose().catch(() => {});
+    throw error;
+  }
+  await runtime.dispose();
+  return result;
 }
