@@ -136,3 +136,25 @@ describe('Runtime on the kit', () => {
     await runtime.dispose();
   });
 });
+
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+
+describe('Runtime with await using', () => {
+  // Node 22 cannot parse `await using`: the fixture is imported only where it runs
+  it.runIf(nodeMajor >= 24)('disposes the collection and embedder when the block throws', async () => {
+    const { openThenFail } = await import('./await-using.fixture.ts');
+    const { factories, disposed } = kit();
+    await expect(openThenFail({ config: parseConfig({}), home: home(), factories })).rejects.toThrow('failed after opening the collection');
+    expect(disposed).toEqual(['store:docs', 'embedder']);
+  });
+
+  it('withRuntime disposes after a failure and keeps the failure, not a dispose error', async () => {
+    const { withRuntime } = await import('./runtime.ts');
+    const { factories, disposed } = kit({ disposeOf: 'embedder' });
+    await expect(withRuntime({ config: parseConfig({}), home: home(), factories }, async (runtime) => {
+      await runtime.store('docs');
+      throw new ModelError('the model failed');
+    })).rejects.toThrow('the model failed');
+    expect(disposed).toEqual(['store:docs', 'embedder']);
+  });
+});
