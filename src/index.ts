@@ -73,7 +73,7 @@ export { indexDatabase, loadOrIndex } from './sql/workspace.ts';
 // Serve: the OpenAI-compatible and REST server, and the MCP server.
 export { createApp, type AppOptions, type AttuneApp } from './server/app.ts';
 export { startServer, type RunningServer } from './server/serve.ts';
-export { createRuntime, Runtime, type RuntimeFactories, type RuntimeOptions } from './runtime/runtime.ts';
+export { createRuntime, Runtime, withRuntime, type RuntimeFactories, type RuntimeOptions } from './runtime/runtime.ts';
 export { createMcpServer, type McpOptions } from './mcp/server.ts';
 
 // Plain data between stages, and one error class per kind of failure.
