@@ -104,3 +104,8 @@ export function parseStrategyNames(text: string, flag: string): StrategyName[] {
   for (const name of names) strategySpec(name, flag);
   return names as StrategyName[];
 }
+
+/** Names for a message: "ft, ft-rag and raft". */
+export function listNames(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}

@@ -18,7 +18,7 @@ import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import type { MinEffects, Priorities } from './recommend.ts';
 import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
-import { adapterKindOf, usesAdapter } from '../answer/catalog.ts';
+import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter } from '../answer/catalog.ts';
 import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { validateInputs } from './validate.ts';
@@ -89,7 +89,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const cache = new StepCache(join(out, 'cache'));
   const notice = (line: string) => options.onNotice?.(line);
   const wantsAdapters = options.strategies.some(usesAdapter);
-  if (wantsAdapters && !options.trainer) throw new UsageError('strategies ft, ft-rag and raft need the trainer (Python environment); pass --strategies base,rag to compare without fine-tuning');
+  if (wantsAdapters && !options.trainer) throw new UsageError(`strategies ${listNames(ADAPTER_STRATEGIES)} need the trainer (Python environment); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} to compare without fine-tuning`);
   const plan = ['ingest', ...(wantsAdapters ? ['training data', 'train'] : []), 'evaluate', ...(options.update ? ['freshness'] : []), 'report'];
   const steps: StepRecord[] = [];
   const warnings: string[] = [];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
+import { ADAPTER_STRATEGIES, listNames, parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { generatorModelPath } from '../runtime/backends.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -26,7 +26,7 @@ export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv,
   const base = generatorModelPath(config, env) ?? '';
   const wantsAdapters = strategies.some(usesAdapter);
   if (!wantsAdapters) return { base, prices };
-  if (generator.provider !== 'llama') throw new UsageError('ft, ft-rag and raft need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies base,rag for a hosted model');
+  if (generator.provider !== 'llama') throw new UsageError(`${listNames(ADAPTER_STRATEGIES)} need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} for a hosted model`);
   return { base, prices, trainer: new PythonTrainer({ python: await ensurePythonEnv({ env, log }) }) };
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, parseStrategyNames, STRATEGY_NAMES, usesCollection } from '../../answer/catalog.ts';
+import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, listNames, parseStrategyNames, STRATEGY_NAMES, usesCollection } from '../../answer/catalog.ts';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
@@ -35,14 +35,13 @@ gpt-4o $2.50/$10, gpt-4.1-mini $0.40/$1.60 per million tokens in/out; override w
 Repeats use seeds --seed, --seed+1, …; with temperature 0 (the default) they differ only in latency.`;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const listed = (names: string[]) => `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('answer a question set with each strategy and measure accuracy, hallucination, latency and cost')
     .option('-d, --dataset <file>', 'questions JSONL ({id, question, answers, goldDocIds?, answerable?, tags?})')
-    .option('-c, --collection <name>', `collection for ${listed(COLLECTION_STRATEGIES)}`)
+    .option('-c, --collection <name>', `collection for ${listNames(COLLECTION_STRATEGIES)}`)
     .option('-s, --strategies <list>', `comma-separated: ${STRATEGY_NAMES.join(', ')}`, 'base,rag')
     .option('--adapter <strategy=name>', `adapter for ${ADAPTER_STRATEGIES.join(', ')} (repeatable; a bare NAME applies to all of them)`, collect, [])
     .option('--repeats <n>', 'answer every question n times with different seeds', '1')
@@ -62,7 +61,7 @@ export function registerEval(program: Command): void {
     .option('--price-in <usd>', 'USD per million prompt tokens')
     .option('--price-out <usd>', 'USD per million completion tokens')
     .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
-    .option('--diagnostics', `also answer each question of ${listed(COLLECTION_STRATEGIES)} with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures`)
+    .option('--diagnostics', `also answer each question of ${listNames(COLLECTION_STRATEGIES)} with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures`)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .addHelpText('after', HELP)
     .action(async (flags: EvalFlags, command: Command) => {
