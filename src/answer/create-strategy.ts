@@ -2,8 +2,6 @@ import { UsageError } from '../errors.ts';
 import { strategySpec, type StrategyDeps } from './catalog.ts';
 import type { Strategy } from './strategy.ts';
 
-export { STRATEGY_NAMES, type StrategyDeps, type StrategyName } from './catalog.ts';
-
 export interface CreateStrategyOptions {
   /** Adapter name registered with the generator: required for the strategies the catalog gives an adapter (ft, ft-rag, raft). */
   adapter?: string;

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { StrategyName } from '../answer/create-strategy.ts';
 import type { Config } from '../config/config.ts';
 import { collectionDir } from '../config/paths.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
@@ -18,7 +17,7 @@ import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import type { MinEffects, Priorities } from './recommend.ts';
 import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter, type TrainSettings } from './steps.ts';
-import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter } from '../answer/catalog.ts';
+import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
 import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { validateInputs } from './validate.ts';
