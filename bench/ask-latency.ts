@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStrategy } from '../src/answer/create-strategy.ts';
 import { parseConfig } from '../src/config/config.ts';
-import { createGenerator, openCollection } from '../src/config/runtime.ts';
+import { createGenerator, openCollection } from '../src/runtime/backends.ts';
 import { ingest } from '../src/ingest/ingest.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
+import { createEmbedder } from '../src/runtime/backends.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 
 const ROUNDS = 8;

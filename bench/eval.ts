@@ -4,6 +4,7 @@
  * the corpus is always all 600 gold passages.
  *   bash scripts/with-node.sh bench/eval.ts --limit 40
  */
+import { createRuntime } from '../src/runtime/runtime.ts';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ try {
   const ingestMs = performance.now() - ingestStarted;
   const questions = [...imported.questions.filter((q) => q.answerable).slice(0, limit), ...imported.questions.filter((q) => !q.answerable).slice(0, limit)];
   const config = parseConfig({});
-  const resources = await buildEvalResources({ config, home, env: process.env, strategies: ['base', 'rag'], collection: 'clapnq', adapters: {}, maxTokens });
+  const runtime = createRuntime({ config, home });
+  const resources = await buildEvalResources(runtime, { strategies: ['base', 'rag'], collection: 'clapnq', adapters: {}, maxTokens });
   const plan = await planNewRun(home, { file: 'clapnq dev (answerable + unanswerable)', questions, errors: [], hash: '' }, {
     strategies: ['base', 'rag'], collection: 'clapnq', repeats: 1, baseSeed: 1, temperature: 0, maxTokens,
     models: { generator: resources.generator.id, embedder: resources.embedder?.id }, adapters: {}, prices: LOCAL_PRICES, config,
@@ -41,7 +43,7 @@ try {
     onProgress: (done, total) => {
       if (performance.now() - last > 30_000) (last = performance.now(), process.stderr.write(`${done}/${total}\n`));
     },
-  }).finally(() => resources.dispose());
+  }).finally(() => runtime.dispose());
   const table = renderEvalTable(report);
   const overhead = (100 * stats.harnessMs) / stats.modelMs;
   const timing = `wall ${(stats.wallMs / 1000).toFixed(1)} s for ${questions.length * 2} answers; model (strategy.answer) ${(stats.modelMs / 1000).toFixed(1)} s; harness overhead ${stats.harnessMs.toFixed(0)} ms = ${overhead.toFixed(2)}% of model time (target < 5%); ingest of ${imported.documents.length} passages ${(ingestMs / 1000).toFixed(1)} s`;

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
+import { createEmbedder } from '../src/runtime/backends.ts';
 import { openStore } from '../src/store/open.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { ingest } from '../src/ingest/ingest.ts';
 import { createApp } from '../src/server/app.ts';
-import { createResources } from '../src/server/resources.ts';
+import { createRuntime } from '../src/runtime/runtime.ts';
 import { makePdf } from '../src/testing/documents.ts';
 import { makeDocxBomb } from '../src/testing/zip.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const files = generate(corpus);
     const bytes = readdirSync(corpus).reduce((sum, name) => sum + statSync(join(corpus, name)).size, 0);
     console.log(`generated ${files.length} files (${(bytes / 2 ** 30).toFixed(2)} GB apparent) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const resources = createResources(parseConfig({}), home);
+    const resources = createRuntime({ config: parseConfig({}), home });
     const embedder = await resources.embedder();
     const good = join(root, 'good');
     mkdirSync(good);

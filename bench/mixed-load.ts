@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { createKey } from '../src/server/keys.ts';
-import { createResources } from '../src/server/resources.ts';
+import { createRuntime } from '../src/runtime/runtime.ts';
 import { startServer } from '../src/server/serve.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'attune-load-'));
   const admin = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
   const reader = createKey(home, { collections: ['load'], ops: ['read'], labels: [] }).key;
-  const server = await startServer({ resources: createResources(parseConfig(CONFIG), home), auth: true, host: '127.0.0.1', port: 0 });
+  const server = await startServer({ resources: createRuntime({ config: parseConfig(CONFIG), home }), auth: true, host: '127.0.0.1', port: 0 });
   const routes = new Map<string, Route>();
   const call = async (route: string, path: string, key: string, init: RequestInit = {}) => {
     const entry = routes.get(route) ?? { ok: 0, refused: 0, errors: 0, latencies: [], examples: [] };

@@ -5,7 +5,7 @@ import { buildRagMessages } from '../src/answer/prompt.ts';
 import { createStrategy } from '../src/answer/create-strategy.ts';
 import { main } from '../src/cli/main.ts';
 import { parseConfig } from '../src/config/config.ts';
-import { createGenerator, openCollection } from '../src/config/runtime.ts';
+import { createGenerator, openCollection } from '../src/runtime/backends.ts';
 import { importDataset, writeImport } from '../src/dataset/import.ts';
 import { tokenF1 } from '../src/evaluate/metrics/answer.ts';
 import { askSql } from '../src/sql/ask.ts';

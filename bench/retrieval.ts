@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
-import { openCollection } from '../src/config/runtime.ts';
+import { openCollection } from '../src/runtime/backends.ts';
 import { importClapnq } from '../src/dataset/importers/clapnq.ts';
 import { writeImport } from '../src/dataset/import.ts';
 import { ndcg, recallAtK, reciprocalRank } from '../src/evaluate/metrics/retrieval.ts';

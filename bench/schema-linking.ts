@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
+import { createEmbedder } from '../src/runtime/backends.ts';
 import type { TableSchema } from '../src/sql/database.ts';
 import { openDatabase } from '../src/sql/database.ts';
 import { loadGeoquery } from '../src/sql/geoquery.ts';

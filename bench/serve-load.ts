@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { createKey } from '../src/server/keys.ts';
-import { createResources } from '../src/server/resources.ts';
+import { createRuntime } from '../src/runtime/runtime.ts';
 import { startServer, type RunningServer } from '../src/server/serve.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 
@@ -59,7 +59,7 @@ const { key } = createKey(home, { collections: ['*'], ops: ['admin'], labels: un
 let server: RunningServer | undefined;
 try {
   server = await startServer({
-    resources: createResources(parseConfig(CONFIG), home),
+    resources: createRuntime({ config: parseConfig(CONFIG), home }),
     auth: true, host: '127.0.0.1', port: 0,
     queue: { concurrency: 1, maxPending: 64 },
     rateLimit: { burst: 10_000, perSecond: 10_000 },
@@ -93,7 +93,7 @@ try {
   // deliberate: a key limited to burst 10, 2/s, sends 50 searches at once → ~40 refused with 429
   const limited = createKey(home, { collections: ['fk'], ops: ['read'], labels: [] }).key;
   await server.close();
-  server = await startServer({ resources: createResources(parseConfig(CONFIG), home), auth: true, host: '127.0.0.1', port: 0, rateLimit: { burst: 10, perSecond: 2 } });
+  server = await startServer({ resources: createRuntime({ config: parseConfig(CONFIG), home }), auth: true, host: '127.0.0.1', port: 0, rateLimit: { burst: 10, perSecond: 2 } });
   const limitedUrl = server.url;
   phases.push(await phase('50 searches over a 10-burst rate limit (deliberate 429s)', 50, (i) =>
     fetch(`${limitedUrl}/v1/collections/fk/search`, { method: 'POST', headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: questions[i % questions.length] }) })));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
 import { homeDir } from '../src/config/paths.ts';
-import { createEmbedder, createGenerator } from '../src/config/runtime.ts';
+import { createEmbedder, createGenerator } from '../src/runtime/backends.ts';
 import { askSql, type SqlStrategy } from '../src/sql/ask.ts';
 import { openDatabase } from '../src/sql/database.ts';
 import { evaluateSql } from '../src/sql/evaluate.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
+import { createEmbedder } from '../src/runtime/backends.ts';
 import { seededRandom } from '../src/evaluate/metrics/statistics.ts';
 
 export interface RealSentenceVectors {

@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
-import { createEmbedder } from '../src/config/runtime.ts';
+import { createEmbedder } from '../src/runtime/backends.ts';
 import { watchCollection, type WatchBatch } from '../src/ingest/watch.ts';
 import { openStore } from '../src/store/open.ts';
 import type { ChunkRecord } from '../src/types.ts';

@@ -6,7 +6,7 @@
 
 // Configuration, loaded once at the edge and handed down.
 export { ConfigSchema, loadConfig, parseConfig, type Config } from './config/config.ts';
-export { createEmbedder, createGenerator, openCollection } from './config/runtime.ts';
+export { createEmbedder, createGenerator, openCollection } from './runtime/backends.ts';
 export { cacheDir, homeDir, modelsDir } from './config/paths.ts';
 
 // The backend interfaces and their built-in implementations.
@@ -39,7 +39,8 @@ export { reciprocalRankFusion } from './store/rrf.ts';
 
 // Ask: answering strategies (base, rag, ft, ft-rag, raft).
 export type { AnswerOptions, Strategy } from './answer/strategy.ts';
-export { createStrategy, STRATEGY_NAMES, type CreateStrategyOptions, type StrategyDeps, type StrategyName } from './answer/create-strategy.ts';
+export { buildStrategies, createStrategy, type BuildStrategiesOptions, type CreateStrategyOptions } from './answer/create-strategy.ts';
+export { STRATEGY_CATALOG, STRATEGY_NAMES, strategySpec, type AdapterKind, type StrategyDeps, type StrategyName, type StrategySpec, type UpdatePath } from './answer/catalog.ts';
 export { baseStrategy, type BaseStrategyOptions } from './answer/base-strategy.ts';
 export { ragStrategy, type RagDeps, type RagStrategyOptions } from './answer/rag-strategy.ts';
 export { extractCitations } from './answer/citations.ts';
@@ -73,7 +74,7 @@ export { indexDatabase, loadOrIndex } from './sql/workspace.ts';
 // Serve: the OpenAI-compatible and REST server, and the MCP server.
 export { createApp, type AppOptions, type AttuneApp } from './server/app.ts';
 export { startServer, type RunningServer } from './server/serve.ts';
-export { createResources, type ServerResources } from './server/resources.ts';
+export { createRuntime, Runtime, withRuntime, type RuntimeFactories, type RuntimeOptions } from './runtime/runtime.ts';
 export { createMcpServer, type McpOptions } from './mcp/server.ts';
 
 // Plain data between stages, and one error class per kind of failure.

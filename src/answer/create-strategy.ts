@@ -1,31 +1,37 @@
 import { UsageError } from '../errors.ts';
-import { baseStrategy } from './base-strategy.ts';
-import { ragStrategy, type RagDeps } from './rag-strategy.ts';
+import { strategySpec, type StrategyDeps } from './catalog.ts';
 import type { Strategy } from './strategy.ts';
 
-export const STRATEGY_NAMES = ['base', 'rag', 'ft', 'ft-rag', 'raft'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
-
-export type StrategyDeps = Pick<RagDeps, 'generator'> & Partial<Omit<RagDeps, 'generator'>>;
-
 export interface CreateStrategyOptions {
-  /** Adapter name registered with the generator: required for ft, ft-rag and raft. */
+  /** Adapter name registered with the generator: required for the strategies the catalog gives an adapter (ft, ft-rag, raft). */
   adapter?: string;
   maxTokens?: number;
 }
 
-/**
- * base: the model alone · rag: retrieval + model · ft: adapter alone ·
- * ft-rag: adapter trained on Q/A + retrieval · raft: adapter trained on RAFT examples + retrieval.
- */
+/** One strategy by its catalog name (`STRATEGY_CATALOG`), checked against what its entry needs. */
 export function createStrategy(name: string, deps: StrategyDeps, options: CreateStrategyOptions = {}): Strategy {
-  if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
-    throw new UsageError(`unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
-  }
-  const usesAdapter = name === 'ft' || name === 'ft-rag' || name === 'raft';
-  if (usesAdapter && !options.adapter) throw new UsageError(`strategy ${name} needs an adapter: pass --adapter NAME (see \`attune adapters list\`)`);
-  const adapter = usesAdapter ? options.adapter : undefined;
-  if (name === 'base' || name === 'ft') return baseStrategy(deps.generator, { name, adapter, maxTokens: options.maxTokens });
-  if (!deps.store || !deps.embedder || !deps.retrieval) throw new UsageError(`strategy ${name} needs a collection: pass --collection NAME`);
-  return ragStrategy({ ...deps, store: deps.store, embedder: deps.embedder, retrieval: deps.retrieval }, { name, adapter, maxTokens: options.maxTokens });
+  const spec = strategySpec(name);
+  if (spec.adapter && !options.adapter) throw new UsageError(`strategy ${name} needs an adapter: pass --adapter NAME (see \`attune adapters list\`)`);
+  if (spec.collection && (!deps.store || !deps.embedder || !deps.retrieval)) throw new UsageError(`strategy ${name} needs a collection: pass --collection NAME`);
+  return spec.build(deps, { adapter: spec.adapter ? options.adapter : undefined, maxTokens: options.maxTokens });
+}
+
+export interface BuildStrategiesOptions {
+  /** Strategy name → adapter name known to the generator, for the strategies with an adapter. */
+  adapters?: Record<string, string>;
+  maxTokens?: number;
+  /**
+   * Strategies that cannot answer (e.g. their adapter failed to train): each still answers every question, by
+   * rejecting with this error, so an evaluation reports (and scores) it as failed while the others finish.
+   */
+  unavailable?: Record<string, Error>;
+}
+
+/** The named strategies, in order, built from one set of models and one collection: the one way every caller builds them. */
+export function buildStrategies(names: readonly string[], deps: StrategyDeps, options: BuildStrategiesOptions = {}): Strategy[] {
+  return names.map((name) => {
+    const unavailable = options.unavailable?.[name];
+    if (unavailable) return { name: strategySpec(name).name, answer: () => Promise.reject(unavailable) };
+    return createStrategy(name, deps, { adapter: options.adapters?.[name], maxTokens: options.maxTokens });
+  });
 }

@@ -1,3 +1,4 @@
+import { adapterKindOf, type AdapterKind } from '../answer/catalog.ts';
 import type { Question } from '../dataset/questions.ts';
 import { buildTrainingData, collectionChunks } from '../tune/build-data.ts';
 import { emptyFitReport, type FitReport, type FitTarget } from '../tune/fit.ts';
@@ -15,7 +16,7 @@ export interface AdapterData {
   fitting: { qa: FitReport | null; raft: FitReport | null };
   leakage: LeakReport;
   /** Why an adapter cannot be trained from this data (too few examples): its strategies are reported as failed. */
-  unusable: Partial<Record<'ft' | 'raft', string>>;
+  unusable: Partial<Record<AdapterKind, string>>;
   /** Reused from the step cache (same corpus, questions and settings). */
   cached: boolean;
 }
@@ -39,6 +40,7 @@ export async function prepareAdapterData(ctx: {
 async function buildAdapterData(ctx: Parameters<typeof prepareAdapterData>[0]): Promise<AdapterData> {
   const { options } = ctx;
   const leakage = emptyLeakReport();
+  const needs = (kind: AdapterKind) => options.strategies.some((s) => adapterKindOf(s) === kind);
   const qaFitting = emptyFitReport(ctx.ft.maxSeqLen);
   let qa: GeneratedExample[];
   let source: string;
@@ -53,13 +55,12 @@ async function buildAdapterData(ctx: Parameters<typeof prepareAdapterData>[0]): 
   }
   let raft: GeneratedExample[] = [];
   let raftFitting: FitReport | null = null;
-  if (options.strategies.includes('raft')) {
+  if (needs('raft')) {
     const built = await raftExamples(ctx.store, ctx.embedder, options, ctx.raft);
     raftFitting = built.fitting;
     raft = dropLeaks(built.examples, ctx.questions, 'RAFT', leakage);
   }
   const unusable: AdapterData['unusable'] = {};
-  const needs = (kind: 'ft' | 'raft') => options.strategies.some((s) => (kind === 'raft' ? s === 'raft' : s === 'ft' || s === 'ft-rag'));
   if (needs('ft') && qa.length < MIN_EXAMPLES) unusable.ft = `only ${qa.length} Q/A training example(s) after dropping leaks and over-long ones, at least ${MIN_EXAMPLES} are needed`;
   if (needs('raft') && raft.length < MIN_EXAMPLES) unusable.raft = `only ${raft.length} RAFT training example(s) after dropping leaks and over-long ones, at least ${MIN_EXAMPLES} are needed`;
   return { qa, raft, source, fitting: { qa: ctx.train ? null : qaFitting, raft: raftFitting }, leakage, unusable, cached: false };

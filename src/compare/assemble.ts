@@ -1,4 +1,5 @@
 import type { ReadingDiagnostics } from '../evaluate/diagnostics.ts';
+import { adapterKindOf, strategySpec, type AdapterKind, type UpdatePath } from '../answer/catalog.ts';
 import { bootstrapMean, type Estimate } from '../evaluate/metrics/statistics.ts';
 import type { EvalRow } from '../evaluate/row.ts';
 import { compareStrategies, groupByStrategy, summarizeStrategy, type Comparison, type StrategyMetrics } from '../evaluate/summarize.ts';
@@ -27,7 +28,7 @@ export interface StepRecord {
 
 export interface StrategyFreshness {
   /** What bringing this strategy up to date takes. */
-  update: 'nothing to update' | 're-index' | 're-train' | 're-index + re-train';
+  update: UpdatePath;
   updateSeconds: number;
   updateUsd: number;
   before: { accuracy: number | null; staleness: number | null };
@@ -92,10 +93,8 @@ function perQuestion(rows: EvalRow[], value: (row: EvalRow) => number | null | u
   return new Map([...values].map(([id, list]) => [id, list.reduce((a, b) => a + b, 0) / list.length]));
 }
 
-const UPDATE_OF: Record<string, StrategyFreshness['update']> = { base: 'nothing to update', rag: 're-index', ft: 're-train', 'ft-rag': 're-index + re-train', raft: 're-index' };
-
 export async function assembleResult(input: {
-  options: CompareOptions; questions: Question[]; rows: EvalRow[]; adapters: Partial<Record<'ft' | 'raft', TrainedAdapter>>; training: CompareResult['training'];
+  options: CompareOptions; questions: Question[]; rows: EvalRow[]; adapters: Partial<Record<AdapterKind, TrainedAdapter>>; training: CompareResult['training'];
   freshness: FreshnessMeasurement | null; format: FormatSpec | undefined; steps: StepRecord[]; warnings: string[]; indexDir: string; documents: number;
 }): Promise<CompareResult> {
   const { options, rows, freshness, format } = input;
@@ -111,7 +110,7 @@ export async function assembleResult(input: {
   for (const [name, group] of groups) {
     const metrics = summarizeStrategy(group);
     const accuracyValues = perQuestion(group, (row) => row.scores?.[options.metric], 0);
-    const adapterKind = name === 'raft' ? 'raft' : name === 'ft' || name === 'ft-rag' ? 'ft' : undefined;
+    const adapterKind = adapterKindOf(name);
     const adapter = adapterKind ? input.adapters[adapterKind] : undefined;
     const trainingSeconds = adapter ? adapter.meta.wallSeconds : null;
     const trainingUsd = trainingSeconds === null ? null : machineCost(trainingSeconds, price);
@@ -122,7 +121,7 @@ export async function assembleResult(input: {
       const ids = new Set(freshness.facts.map((f) => f.questionId));
       const before = scoreFreshness(group.filter((r) => ids.has(r.questionId)).map((r) => ({ questionId: r.questionId, answer: r.error ? '' : r.answer ?? '' })), freshness.facts);
       const after = scoreFreshness(freshness.afterRows.filter((r) => r.strategy === name).map((r) => ({ questionId: r.questionId, answer: r.error ? '' : r.answer ?? '' })), freshness.facts);
-      const update = UPDATE_OF[name] ?? 're-index';
+      const update = strategySpec(name).update;
       const seconds = (update.includes('re-index') ? freshness.reindexSeconds : 0) + (update.includes('re-train') ? freshness.retrainSeconds ?? 0 : 0);
       fresh = { update, updateSeconds: seconds, updateUsd: machineCost(seconds, price), before: { accuracy: before.accuracy, staleness: before.staleness }, after: { accuracy: after.accuracy, staleness: after.staleness }, afterCounts: { given: round((after.accuracy ?? 0) * after.n), stale: round((after.staleness ?? 0) * after.n), n: after.n } };
       freshValues = after.perQuestion;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { collectionDir } from '../config/paths.ts';
-import { createEmbedder, createGenerator } from '../config/runtime.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { describeFit } from '../tune/fit.ts';
 import { prepareAdapterData, type AdapterData } from './adapter-data.ts';
@@ -12,8 +12,9 @@ import { StepCache } from './cache.ts';
 import { calibrateSpeeds, checkBudget, describeEstimate, formatDuration } from './estimate.ts';
 import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import { planEstimate } from './plan-estimate.ts';
-import { evaluateCached, openCollectionStore, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
-import { ADAPTER_OF, adapterPaths, buildStrategies, NEEDS_ADAPTER, type AdapterKind } from './strategies.ts';
+import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
+import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
+import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { compareDiagnostics } from './diagnostics.ts';
 import type { ReadingDiagnostics } from '../evaluate/diagnostics.ts';
@@ -34,22 +35,13 @@ const ESTIMATED_STEPS = new Set(['train', 'evaluate', 'freshness']);
  * hash of its inputs under `<out>/cache`, so a rerun resumes where the last one stopped, and says so; a strategy
  * whose adapter fails to train is reported as failed while the others finish.
  */
-async function calibrate(options: CompareOptions): Promise<Awaited<ReturnType<typeof calibrateSpeeds>>> {
-  const generator = await createGenerator(options.config, { env: options.env });
-  try {
-    return await calibrateSpeeds(generator);
-  } finally {
-    await generator.dispose();
-  }
-}
-
 export async function runCompare(options: CompareOptions): Promise<CompareResult> {
   const out = resolve(options.out);
   const home = join(out, 'work', 'home');
   const cache = new StepCache(join(out, 'cache'));
   const notice = (line: string) => options.onNotice?.(line);
-  const wantsAdapters = options.strategies.some((s) => NEEDS_ADAPTER.has(s));
-  if (wantsAdapters && !options.trainer) throw new UsageError('strategies ft, ft-rag and raft need the trainer (Python environment); pass --strategies base,rag to compare without fine-tuning');
+  const wantsAdapters = options.strategies.some(usesAdapter);
+  if (wantsAdapters && !options.trainer) throw new UsageError(`strategies ${listNames(ADAPTER_STRATEGIES)} need the trainer (Python environment); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} to compare without fine-tuning`);
   const plan = ['ingest', ...(wantsAdapters ? ['training data', 'train'] : []), 'evaluate', ...(options.diagnostics ? ['diagnostics'] : []), ...(options.update ? ['freshness'] : []), 'report'];
   const steps: StepRecord[] = [];
   const warnings: string[] = [];
@@ -73,13 +65,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const { set, questions, format, tokenizer } = inputs;
   await mkdir(home, { recursive: true });
 
-  const embedder = await createEmbedder(options.config, options.env);
-  const disposers: (() => Promise<void>)[] = [() => embedder.dispose(), ...(tokenizer ? [() => tokenizer.dispose()] : [])];
+  const runtime = options.runtime ? options.runtime.forHome(home) : createRuntime({ config: options.config, home, env: options.env });
   try {
+    const embedder = await runtime.embedder();
     // 1. ingest
     start('ingest');
-    const store = await openCollectionStore(options.config, home, 'corpus', embedder);
-    disposers.push(() => store.dispose());
+    const store = await runtime.store('corpus', { create: true });
     const ingested = await timedIngest(options.config, home, 'corpus', store, embedder, [options.corpus], options.signal);
     if (ingested.result.failed.length) warnings.push(...ingested.result.failed.map((f) => `ingest: ${f.path}: ${f.reason}`));
     const documents = await readCorpus([options.corpus], options.config.chunking, (text) => embedder.countTokens(text));
@@ -91,7 +82,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     const failed: Partial<Record<AdapterKind, string>> = {};
     let data: AdapterData | undefined;
     let training: CompareResult['training'] = null;
-    const kinds = [...new Set(options.strategies.filter((s) => NEEDS_ADAPTER.has(s)).map((s) => ADAPTER_OF[s]!))];
+    const kinds = adapterKinds(options.strategies);
     if (wantsAdapters) {
       start('training data');
       data = await prepareAdapterData({ options, cache, documents, questions, train: inputs.train, store, embedder, ft: { tokenizer: tokenizer!, maxSeqLen: options.training.ft.maxSeqLen }, raft: { tokenizer: tokenizer!, maxSeqLen: options.training.raft.maxSeqLen } });
@@ -102,7 +93,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     }
 
     // the estimate of everything left, before the first training step, at this machine's speed now
-    const calibration = options.config.generator.provider === 'llama' ? await calibrate(options) : undefined;
+    const calibration = options.config.generator.provider === 'llama' ? await calibrateSpeeds(await runtime.generator()) : undefined;
     const estimate = await planEstimate({ options, home, cache, set, questions, documents, data, kinds, failed, tokenizer, embedder, speeds: calibration?.speeds });
     const cachedNow = [...reused, ...estimate.cachedAdapters.map((k) => `${k} adapter`), ...(estimate.answersDone ? [`${estimate.answersDone} answers`] : [])];
     if (cachedNow.length) notice(`reusing cached: ${cachedNow.join(', ')}`);
@@ -137,9 +128,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
 
     // 4. evaluate
     start('evaluate');
-    const generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths(adapters) });
-    disposers.push(() => generator.dispose());
-    const strategies = buildStrategies(options, generator, store, embedder, adapters, failed);
+    registerAdapters(runtime, adapters);
+    const generator = await runtime.generator();
+    const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, failed);
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');
     const rows = await evaluateCached({ rowsFile, questions, strategies, repeats: options.repeats, maxTokens: options.maxTokens, prices: options.prices, signal: options.signal, onProgress: (d, t) => progress(d, t) });
     const errors = rows.filter((r) => r.error).length;
@@ -167,7 +158,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     if (options.update) {
       start('freshness');
       try {
-        freshness = await measureFreshness({ options, home, out, cache, documents, questions, embedder, adapters, failed, train: inputs.train, fit: tokenizer ? { tokenizer, maxSeqLen: options.training.ft.maxSeqLen } : undefined, fitting: undefined, warnings, progress });
+        freshness = await measureFreshness({ options, runtime, home, out, cache, documents, questions, embedder, adapters, failed, train: inputs.train, fit: tokenizer ? { tokenizer, maxSeqLen: options.training.ft.maxSeqLen } : undefined, fitting: undefined, warnings, progress });
         finish(false, `${freshness.facts.length} changed facts`);
       } catch (error) {
         if (options.signal?.aborted) throw error;
@@ -180,14 +171,15 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     const result = await assembleResult({ options, questions, rows, adapters, training, freshness, format, steps, warnings, indexDir: collectionDir(home, 'corpus'), documents: documents.size });
     result.byTag = tagged;
     if (diagnostics) result.diagnostics = diagnostics;
-    result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => ADAPTER_OF[s] === kind), message: message! }));
+    result.failures = Object.entries(failed).map(([kind, message]) => ({ adapter: kind, strategies: options.strategies.filter((s) => adapterKindOf(s) === kind), message: message! }));
     result.reused = reused;
     result.estimate = { seconds: estimate.estimate.seconds, steps: estimate.estimate.steps, speedFactor: calibration?.factor ?? null, actualSeconds: steps.filter((s) => ESTIMATED_STEPS.has(s.step)).reduce((sum, s) => sum + s.seconds, 0) };
     finish(false, 'assembled');
     result.steps = steps;
     return result;
   } finally {
-    for (const dispose of disposers.reverse()) await dispose().catch(() => {});
+    await tokenizer?.dispose().catch(() => {});
+    await runtime.dispose().catch(() => {});
   }
 }
 

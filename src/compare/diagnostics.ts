@@ -4,10 +4,8 @@ import type { Generator } from '../generate/generator.ts';
 import { contentHash, type StepCache } from './cache.ts';
 import type { CompareOptions } from './options.ts';
 import type { TrainedAdapter } from './steps.ts';
-import { ADAPTER_OF, type AdapterKind, type CompareEmbedder, type CompareStore } from './strategies.ts';
-
-/** The strategies that read documents, each read with its own adapter. */
-const READING = ['rag', 'ft-rag', 'raft'];
+import { adapterKindOf, usesCollection } from '../answer/catalog.ts';
+import type { AdapterKind, CompareEmbedder, CompareStore } from './strategies.ts';
 
 /**
  * Compare's reading diagnostics: every compared strategy that reads documents (and whose adapter trained) answers
@@ -20,11 +18,13 @@ export async function compareDiagnostics(input: {
 }): Promise<{ diagnostics: ReadingDiagnostics; cached: boolean }> {
   const { options } = input;
   const metric = options.metric === 'f1' ? 'f1' : 'containment';
-  const names = options.strategies.filter((name) => READING.includes(name) && (!ADAPTER_OF[name] || input.adapters[ADAPTER_OF[name]!]));
-  const key = contentHash(input.evalKey, 'diagnostics', names, metric);
+  // the strategies that read documents (the catalog's collection strategies) whose adapter, if any, trained
+  const adapterOf = (name: string) => { const kind = adapterKindOf(name); return kind ? input.adapters[kind] : undefined; };
+  const names = options.strategies.filter((name) => usesCollection(name) && (!adapterKindOf(name) || adapterOf(name)));
+  const key = contentHash(input.evalKey, 'diagnostics', names.map((name) => [name, adapterOf(name)?.name ?? null]), metric);
   const cached = await input.cache.get<DiagnosticRow[]>('diagnostics', key);
   if (cached) return { diagnostics: buildReadingDiagnostics(cached, metric), cached: true };
-  const readers = names.map((name) => ({ strategy: name, read: generatorReader(input.generator, { adapter: ADAPTER_OF[name], maxTokens: options.maxTokens }) }));
+  const readers = names.map((name) => ({ strategy: name, read: generatorReader(input.generator, { adapter: adapterOf(name)?.name, maxTokens: options.maxTokens }) }));
   const rows = await runReadingDiagnostics({
     questions: input.questions, readers, metric, store: input.store, embedder: input.embedder, retrieval: options.config.retrieval, signal: options.signal, onProgress: input.progress,
   });

@@ -2,6 +2,7 @@
  * What the recommendation weighs and returns: considerations, priorities, evidence and verdicts.
  * Shared by recommend.ts, pairwise.ts and rationale.ts, which import it and not each other's types.
  */
+import { STRATEGY_CATALOG } from '../answer/catalog.ts';
 
 export const CONSIDERATIONS = ['accuracy', 'freshness', 'cost', 'latency', 'customization'] as const;
 export type Consideration = (typeof CONSIDERATIONS)[number];
@@ -19,8 +20,9 @@ export const DEFAULT_PRIORITIES: Priorities = { accuracy: 'high', freshness: 'me
 export type MinEffects = Record<Consideration, number>;
 export const DEFAULT_MIN_EFFECTS: MinEffects = { accuracy: 0.05, freshness: 0.1, customization: 0.05, latency: 0.1, cost: 0.1 };
 
-/** Between strategies shown equivalent, the simpler one wins (SIMPLICITY in recommend.ts). */
-export const TIE_BREAKER = 'the simpler strategy (base < rag < ft < ft-rag < raft: fewer parts to build, train and keep up to date), only between strategies shown equivalent';
+/** Between strategies shown equivalent, the simpler one wins: fewer moving parts to build and keep running (the catalog's simplicity rank). */
+const SIMPLEST_FIRST = [...STRATEGY_CATALOG].sort((a, b) => a.simplicity - b.simplicity).map((s) => s.name);
+export const TIE_BREAKER = `the simpler strategy (${SIMPLEST_FIRST.join(' < ')}: fewer parts to build, train and keep up to date), only between strategies shown equivalent`;
 
 /** What the recommendation sees of one strategy: per-question values, higher is better, for each consideration measured. */
 export interface StrategyEvidence {

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import type { Question } from '../dataset/questions.ts';
 import type { EvalRow } from '../evaluate/row.ts';
-import { createGenerator } from '../config/runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { emptyFitReport, type FitReport, type FitTarget } from '../tune/fit.ts';
 import { contentHash, type StepCache } from './cache.ts';
 import type { CompareOptions } from './options.ts';
 import { deriveChangedFacts, type ChangedFact } from './staleness.ts';
-import { evaluateCached, openCollectionStore, overlayCorpus, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
+import { evaluateCached, overlayCorpus, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
 import { buildQaExamples, dropLeaks, emptyLeakReport, fitExamples, readCorpus, sampleExamples, type CorpusDocument, type GeneratedExample } from './training-data.ts';
-import { adapterPaths, buildStrategies, type CompareEmbedder } from './strategies.ts';
+import { registerAdapters, strategiesUnderComparison, type AdapterKind, type CompareEmbedder } from './strategies.ts';
 
 export interface FreshnessMeasurement {
   facts: ChangedFact[];
@@ -22,15 +22,17 @@ export interface FreshnessMeasurement {
 
 export interface FreshnessContext {
   options: CompareOptions;
+  /** The compare's runtime: its models, and the stores of its work home. */
+  runtime: Runtime;
   home: string;
   out: string;
   cache: StepCache;
   documents: Map<string, CorpusDocument>;
   questions: Question[];
   embedder: CompareEmbedder;
-  adapters: Partial<Record<'ft' | 'raft', TrainedAdapter>>;
+  adapters: Partial<Record<AdapterKind, TrainedAdapter>>;
   /** Adapters that failed to train: their strategies answer with an error row. */
-  failed: Partial<Record<'ft' | 'raft', string>>;
+  failed: Partial<Record<AdapterKind, string>>;
   /** The user's --train examples, when given. */
   train: GeneratedExample[] | undefined;
   fit: FitTarget | undefined;
@@ -61,40 +63,34 @@ export async function measureFreshness(ctx: FreshnessContext): Promise<Freshness
   // re-index: the collection as it was (v1), then time the incremental ingest of the new version
   const reindexKey = contentHash([...text(ctx.documents)], [...text(updated)], options.config);
   let reindexSeconds = (await cache.get<{ seconds: number }>('reindex', reindexKey))?.seconds;
-  const store = await openCollectionStore(options.config, home, 'updated', embedder);
-  try {
-    if (reindexSeconds === undefined) {
-      await timedIngest(options.config, home, 'updated', store, embedder, [options.corpus], options.signal);
-      reindexSeconds = (await timedIngest(options.config, home, 'updated', store, embedder, [v2], options.signal)).seconds;
-      await cache.set('reindex', reindexKey, { seconds: reindexSeconds });
-    }
-    // re-train: the Q/A adapter on data from the new version (the RAFT adapter learned to read, not the facts: it keeps its weights)
-    let retrained: TrainedAdapter | null = null;
-    if (ctx.adapters.ft && ctx.fit) {
-      const changedDocs = [...updated.values()].filter((d) => ctx.documents.get(d.docId)?.text !== d.text);
-      const fresh = (examples: GeneratedExample[]) => fitExamples(dropLeaks(examples, ctx.questions, 'Q/A (updated)', emptyLeakReport()), ctx.fit!, ctx.fitting ?? emptyFitReport(ctx.fit!.maxSeqLen));
-      const examples = ctx.train
-        ? [...ctx.train, ...fresh(buildQaExamples(changedDocs))]
-        : sampleExamples(fresh(buildQaExamples(updated.values())), options.training.maxQaExamples);
-      try {
-        retrained = await trainAdapter({ home, kind: 'ft-updated', examples, dataFile: join(out, 'training', 'ft-updated.jsonl'), base: options.base, trainer: options.trainer!, settings: options.training.ft, signal: options.signal, onStep: (s, t, loss) => ctx.progress(s, t, `re-train ft, loss ${loss.toFixed(3)}`) });
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        ctx.warnings.push(`freshness: re-training ft failed, ft is measured with its first adapter: ${(error as Error).message}`);
-      }
-    }
-    const adapters = { ...ctx.adapters, ...(retrained ? { ft: retrained } : {}) };
-    const generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths(adapters) });
-    try {
-      const strategies = buildStrategies(options, generator, store, embedder, adapters, ctx.failed);
-      const changed: Question[] = facts.map((f) => ({ id: f.questionId, question: f.question, answers: f.newAnswers, goldDocIds: [f.docId], answerable: true }));
-      const key = contentHash(facts, [...text(updated)], options.config, options.maxTokens, options.repeats, Object.values(adapters).map((a) => a?.name));
-      const afterRows = changed.length ? await evaluateCached({ rowsFile: cache.path('fresh', key, 'jsonl'), questions: changed, strategies, repeats: options.repeats, maxTokens: options.maxTokens, prices: options.prices, signal: options.signal, onProgress: (d, t) => ctx.progress(d, t, 'after the update') }) : [];
-      return { facts, unresolved, changedDocuments, reindexSeconds, retrainSeconds: retrained ? retrained.meta.wallSeconds : null, afterRows, retrained };
-    } finally {
-      await generator.dispose();
-    }
-  } finally {
-    await store.dispose();
+  const store = await ctx.runtime.store('updated', { create: true });
+  if (reindexSeconds === undefined) {
+    await timedIngest(options.config, home, 'updated', store, embedder, [options.corpus], options.signal);
+    reindexSeconds = (await timedIngest(options.config, home, 'updated', store, embedder, [v2], options.signal)).seconds;
+    await cache.set('reindex', reindexKey, { seconds: reindexSeconds });
   }
+  // re-train: the Q/A adapter on data from the new version (the RAFT adapter learned to read, not the facts: it keeps its weights)
+  let retrained: TrainedAdapter | null = null;
+  if (ctx.adapters.ft && ctx.fit) {
+    const changedDocs = [...updated.values()].filter((d) => ctx.documents.get(d.docId)?.text !== d.text);
+    const fresh = (examples: GeneratedExample[]) => fitExamples(dropLeaks(examples, ctx.questions, 'Q/A (updated)', emptyLeakReport()), ctx.fit!, ctx.fitting ?? emptyFitReport(ctx.fit!.maxSeqLen));
+    const examples = ctx.train
+      ? [...ctx.train, ...fresh(buildQaExamples(changedDocs))]
+      : sampleExamples(fresh(buildQaExamples(updated.values())), options.training.maxQaExamples);
+    try {
+      retrained = await trainAdapter({ home, kind: 'ft-updated', examples, dataFile: join(out, 'training', 'ft-updated.jsonl'), base: options.base, trainer: options.trainer!, settings: options.training.ft, signal: options.signal, onStep: (s, t, loss) => ctx.progress(s, t, `re-train ft, loss ${loss.toFixed(3)}`) });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      ctx.warnings.push(`freshness: re-training ft failed, ft is measured with its first adapter: ${(error as Error).message}`);
+    }
+  }
+  const adapters = { ...ctx.adapters, ...(retrained ? { ft: retrained } : {}) };
+  // the store and the generator are the runtime's: it disposes them with the rest of the compare
+  registerAdapters(ctx.runtime, adapters);
+  const generator = await ctx.runtime.generator();
+  const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, ctx.failed);
+  const changed: Question[] = facts.map((f) => ({ id: f.questionId, question: f.question, answers: f.newAnswers, goldDocIds: [f.docId], answerable: true }));
+  const key = contentHash(facts, [...text(updated)], options.config, options.maxTokens, options.repeats, Object.values(adapters).map((a) => a?.name));
+  const afterRows = changed.length ? await evaluateCached({ rowsFile: cache.path('fresh', key, 'jsonl'), questions: changed, strategies, repeats: options.repeats, maxTokens: options.maxTokens, prices: options.prices, signal: options.signal, onProgress: (d, t) => ctx.progress(d, t, 'after the update') }) : [];
+  return { facts, unresolved, changedDocuments, reindexSeconds, retrainSeconds: retrained ? retrained.meta.wallSeconds : null, afterRows, retrained };
 }

@@ -1,4 +1,5 @@
-import type { StrategyName } from '../answer/create-strategy.ts';
+import type { StrategyName } from '../answer/catalog.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { Config } from '../config/config.ts';
 import type { PriceTable } from '../evaluate/metrics/cost.ts';
 import type { Trainer } from '../tune/trainer.ts';
@@ -34,6 +35,11 @@ export interface CompareOptions {
   diagnostics?: boolean;
   /** Refuse to start training when the estimated remaining work exceeds this (default: no limit). */
   maxMinutes?: number;
+  /**
+   * The runtime whose models the compare borrows (the server's, so a compare it starts loads no second embedder
+   * or generator); without one the compare makes its own and disposes it. Either way its stores are its own.
+   */
+  runtime?: Runtime;
   signal?: AbortSignal;
   onProgress?: (event: CompareProgress) => void;
   /** One-line messages for the user: reused steps, the estimate, strategies that failed. */

@@ -8,7 +8,8 @@ import { contentHash, type StepCache } from './cache.ts';
 import type { CompareOptions } from './options.ts';
 import { answerSeconds, DEFAULT_SPEEDS, trainingSeconds, type Estimate, type Speeds } from './estimate.ts';
 import { adapterName, cachedRows, isTrained } from './steps.ts';
-import { ADAPTER_OF, type AdapterKind, type CompareEmbedder } from './strategies.ts';
+import { adapterKindOf, usesCollection } from '../answer/catalog.ts';
+import type { AdapterKind, CompareEmbedder } from './strategies.ts';
 import type { CorpusDocument } from './training-data.ts';
 
 /** Prompt tokens around the question: system prompt and chat template (base), plus the documents' frame (rag). */
@@ -58,10 +59,10 @@ export async function planEstimate(ctx: {
   const questionTokens = ctx.questions.reduce((sum, q) => sum + count(q.question), 0) / ctx.questions.length;
   const chunks = [...ctx.documents.values()].flatMap((d) => d.chunks);
   const chunkTokens = chunks.length ? chunks.slice(0, 200).reduce((sum, c) => sum + count(c.text) + PER_CHUNK_OVERHEAD, 0) / Math.min(chunks.length, 200) : 0;
-  const promptTokens = (strategy: string) => questionTokens + (strategy === 'base' || strategy === 'ft' ? BASE_OVERHEAD : RAG_OVERHEAD + options.config.retrieval.k * chunkTokens);
+  const promptTokens = (strategy: string) => questionTokens + (!usesCollection(strategy) ? BASE_OVERHEAD : RAG_OVERHEAD + options.config.retrieval.k * chunkTokens);
   const answering = (strategy: string, questions: number, answered: number) => answerSeconds({ strategy, questions, repeats: options.repeats, promptTokens: promptTokens(strategy), done: answered }, options.maxTokens, speeds);
   // a strategy whose adapter failed answers with an error at once
-  const live = options.strategies.filter((s) => !(ADAPTER_OF[s] && (ctx.failed[ADAPTER_OF[s]!] || !ctx.data)));
+  const live = options.strategies.filter((s) => { const kind = adapterKindOf(s); return !(kind && (ctx.failed[kind] || !ctx.data)); });
   steps.push({ step: 'evaluate', seconds: live.reduce((sum, s) => sum + answering(s, ctx.questions.length, done.filter((r) => r.strategy === s).length), 0) });
 
   if (options.update) {

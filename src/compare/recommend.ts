@@ -1,3 +1,4 @@
+import { simplicityRank } from '../answer/catalog.ts';
 import { UsageError } from '../errors.ts';
 import {
   CONSIDERATIONS, DEFAULT_MIN_EFFECTS, DEFAULT_PRIORITIES, PRIORITY_WEIGHTS, TIE_BREAKER,
@@ -41,9 +42,7 @@ function pairs(text: string | undefined, flag: string): [Consideration, string |
   });
 }
 
-/** Simpler first when two strategies are shown equivalent: fewer moving parts to build and keep running. */
-const SIMPLICITY = ['base', 'rag', 'ft', 'ft-rag', 'raft'];
-const tieOrder = (a: string, b: string) => ((SIMPLICITY.indexOf(a) + 99) % 99) - ((SIMPLICITY.indexOf(b) + 99) % 99) || a.localeCompare(b);
+const tieOrder = (a: string, b: string) => simplicityRank(a) - simplicityRank(b) || a.localeCompare(b);
 const average = (values: Iterable<number>) => { const list = [...values]; return list.reduce((s, v) => s + v, 0) / Math.max(list.length, 1); };
 
 /**

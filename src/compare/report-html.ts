@@ -1,3 +1,4 @@
+import { adapterKindOf } from '../answer/catalog.ts';
 import { formatEstimate, formatMs, formatNumber, formatUsd } from '../report/format.ts';
 import { STYLE } from '../report/html-style.ts';
 import { readingDiagnosticsHtml } from '../report/html.ts';
@@ -98,7 +99,7 @@ function costTable(result: CompareResult): string {
 
 function lossCurves(result: CompareResult, color: (n: string) => string): string {
   const curves = new Map<string, { label: string; color: string; points: LossPoint[] }>();
-  for (const [name, s] of Object.entries(result.strategies)) if (s.adapter && !curves.has(s.adapter.name)) curves.set(s.adapter.name, { label: `${name === 'ft-rag' ? 'ft' : name} adapter`, color: color(name), points: s.adapter.lossCurve });
+  for (const [name, s] of Object.entries(result.strategies)) if (s.adapter && !curves.has(s.adapter.name)) curves.set(s.adapter.name, { label: `${adapterKindOf(name) ?? name} adapter`, color: color(name), points: s.adapter.lossCurve });
   if (curves.size === 0) return '';
   return `<section><h2>Training loss</h2><div class="row">${[...curves.values()].map((c) => lineChart(c.label, c.points, c.color)).join('')}</div><p class="note">Solid: training loss per logged step; dashed: validation loss.</p></section>`;
 }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { STRATEGY_NAMES, type StrategyName } from '../answer/create-strategy.ts';
+import { ADAPTER_STRATEGIES, listNames, parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
-import { generatorModelPath } from '../config/runtime.ts';
+import { generatorModelPath } from '../runtime/backends.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { defaultPrices, type PriceTable } from '../evaluate/metrics/cost.ts';
 import { ensurePythonEnv } from '../models/python-env.ts';
@@ -13,10 +14,9 @@ import type { MinEffects, Priorities } from './recommend.ts';
 import { renderCompareHtml } from './report-html.ts';
 
 export function parseStrategies(text: string): StrategyName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const name of names) if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new UsageError(`--strategies: unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
+  const names = parseStrategyNames(text, '--strategies');
   if (names.length < 2) throw new UsageError('--strategies: compare at least two strategies');
-  return [...new Set(names)] as StrategyName[];
+  return [...new Set(names)];
 }
 
 /** Resolves what the pipeline needs from the environment: base model, prices, and the trainer when adapters are compared. */
@@ -24,9 +24,9 @@ export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv,
   const generator = config.generator;
   const prices: PriceTable = defaultPrices(generator.provider, generator.model ?? '');
   const base = generatorModelPath(config, env) ?? '';
-  const wantsAdapters = strategies.some((s) => s === 'ft' || s === 'ft-rag' || s === 'raft');
+  const wantsAdapters = strategies.some(usesAdapter);
   if (!wantsAdapters) return { base, prices };
-  if (generator.provider !== 'llama') throw new UsageError('ft, ft-rag and raft need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies base,rag for a hosted model');
+  if (generator.provider !== 'llama') throw new UsageError(`${listNames(ADAPTER_STRATEGIES)} need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} for a hosted model`);
   return { base, prices, trainer: new PythonTrainer({ python: await ensurePythonEnv({ env, log }) }) };
 }
 
@@ -59,11 +59,13 @@ export interface CompareSettings {
   diagnostics?: boolean;
 }
 
-export const COMPARE_DEFAULTS = { strategies: 'base,rag,ft,ft-rag,raft', repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;
+export const COMPARE_DEFAULTS = { strategies: STRATEGY_NAMES.join(','), repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;
 
 /** The pipeline's options: the caller's settings, the environment (base model, prices, trainer) and fixed training shapes. */
 export async function compareOptions(settings: CompareSettings, context: {
   config: Config; env: NodeJS.ProcessEnv; log?: (line: string) => void; signal?: AbortSignal; onProgress?: (event: CompareProgress) => void; onNotice?: (line: string) => void;
+  /** Models to borrow (the server's runtime); without it the compare loads its own. */
+  runtime?: Runtime;
 }): Promise<CompareOptions> {
   const environment = await compareEnvironment(context.config, context.env, settings.strategies, context.log);
   const { epochs, lr, maxTrainExamples, maxSteps, raftMaxSteps, maxSeqLen, ...chosen } = settings;
@@ -78,6 +80,7 @@ export async function compareOptions(settings: CompareSettings, context: {
       raft: { epochs, lr, maxSteps: raftMaxSteps, maxSeqLen: 1024, batchSize: 2 },
       maxQaExamples: maxTrainExamples, maxRaftExamples: Math.ceil(maxTrainExamples / 4),
     },
+    runtime: context.runtime,
     signal: context.signal,
     onProgress: context.onProgress,
     onNotice: context.onNotice,

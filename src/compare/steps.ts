@@ -3,14 +3,13 @@ import { appendFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Strategy } from '../answer/strategy.ts';
 import type { Config } from '../config/config.ts';
-import { adapterGgufPath } from '../config/runtime.ts';
+import { adapterGgufPath } from '../runtime/backends.ts';
 import type { Question } from '../dataset/questions.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { evaluate } from '../evaluate/evaluate.ts';
 import type { PriceTable } from '../evaluate/metrics/cost.ts';
 import type { EvalRow } from '../evaluate/row.ts';
 import { ingest, type IngestResult } from '../ingest/ingest.ts';
-import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { loadAdapter, type AdapterMeta } from '../tune/adapters.ts';
 import type { Trainer } from '../tune/trainer.ts';
@@ -19,10 +18,6 @@ import { contentHash, writeAtomic } from './cache.ts';
 import type { GeneratedExample } from './training-data.ts';
 import { toJsonl } from './training-data.ts';
 import { readJsonLines } from '../io/jsonl.ts';
-
-export async function openCollectionStore(config: Config, home: string, name: string, embedder: Embedder): Promise<Store> {
-  return openStore({ home, collection: name, url: config.store, embedderId: embedder.id, dimension: embedder.dimension, create: true });
-}
 
 /** Incremental ingest of the folders into the store; returns its result and wall time. */
 export async function timedIngest(config: Config, home: string, collection: string, store: Store, embedder: Embedder, paths: string[], signal?: AbortSignal): Promise<{ result: IngestResult; seconds: number }> {

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { parseConfig } from '../config/config.ts';
-import { createEmbedder } from '../config/runtime.ts';
+import { createEmbedder } from '../runtime/backends.ts';
 import { startOpenAICompatibleServer } from '../testing/openai-compatible-server.ts';
 import { describeEmbedderContract } from './embedder.contract.ts';
 import { OpenAIEmbedder } from './openai-embedder.ts';

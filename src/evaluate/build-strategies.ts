@@ -1,28 +1,25 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createStrategy } from '../answer/create-strategy.ts';
+import { usesAdapter, usesCollection } from '../answer/catalog.ts';
+import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { parseConfig, type Config } from '../config/config.ts';
-import { adapterGgufPath, createGenerator, openCollection } from '../config/runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { Embedder } from '../embed/embedder.ts';
-import { ModelError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
 import { modelsDir } from '../config/paths.ts';
 import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
 import { chooseJudge, type JudgeRequest } from './metrics/judge.ts';
 import type { Store } from '../store/store.ts';
 
-const NEEDS_ADAPTER = new Set(['ft', 'ft-rag', 'raft']);
-const NEEDS_COLLECTION = new Set(['rag', 'ft-rag', 'raft']);
 
-/** The models and stores behind a run's strategies; `dispose` releases all of them. */
+/** The strategies of a run and the models behind them, all from one runtime (which disposes them). */
 export interface EvalResources {
   strategies: Strategy[];
   generator: Generator;
   embedder?: Embedder;
   store?: Store;
   judge?: Generator;
-  dispose(): Promise<void>;
 }
 
 /** The judge asked for; `chooseJudge` refuses the model under test unless `self` forces it. */
@@ -34,62 +31,38 @@ export function modelUnderTest(config: Config, env: NodeJS.ProcessEnv): string {
   return spec.provider === 'openai' ? `${spec.model}@${spec.baseURL}` : spec.model ?? join(modelsDir(env), DEFAULT_GENERATOR_FILE);
 }
 
-/** Builds the named strategies from the configuration (loaded once at the CLI edge). */
-export async function buildEvalResources(options: {
-  config: Config;
-  home: string;
-  env: NodeJS.ProcessEnv;
+/** Builds the named strategies from the runtime's models (the configuration was loaded once at the CLI edge). */
+export async function buildEvalResources(runtime: Runtime, options: {
   strategies: string[];
   collection?: string;
-  /** Strategy name → adapter name or GGUF path, for ft, ft-rag and raft. */
+  /** Strategy name → adapter name or GGUF path, for the strategies with an adapter (ft, ft-rag, raft). */
   adapters: Record<string, string>;
   maxTokens: number;
   judge?: JudgeSpec;
   /** Retrieval sees only chunks without labels or with one of these (a run recorded with access labels). */
   accessLabels?: string[];
 }): Promise<EvalResources> {
-  const adapterPaths: Record<string, string> = {};
   for (const name of options.strategies) {
-    if (!NEEDS_ADAPTER.has(name)) continue;
+    if (!usesAdapter(name)) continue;
     const adapter = options.adapters[name];
     if (!adapter) throw new UsageError(`strategy ${name} needs an adapter: pass --adapter ${name}=NAME`);
-    const path = existsSync(adapter) ? adapter : adapterGgufPath(options.home, adapter);
-    if (!existsSync(path)) throw new ModelError(`unknown adapter "${adapter}": not found at ${path} (see \`attune adapters list\`)`);
-    adapterPaths[adapter] = path;
+    runtime.resolveAdapter(adapter);
   }
-  const needsCollection = options.strategies.some((name) => NEEDS_COLLECTION.has(name));
-  if (needsCollection && !options.collection) throw new UsageError(`strategies ${options.strategies.filter((n) => NEEDS_COLLECTION.has(n)).join(', ')} need --collection NAME`);
-  const opened = needsCollection ? await openCollection(options.config, options.home, options.collection!, { env: options.env }) : undefined;
-  let generator: Generator | undefined;
+  const needsCollection = options.strategies.some(usesCollection);
+  if (needsCollection && !options.collection) throw new UsageError(`strategies ${options.strategies.filter(usesCollection).join(', ')} need --collection NAME`);
+  const { config, env } = runtime;
+  const choice = options.judge ? chooseJudge(options.judge, modelUnderTest(config, env), (path) => resolve(path)) : undefined;
+  const [opened, generator] = await Promise.all([needsCollection ? runtime.collection(options.collection!) : undefined, runtime.generator()]);
   let judge: Generator | undefined;
-  try {
-    generator = await createGenerator(options.config, { env: options.env, adapters: adapterPaths });
-    const choice = options.judge ? chooseJudge(options.judge, modelUnderTest(options.config, options.env), (path) => resolve(path)) : undefined;
-    if (choice?.kind === 'remote') judge = await createGenerator(parseConfig({ generator: { provider: 'openai', baseURL: choice.baseURL, model: choice.model, apiKeyEnv: choice.apiKeyEnv } }), { env: options.env });
-    if (choice?.kind === 'local') judge = await createGenerator(parseConfig({ generator: { provider: 'llama', model: choice.model } }), { env: options.env });
-    const filter = options.accessLabels ? { labels: options.accessLabels } : undefined;
-    const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: options.config.retrieval, filter };
-    const strategies = options.strategies.map((name) => createStrategy(name, deps, { adapter: options.adapters[name], maxTokens: options.maxTokens }));
-    const ownJudge = judge;
-    const gen = generator;
-    return {
-      strategies,
-      generator,
-      embedder: opened?.embedder,
-      store: opened?.store,
-      judge: options.judge ? (ownJudge ?? generator) : undefined,
-      async dispose() {
-        await ownJudge?.dispose();
-        await gen.dispose();
-        await opened?.store.dispose();
-        await opened?.embedder.dispose();
-      },
-    };
-  } catch (error) {
-    await judge?.dispose();
-    await generator?.dispose();
-    await opened?.store.dispose();
-    await opened?.embedder.dispose();
-    throw error;
-  }
+  if (choice?.kind === 'remote') judge = await runtime.generatorFor(parseConfig({ generator: { provider: 'openai', baseURL: choice.baseURL, model: choice.model, apiKeyEnv: choice.apiKeyEnv } }).generator);
+  if (choice?.kind === 'local') judge = await runtime.generatorFor(parseConfig({ generator: { provider: 'llama', model: choice.model } }).generator);
+  const filter = options.accessLabels ? { labels: options.accessLabels } : undefined;
+  const deps = { generator, store: opened?.store, embedder: opened?.embedder, retrieval: config.retrieval, filter };
+  return {
+    strategies: buildStrategies(options.strategies, deps, { adapters: options.adapters, maxTokens: options.maxTokens }),
+    generator,
+    embedder: opened?.embedder,
+    store: opened?.store,
+    judge: options.judge ? (judge ?? generator) : undefined,
+  };
 }

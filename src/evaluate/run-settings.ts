@@ -1,9 +1,9 @@
+import { ADAPTER_STRATEGIES } from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { defaultPrices, type PriceTable } from './metrics/cost.ts';
 import type { NewRunSettings } from './run.ts';
 
 export const DEFAULT_MAX_TOKENS = 64;
-const ADAPTER_STRATEGIES = ['ft', 'ft-rag', 'raft'];
 
 /** What a caller chooses for a new run (`attune eval` flags or a `POST /v1/eval/runs` body); the rest comes from the configuration. */
 export interface RunChoices {
@@ -46,7 +46,7 @@ export function newRunSettings(config: Config, choices: RunChoices): NewRunSetti
   };
 }
 
-/** `ft=NAME` for one strategy, or a bare `NAME` for every adapter strategy (ft, ft-rag, raft) in the run. */
+/** `ft=NAME` for one strategy, or a bare `NAME` for every strategy with an adapter (catalog: ft, ft-rag, raft) in the run. */
 export function assignAdapters(specs: string[], strategies: string[]): Record<string, string> {
   const adapters: Record<string, string> = {};
   for (const spec of specs) {

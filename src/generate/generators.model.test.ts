@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { parseConfig } from '../config/config.ts';
-import { createGenerator } from '../config/runtime.ts';
+import { createGenerator } from '../runtime/backends.ts';
 import { startOpenAICompatibleServer } from '../testing/openai-compatible-server.ts';
 import { describeGeneratorContract } from './generator.contract.ts';
 import { OpenAIGenerator } from './openai-generator.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
-import { createEmbedder } from '../config/runtime.ts';
+import { createEmbedder } from '../runtime/backends.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';

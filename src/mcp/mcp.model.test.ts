@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
-import { openCollection } from '../config/runtime.ts';
+import { openCollection } from '../runtime/backends.ts';
 import { ingest } from '../ingest/ingest.ts';
 import { HR_DOC, HR_SECRET, PUBLIC_DOC, TEST_CONFIG } from '../server/test-fixtures.ts';
 

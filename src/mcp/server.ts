@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { createStrategy } from '../answer/create-strategy.ts';
 import { errorMessage } from '../errors.ts';
 import { retrieve } from '../retrieve/retrieve.ts';
-import type { ServerResources } from '../server/resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { SearchFilter } from '../types.ts';
 
 export interface McpOptions {
-  resources: ServerResources;
+  resources: Runtime;
   collection: string;
   /** Access labels the MCP client holds; undefined → every label (the local user owns the files). */
   labels?: string[];

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
-import { createGenerator } from '../config/runtime.ts';
+import { createGenerator } from '../runtime/backends.ts';
 import type { Generator } from '../generate/generator.ts';
 import { llmReranker } from './llm-reranker.ts';
 import { describeRerankerContract } from './reranker.contract.ts';

@@ -10,7 +10,7 @@ import { newRunSettings } from '../evaluate/run-settings.ts';
 import type { Answer } from '../types.ts';
 import { createApp, type AttuneApp } from './app.ts';
 import { createKey, type CreateKeyOptions } from './keys.ts';
-import { createResources } from './resources.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { form, HR_DOC, HR_SECRET, OTHER_DOC, OTHER_SECRET, PUBLIC_DOC, TEST_CONFIG, writeCompareFixture } from './test-fixtures.ts';
 
 /**
@@ -79,7 +79,7 @@ describe('access probe: every route × keys of each scope and label set', () => 
     markers.home = home;
     secrets.admin = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
     for (const [name, key] of Object.entries(KEYS)) secrets[name] = createKey(home, key.scope).key;
-    attune = createApp({ resources: createResources(parseConfig(TEST_CONFIG), home), auth: true });
+    attune = createApp({ resources: createRuntime({ config: parseConfig(TEST_CONFIG), home }), auth: true });
     for (const name of ['handbook', 'other']) expect((await call('/v1/collections', secrets.admin!, { method: 'POST', body: JSON.stringify({ name }) })).status).toBe(201);
     const uploads = [
       await call('/v1/collections/handbook/documents', secrets.admin!, { method: 'POST', body: form([PUBLIC_DOC]) }),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ModelError } from '../errors.ts';
 import { adaptersDir, type AdapterMeta, type AdapterScope } from '../tune/adapters.ts';
 import { canAccessCollection, type KeyScope } from './keys.ts';
-import type { ServerResources } from './resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 
 /** The scope recorded in adapters/<name>/meta.json; undefined when none was recorded (or no meta.json). */
 export function adapterScope(home: string, name: string): AdapterScope | undefined {
@@ -28,12 +28,12 @@ export function canUseAdapter(key: KeyScope, scope: AdapterScope | undefined): b
 }
 
 /** The registered adapters this key may see. */
-export function visibleAdapters(resources: ServerResources, key: KeyScope): string[] {
+export function visibleAdapters(resources: Runtime, key: KeyScope): string[] {
   return resources.adapters().filter((name) => canUseAdapter(key, adapterScope(resources.home, name)));
 }
 
 /** 404 (as for a missing one) when the adapter is not registered or not for this key. */
-export function requireVisibleAdapter(resources: ServerResources, key: KeyScope, name: string): void {
+export function requireVisibleAdapter(resources: Runtime, key: KeyScope, name: string): void {
   // the name is not echoed: nothing in a refusal should name what the key may not see
   if (!visibleAdapters(resources, key).includes(name)) throw new ModelError('unknown adapter: see GET /v1/adapters');
 }

@@ -13,13 +13,13 @@ import { openaiRoutes } from './openai-routes.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { LOOPBACK_HOSTS, requestGuard } from './request-guard.ts';
 import { htmlReport, ReportLinks } from './report-pages.ts';
-import type { ServerResources } from './resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { jsonSchemas } from './schemas.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './uploads.ts';
 import { webRoutes } from './web-routes.ts';
 
 export interface AppOptions {
-  resources: ServerResources;
+  resources: Runtime;
   /** false only for --no-auth on loopback: every request acts as the local admin. */
   auth: boolean;
   queue?: FairQueueOptions;

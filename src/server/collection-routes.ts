@@ -10,7 +10,7 @@ import { visibleAdapters } from './adapter-access.ts';
 import { startIngestJob } from './ingest-jobs.ts';
 import { publicJob, type Job, type Jobs } from './jobs.ts';
 import { canAccessCollection, hasOperation } from './keys.ts';
-import type { ServerResources } from './resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { CollectionName, CreateCollectionRequest, describeIssue, SearchRequest, UploadFields } from './schemas.ts';
 import { saveUploads, safeFileName, uploadsDir, type UploadLimits } from './uploads.ts';
 import { parseBody } from './validate.ts';
@@ -26,7 +26,7 @@ function listField(value: unknown): string[] {
   return values.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
-export function collectionRoutes(resources: ServerResources, jobs: Jobs, limits: UploadLimits): Hono<ServerEnv> {
+export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadLimits): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.get('/collections', async (c) => {

@@ -34,8 +34,9 @@ function compareSettings(context: ModelJobContext, body: CompareStartRequest, ou
 }
 
 /**
- * Runs `attune compare` in the background into `<home>/compare/<id>/`. The pipeline loads its own models and
- * trains adapters, so it holds the model queue for its whole run: chat requests wait (or get 429) meanwhile.
+ * Runs `attune compare` in the background into `<home>/compare/<id>/`, with the server's embedder and generator
+ * (its adapters are added to that generator). It trains adapters and answers with the shared models, so it holds
+ * the model queue for its whole run: chat requests wait (or get 429) meanwhile.
  */
 export async function startCompare(context: ModelJobContext, scope: KeyScope, body: CompareStartRequest): Promise<{ compareId: string; job: Job }> {
   const { resources, jobs, queue } = context;
@@ -45,7 +46,7 @@ export async function startCompare(context: ModelJobContext, scope: KeyScope, bo
   await mkdir(settings.out, { recursive: true });
   const job = jobs.start({ kind: 'compare', keyId: scope.id, runId: compareId }, MODEL_LANE, ({ report, signal }) =>
     whenQueued(queue, `compare:${compareId}`, async () => {
-      const options = await compareOptions(settings, { config: resources.config, env: resources.env, signal, onProgress: (event) => report({ ...event }) });
+      const options = await compareOptions(settings, { config: resources.config, env: resources.env, runtime: resources, signal, onProgress: (event) => report({ ...event }) });
       const result = await runCompare(options);
       await writeCompareOutputs(result, settings.out);
       return { compareId, recommended: result.recommendation.recommended };

@@ -1,4 +1,5 @@
-import { createStrategy } from '../answer/create-strategy.ts';
+import { usesCollection } from '../answer/catalog.ts';
+import { buildStrategies } from '../answer/create-strategy.ts';
 import { inlineQuestionSet } from '../dataset/questions.ts';
 import { executeRun, planNewRun, type RunPlan } from '../evaluate/run.ts';
 import { assignAdapters, newRunSettings } from '../evaluate/run-settings.ts';
@@ -8,9 +9,6 @@ import type { KeyScope } from './keys.ts';
 import { assertModelLaneFree, queuedGenerator, queuedStrategy, type ModelJobContext } from './model-jobs.ts';
 import { requireVisibleAdapter } from './adapter-access.ts';
 import type { EvalStartRequest } from './schemas.ts';
-
-/** Strategies that retrieve from the run's collection. */
-export const RETRIEVING_STRATEGIES = new Set(['rag', 'ft-rag', 'raft']);
 
 function adapterChoices(body: EvalStartRequest): Record<string, string> {
   const perStrategy = Object.entries(body.adapters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined);
@@ -38,11 +36,11 @@ async function answerRun(context: ModelJobContext, scope: KeyScope, plan: RunPla
   const { resources, queue } = context;
   const { meta } = plan;
   const generator = await resources.generator();
-  const retrieves = meta.collection !== undefined && meta.strategies.some((name) => RETRIEVING_STRATEGIES.has(name));
+  const retrieves = meta.collection !== undefined && meta.strategies.some(usesCollection);
   const [store, embedder] = retrieves ? await Promise.all([resources.store(meta.collection!), resources.embedder()]) : [];
   const deps = { generator, store, embedder, retrieval: resources.config.retrieval, filter: labelFilter(scope) };
   const key = `eval:${meta.runId}`;
-  const strategies = meta.strategies.map((name) => queuedStrategy(createStrategy(name, deps, { adapter: meta.adapters[name], maxTokens: meta.maxTokens }), queue, key, job.signal));
+  const strategies = buildStrategies(meta.strategies, deps, { adapters: meta.adapters, maxTokens: meta.maxTokens }).map((strategy) => queuedStrategy(strategy, queue, key, job.signal));
   meta.models.generator = generator.id;
   if (embedder) meta.models.embedder = embedder.id;
   const judge = meta.models.judge ? queuedGenerator(generator, queue, key, job.signal) : undefined;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
 import type { EvalReport } from '../evaluate/eval-report.ts';
 import { createKey } from './keys.ts';
-import { createResources } from './resources.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { startServer, type RunningServer } from './serve.ts';
 import { apiHelpers, form, INJECTION_DOC, PUBLIC_DOC, TEST_CONFIG } from './test-fixtures.ts';
 
@@ -27,7 +27,7 @@ describe('eval runs over HTTP (real models)', () => {
     keys.admin = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
     keys.reader = createKey(home, { collections: ['handbook'], ops: ['read'], labels: undefined }).key;
     keys.otherReader = createKey(home, { collections: ['other'], ops: ['read'], labels: undefined }).key;
-    server = await startServer({ resources: createResources(parseConfig(TEST_CONFIG), home), auth: true, host: '127.0.0.1', port: 0 });
+    server = await startServer({ resources: createRuntime({ config: parseConfig(TEST_CONFIG), home }), auth: true, host: '127.0.0.1', port: 0 });
     expect((await post('/v1/collections', keys.admin, { name: 'handbook' })).status).toBe(201);
     const upload = await call('/v1/collections/handbook/documents', keys.admin, { method: 'POST', body: form([PUBLIC_DOC, INJECTION_DOC]) });
     expect(upload.status).toBe(202);

@@ -11,7 +11,7 @@ import type { Answer } from '../types.ts';
 import { createApp, type AttuneApp } from './app.ts';
 import { MODEL_LANE } from './jobs.ts';
 import { createKey } from './keys.ts';
-import { createResources } from './resources.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { writeCompareFixture } from './test-fixtures.ts';
 
 // The eval and compare routes over stored runs and results (no models: scripted answers and a stored comparison).
@@ -57,7 +57,7 @@ describe('eval and compare routes (stored runs, no models)', () => {
     mkdirSync(join(home, 'data', 'corpus'), { recursive: true });
     writeFileSync(join(home, 'data', 'corpus', 'a.md'), '# A\n');
     symlinkSync(join(home, 'keys.json'), join(home, 'data', 'escape.jsonl'));
-    attune = createApp({ resources: createResources(parseConfig({}), home), auth: true });
+    attune = createApp({ resources: createRuntime({ config: parseConfig({}), home }), auth: true });
   });
 
   afterAll(() => rmSync(home, { recursive: true, force: true }));

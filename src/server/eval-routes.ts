@@ -5,7 +5,8 @@ import { renderHtmlReport } from '../report/html.ts';
 import { adapterScope, canUseAdapter } from './adapter-access.ts';
 import { compareRoutes } from './compare-routes.ts';
 import { authorize, type ServerContext, type ServerEnv } from './context.ts';
-import { RETRIEVING_STRATEGIES, startEvalRun } from './eval-jobs.ts';
+import { usesCollection } from '../answer/catalog.ts';
+import { startEvalRun } from './eval-jobs.ts';
 import { NotFoundError } from './http-errors.ts';
 import { publicJob, type Job } from './jobs.ts';
 import { canAccessCollection, type KeyScope } from './keys.ts';
@@ -22,7 +23,7 @@ export function canSeeRun(scope: KeyScope, meta: RunMeta, home?: string): boolea
   if (meta.collection !== undefined && !canAccessCollection(scope, meta.collection)) return false;
   // answers of an adapter show what it memorised: the run follows the adapters' rule too
   if (home !== undefined && Object.values(meta.adapters ?? {}).some((name) => !canUseAdapter(scope, adapterScope(home, name)))) return false;
-  if (scope.labels === undefined || !meta.strategies.some((name) => RETRIEVING_STRATEGIES.has(name))) return true;
+  if (scope.labels === undefined || !meta.strategies.some(usesCollection)) return true;
   return meta.accessLabels !== undefined && meta.accessLabels.every((label) => scope.labels!.includes(label));
 }
 

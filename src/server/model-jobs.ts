@@ -4,12 +4,12 @@ import type { Generator } from '../generate/generator.ts';
 import type { FairQueue } from './fair-queue.ts';
 import { TooManyRequestsError } from './http-errors.ts';
 import { MODEL_LANE, type Jobs } from './jobs.ts';
-import type { ServerResources } from './resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { ReportLinks } from './report-pages.ts';
 
 /** What the evaluation and comparison routes and their background jobs share. */
 export interface ModelJobContext {
-  resources: ServerResources;
+  resources: Runtime;
   /** The chat queue: a job's model calls wait their turn beside chat requests. */
   queue: FairQueue;
   jobs: Jobs;

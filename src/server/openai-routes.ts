@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { createStrategy, STRATEGY_NAMES } from '../answer/create-strategy.ts';
+import { STRATEGY_CATALOG, strategySpec } from '../answer/catalog.ts';
+import { createStrategy } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { UsageError } from '../errors.ts';
 import type { Answer, ChatMessage } from '../types.ts';
 import { authorize, labelFilter, publicSource, type ServerContext, type ServerEnv } from './context.ts';
 import type { FairQueue } from './fair-queue.ts';
 import { canAccessCollection, type KeyScope } from './keys.ts';
-import type { ServerResources } from './resources.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { requireVisibleAdapter, visibleAdapters } from './adapter-access.ts';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.ts';
 import { parseBody } from './validate.ts';
@@ -56,7 +57,7 @@ function questionOf(request: ChatCompletionRequest): { question: string; history
   return { question: text, history };
 }
 
-export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono<ServerEnv> {
+export function openaiRoutes(resources: Runtime, queue: FairQueue): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.get('/models', async (c) => {
@@ -65,8 +66,8 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
     const adapters = visibleAdapters(resources, scope);
     const ids = ['attune/base'];
     for (const collection of (await resources.collections()).filter((name) => canAccessCollection(scope, name))) {
-      ids.push(`attune/${collection}/rag`);
-      for (const adapter of adapters) ids.push(...['ft', 'ft-rag', 'raft'].map((s) => `attune/${collection}/${s}/${adapter}`));
+      ids.push(...STRATEGY_CATALOG.filter((s) => s.collection && !s.adapter).map((s) => `attune/${collection}/${s.name}`));
+      for (const adapter of adapters) ids.push(...STRATEGY_CATALOG.filter((s) => s.adapter).map((s) => `attune/${collection}/${s.name}/${adapter}`));
     }
     return c.json({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created, owned_by: 'attune' })) });
   });
@@ -97,7 +98,7 @@ export function openaiRoutes(resources: ServerResources, queue: FairQueue): Hono
     const body = await parseBody(c, ChatCompletionRequest);
     const model = parseModelName(body.model);
     const scope = authorize(c, 'read', model.collection);
-    if (!(STRATEGY_NAMES as readonly string[]).includes(model.strategy)) throw new UsageError(`field "model": unknown strategy "${model.strategy}" (known: ${STRATEGY_NAMES.join(', ')})`);
+    strategySpec(model.strategy, 'field "model"');
     if (model.adapter) requireVisibleAdapter(resources, scope, model.adapter);
     const { question, history } = questionOf(body);
     const strategy = await buildStrategy(c, resources, model, body.max_completion_tokens ?? body.max_tokens ?? 128);
@@ -161,11 +162,10 @@ function publicMessage(error: unknown): string {
   return error instanceof UsageError ? error.message : 'the answer failed';
 }
 
-async function buildStrategy(c: ServerContext, resources: ServerResources, model: ModelName, maxTokens: number): Promise<Strategy> {
+async function buildStrategy(c: ServerContext, resources: Runtime, model: ModelName, maxTokens: number): Promise<Strategy> {
   const scope = c.get('scope');
   const generator = await resources.generator();
-  const needsCollection = model.strategy !== 'base' && model.strategy !== 'ft';
-  if (!needsCollection) return createStrategy(model.strategy, { generator }, { adapter: model.adapter, maxTokens });
+  if (!strategySpec(model.strategy).collection) return createStrategy(model.strategy, { generator }, { adapter: model.adapter, maxTokens });
   if (!model.collection) throw new UsageError(`field "model": strategy ${model.strategy} needs a collection: attune/<collection>/${model.strategy}`);
   const [store, embedder] = await Promise.all([resources.store(model.collection), resources.embedder()]);
   return createStrategy(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
 import { createApp, type AttuneApp } from './app.ts';
-import { createResources } from './resources.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { startServer } from './serve.ts';
 
 // --no-auth: every request is the local admin, so the Host, Origin and content-type checks are all that
@@ -18,7 +18,7 @@ describe('request guard (--no-auth)', () => {
 
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'attune-guard-'));
-    attune = createApp({ resources: createResources(parseConfig({}), home), auth: false });
+    attune = createApp({ resources: createRuntime({ config: parseConfig({}), home }), auth: false });
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -58,6 +58,6 @@ describe('request guard (--no-auth)', () => {
   });
 
   it('refuses --no-auth on a host that is not loopback', async () => {
-    await expect(startServer({ resources: createResources(parseConfig({}), home), auth: false, host: '0.0.0.0', port: 0 })).rejects.toThrow(/loopback/);
+    await expect(startServer({ resources: createRuntime({ config: parseConfig({}), home }), auth: false, host: '0.0.0.0', port: 0 })).rejects.toThrow(/loopback/);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STRATEGY_NAMES } from '../answer/create-strategy.ts';
+import { ADAPTER_STRATEGIES, STRATEGY_NAMES, usesCollection, type StrategyName } from '../answer/catalog.ts';
 import { CONSIDERATIONS } from '../compare/recommend.ts';
 import { QuestionSchema } from '../dataset/questions.ts';
 
@@ -59,18 +59,16 @@ export const UploadFields = z.object({
 const Strategy = z.enum(STRATEGY_NAMES);
 const AdapterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an adapter name from GET /v1/adapters');
 const unique = (values: string[]) => new Set(values).size === values.length;
-const NEEDS_COLLECTION = ['rag', 'ft-rag', 'raft'];
-const NEEDS_ADAPTER = ['ft', 'ft-rag', 'raft'] as const;
 
 /** `POST /v1/eval/runs`: the settings of `attune eval`, with the questions inline (the questions JSONL format, one object each). */
 export const EvalStartRequest = z.object({
   collection: CollectionName.optional(),
   strategies: z.array(Strategy).min(1).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice'),
   questions: z.array(QuestionSchema).min(1).max(5000).refine((qs) => unique(qs.map((q) => q.id)), 'question ids must be unique'),
-  /** One adapter for every adapter strategy (ft, ft-rag, raft) … */
+  /** One adapter for every strategy with an adapter (ft, ft-rag, raft) … */
   adapter: AdapterName.optional(),
   /** … or one per strategy. */
-  adapters: z.object({ ft: AdapterName, 'ft-rag': AdapterName, raft: AdapterName }).partial().optional(),
+  adapters: z.object(Object.fromEntries(ADAPTER_STRATEGIES.map((name) => [name, AdapterName])) as Record<StrategyName, typeof AdapterName>).partial().optional(),
   limit: z.number().int().positive().max(5000).optional(),
   repeats: z.number().int().min(1).max(10).optional(),
   seed: z.number().int().optional(),
@@ -80,9 +78,9 @@ export const EvalStartRequest = z.object({
   judge: z.boolean().optional(),
   prices: z.object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0), hardwarePerHour: z.number().min(0) }).partial().optional(),
 }).superRefine((body, context) => {
-  const needing = body.strategies.filter((s) => NEEDS_COLLECTION.includes(s));
+  const needing = body.strategies.filter(usesCollection);
   if (needing.length && !body.collection) context.addIssue({ code: 'custom', path: ['collection'], message: `${needing.length > 1 ? 'strategies' : 'strategy'} ${needing.join(', ')} ${needing.length > 1 ? 'need' : 'needs'} a collection` });
-  for (const strategy of NEEDS_ADAPTER) {
+  for (const strategy of ADAPTER_STRATEGIES) {
     if (body.strategies.includes(strategy) && !body.adapters?.[strategy] && !body.adapter) context.addIssue({ code: 'custom', path: ['adapters', strategy], message: `strategy ${strategy} needs an adapter ("adapter" or "adapters.${strategy}")` });
   }
 });

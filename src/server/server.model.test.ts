@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
 import { createKey } from './keys.ts';
-import { createResources } from './resources.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { startServer, type RunningServer } from './serve.ts';
 import { apiHelpers, form, HR_DOC, HR_SECRET, INJECTION_DOC, OTHER_DOC, OTHER_SECRET, PUBLIC_DOC, SYSTEM_PROMPT_FRAGMENTS, TEST_CONFIG } from './test-fixtures.ts';
 
@@ -24,7 +24,7 @@ describe('attune serve (real models)', () => {
     keys.reader = createKey(home, { collections: ['handbook'], ops: ['read'], labels: [] }).key;
     keys.hr = createKey(home, { collections: ['handbook'], ops: ['read'], labels: ['hr'] }).key;
     keys.ingester = createKey(home, { collections: ['handbook'], ops: ['ingest'], labels: [] }).key;
-    server = await startServer({ resources: createResources(parseConfig(TEST_CONFIG), home), auth: true, host: '127.0.0.1', port: 0, queue: { concurrency: 1, maxPending: 2 } });
+    server = await startServer({ resources: createRuntime({ config: parseConfig(TEST_CONFIG), home }), auth: true, host: '127.0.0.1', port: 0, queue: { concurrency: 1, maxPending: 2 } });
     for (const name of ['handbook', 'other']) expect((await call('/v1/collections', keys.admin, { method: 'POST', body: json({ name }) })).status).toBe(201);
     const uploads = [
       await call('/v1/collections/handbook/documents', keys.admin, { method: 'POST', body: form([PUBLIC_DOC, INJECTION_DOC]) }),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
-import { createEmbedder, createGenerator } from '../config/runtime.ts';
+import { createEmbedder, createGenerator } from '../runtime/backends.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import { datasetsDir } from '../testing/datasets.ts';

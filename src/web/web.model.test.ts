@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.ts';
 import { createKey } from '../server/keys.ts';
-import { createResources } from '../server/resources.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { startServer, type RunningServer } from '../server/serve.ts';
 import { PUBLIC_DOC, TEST_CONFIG, writeCompareFixture } from '../server/test-fixtures.ts';
 import { launchChromium } from './chromium.ts';
@@ -28,7 +28,7 @@ describe('web UI (chromium)', () => {
     mkdirSync(artifacts, { recursive: true });
     home = mkdtempSync(join(tmpdir(), 'attune-web-'));
     key = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
-    server = await startServer({ resources: createResources(parseConfig(TEST_CONFIG), home), auth: true, host: '127.0.0.1', port: 0 });
+    server = await startServer({ resources: createRuntime({ config: parseConfig(TEST_CONFIG), home }), auth: true, host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     page.on('pageerror', (error) => { throw error; });

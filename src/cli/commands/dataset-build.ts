@@ -4,9 +4,8 @@ import { modelsDir } from '../../config/paths.ts';
 import { DEFAULT_GENERATOR_FILE } from '../../models/catalog.ts';
 import { loadChatTokenizer } from '../../tune/chat-tokens.ts';
 import { describeFit } from '../../tune/fit.ts';
-import { createGenerator, openCollection } from '../../config/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { UsageError } from '../../errors.ts';
-import type { Generator } from '../../generate/generator.ts';
 import { BUILD_MODES, buildTrainingData, collectionChunks, writeTrainingData, type BuildMode } from '../../tune/build-data.ts';
 import { cliContext, output, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
@@ -65,12 +64,12 @@ base prompt (for --strategy ft), raft the numbered-documents prompt (for --strat
       const context = cliContext(command);
       const base = flags.base ?? (context.config.generator.provider === 'llama' ? context.config.generator.model : undefined) ?? join(modelsDir(context.env), DEFAULT_GENERATOR_FILE);
       const tokenizer = await loadChatTokenizer(resolve(base));
-      const { store, embedder } = await openCollection(context.config, context.home, flags.collection);
+      const runtime = createRuntime(context);
       const needsGenerator = mode === 'qa-llm' || (mode === 'raft' && flags.questions === 'qa-llm') || paraphrases > 0;
-      let generator: Generator | undefined;
       const bar = progressBar('building');
       try {
-        if (needsGenerator) generator = await createGenerator(context.config, { env: context.env });
+        const { store, embedder } = await runtime.collection(flags.collection);
+        const generator = needsGenerator ? await runtime.generator() : undefined;
         const chunks = await collectionChunks(store, embedder.dimension);
         if (chunks.length === 0) throw new UsageError(`collection "${flags.collection}" has no chunks: ingest documents first`);
         const result = await buildTrainingData(store, chunks, {
@@ -93,9 +92,7 @@ base prompt (for --strategy ft), raft the numbered-documents prompt (for --strat
         ].join('\n'));
       } finally {
         bar.stop();
-        await generator?.dispose();
-        await store.dispose();
-        await embedder.dispose();
+        await runtime.dispose();
         await tokenizer.dispose();
       }
     });

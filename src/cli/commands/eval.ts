@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, listNames, parseStrategyNames, STRATEGY_NAMES, usesCollection } from '../../answer/catalog.ts';
 import { readQuestions } from '../../dataset/questions.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { buildEvalResources, modelUnderTest } from '../../evaluate/build-strategies.ts';
@@ -8,6 +9,7 @@ import { chooseJudge, judgeId, judgeRequestFromId } from '../../evaluate/metrics
 import type { EvalReport } from '../../evaluate/eval-report.ts';
 import { executeRun, planNewRun, planResume, type RunPlan } from '../../evaluate/run.ts';
 import { assignAdapters, DEFAULT_MAX_TOKENS, newRunSettings } from '../../evaluate/run-settings.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { renderHtmlReport } from '../../report/html.ts';
 import { renderEvalTable } from '../../report/table.ts';
 import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
@@ -33,16 +35,15 @@ gpt-4o $2.50/$10, gpt-4.1-mini $0.40/$1.60 per million tokens in/out; override w
 Repeats use seeds --seed, --seed+1, …; with temperature 0 (the default) they differ only in latency.`;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const READING_STRATEGIES = new Set(['rag', 'ft-rag', 'raft']);
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('answer a question set with each strategy and measure accuracy, hallucination, latency and cost')
     .option('-d, --dataset <file>', 'questions JSONL ({id, question, answers, goldDocIds?, answerable?, tags?})')
-    .option('-c, --collection <name>', 'collection for rag, ft-rag and raft')
-    .option('-s, --strategies <list>', 'comma-separated: base, rag, ft, ft-rag, raft', 'base,rag')
-    .option('--adapter <strategy=name>', 'adapter for ft, ft-rag or raft (repeatable; a bare NAME applies to all three)', collect, [])
+    .option('-c, --collection <name>', `collection for ${listNames(COLLECTION_STRATEGIES)}`)
+    .option('-s, --strategies <list>', `comma-separated: ${STRATEGY_NAMES.join(', ')}`, 'base,rag')
+    .option('--adapter <strategy=name>', `adapter for ${ADAPTER_STRATEGIES.join(', ')} (repeatable; a bare NAME applies to all of them)`, collect, [])
     .option('--repeats <n>', 'answer every question n times with different seeds', '1')
     .option('--limit <n>', 'only the first n questions')
     .option('--seed <n>', 'seed of the first repeat', '1')
@@ -60,19 +61,13 @@ export function registerEval(program: Command): void {
     .option('--price-in <usd>', 'USD per million prompt tokens')
     .option('--price-out <usd>', 'USD per million completion tokens')
     .option('--hardware-per-hour <usd>', 'USD per hour of the machine running a local model')
-    .option('--diagnostics', 'also answer each question of rag, ft-rag and raft with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures')
+    .option('--diagnostics', `also answer each question of ${listNames(COLLECTION_STRATEGIES)} with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures`)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .addHelpText('after', HELP)
     .action(async (flags: EvalFlags, command: Command) => {
       const context = cliContext(command);
       const plan = flags.resume ? await planResume(context.home, flags.resume) : await newPlan(flags, context);
-      const resources = await buildEvalResources({
-        config: context.config, home: context.home, env: context.env, strategies: plan.meta.strategies, collection: plan.meta.collection,
-        adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens, accessLabels: plan.meta.accessLabels,
-        judge: plan.meta.models.judge ? judgeRequestFromId(plan.meta.models.judge, flags.judgeApiKeyEnv) : undefined,
-      });
-      plan.meta.models.generator = resources.generator.id;
-      if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
+      const runtime = createRuntime({ config: context.config, home: context.home, env: context.env });
       const abort = new AbortController();
       const onSigint = () => abort.abort(new AttuneError(`interrupted: continue with \`attune eval --resume ${plan.meta.runId}\``));
       process.once('SIGINT', onSigint);
@@ -80,14 +75,21 @@ export function registerEval(program: Command): void {
       process.stderr.write(`attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`);
       let report: EvalReport;
       try {
+        const resources = await buildEvalResources(runtime, {
+          strategies: plan.meta.strategies, collection: plan.meta.collection, adapters: plan.meta.adapters, maxTokens: plan.meta.maxTokens,
+          accessLabels: plan.meta.accessLabels, judge: plan.meta.models.judge ? judgeRequestFromId(plan.meta.models.judge, flags.judgeApiKeyEnv) : undefined,
+        });
+        plan.meta.models.generator = resources.generator.id;
+        if (resources.embedder) plan.meta.models.embedder = resources.embedder.id;
+        process.stderr.write(`attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`);
         ({ report } = await executeRun(context.home, plan, {
           strategies: resources.strategies, judge: resources.judge, signal: abort.signal,
           onProgress: (done, total) => bar.update(done, total),
         }));
         if (flags.diagnostics) {
-          const readers = plan.meta.strategies.filter((name) => READING_STRATEGIES.has(name))
+          const readers = plan.meta.strategies.filter(usesCollection)
             .map((name) => ({ strategy: name, read: generatorReader(resources.generator, { adapter: plan.meta.adapters[name], maxTokens: plan.meta.maxTokens }) }));
-          if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError('--diagnostics needs a strategy that reads documents (rag, ft-rag, raft) and --collection');
+          if (readers.length === 0 || !resources.store || !resources.embedder) throw new UsageError(`--diagnostics needs a strategy that reads documents (${COLLECTION_STRATEGIES.join(', ')}) and --collection`);
           process.stderr.write(`attune: reading diagnostics for ${readers.map((r) => r.strategy).join(', ')} (4 answers per question each)\n`);
           const metric = chooseDiagnosticMetric(plan.questions);
           const rows = await runReadingDiagnostics({
@@ -103,7 +105,7 @@ export function registerEval(program: Command): void {
       } finally {
         bar.stop();
         process.off('SIGINT', onSigint);
-        await resources.dispose();
+        await runtime.dispose();
       }
       process.stdout.write(`${renderEvalTable(report)}\n`);
       if (flags.json) await writeAtomic(flags.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -113,7 +115,7 @@ export function registerEval(program: Command): void {
 
 async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>): Promise<RunPlan> {
   if (!flags.dataset) throw new UsageError('give --dataset FILE (or --resume RUN)');
-  const strategies = flags.strategies.split(',').map((s) => s.trim()).filter(Boolean);
+  const strategies = parseStrategyNames(flags.strategies, '--strategies');
   if (strategies.length === 0) throw new UsageError('--strategies needs at least one name');
   if (new Set(strategies).size !== strategies.length) throw new UsageError(`--strategies names a strategy twice: ${flags.strategies}`);
   const set = await readQuestions(resolve(flags.dataset));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { openCollection } from '../../config/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { AttuneError } from '../../errors.ts';
 import { ingest } from '../../ingest/ingest.ts';
 import { cliContext, output, parsePositiveInt } from '../context.ts';
@@ -22,12 +22,13 @@ export function registerIngest(program: Command): void {
     .addHelpText('after', '\nExample:\n  attune ingest docs/ handbook.pdf --collection handbook --prune')
     .action(async (paths: string[], flags: { collection: string; prune?: boolean; labels?: string; tags?: string; maxFileMb: string; json?: boolean }, command: Command) => {
       const context = cliContext(command);
-      const { store, embedder } = await openCollection(context.config, context.home, flags.collection, { create: true });
+      const runtime = createRuntime(context);
       const bar = progressBar('ingest');
       const controller = new AbortController();
       const stop = () => controller.abort(new AttuneError('ingest interrupted: the collection is unchanged; run it again to finish'));
       process.once('SIGINT', stop);
       try {
+        const { store, embedder } = await runtime.collection(flags.collection, { create: true });
         const result = await ingest({
           paths,
           store,
@@ -53,8 +54,7 @@ export function registerIngest(program: Command): void {
       } finally {
         bar.stop();
         process.off('SIGINT', stop);
-        await store.dispose();
-        await embedder.dispose();
+        await runtime.dispose();
       }
     });
 }

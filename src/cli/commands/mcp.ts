@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../../mcp/server.ts';
-import { createResources } from '../../server/resources.ts';
+import { withRuntime } from '../../runtime/runtime.ts';
 import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
 export function registerMcp(program: Command): void {
@@ -19,15 +19,16 @@ export function registerMcp(program: Command): void {
     ].join('\n'))
     .action(async (flags: { collection: string; labels?: string; maxTokens: string }, command: Command) => {
       const context = cliContext(command);
-      const resources = createResources(context.config, context.home, context.env);
-      await resources.store(flags.collection); // fail fast on an unknown collection
+      const maxTokens = parsePositiveInt(flags.maxTokens, '--max-tokens');
       const labels = flags.labels?.split(',').map((l) => l.trim()).filter(Boolean);
-      const server = createMcpServer({ resources, collection: flags.collection, labels, maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens') });
-      const transport = new StdioServerTransport();
-      const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
-      await server.connect(transport);
-      process.stdin.once('end', () => void server.close());
-      await closed;
-      await resources.dispose();
+      await withRuntime(context, async (runtime) => {
+        await runtime.store(flags.collection); // fail fast on an unknown collection
+        const server = createMcpServer({ resources: runtime, collection: flags.collection, labels, maxTokens });
+        const transport = new StdioServerTransport();
+        const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+        await server.connect(transport);
+        process.stdin.once('end', () => void server.close());
+        await closed;
+      });
     });
 }

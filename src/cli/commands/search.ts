@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openCollection } from '../../config/runtime.ts';
+import { withRuntime } from '../../runtime/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import { retrieve } from '../../retrieve/retrieve.ts';
 import { cliContext, output, parsePositiveInt } from '../context.ts';
@@ -17,14 +17,11 @@ export function registerSearch(program: Command): void {
     .action(async (query: string, flags: { collection: string; k: string; mode: string; json?: boolean }, command: Command) => {
       if (!['hybrid', 'vector', 'keyword'].includes(flags.mode)) throw new UsageError(`--mode must be hybrid, vector or keyword, got "${flags.mode}"`);
       const context = cliContext(command);
-      const { store, embedder } = await openCollection(context.config, context.home, flags.collection);
-      try {
+      await withRuntime(context, async (runtime) => {
+        const { store, embedder } = await runtime.collection(flags.collection);
         const { hits } = await retrieve(store, embedder, query, { k: parsePositiveInt(flags.k, '--k'), mode: flags.mode as 'hybrid' });
         const rows = hits.map(({ chunkId, docId, source, text, score, headingPath, page }) => ({ chunkId, docId, source, text, score, headingPath, page }));
         output(flags.json, rows, () => rows.map((r, i) => `${i + 1}. ${r.source} (${r.score.toFixed(3)})\n   ${r.text.slice(0, 160).replace(/\s+/g, ' ')}`).join('\n') || 'no results');
-      } finally {
-        await store.dispose();
-        await embedder.dispose();
-      }
+      });
     });
 }

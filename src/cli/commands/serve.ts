@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { watchCollection, type Watcher } from '../../ingest/watch.ts';
 import type { IngestResult } from '../../ingest/ingest.ts';
 import { INGEST_LANE, type Jobs } from '../../server/jobs.ts';
-import { createResources, type ServerResources } from '../../server/resources.ts';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { startServer } from '../../server/serve.ts';
 import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 
@@ -23,7 +23,7 @@ interface ServeFlags {
 }
 
 /** `--watch`: a watcher beside the server, its batches taking turns with uploads in the ingest lane (each one a job in /v1/jobs). */
-async function startWatcher(resources: ServerResources, jobs: Jobs, paths: string[], collection: string): Promise<Watcher> {
+async function startWatcher(resources: Runtime, jobs: Jobs, paths: string[], collection: string): Promise<Watcher> {
   const [store, embedder] = await Promise.all([resources.store(collection, { create: true }), resources.embedder()]);
   return watchCollection({
     paths,
@@ -80,7 +80,7 @@ export function registerServe(program: Command): void {
       if (flags.watch.length > 0 && !flags.watchCollection) throw new UsageError('--watch needs --watch-collection NAME: the collection to keep fresh');
       for (const path of flags.watch) if (!existsSync(path)) throw new UsageError(`--watch: ${path}: no such file or folder`, { input: path });
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
-      const resources = createResources(context.config, context.home, context.env);
+      const resources = createRuntime({ config: context.config, home: context.home, env: context.env });
       const server = await startServer({
         resources,
         auth: flags.auth,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createEmbedder, createGenerator } from '../../config/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../sql/ask.ts';
 import { openDatabase } from '../../sql/database.ts';
@@ -35,17 +35,15 @@ async function withResources<T>(context: CliContext, flags: { db: string; adapte
   if (strategies.includes('ft') && !flags.adapter) throw new UsageError('strategy ft needs --adapter NAME (under <home>/adapters) or a GGUF path');
   const adapter = flags.adapter ? resolveAdapter(context.home, flags.adapter) : undefined;
   const db = await openDatabase(flags.db);
-  const embedder = await createEmbedder(context.config, context.env).catch(async (error) => { await db.dispose(); throw error; });
+  const runtime = createRuntime({ config: context.config, home: context.home, env: context.env });
   try {
+    if (adapter) runtime.registerAdapter(adapter.name, adapter.path);
+    const embedder = await runtime.embedder();
     const index = await loadOrIndex(context.home, db, embedder, warn);
-    const generator = await createGenerator(context.config, { env: context.env, adapters: adapter ? { [adapter.name]: adapter.path } : undefined });
-    try {
-      return await run({ db, ask: (question, strategy, options = {}) => askSql(question, { db, index, embedder, generator }, { strategy, adapter: adapter?.name, ...options }) });
-    } finally {
-      await generator.dispose();
-    }
+    const generator = await runtime.generator();
+    return await run({ db, ask: (question, strategy, options = {}) => askSql(question, { db, index, embedder, generator }, { strategy, adapter: adapter?.name, ...options }) });
   } finally {
-    await embedder.dispose();
+    await runtime.dispose();
     await db.dispose();
   }
 }
@@ -69,9 +67,10 @@ export function registerSql(program: Command): void {
       const samples = flags.samples === false ? 0 : Number(flags.samples);
       if (!Number.isInteger(samples) || samples < 0) throw new UsageError(`--samples must be a whole number >= 0, got "${flags.samples}"`);
       const db = await openDatabase(flags.db);
-      const embedder = await createEmbedder(context.config, context.env);
+      const runtime = createRuntime({ config: context.config, home: context.home, env: context.env });
       const bar = progress(flags.progress, 'embedding');
       try {
+        const embedder = await runtime.embedder();
         const { index, path } = await indexDatabase(context.home, db, embedder, {
           docs: flags.docs, examples: flags.examples, samples, excludeSamples: flags.excludeSamples?.split(',').map((s) => s.trim()).filter(Boolean),
           onWarning: warn, onProgress: bar,
@@ -82,7 +81,7 @@ export function registerSql(program: Command): void {
         output(flags.json, summary, () => `indexed ${summary.tables} tables, ${summary.docs} doc passages, ${summary.examples} examples, ${summary.joins} join paths → ${path}`);
       } finally {
         bar.stop();
-        await embedder.dispose();
+        await runtime.dispose();
         await db.dispose();
       }
     });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { openCollection } from '../../config/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { watchCollection, type WatchBatch } from '../../ingest/watch.ts';
 import { cliContext, parsePositiveInt } from '../context.ts';
 
@@ -32,9 +32,10 @@ export function registerWatch(program: Command): void {
       const debounceMs = parsePositiveInt(flags.debounceMs, '--debounce-ms');
       const maxFileBytes = parsePositiveInt(flags.maxFileMb, '--max-file-mb') * 1024 * 1024;
       for (const path of paths) if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder to watch`, { input: path });
-      const { store, embedder } = await openCollection(context.config, context.home, flags.collection, { create: true });
+      const runtime = createRuntime(context);
       const controller = new AbortController();
       try {
+        const { store, embedder } = await runtime.collection(flags.collection, { create: true });
         const watcher = await watchCollection({
           paths,
           store,
@@ -60,8 +61,7 @@ export function registerWatch(program: Command): void {
         await watcher.close();
       } finally {
         controller.abort();
-        await store.dispose();
-        await embedder.dispose();
+        await runtime.dispose();
       }
     });
 }

@@ -1,4 +1,4 @@
-import { isAbsolute, join, dirname, basename } from 'node:path';
+import { isAbsolute, dirname, basename } from 'node:path';
 import { DEFAULT_EMBEDDER_ID } from '../models/catalog.ts';
 import { resolveModel } from '../models/resolve.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -7,8 +7,8 @@ import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import { LlamaGenerator } from '../generate/llama-generator.ts';
 import { OpenAIGenerator } from '../generate/openai-generator.ts';
-import type { Config } from './config.ts';
-import { modelsDir } from './paths.ts';
+import type { Config } from '../config/config.ts';
+import { modelsDir } from '../config/paths.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 
@@ -60,7 +60,4 @@ export async function openCollection(
   }
 }
 
-/** Where `attune tune` registers an adapter's GGUF file. */
-export function adapterGgufPath(home: string, name: string): string {
-  return join(home, 'adapters', name, 'adapter.gguf');
-}
+export { adapterGgufPath } from './adapters.ts';
