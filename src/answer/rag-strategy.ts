@@ -1,4 +1,4 @@
-import type { Config } from '../config/config.ts';
+import type { RetrievalSettings } from '../config/config.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import type { Reranker } from '../retrieve/reranker.ts';
@@ -10,12 +10,13 @@ import { finishReason } from './base-strategy.ts';
 import { rewriteQuery } from './conversation.ts';
 import { ABSTAIN_ANSWER, buildRagMessages, isAbstention } from './prompt.ts';
 import type { AnswerOptions, Strategy } from './strategy.ts';
+import { llmReranker } from '../retrieve/llm-reranker.ts';
 
 export interface RagDeps {
   store: Store;
   embedder: Embedder;
   generator: Generator;
-  retrieval: Config['retrieval'];
+  retrieval: RetrievalSettings;
   reranker?: Reranker;
   /** Applied inside the store query: e.g. the access labels the caller holds. */
   filter?: SearchFilter;
@@ -45,6 +46,8 @@ export interface RagStrategyOptions {
 
 /** Retrieve, then answer from the numbered documents with citations — or abstain. */
 export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): Strategy {
+  // retrieval.rerank (config, `--rerank`): the generator grades the candidates unless a reranker is given
+  const reranker = deps.reranker ?? (deps.retrieval.rerank ? llmReranker(deps.generator) : undefined);
   return {
     name: options.name ?? (options.adapter ? 'ft-rag' : 'rag'),
     async answer(question: string, call: AnswerOptions = {}): Promise<Answer> {
@@ -55,7 +58,7 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
       const query = rewrite?.query ?? question;
       const rewriteUsage = rewrite?.usage ?? { promptTokens: 0, completionTokens: 0 };
       const retrievalQuery = rewrite && rewrite.source !== 'none' ? { retrievalQuery: query } : {};
-      const retrieval = await retrieve(deps.store, deps.embedder, query, { k, mode, filter: deps.filter, reranker: deps.reranker, signal: call.signal });
+      const retrieval = await retrieve(deps.store, deps.embedder, query, { k, mode, filter: deps.filter, reranker, candidates: deps.retrieval.rerankCandidates, signal: call.signal });
       const hits = retrieval.hits;
       const retrieveMs = retrieval.timings.embedMs + retrieval.timings.searchMs;
       const rerankMs = retrieval.timings.rerankMs;

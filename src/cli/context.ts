@@ -15,9 +15,10 @@ export interface CliContext {
 }
 
 export function cliContext(command: Command): CliContext {
-  const globals = command.optsWithGlobals() as { home?: string; config?: string; store?: string; model?: string };
+  const globals = command.optsWithGlobals() as { home?: string; config?: string; store?: string; model?: string; rerank?: boolean };
   const overrides = globals.store ? { store: globals.store } : undefined;
-  const config = withModel(loadConfig({ path: globals.config, overrides }), globals.model);
+  const loaded = withModel(loadConfig({ path: globals.config, overrides }), globals.model);
+  const config = globals.rerank ? { ...loaded, retrieval: { ...loaded.retrieval, rerank: true } } : loaded;
   return { home: homeDir(globals.home), config, env: process.env };
 }
 

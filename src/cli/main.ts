@@ -12,6 +12,7 @@ function baseProgram(): Command {
     .option('--home <dir>', 'state folder (collections, runs, adapters); default $ATTUNE_HOME or ./.attune')
     .option('--config <file>', 'config file; default ./attune.config.json when present')
     .option('--store <url>', 'store for collections: embedded LanceDB (default) or postgres://…')
+    .option('--rerank', 're-rank retrieved chunks with the generator (an LLM grader, one short generation per candidate) before answering or returning them; retrieval.rerank in the config')
     .showHelpAfterError()
     .exitOverride();
 }

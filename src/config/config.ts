@@ -54,12 +54,18 @@ export const ConfigSchema = z.object({
     mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
     /** Below this cosine similarity (best hit) and with no keyword match, `rag` abstains without asking the model. */
     minVectorScore: z.number().min(-1).max(1).default(0.3),
-  }).strict().default({ k: 4, mode: 'hybrid', minVectorScore: 0.3 }),
+    /** Re-rank the retrieved candidates with the generator (a pointwise LLM grader) before answering or returning them. */
+    rerank: z.boolean().default(false),
+    /** Candidates fetched for the reranker to grade (default 3 × k); one short generation each. */
+    rerankCandidates: z.number().int().positive().max(200).optional(),
+  }).strict().default({ k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false }),
   /** Where collections live: omitted → embedded LanceDB under the home; `postgres://…` → Postgres/pgvector. */
   store: z.string().optional(),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+/** Retrieval settings as a library caller writes them: re-ranking is off unless asked for. */
+export type RetrievalSettings = Omit<Config['retrieval'], 'rerank'> & { rerank?: boolean };
 
 export { CONFIG_FILE } from '../paths.ts';
 

@@ -30,7 +30,7 @@ export function createMcpServer(options: McpOptions): McpServer {
   }, async ({ query, k }) => {
     try {
       const [store, embedder] = await Promise.all([resources.store(collection), resources.embedder()]);
-      const { hits } = await retrieve(store, embedder, query, { k: k ?? resources.config.retrieval.k, mode: resources.config.retrieval.mode, filter });
+      const { hits } = await retrieve(store, embedder, query, { k: k ?? resources.config.retrieval.k, mode: resources.config.retrieval.mode, filter, ...(await resources.rerankOptions()) });
       return text({ hits: hits.map(({ chunkId, docId, source, title, headingPath, text: body, score }) => ({ chunkId, docId, source, title, headingPath, text: body, score })) });
     } catch (error) {
       return text(errorMessage(error), true);

@@ -122,6 +122,15 @@ export class Runtime implements AsyncDisposable {
     return this.#cell('reranker', async () => llmReranker(await this.generator()), () => undefined);
   }
 
+  /**
+   * What a search passes to `retrieve()` for re-ranking: the reranker and its candidate count when
+   * `retrieval.rerank` is on (config or `--rerank`), or when a request asks for it; nothing otherwise.
+   */
+  async rerankOptions(requested?: boolean): Promise<{ reranker?: Reranker; candidates?: number }> {
+    if (!(requested ?? this.config.retrieval.rerank)) return {};
+    return { reranker: await this.reranker(), candidates: this.config.retrieval.rerankCandidates };
+  }
+
   /** An open collection of this home (with `create`, made when missing); throws CollectionNotFoundError. */
   store(collection: string, options: { create?: boolean } = {}): Promise<Store> {
     return this.#cell(`store:${collection}`, async () => {

@@ -129,7 +129,7 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
     const body = await parseBody(c, SearchRequest);
     const [store, embedder] = await Promise.all([resources.store(collection), resources.embedder()]);
     const { k, mode } = resources.config.retrieval;
-    const result = await retrieve(store, embedder, body.query, { k: body.k ?? k, mode: body.mode ?? mode, filter: labelFilter(scope), signal: c.req.raw.signal });
+    const result = await retrieve(store, embedder, body.query, { k: body.k ?? k, mode: body.mode ?? mode, filter: labelFilter(scope), ...(await resources.rerankOptions(body.rerank)), signal: c.req.raw.signal });
     return c.json({ hits: result.hits.map((hit) => publicSource(scope, hit)), timings: result.timings });
   });
 

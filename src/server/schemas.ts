@@ -46,6 +46,8 @@ export const SearchRequest = z.object({
   query: z.string().min(1).max(4000),
   k: z.number().int().min(1).max(50).optional(),
   mode: z.enum(['hybrid', 'vector', 'keyword']).optional(),
+  /** Re-rank the candidates with the generator (default: the server's retrieval.rerank). */
+  rerank: z.boolean().optional(),
 });
 export type SearchRequest = z.infer<typeof SearchRequest>;
 

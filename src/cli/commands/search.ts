@@ -19,7 +19,7 @@ export function registerSearch(program: Command): void {
       const context = cliContext(command);
       await withRuntime(context, async (runtime) => {
         const { store, embedder } = await runtime.collection(flags.collection);
-        const { hits } = await retrieve(store, embedder, query, { k: parsePositiveInt(flags.k, '--k'), mode: flags.mode as 'hybrid' });
+        const { hits } = await retrieve(store, embedder, query, { k: parsePositiveInt(flags.k, '--k'), mode: flags.mode as 'hybrid', ...(await runtime.rerankOptions()) });
         const rows = hits.map(({ chunkId, docId, source, text, score, headingPath, page }) => ({ chunkId, docId, source, text, score, headingPath, page }));
         output(flags.json, rows, () => rows.map((r, i) => `${i + 1}. ${r.source} (${r.score.toFixed(3)})\n   ${r.text.slice(0, 160).replace(/\s+/g, ' ')}`).join('\n') || 'no results');
       });
