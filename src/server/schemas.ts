@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ADAPTER_STRATEGIES, STRATEGY_NAMES, usesCollection, type StrategyName } from '../answer/catalog.ts';
 import { CONSIDERATIONS } from '../compare/recommend.ts';
 import { QuestionSchema } from '../dataset/questions.ts';
+import { CompareSettingsSchema } from '../compare/settings-schema.ts';
+import { EvalSettingsSchema } from '../evaluate/settings-schema.ts';
 
 /**
  * Request bodies, validated once at the edge. The web UI reads the same schemas as JSON Schema
@@ -71,14 +73,9 @@ export const EvalStartRequest = z.object({
   adapter: AdapterName.optional(),
   /** … or one per strategy. */
   adapters: z.object(Object.fromEntries(ADAPTER_STRATEGIES.map((name) => [name, AdapterName])) as Record<StrategyName, typeof AdapterName>).partial().optional(),
-  limit: z.number().int().positive().max(5000).optional(),
-  repeats: z.number().int().min(1).max(10).optional(),
-  seed: z.number().int().optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  maxTokens: z.number().int().positive().max(1024).optional(),
+  ...EvalSettingsSchema.shape,
   /** Grade answers with the server's own generator as LLM judge (a remote judge is CLI-only). */
   judge: z.boolean().optional(),
-  prices: z.object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0), hardwarePerHour: z.number().min(0) }).partial().optional(),
 }).superRefine((body, context) => {
   const needing = body.strategies.filter(usesCollection);
   if (needing.length && !body.collection) context.addIssue({ code: 'custom', path: ['collection'], message: `${needing.length > 1 ? 'strategies' : 'strategy'} ${needing.join(', ')} ${needing.length > 1 ? 'need' : 'needs'} a collection` });
@@ -101,15 +98,7 @@ export const CompareStartRequest = z.object({
   format: DataPath.optional(),
   strategies: z.array(Strategy).min(2).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice').optional(),
   priorities: z.object(Object.fromEntries(CONSIDERATIONS.map((name) => [name, Priority])) as Record<(typeof CONSIDERATIONS)[number], typeof Priority>).partial().optional(),
-  repeats: z.number().int().min(1).max(10).optional(),
-  limit: z.number().int().positive().max(5000).optional(),
-  epochs: z.number().int().min(1).max(50).optional(),
-  maxSteps: z.number().int().positive().optional(),
-  raftMaxSteps: z.number().int().positive().optional(),
-  lr: z.number().positive().max(1).optional(),
-  maxTokens: z.number().int().positive().max(1024).optional(),
-  maxTrainExamples: z.number().int().positive().max(100_000).optional(),
-  metric: z.enum(['containment', 'f1', 'exactMatch']).optional(),
+  ...CompareSettingsSchema.omit({ maxMinutes: true, maxSeqLen: true }).shape,
 });
 export type CompareStartRequest = z.infer<typeof CompareStartRequest>;
 

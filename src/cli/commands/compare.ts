@@ -7,6 +7,8 @@ import { renderCompareSummary } from '../../compare/summary.ts';
 import { AttuneError, UsageError } from '../../errors.ts';
 import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
+import { CompareSettingsSchema } from '../../compare/settings-schema.ts';
+import { parseSettingsFlags } from '../flags.ts';
 
 interface CompareFlags {
   corpus: string; questions: string; train?: string; update?: string; priorities?: string; minEffect?: string; format?: string; strategies: string;
@@ -64,17 +66,22 @@ export function registerCompare(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (flags: CompareFlags, command: Command) => {
       const context = cliContext(command);
-      if (!['containment', 'f1', 'exactMatch'].includes(flags.metric)) throw new UsageError(`--metric must be containment, f1 or exactMatch, got "${flags.metric}"`);
-      const optional = (value: string | undefined, flag: string) => (value ? parsePositiveInt(value, flag) : undefined);
+      // the limits of the server's POST /v1/eval/compare, one schema for both
+      const checked = parseSettingsFlags(CompareSettingsSchema, {
+        repeats: { flag: '--repeats', value: flags.repeats }, limit: { flag: '--limit', value: flags.limit }, epochs: { flag: '--epochs', value: flags.epochs },
+        maxSteps: { flag: '--max-steps', value: flags.maxSteps }, raftMaxSteps: { flag: '--raft-max-steps', value: flags.raftMaxSteps }, lr: { flag: '--lr', value: flags.lr },
+        maxTokens: { flag: '--max-tokens', value: flags.maxTokens }, maxTrainExamples: { flag: '--max-train-examples', value: flags.maxTrainExamples },
+        metric: { flag: '--metric', value: flags.metric, kind: 'string' }, maxMinutes: { flag: '--max-minutes', value: flags.maxMinutes }, maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
+      });
       const settings: CompareSettings = {
         corpus: flags.corpus, questions: flags.questions, train: flags.train, update: flags.update, format: flags.format,
         out: flags.out ?? compareResultDir(context.home, newCompareId()),
         strategies: parseStrategies(flags.strategies), priorities: parsePriorities(flags.priorities), ...(flags.minEffect ? { minEffects: parseMinEffects(flags.minEffect) } : {}),
-        repeats: parsePositiveInt(flags.repeats, '--repeats'), limit: optional(flags.limit, '--limit'),
-        epochs: parsePositiveInt(flags.epochs, '--epochs'), lr: parseNumber(flags.lr, '--lr'),
-        maxSteps: optional(flags.maxSteps, '--max-steps'), raftMaxSteps: optional(flags.raftMaxSteps, '--raft-max-steps'),
-        maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'), maxTrainExamples: parsePositiveInt(flags.maxTrainExamples, '--max-train-examples'),
-        metric: flags.metric as CompareSettings['metric'], maxMinutes: parsePositiveInt(flags.maxMinutes, '--max-minutes'), maxSeqLen: optional(flags.maxSeqLen, '--max-seq-len'),
+        repeats: checked.repeats ?? COMPARE_DEFAULTS.repeats, limit: checked.limit,
+        epochs: checked.epochs ?? COMPARE_DEFAULTS.epochs, lr: checked.lr ?? COMPARE_DEFAULTS.lr,
+        maxSteps: checked.maxSteps, raftMaxSteps: checked.raftMaxSteps,
+        maxTokens: checked.maxTokens ?? COMPARE_DEFAULTS.maxTokens, maxTrainExamples: checked.maxTrainExamples ?? COMPARE_DEFAULTS.maxTrainExamples,
+        metric: checked.metric ?? COMPARE_DEFAULTS.metric, maxMinutes: checked.maxMinutes ?? COMPARE_DEFAULTS.maxMinutes, maxSeqLen: checked.maxSeqLen,
         diagnostics: flags.diagnostics === true,
       };
       const abort = new AbortController();

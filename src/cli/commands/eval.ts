@@ -15,6 +15,8 @@ import { renderEvalTable } from '../../report/table.ts';
 import { cliContext, parseNumber, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { writeAtomic } from '../../io/atomic-write.ts';
 import { progressBar } from '../progress.ts';
+import { EvalSettingsSchema } from '../../evaluate/settings-schema.ts';
+import { parseSettingsFlags } from '../flags.ts';
 
 interface EvalFlags {
   dataset?: string; collection?: string; strategies: string; adapter: string[]; repeats: string; limit?: string;
@@ -118,19 +120,24 @@ async function newPlan(flags: EvalFlags, context: ReturnType<typeof cliContext>)
   const strategies = parseStrategyNames(flags.strategies, '--strategies');
   if (strategies.length === 0) throw new UsageError('--strategies needs at least one name');
   if (new Set(strategies).size !== strategies.length) throw new UsageError(`--strategies names a strategy twice: ${flags.strategies}`);
+  // the limits of the server's POST /v1/eval/runs, one schema for both
+  const settings = parseSettingsFlags(EvalSettingsSchema, {
+    repeats: { flag: '--repeats', value: flags.repeats }, seed: { flag: '--seed', value: flags.seed }, temperature: { flag: '--temperature', value: flags.temperature },
+    maxTokens: { flag: '--max-tokens', value: flags.maxTokens }, limit: { flag: '--limit', value: flags.limit },
+    'prices.inputPerMillion': { flag: '--price-in', value: flags.priceIn }, 'prices.outputPerMillion': { flag: '--price-out', value: flags.priceOut }, 'prices.hardwarePerHour': { flag: '--hardware-per-hour', value: flags.hardwarePerHour },
+  });
   const set = await readQuestions(resolve(flags.dataset));
   for (const error of set.errors) process.stderr.write(`attune: skipped ${error.message}\n`);
-  const number = (value: string | undefined, flag: string) => (value === undefined || value === '' ? undefined : parseNumber(value, flag));
   return planNewRun(context.home, set, newRunSettings(context.config, {
     strategies, collection: flags.collection,
     adapters: assignAdapters(flags.adapter, strategies),
-    repeats: parsePositiveInt(flags.repeats, '--repeats'),
-    seed: Number.parseInt(flags.seed, 10) || 1,
-    temperature: number(flags.temperature, '--temperature'),
-    maxTokens: parsePositiveInt(flags.maxTokens, '--max-tokens'),
+    repeats: settings.repeats ?? 1,
+    seed: settings.seed ?? 1,
+    temperature: settings.temperature,
+    maxTokens: settings.maxTokens ?? DEFAULT_MAX_TOKENS,
     judge: judgeFromFlags(flags, context),
-    prices: { inputPerMillion: number(flags.priceIn, '--price-in'), outputPerMillion: number(flags.priceOut, '--price-out'), hardwarePerHour: number(flags.hardwarePerHour, '--hardware-per-hour') },
-  }), flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined);
+    prices: settings.prices ?? {},
+  }), settings.limit);
 }
 
 /** The judge's id for the run record, refused before anything is written when it would be the model under test. */

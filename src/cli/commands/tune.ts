@@ -7,6 +7,8 @@ import { PythonTrainer } from '../../tune/python-trainer.ts';
 import { tune } from '../../tune/tune.ts';
 import { cliContext, MODEL_FLAG, output, parseNumber, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
+import { TuneSettingsSchema } from '../../tune/settings-schema.ts';
+import { parseSettingsFlags } from '../flags.ts';
 
 interface TuneFlags {
   data: string;
@@ -42,6 +44,11 @@ export function registerTune(program: Command): void {
     .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
     .action(async (flags: TuneFlags, command: Command) => {
       const { home, env, config } = cliContext(command);
+      // flags are checked before the Python environment or the model is touched
+      const settings = parseSettingsFlags(TuneSettingsSchema, {
+        epochs: { flag: '--epochs', value: flags.epochs }, lr: { flag: '--lr', value: flags.lr }, rank: { flag: '--rank', value: flags.rank },
+        maxSteps: { flag: '--max-steps', value: flags.maxSteps }, maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
+      });
       const spec = flags.base ?? flags.model;
       // a folder or file given as is (a Hugging Face folder need not look like a path); else a catalog name
       const base = spec !== undefined && existsSync(spec) ? spec : resolveModel(spec ?? (config.generator.provider === 'llama' ? config.generator.model : undefined), { env }).path;
@@ -54,9 +61,7 @@ export function registerTune(program: Command): void {
       try {
         const result = await tune({
           home, trainer, name: flags.name, data: flags.data, base,
-          epochs: flags.epochs ? parsePositiveInt(flags.epochs, '--epochs') : undefined, lr: flags.lr ? parseNumber(flags.lr, '--lr') : undefined,
-          rank: flags.rank ? parsePositiveInt(flags.rank, '--rank') : undefined, maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : undefined,
-          maxSeqLen: flags.maxSeqLen ? parsePositiveInt(flags.maxSeqLen, '--max-seq-len') : undefined, signal: controller.signal,
+          ...settings, signal: controller.signal,
           scope: dataScope(flags),
           onData: ({ errors, stats, train, val }) => {
             for (const error of errors) process.stderr.write(`skipped ${error.message}\n`);

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** The numeric settings of `attune tune`, with their limits (the compare schema's for the shared ones). */
+export const TuneSettingsSchema = z.object({
+  epochs: z.number().int().min(1).max(50).optional(),
+  lr: z.number().positive().max(1).optional(),
+  rank: z.number().int().min(1).max(256).optional(),
+  maxSteps: z.number().int().positive().max(1_000_000).optional(),
+  maxSeqLen: z.number().int().min(32).max(32_768).optional(),
+});
