@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { getLlama, LlamaChatSession, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaChatSession, resolveChatWrapper, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import { ModelError } from '../errors.ts';
+import type { ChatMessage } from '../types.ts';
 import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
 
 export interface LlamaGeneratorOptions {
@@ -126,6 +127,23 @@ export class LlamaGenerator implements Generator {
       this.#contexts.set(key, context);
     }
     return context;
+  }
+
+  /**
+   * The prompt tokens this generator feeds the model for a chat (the chat wrapper node-llama-cpp picks for the
+   * GGUF, rendered up to the answer), and the model's end-of-generation token: the export parity check compares
+   * them with what PyTorch uses, since a template or EOS mismatch degrades a tuned adapter silently.
+   */
+  chatTokens(messages: ChatMessage[]): { promptTokens: number[]; eosToken: string | undefined } {
+    const wrapper = resolveChatWrapper(this.#model);
+    const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const history: ChatHistoryItem[] = system ? [{ type: 'system', text: system }] : [];
+    for (const turn of messages.filter((m) => m.role !== 'system')) {
+      history.push(turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] });
+    }
+    history.push({ type: 'model', response: [] });
+    const { contextText } = wrapper.generateContextState({ chatHistory: history });
+    return { promptTokens: contextText.tokenize(this.#model.tokenizer), eosToken: this.#model.tokens.eosString ?? undefined };
   }
 
   async countTokens(text: string): Promise<number> {

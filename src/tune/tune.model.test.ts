@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { pullCatalogModel } from '../models/pull.ts';
 import { ensurePythonEnv, PYTHON_DIR } from '../models/python-env.ts';
 import { listAdapters, loadAdapter } from './adapters.ts';
 import { PythonTrainer } from './python-trainer.ts';
+import { checkExportParity } from './parity.ts';
+import { describeParity } from './parity-judge.ts';
 import { tune, type TuneResult } from './tune.ts';
 
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
@@ -73,6 +75,31 @@ describe('tune (real CPU training)', () => {
     } finally {
       await generator.dispose();
     }
+  }, 120_000);
+
+  it('runs the export parity check after training and records it in the registry', async () => {
+    const parity = (await loadAdapter(home, 'facts')).parity!;
+    expect(parity).toBeDefined();
+    expect(parity.status).toBe('ok');
+    expect(parity.source).toBe('val');
+    expect(parity.prompts).toBeGreaterThanOrEqual(1);
+    expect(parity.chatTemplateMatch).toBe(true);
+    expect(parity.eosToken).toEqual({ peft: '<|im_end|>', gguf: '<|im_end|>' });
+    expect(parity.agreement).toBeGreaterThanOrEqual(0.5);
+    expect(parity.samples![0]!.gguf.length).toBeGreaterThan(0);
+    expect(describeParity(parity)).toMatch(/^export parity: ok: \d+ val prompts, agreement \d+%/);
+    console.log(`export parity: ${describeParity(parity)}; ${parity.seconds.toFixed(1)} s of a ${result.wallSeconds.toFixed(0)} s tune`);
+  });
+
+  it('registers a broken GGUF export as degraded, naming the check', async () => {
+    // failure injection: the GGUF adapter cut in half, as a failed conversion or copy would leave it
+    const broken = join(home, 'half.gguf');
+    const bytes = await readFile(result.adapterGguf);
+    await writeFile(broken, bytes.subarray(0, bytes.length / 2));
+    const examples = FACTS.map(([q, a], i) => ({ messages: [...chat(q), { role: 'assistant' as const, content: a }], line: i + 1 }));
+    const parity = await checkExportParity({ trainer: new PythonTrainer({ python }), baseDir: modelsDir(), ggufFile: DEFAULT_GENERATOR_FILE, adapterGguf: broken, adapterPeft: result.adapterPeft, examples, source: 'train', maxPrompts: 2 });
+    expect(parity.status).toBe('degraded');
+    expect(parity.failed).toEqual(['gguf-load']);
   }, 120_000);
 
   it('refuses bad input before training and leaves no adapter behind', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatNumber, renderTable } from '../../report/format.ts';
 import { listAdapters, loadAdapter, removeAdapter } from '../../tune/adapters.ts';
+import { describeParity } from '../../tune/parity-judge.ts';
 import { cliContext, output } from '../context.ts';
 
 export function registerAdapters(program: Command): void {
@@ -12,10 +13,10 @@ export function registerAdapters(program: Command): void {
     .addHelpText('after', '\nExample:\n  attune adapters list')
     .action(async (flags: { json?: boolean }, command: Command) => {
       const metas = await listAdapters(cliContext(command).home);
-      const rows = metas.map((m) => ({ name: m.name, createdAt: m.createdAt, baseModel: m.baseModel, steps: m.steps, trainLoss: m.trainLoss, valLoss: m.valLoss }));
+      const rows = metas.map((m) => ({ name: m.name, createdAt: m.createdAt, baseModel: m.baseModel, steps: m.steps, trainLoss: m.trainLoss, valLoss: m.valLoss, parity: m.parity?.status ?? 'unchecked' }));
       output(flags.json, rows, () => rows.length === 0 ? 'no adapters yet: train one with `attune tune`' : renderTable(
-        ['name', 'created', 'steps', 'train loss', 'val loss', 'base'],
-        rows.map((r) => [r.name, r.createdAt.slice(0, 19).replace('T', ' '), String(r.steps), formatNumber(r.trainLoss), r.valLoss === null ? '-' : formatNumber(r.valLoss), r.baseModel]),
+        ['name', 'created', 'steps', 'train loss', 'val loss', 'parity', 'base'],
+        rows.map((r) => [r.name, r.createdAt.slice(0, 19).replace('T', ' '), String(r.steps), formatNumber(r.trainLoss), r.valLoss === null ? '-' : formatNumber(r.valLoss), r.parity, r.baseModel]),
       ));
     });
   adapters
@@ -32,6 +33,8 @@ export function registerAdapters(program: Command): void {
         `hyperparameters: ${Object.entries(meta.hyperparameters).map(([k, v]) => `${k}=${v}`).join(' ')}`,
         `${meta.steps} steps, train loss ${formatNumber(meta.trainLoss)}, val loss ${meta.valLoss === null ? '-' : formatNumber(meta.valLoss)}, ${meta.wallSeconds.toFixed(0)} s wall, ${meta.tokensPerSecond.toFixed(0)} tokens/s`,
         `loss curve: ${meta.lossCurve.map((p) => p.loss.toFixed(2)).join(' ')}`,
+        describeParity(meta.parity),
+        ...(meta.parity?.promptTokensDiffer ? [`  warning: prompt ${meta.parity.promptTokensDiffer.prompt + 1} tokens differ at position ${meta.parity.promptTokensDiffer.position}: PyTorch ${meta.parity.promptTokensDiffer.peft.join(',')} vs llama.cpp ${meta.parity.promptTokensDiffer.gguf.join(',')}`] : []),
       ].join('\n'));
     });
   adapters
