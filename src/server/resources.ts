@@ -19,6 +19,8 @@ export interface ServerResources {
   readonly env: NodeJS.ProcessEnv;
   embedder(): Promise<Embedder>;
   generator(): Promise<Generator>;
+  /** Whether generator() was called (and did not fail): listing adapters does not start the model. */
+  generatorStarted?(): boolean;
   /** Opens (or with `create`, makes) a collection; throws CollectionNotFoundError. */
   store(collection: string, options?: { create?: boolean }): Promise<Store>;
   collections(): Promise<string[]>;
@@ -60,6 +62,7 @@ export function createResources(config: Config, home: string, env: NodeJS.Proces
       if (add) for (const name of listAdapters(home)) add.call(loaded, name, adapterGgufPath(home, name));
       return loaded;
     },
+    generatorStarted: () => generator !== undefined,
     async store(collection, options = {}) {
       let store = stores.get(collection);
       if (!store) {

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { formatNumber, renderTable } from '../../report/format.ts';
-import { listAdapters, loadAdapter, removeAdapter } from '../../tune/adapters.ts';
+import { join } from 'node:path';
+import { UsageError } from '../../errors.ts';
+import { pushAdapter } from '../../generate/hosted-adapters.ts';
+import { adaptersDir, listAdapters, loadAdapter, removeAdapter } from '../../tune/adapters.ts';
 import { describeParity } from '../../tune/parity-judge.ts';
 import { cliContext, output } from '../context.ts';
 
@@ -36,6 +39,28 @@ export function registerAdapters(program: Command): void {
         describeParity(meta.parity),
         ...(meta.parity?.promptTokensDiffer ? [`  warning: prompt ${meta.parity.promptTokensDiffer.prompt + 1} tokens differ at position ${meta.parity.promptTokensDiffer.position}: PyTorch ${meta.parity.promptTokensDiffer.peft.join(',')} vs llama.cpp ${meta.parity.promptTokensDiffer.gguf.join(',')}`] : []),
       ].join('\n'));
+    });
+  adapters
+    .command('push')
+    .argument('<name>', 'adapter name')
+    .requiredOption('--to <url>', "a hosted engine's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (vLLM with --enable-lora)")
+    .option('--path-on-server <dir>', "the adapter's PEFT folder as the engine's file system sees it (default: this machine's path)")
+    .option('--api-key-env <var>', 'environment variable holding the engine\'s API key')
+    .description("load the adapter's PEFT folder into a hosted engine's runtime LoRA endpoint (vLLM /v1/load_lora_adapter); it is then served as model NAME")
+    .addHelpText('after', [
+      '', 'vLLM reads the folder on its own file system: start it with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True,',
+      'and copy or mount <home>/adapters/NAME/peft where it can read it. Then set generator.provider = "openai" with its',
+      'baseURL, and `attune ask --strategy ft --adapter NAME` asks for model NAME.',
+      '', 'Example:', '  attune adapters push faq --to http://gpu-host:8000/v1 --path-on-server /mnt/attune/adapters/faq/peft',
+    ].join('\n'))
+    .action(async (name: string, flags: { to: string; pathOnServer?: string; apiKeyEnv?: string }, command: Command) => {
+      const { home, env } = cliContext(command);
+      const meta = await loadAdapter(home, name);
+      if (!/^https?:\/\//.test(flags.to)) throw new UsageError(`--to must be an http(s) URL, got "${flags.to}"`);
+      const apiKey = flags.apiKeyEnv ? env[flags.apiKeyEnv] : undefined;
+      if (flags.apiKeyEnv && !apiKey) throw new UsageError(`--api-key-env ${flags.apiKeyEnv}: the variable is not set`);
+      const pushed = await pushAdapter({ name: meta.name, adapterGguf: join(adaptersDir(home), meta.name, 'adapter.gguf'), to: flags.to, pathOnServer: flags.pathOnServer, apiKey });
+      process.stdout.write(`loaded adapter ${pushed.name} into ${flags.to} from ${pushed.lora_path}: ask for model "${pushed.name}"\n`);
     });
   adapters
     .command('rm')
