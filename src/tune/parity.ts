@@ -10,6 +10,8 @@ export interface ExportParityOptions {
   ggufFile?: string;
   /** The exported adapter (adapter.gguf) and the trainer's own (peft/). */
   adapterGguf: string;
+  /** A merged GGUF (`attune adapters merge`) to check instead of the base + adapterGguf. */
+  mergedGguf?: string;
   adapterPeft: string;
   examples: ChatExample[];
   source: 'val' | 'train';
@@ -47,21 +49,23 @@ export async function checkExportParity(options: ExportParityOptions): Promise<P
     return skipped(`the PyTorch reference failed: ${(error as Error).message}`, started);
   }
 
-  const basePath = join(options.baseDir, options.ggufFile);
+  // the file llama.cpp serves: its metadata (chat template, EOS) is what serving uses
+  const basePath = options.mergedGguf ?? join(options.baseDir, options.ggufFile);
+  const adapter = options.mergedGguf ? undefined : 'parity';
   // loaded here, not at the top: the tune command should not pay for node-llama-cpp when the check is off
   const { LlamaGenerator } = await import('../generate/llama-generator.ts');
   const { readGgufFileInfo } = await import('node-llama-cpp');
   let generator;
   const gguf: string[] = [];
   try {
-    generator = await LlamaGenerator.load({ modelPath: basePath, contextSize: 1024, threads: options.threads, adapters: { parity: options.adapterGguf } });
+    generator = await LlamaGenerator.load({ modelPath: basePath, contextSize: 1024, threads: options.threads, adapters: adapter ? { parity: options.adapterGguf } : {} });
     for (const messages of prompts) {
-      gguf.push((await generator.generate({ messages, maxTokens: maxNewTokens, temperature: 0, adapter: 'parity', signal: options.signal })).text);
+      gguf.push((await generator.generate({ messages, maxTokens: maxNewTokens, temperature: 0, adapter, signal: options.signal })).text);
     }
   } catch (error) {
     options.signal?.throwIfAborted();
     await generator?.dispose();
-    return { ...skipped('', started), status: 'degraded', failed: ['gguf-load'], reason: `llama.cpp could not answer with the GGUF adapter: ${(error as Error).message.split('\n')[0]}` };
+    return { ...skipped('', started), status: 'degraded', failed: ['gguf-load'], reason: `llama.cpp could not answer with ${adapter ? 'the GGUF adapter' : 'the merged GGUF'}: ${(error as Error).message.split('\n')[0]}` };
   }
   try {
     const ggufTemplate = (await readGgufFileInfo(basePath, { readTensorInfo: false })).metadata.tokenizer?.chat_template ?? null;

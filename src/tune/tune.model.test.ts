@@ -88,8 +88,26 @@ describe('tune (real CPU training)', () => {
     expect(parity.agreement).toBeGreaterThanOrEqual(0.5);
     expect(parity.samples![0]!.gguf.length).toBeGreaterThan(0);
     expect(describeParity(parity)).toMatch(/^export parity: ok: \d+ val prompts, agreement \d+%/);
-    console.log(`export parity: ${describeParity(parity)}; ${parity.seconds.toFixed(1)} s of a ${result.wallSeconds.toFixed(0)} s tune`);
+    console.log(`${describeParity(parity)}; ${parity.seconds.toFixed(1)} s of a ${result.wallSeconds.toFixed(0)} s tune`);
   });
+
+  it('keeps at most maxAdapters adapters loaded, least recently used out, and reloads one on its next request', async () => {
+    const generator = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, threads: 1, maxAdapters: 1, adapters: { facts: result.adapterGguf, again: result.adapterGguf } });
+    try {
+      const ask = async (adapter: string) => (await generator.generate({ messages: chat(FACTS[0]![0]), maxTokens: 12, temperature: 0, adapter })).text;
+      const first = await ask('facts');
+      expect(generator.loadedAdapters()).toEqual(['facts']);
+      expect(await ask('again')).toBe(first); // the same file under another name: same answer
+      expect(generator.loadedAdapters()).toEqual(['again']);
+      expect(await ask('facts')).toBe(first); // evicted, reloaded on demand
+      expect(generator.loadedAdapters()).toEqual(['facts']);
+      expect(await generator.unloadAdapter('facts')).toBe(true);
+      expect(await generator.unloadAdapter('facts')).toBe(false);
+      expect(generator.loadedAdapters()).toEqual([]);
+    } finally {
+      await generator.dispose();
+    }
+  }, 120_000);
 
   it('registers a broken GGUF export as degraded, naming the check', async () => {
     // failure injection: the GGUF adapter cut in half, as a failed conversion or copy would leave it

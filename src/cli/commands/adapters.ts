@@ -3,6 +3,9 @@ import { formatNumber, renderTable } from '../../report/format.ts';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { pushAdapter } from '../../generate/hosted-adapters.ts';
+import { ensurePythonEnv } from '../../models/python-env.ts';
+import { mergeAdapter } from '../../tune/merge.ts';
+import { PythonTrainer } from '../../tune/python-trainer.ts';
 import { adaptersDir, listAdapters, loadAdapter, removeAdapter } from '../../tune/adapters.ts';
 import { describeParity } from '../../tune/parity-judge.ts';
 import { cliContext, output } from '../context.ts';
@@ -37,8 +40,24 @@ export function registerAdapters(program: Command): void {
         `${meta.steps} steps, train loss ${formatNumber(meta.trainLoss)}, val loss ${meta.valLoss === null ? '-' : formatNumber(meta.valLoss)}, ${meta.wallSeconds.toFixed(0)} s wall, ${meta.tokensPerSecond.toFixed(0)} tokens/s`,
         `loss curve: ${meta.lossCurve.map((p) => p.loss.toFixed(2)).join(' ')}`,
         describeParity(meta.parity),
+        ...(meta.merged ? [`merged: ${meta.merged.path} (${meta.merged.type}, ${(meta.merged.bytes / 1e6).toFixed(0)} MB); ${describeParity(meta.merged.parity)}`] : []),
         ...(meta.parity?.promptTokensDiffer ? [`  warning: prompt ${meta.parity.promptTokensDiffer.prompt + 1} tokens differ at position ${meta.parity.promptTokensDiffer.position}: PyTorch ${meta.parity.promptTokensDiffer.peft.join(',')} vs llama.cpp ${meta.parity.promptTokensDiffer.gguf.join(',')}`] : []),
       ].join('\n'));
+    });
+  adapters
+    .command('merge')
+    .argument('<name>', 'adapter name')
+    .option('--type <type>', 'type of the merged tensors: q8_0 (near-lossless) or f16', 'q8_0')
+    .option('--out <file>', 'where to write the merged GGUF (default: <home>/adapters/NAME/merged.gguf)')
+    .option('--no-parity', 'skip the export parity check of the merged file')
+    .description('write the base GGUF with the adapter folded in, for a server where one adapter takes all traffic; checks it like `tune` checks the adapter')
+    .addHelpText('after', '\nExample:\n  attune adapters merge faq\n  attune serve --model ~/.attune/adapters/faq/merged.gguf   # then ask with --strategy base or rag')
+    .action(async (name: string, flags: { type: string; out?: string; parity: boolean }, command: Command) => {
+      const { home, env } = cliContext(command);
+      if (flags.type !== 'q8_0' && flags.type !== 'f16') throw new UsageError(`--type must be q8_0 or f16, got "${flags.type}"`);
+      const python = await ensurePythonEnv({ env, log: (line) => process.stderr.write(`${line}\n`) });
+      const merged = await mergeAdapter({ home, name, python, type: flags.type, out: flags.out, trainer: flags.parity ? new PythonTrainer({ python }) : undefined });
+      process.stdout.write(`merged ${name} into ${merged.path} (${merged.tensors} tensors as ${merged.type}, ${(merged.bytes / 1e6).toFixed(0)} MB)\n${merged.parity ? `${describeParity(merged.parity)}\n` : ''}`);
     });
   adapters
     .command('push')
