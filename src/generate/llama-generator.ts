@@ -194,7 +194,8 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
   }
 
   async dispose(): Promise<void> {
-    for (const context of this.#contexts.values()) await (await context).dispose();
+    // a context that failed to load (a broken adapter) has nothing to dispose
+    for (const context of this.#contexts.values()) await (await context.catch(() => undefined))?.dispose();
     await this.#model.dispose();
   }
 }

@@ -64,7 +64,7 @@ export async function checkExportParity(options: ExportParityOptions): Promise<P
     }
   } catch (error) {
     options.signal?.throwIfAborted();
-    await generator?.dispose();
+    await generator?.dispose().catch(() => {});
     return { ...skipped('', started), status: 'degraded', failed: ['gguf-load'], reason: `llama.cpp could not answer with ${adapter ? 'the GGUF adapter' : 'the merged GGUF'}: ${(error as Error).message.split('\n')[0]}` };
   }
   try {
