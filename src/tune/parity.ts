@@ -41,6 +41,30 @@ export async function checkExportParity(options: ExportParityOptions): Promise<P
   const prompts = examples.map((example) => example.messages.slice(0, -1));
   const maxNewTokens = options.maxNewTokens ?? 32;
 
+  // the file llama.cpp serves: its metadata (chat template, EOS) is what serving uses
+  const basePath = options.mergedGguf ?? join(options.baseDir, options.ggufFile);
+  const adapter = options.mergedGguf ? undefined : 'parity';
+  // loaded here, not at the top: the tune command should not pay for node-llama-cpp when the check is off
+  const { LlamaGenerator } = await import('../generate/llama-generator.ts');
+  const { readGgufFileInfo } = await import('node-llama-cpp');
+  // the GGUF side first: a broken export fails here in seconds, before PyTorch loads
+  let generator;
+  const gguf: string[] = [];
+  const tokens: { promptTokens: number[]; eosToken: string | undefined }[] = [];
+  try {
+    generator = await LlamaGenerator.load({ modelPath: basePath, contextSize: 1024, threads: options.threads, adapters: adapter ? { parity: options.adapterGguf } : {} });
+    for (const messages of prompts) {
+      gguf.push((await generator.generate({ messages, maxTokens: maxNewTokens, temperature: 0, adapter, signal: options.signal })).text);
+      tokens.push(generator.chatTokens(messages));
+    }
+  } catch (error) {
+    options.signal?.throwIfAborted();
+    return { ...skipped('', started), status: 'degraded', failed: ['gguf-load'], reason: `llama.cpp could not answer with ${adapter ? 'the GGUF adapter' : 'the merged GGUF'}: ${(error as Error).message.split('\n')[0]}` };
+  } finally {
+    // freed before PyTorch loads: two copies of the model at once do not fit every small machine
+    await generator?.dispose().catch(() => {});
+  }
+
   let reference;
   try {
     reference = await options.trainer.generate({ baseDir: options.baseDir, ggufFile: options.ggufFile, adapterDir: options.adapterPeft, prompts, maxNewTokens }, { signal: options.signal });
@@ -49,40 +73,17 @@ export async function checkExportParity(options: ExportParityOptions): Promise<P
     return skipped(`the PyTorch reference failed: ${(error as Error).message}`, started);
   }
 
-  // the file llama.cpp serves: its metadata (chat template, EOS) is what serving uses
-  const basePath = options.mergedGguf ?? join(options.baseDir, options.ggufFile);
-  const adapter = options.mergedGguf ? undefined : 'parity';
-  // loaded here, not at the top: the tune command should not pay for node-llama-cpp when the check is off
-  const { LlamaGenerator } = await import('../generate/llama-generator.ts');
-  const { readGgufFileInfo } = await import('node-llama-cpp');
-  let generator;
-  const gguf: string[] = [];
-  try {
-    generator = await LlamaGenerator.load({ modelPath: basePath, contextSize: 1024, threads: options.threads, adapters: adapter ? { parity: options.adapterGguf } : {} });
-    for (const messages of prompts) {
-      gguf.push((await generator.generate({ messages, maxTokens: maxNewTokens, temperature: 0, adapter, signal: options.signal })).text);
-    }
-  } catch (error) {
-    options.signal?.throwIfAborted();
-    await generator?.dispose().catch(() => {});
-    return { ...skipped('', started), status: 'degraded', failed: ['gguf-load'], reason: `llama.cpp could not answer with ${adapter ? 'the GGUF adapter' : 'the merged GGUF'}: ${(error as Error).message.split('\n')[0]}` };
-  }
-  try {
-    const ggufTemplate = (await readGgufFileInfo(basePath, { readTensorInfo: false })).metadata.tokenizer?.chat_template ?? null;
-    const tokens = prompts.map((messages) => generator.chatTokens(messages));
-    const differ = tokens.findIndex((t, i) => !sameTokens(t.promptTokens, reference.outputs[i]!.promptTokens));
-    const samples: ParitySample[] = examples.map((example, i) => ({
-      prompt: prompts[i]!.at(-1)!.content, reference: example.messages.at(-1)!.content, peft: reference.outputs[i]!.text.trim(), gguf: gguf[i]!,
-    }));
-    return judgeParity({
-      samples, source: options.source,
-      chatTemplate: { match: (ggufTemplate ?? null) === reference.chatTemplate },
-      eosToken: { peft: reference.eosToken, gguf: tokens[0]?.eosToken ?? null },
-      promptTokensDiffer: differ < 0 ? null : firstDifference(differ, reference.outputs[differ]!.promptTokens, tokens[differ]!.promptTokens),
-    }, (performance.now() - started) / 1000);
-  } finally {
-    await generator.dispose();
-  }
+  const ggufTemplate = (await readGgufFileInfo(basePath, { readTensorInfo: false })).metadata.tokenizer?.chat_template ?? null;
+  const differ = tokens.findIndex((t, i) => !sameTokens(t.promptTokens, reference.outputs[i]!.promptTokens));
+  const samples: ParitySample[] = examples.map((example, i) => ({
+    prompt: prompts[i]!.at(-1)!.content, reference: example.messages.at(-1)!.content, peft: reference.outputs[i]!.text.trim(), gguf: gguf[i]!,
+  }));
+  return judgeParity({
+    samples, source: options.source,
+    chatTemplate: { match: (ggufTemplate ?? null) === reference.chatTemplate },
+    eosToken: { peft: reference.eosToken, gguf: tokens[0]?.eosToken ?? null },
+    promptTokensDiffer: differ < 0 ? null : firstDifference(differ, reference.outputs[differ]!.promptTokens, tokens[differ]!.promptTokens),
+  }, (performance.now() - started) / 1000);
 }
 
 function sameTokens(a: number[], b: number[]): boolean {

@@ -11,7 +11,7 @@ import { describeParity } from '../../tune/parity-judge.ts';
 import { cliContext, output } from '../context.ts';
 
 export function registerAdapters(program: Command): void {
-  const adapters = program.command('adapters').description('list, show and remove LoRA adapters trained with `attune tune`');
+  const adapters = program.command('adapters').description('list, show, merge, push and remove LoRA adapters trained with `attune tune`');
   adapters
     .command('list')
     .description('every adapter under the home')
