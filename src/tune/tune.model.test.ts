@@ -12,6 +12,7 @@ import { pullCatalogModel } from '../models/pull.ts';
 import { ensurePythonEnv, PYTHON_DIR } from '../models/python-env.ts';
 import { listAdapters, loadAdapter } from './adapters.ts';
 import { PythonTrainer } from './python-trainer.ts';
+import { mergeAdapter } from './merge.ts';
 import { checkExportParity } from './parity.ts';
 import { describeParity } from './parity-judge.ts';
 import { tune, type TuneResult } from './tune.ts';
@@ -108,6 +109,26 @@ describe('tune (real CPU training)', () => {
       await generator.dispose();
     }
   }, 120_000);
+
+  it('adapters merge writes the base with the adapter folded in, answering as the unmerged adapter does', async () => {
+    const merged = await mergeAdapter({ home, name: 'facts', python, trainer: new PythonTrainer({ python }) });
+    expect(merged.tensors).toBeGreaterThan(0);
+    expect(merged.parity?.status).toBe('ok');
+    expect((await loadAdapter(home, 'facts')).merged?.path).toBe(merged.path);
+    const unmerged = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, threads: 1, adapters: { facts: result.adapterGguf } });
+    const folded = await LlamaGenerator.load({ modelPath: merged.path, contextSize: 512, threads: 1 });
+    try {
+      for (const [question] of FACTS.slice(0, 2)) {
+        const a = (await unmerged.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' })).text;
+        const b = (await folded.generate({ messages: chat(question), maxTokens: 12, temperature: 0 })).text;
+        // Q8_0 merged weights against Q4_1 base + f32 LoRA: the same tolerance as the parity check (first words)
+        expect(words(b, 5)).toBe(words(a, 5));
+      }
+    } finally {
+      await unmerged.dispose();
+      await folded.dispose();
+    }
+  }, 600_000);
 
   it('registers a broken GGUF export as degraded, naming the check', async () => {
     // failure injection: the GGUF adapter cut in half, as a failed conversion or copy would leave it
