@@ -324,13 +324,16 @@ def generate(config):
     model.to(device).eval()
     outputs = []
     for messages in config['prompts']:
-        ids = torch.tensor([ids_of(tokenizer, messages, True)], device=device)
+        prompt = ids_of(tokenizer, messages, True)
+        ids = torch.tensor([prompt], device=device)
         with torch.no_grad():
             out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=int(config.get('max_new_tokens', 16)),
                                  do_sample=False, pad_token_id=tokenizer.pad_token_id)
         new = out[0, ids.shape[1]:].tolist()
-        outputs.append({'tokens': new, 'text': tokenizer.decode(new, skip_special_tokens=True)})
-    emit('generated', outputs=outputs)
+        outputs.append({'tokens': new, 'text': tokenizer.decode(new, skip_special_tokens=True), 'prompt_tokens': prompt})
+    # what the export parity check compares with the GGUF side: the template and the token that ends an answer
+    emit('generated', outputs=outputs, chat_template=tokenizer.chat_template, eos_token=tokenizer.eos_token,
+         eos_token_id=tokenizer.eos_token_id)
 
 
 def main():

@@ -48,3 +48,7 @@ export class SqlError extends AttuneError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+/** An adapter whose export parity check failed (see src/tune/parity-judge.ts): refused unless forced. */
+export class DegradedAdapterError extends AttuneError {
+  override name = 'DegradedAdapterError';
+}

@@ -14,6 +14,8 @@ const LlamaGeneratorConfig = z.object({
   }).optional(),
   contextSize: z.number().int().positive().optional(),
   threads: z.number().int().positive().optional(),
+  /** Most LoRA adapters kept loaded at once (each holds a llama.cpp context); least recently used ones are unloaded. */
+  maxAdapters: z.number().int().positive().optional(),
 }).strict();
 
 const OpenAIGeneratorConfig = z.object({
@@ -24,6 +26,13 @@ const OpenAIGeneratorConfig = z.object({
   apiKeyEnv: z.string().optional(),
   contextSize: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
+  /**
+   * A hosted engine with runtime LoRA loading (vLLM --enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True): the adapters a
+   * command uses (ft, ft-rag, raft) are loaded into it by name from their PEFT folders before the first answer.
+   */
+  loadAdapters: z.boolean().optional(),
+  /** The attune home's adapters/ folder as the engine's file system sees it (default: the same path). */
+  adaptersPathOnServer: z.string().optional(),
 }).strict();
 
 const TransformersEmbedderConfig = z.object({

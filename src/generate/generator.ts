@@ -30,3 +30,20 @@ export interface Generator {
   countTokens(text: string): Promise<number>;
   dispose(): Promise<void>;
 }
+
+/**
+ * A generator that loads and unloads LoRA adapters at run time: llama.cpp (a context per adapter, LRU)
+ * or a hosted engine's runtime LoRA endpoint (vLLM's /v1/load_lora_adapter).
+ */
+export interface AdapterRuntime {
+  /** `path`: for llama.cpp the adapter's GGUF file; for a hosted engine the PEFT folder as that server sees it. */
+  loadAdapter(name: string, path?: string): Promise<void>;
+  /** false when it was not loaded. */
+  unloadAdapter(name: string): Promise<boolean>;
+  loadedAdapters(): string[];
+}
+
+export function hasAdapterRuntime(generator: Generator): generator is Generator & AdapterRuntime {
+  const candidate = generator as Partial<AdapterRuntime>;
+  return typeof candidate.loadAdapter === 'function' && typeof candidate.unloadAdapter === 'function' && typeof candidate.loadedAdapters === 'function';
+}

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { getLlama, LlamaChatSession, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaChatSession, resolveChatWrapper, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import { ModelError } from '../errors.ts';
-import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
+import type { ChatMessage } from '../types.ts';
+import type { AdapterRuntime, GenerateRequest, GenerateResult, Generator } from './generator.ts';
 
 export interface LlamaGeneratorOptions {
   /** Path to a GGUF model file. */
@@ -14,10 +15,16 @@ export interface LlamaGeneratorOptions {
   threads?: number;
   /** LoRA adapters by name → GGUF adapter file; a request picks one with `adapter`. */
   adapters?: Record<string, string>;
+  /**
+   * Most adapters kept loaded at once (default 4). llama.cpp applies adapters per context, so each loaded
+   * adapter holds a context (its KV cache and compute buffers); past the limit the least recently used one
+   * is disposed and reloaded on its next request.
+   */
+  maxAdapters?: number;
 }
 
 /** A local GGUF model through node-llama-cpp (CPU build), with optional LoRA adapters. */
-export class LlamaGenerator implements Generator {
+export class LlamaGenerator implements Generator, AdapterRuntime {
   readonly id: string;
   readonly contextSize: number;
   readonly #llama: Llama;
@@ -51,10 +58,35 @@ export class LlamaGenerator implements Generator {
     }
   }
 
-  /** Registers another adapter after loading (e.g. one just trained). */
+  /** Registers another adapter after loading (e.g. one just trained); it loads on first use. */
   addAdapter(name: string, path: string): void {
     if (!existsSync(path)) throw new ModelError(`adapter ${name}: file not found: ${path}`, { input: path });
-    (this.#options.adapters ??= {})[name] = path;
+    const known = (this.#options.adapters ??= {});
+    // a retrained adapter (same name, new file) must not keep answering with the old context
+    if (known[name] !== undefined && known[name] !== path) void this.unloadAdapter(name);
+    known[name] = path;
+  }
+
+  /** Loads an adapter now (registering `path` when given), evicting the least recently used one past maxAdapters. */
+  async loadAdapter(name: string, path?: string): Promise<void> {
+    if (path) this.addAdapter(name, path);
+    await this.#context(name);
+  }
+
+  /** Frees the adapter's context; false when it was not loaded. The LoRA weights stay with the model (node-llama-cpp frees them with it). */
+  async unloadAdapter(name: string): Promise<boolean> {
+    const context = this.#contexts.get(name);
+    if (!name || !context) return false;
+    this.#contexts.delete(name);
+    // a request running on it finishes first
+    await (this.#locks.get(name) ?? Promise.resolve()).catch(() => {});
+    await (await context.catch(() => undefined))?.dispose();
+    return true;
+  }
+
+  /** Loaded adapters, least recently used first. */
+  loadedAdapters(): string[] {
+    return [...this.#contexts.keys()].filter((key) => key !== '');
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -114,7 +146,11 @@ export class LlamaGenerator implements Generator {
   #context(adapter: string | undefined): Promise<LlamaContext> {
     const key = adapter ?? '';
     let context = this.#contexts.get(key);
-    if (!context) {
+    if (context) {
+      // most recently used last: Map keeps insertion order
+      this.#contexts.delete(key);
+      this.#contexts.set(key, context);
+    } else {
       const path = adapter ? this.#options.adapters?.[adapter] : undefined;
       if (adapter && !path) throw new ModelError(`unknown adapter "${adapter}": known: ${Object.keys(this.#options.adapters ?? {}).join(', ') || 'none'}`);
       context = this.#model.createContext({
@@ -124,8 +160,33 @@ export class LlamaGenerator implements Generator {
         ...(path ? { lora: { adapters: [{ filePath: path }] } } : {}),
       });
       this.#contexts.set(key, context);
+      context.catch(() => this.#contexts.get(key) === context && this.#contexts.delete(key));
+      if (key) this.#evict();
     }
     return context;
+  }
+
+  #evict(): void {
+    const loaded = this.loadedAdapters();
+    const max = Math.max(1, this.#options.maxAdapters ?? 4);
+    for (const name of loaded.slice(0, Math.max(0, loaded.length - max))) void this.unloadAdapter(name);
+  }
+
+  /**
+   * The prompt tokens this generator feeds the model for a chat (the chat wrapper node-llama-cpp picks for the
+   * GGUF, rendered up to the answer), and the model's end-of-generation token: the export parity check compares
+   * them with what PyTorch uses, since a template or EOS mismatch degrades a tuned adapter silently.
+   */
+  chatTokens(messages: ChatMessage[]): { promptTokens: number[]; eosToken: string | undefined } {
+    const wrapper = resolveChatWrapper(this.#model);
+    const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const history: ChatHistoryItem[] = system ? [{ type: 'system', text: system }] : [];
+    for (const turn of messages.filter((m) => m.role !== 'system')) {
+      history.push(turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] });
+    }
+    history.push({ type: 'model', response: [] });
+    const { contextText } = wrapper.generateContextState({ chatHistory: history });
+    return { promptTokens: contextText.tokenize(this.#model.tokenizer), eosToken: this.#model.tokens.eosString ?? undefined };
   }
 
   async countTokens(text: string): Promise<number> {
@@ -133,7 +194,8 @@ export class LlamaGenerator implements Generator {
   }
 
   async dispose(): Promise<void> {
-    for (const context of this.#contexts.values()) await (await context).dispose();
+    // a context that failed to load (a broken adapter) has nothing to dispose
+    for (const context of this.#contexts.values()) await (await context.catch(() => undefined))?.dispose();
     await this.#model.dispose();
   }
 }

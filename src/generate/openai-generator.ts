@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../errors.ts';
-import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
+import type { AdapterRuntime, GenerateRequest, GenerateResult, Generator } from './generator.ts';
 
 export interface OpenAIGeneratorOptions {
   model: string;
@@ -9,16 +9,17 @@ export interface OpenAIGeneratorOptions {
   contextSize?: number;
   timeoutMs?: number;
   maxRetries?: number;
-  /** Model names per adapter (vLLM serves LoRA adapters as model names). */
+  /** Model names per adapter (vLLM serves LoRA adapters as model names); an adapter not listed is asked for by its own name. */
   adapters?: Record<string, string>;
 }
 
 /** Any OpenAI-compatible chat endpoint: OpenAI, vLLM, Ollama, llama.cpp server, attune serve. */
-export class OpenAIGenerator implements Generator {
+export class OpenAIGenerator implements Generator, AdapterRuntime {
   readonly id: string;
   readonly contextSize: number;
   readonly #client: OpenAI;
   readonly #options: OpenAIGeneratorOptions;
+  readonly #loaded = new Set<string>();
 
   constructor(options: OpenAIGeneratorOptions) {
     this.#options = options;
@@ -73,6 +74,53 @@ export class OpenAIGenerator implements Generator {
       usage = { promptTokens: Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4), completionTokens: Math.ceil(text.length / 4) };
     }
     return { text: text.trim(), usage, firstTokenMs, totalMs: performance.now() - started };
+  }
+
+  /**
+   * Loads a PEFT adapter folder into the server's runtime LoRA endpoint (vLLM: `POST /v1/load_lora_adapter`,
+   * started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True). The server reads `path` on its
+   * own file system. An adapter of the same name already there is replaced (a retrained adapter keeps its name).
+   */
+  async loadAdapter(name: string, path?: string): Promise<void> {
+    if (!path) throw new ProviderError(`adapter ${name}: a hosted engine needs the adapter's PEFT folder as the server sees it`);
+    const load = () => this.#post('load_lora_adapter', { lora_name: name, lora_path: path });
+    let response = await load();
+    if (response.status === 400 && /already been loaded/i.test(await response.clone().text())) {
+      await this.#post('unload_lora_adapter', { lora_name: name });
+      response = await load();
+    }
+    if (!response.ok) throw new ProviderError(`${this.#endpoint('load_lora_adapter')}: loading adapter ${name} from ${path} failed (${response.status}): ${(await response.text()).slice(0, 300).replace(/\s+/g, ' ')}`, { input: path });
+    this.#loaded.add(name);
+  }
+
+  async unloadAdapter(name: string): Promise<boolean> {
+    const response = await this.#post('unload_lora_adapter', { lora_name: name });
+    this.#loaded.delete(name);
+    if (response.status === 404 || response.status === 400) return false;
+    if (!response.ok) throw new ProviderError(`${this.#endpoint('unload_lora_adapter')}: unloading adapter ${name} failed (${response.status})`);
+    return true;
+  }
+
+  /** The adapters this client loaded (the server may hold others, loaded at its start). */
+  loadedAdapters(): string[] {
+    return [...this.#loaded];
+  }
+
+  #endpoint(path: string): string {
+    return `${this.#options.baseURL.replace(/\/+$/, '')}/${path}`;
+  }
+
+  async #post(path: string, body: Record<string, unknown>): Promise<Response> {
+    try {
+      return await fetch(this.#endpoint(path), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}) },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 120_000),
+      });
+    } catch (error) {
+      throw new ProviderError(`${this.#endpoint(path)}: ${(error as Error).message}`, { input: this.#options.baseURL, cause: error });
+    }
   }
 
   async countTokens(text: string): Promise<number> {

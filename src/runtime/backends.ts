@@ -7,6 +7,7 @@ import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import { LlamaGenerator } from '../generate/llama-generator.ts';
 import { OpenAIGenerator } from '../generate/openai-generator.ts';
+import { loadHostedAdapters } from '../generate/hosted-adapters.ts';
 import type { Config } from '../config/config.ts';
 import { modelsDir } from '../config/paths.ts';
 import { openStore } from '../store/open.ts';
@@ -28,13 +29,16 @@ export async function createGenerator(config: Config, options: { env?: NodeJS.Pr
   const env = options.env ?? process.env;
   const spec = config.generator;
   if (spec.provider === 'openai') {
-    return new OpenAIGenerator({ ...spec, apiKey: spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined });
+    const generator = new OpenAIGenerator({ ...spec, apiKey: spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined });
+    if (spec.loadAdapters) await loadHostedAdapters(generator, options.adapters ?? {}, spec.adaptersPathOnServer);
+    return generator;
   }
   return LlamaGenerator.load({
     modelPath: resolveModel(spec.model, { env }).path,
     contextSize: spec.contextSize,
     threads: spec.threads,
     adapters: options.adapters,
+    maxAdapters: spec.maxAdapters,
   });
 }
 

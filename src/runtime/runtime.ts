@@ -93,6 +93,11 @@ export class Runtime implements AsyncDisposable {
     return this.#cell('embedder', () => this.#factories.embedder(this.config, this.env), (embedder) => embedder);
   }
 
+  /** Whether the generator has been asked for (and not failed): listing adapters does not start the model. */
+  generatorStarted(): boolean {
+    return this.#parent ? this.#parent.generatorStarted() : this.#cells.has('generator');
+  }
+
   /** The configured generator with every adapter of the home and every registered one (adapters trained meanwhile are added on use). */
   async generator(): Promise<Generator> {
     if (this.#parent) return this.#parent.generator();

@@ -2,19 +2,35 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../errors.ts';
 import { adaptersDir, type AdapterMeta, type AdapterScope } from '../tune/adapters.ts';
+import { assertUsableAdapter, type ParityResult } from '../tune/parity-judge.ts';
 import { canAccessCollection, type KeyScope } from './keys.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-/** The scope recorded in adapters/<name>/meta.json; undefined when none was recorded (or no meta.json). */
-export function adapterScope(home: string, name: string): AdapterScope | undefined {
+function readMeta(home: string, name: string): Partial<AdapterMeta> | undefined {
   const file = join(adaptersDir(home), name, 'meta.json');
   if (!existsSync(file)) return undefined;
   try {
-    const scope = (JSON.parse(readFileSync(file, 'utf8')) as Partial<AdapterMeta>).scope;
-    return scope && Array.isArray(scope.collections) && Array.isArray(scope.labels) ? scope : undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as Partial<AdapterMeta>;
   } catch {
     return undefined;
   }
+}
+
+/** The scope recorded in adapters/<name>/meta.json; undefined when none was recorded (or no meta.json). */
+export function adapterScope(home: string, name: string): AdapterScope | undefined {
+  const scope = readMeta(home, name)?.scope;
+  return scope && Array.isArray(scope.collections) && Array.isArray(scope.labels) ? scope : undefined;
+}
+
+/** The export parity result recorded in meta.json (undefined: never checked). */
+export function adapterParity(home: string, name: string): ParityResult | undefined {
+  const parity = readMeta(home, name)?.parity;
+  return parity && typeof parity.status === 'string' ? parity : undefined;
+}
+
+/** A degraded adapter is refused (409, naming the failed check) unless the server runs with --allow-degraded. */
+export function requireServableAdapter(resources: Runtime, name: string, options: { allowDegraded?: boolean }): void {
+  assertUsableAdapter(name, adapterParity(resources.home, name), options);
 }
 
 /**

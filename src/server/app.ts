@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { CollectionNotFoundError, UsageError } from '../errors.ts';
+import { CollectionNotFoundError, DegradedAdapterError, UsageError } from '../errors.ts';
+import { adapterRoutes, type AdapterServingOptions } from './adapter-routes.ts';
 import { authenticate } from './auth.ts';
 import { collectionRoutes } from './collection-routes.ts';
 import type { ServerEnv } from './context.ts';
@@ -31,6 +32,8 @@ export interface AppOptions {
   allowedHosts?: string[];
   /** Largest JSON body in bytes (default 1 MB; an eval run with its questions inline may send 8 MB). */
   maxJsonBytes?: number;
+  /** `--allow-degraded`: serve adapters whose export parity check failed. */
+  adapters?: AdapterServingOptions;
 }
 
 export interface AttuneApp {
@@ -63,6 +66,7 @@ export function errorResponse(error: unknown): { status: number; message: string
   if (error instanceof ForbiddenError) return { status: 403, message: 'forbidden', type: 'permission_error' };
   if (error instanceof TooManyRequestsError) return { status: 429, message: error.message, type: 'rate_limit_error', retryAfter: error.retryAfterSeconds };
   if (error instanceof UploadError) return { status: error.status, message: error.message, type: 'invalid_request_error' };
+  if (error instanceof DegradedAdapterError) return { status: 409, message: error.message, type: 'adapter_degraded' };
   if (error instanceof UsageError) return { status: 400, message: error.message, type: 'invalid_request_error' };
   if (error instanceof CollectionNotFoundError || error instanceof NotFoundError) return { status: 404, message: error.message, type: 'not_found_error' };
   if (error instanceof NotImplementedError) return { status: 501, message: error.message, type: 'not_implemented' };
@@ -79,7 +83,8 @@ export function createApp(options: AppOptions): AttuneApp {
   const api = new Hono<ServerEnv>();
   api.use('*', authenticate({ home: options.resources.home, auth: options.auth, rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT) }));
   api.use('*', bodyLimits(limits, options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES));
-  api.route('/', openaiRoutes(options.resources, queue));
+  api.route('/', openaiRoutes(options.resources, queue, options.adapters));
+  api.route('/', adapterRoutes(options.resources, options.adapters));
   api.route('/', collectionRoutes(options.resources, jobs, limits));
   api.route('/eval', evalRoutes({ resources: options.resources, queue, jobs, links, dataRoots: dataRoots(options.resources.home, options.dataRoots) }));
 

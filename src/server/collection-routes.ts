@@ -6,7 +6,6 @@ import { CollectionNotFoundError, UsageError } from '../errors.ts';
 import { retrieve } from '../retrieve/retrieve.ts';
 import { authorize, canManageLabels, canSeeLabels, labelFilter, publicSource, type ServerEnv } from './context.ts';
 import { ForbiddenError, NotFoundError } from './http-errors.ts';
-import { visibleAdapters } from './adapter-access.ts';
 import { startIngestJob } from './ingest-jobs.ts';
 import { publicJob, type Job, type Jobs } from './jobs.ts';
 import { canAccessCollection, hasOperation } from './keys.ts';
@@ -141,11 +140,6 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
     // a chunk the key may not see looks exactly like one that does not exist
     if (!hit) throw new NotFoundError('chunk not found');
     return c.json(publicSource(scope, hit));
-  });
-
-  app.get('/adapters', (c) => {
-    const scope = authorize(c, 'read');
-    return c.json({ adapters: visibleAdapters(resources, scope).map((name) => ({ name })) });
   });
 
   return app;

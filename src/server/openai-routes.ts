@@ -10,7 +10,8 @@ import { authorize, labelFilter, publicSource, type ServerContext, type ServerEn
 import type { FairQueue } from './fair-queue.ts';
 import { canAccessCollection, type KeyScope } from './keys.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { requireVisibleAdapter, visibleAdapters } from './adapter-access.ts';
+import { requireServableAdapter, requireVisibleAdapter, visibleAdapters } from './adapter-access.ts';
+import type { AdapterServingOptions } from './adapter-routes.ts';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.ts';
 import { parseBody } from './validate.ts';
 
@@ -57,7 +58,7 @@ function questionOf(request: ChatCompletionRequest): { question: string; history
   return { question: text, history };
 }
 
-export function openaiRoutes(resources: Runtime, queue: FairQueue): Hono<ServerEnv> {
+export function openaiRoutes(resources: Runtime, queue: FairQueue, serving: AdapterServingOptions = {}): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.get('/models', async (c) => {
@@ -99,7 +100,10 @@ export function openaiRoutes(resources: Runtime, queue: FairQueue): Hono<ServerE
     const model = parseModelName(body.model);
     const scope = authorize(c, 'read', model.collection);
     strategySpec(model.strategy, 'field "model"');
-    if (model.adapter) requireVisibleAdapter(resources, scope, model.adapter);
+    if (model.adapter) {
+      requireVisibleAdapter(resources, scope, model.adapter);
+      requireServableAdapter(resources, model.adapter, serving);
+    }
     const { question, history } = questionOf(body);
     const strategy = await buildStrategy(c, resources, model, body.max_completion_tokens ?? body.max_tokens ?? 128);
     queue.assertRoom();

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import type { MergedModel } from './merge.ts';
+import type { ParityResult } from './parity-judge.ts';
 import type { LossPoint } from './trainer.ts';
 
 /**
@@ -30,6 +32,10 @@ export interface AdapterMeta {
   lossCurve: LossPoint[];
   wallSeconds: number;
   tokensPerSecond: number;
+  /** The export parity check's result (absent: trained before the check existed, or with --no-parity). */
+  parity?: ParityResult;
+  /** `attune adapters merge`: the base with this adapter folded in, and its own parity check. */
+  merged?: MergedModel;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { cacheDir } from '../config/paths.ts';
 import { TrainerError } from '../errors.ts';
 import { PYTHON_DIR } from '../models/python-env.ts';
-import type { TrainConfig, TrainEvent, Trainer, TrainResult } from './trainer.ts';
+import type { ReferenceGenerateConfig, ReferenceGeneration, TrainConfig, TrainEvent, Trainer, TrainResult } from './trainer.ts';
 
 const ERROR_HINTS: Record<string, string> = {
   import: 'reinstall the worker environment (delete the venv under ~/.cache/attune and rerun)',
@@ -53,6 +53,18 @@ export class PythonTrainer implements Trainer {
     });
     if (!done) throw new TrainerError('the trainer exited without a result');
     return { steps: done.steps, trainLoss: done.train_loss, valLoss: done.val_loss, tokensPerSecond: done.tokens_per_second, history: done.history, stoppedEarly: done.stopped_early, resumed, peakRssMb: done.peak_rss_mb };
+  }
+
+  async generate(config: ReferenceGenerateConfig, options: { signal?: AbortSignal } = {}): Promise<ReferenceGeneration> {
+    let generated: { outputs: { text: string; prompt_tokens: number[] }[]; chat_template: string | null; eos_token: string | null } | undefined;
+    await this.#run({
+      mode: 'generate', base_dir: config.baseDir, gguf_file: config.ggufFile, cache_dir: this.#cacheDir, adapter_dir: config.adapterDir,
+      prompts: config.prompts, max_new_tokens: config.maxNewTokens, threads: availableParallelism(),
+    }, options.signal, (event) => {
+      if ((event as { event: string }).event === 'generated') generated = event as unknown as typeof generated;
+    });
+    if (!generated) throw new TrainerError('the trainer returned no generations');
+    return { outputs: generated.outputs.map((o) => ({ text: o.text, promptTokens: o.prompt_tokens })), chatTemplate: generated.chat_template ?? null, eosToken: generated.eos_token ?? null };
   }
 
   #run(config: Record<string, unknown>, signal: AbortSignal | undefined, onEvent: (event: TrainEvent) => void): Promise<void> {

@@ -56,4 +56,21 @@ export interface Trainer {
   /** Token count of each example's full chat (for stats and the --max-seq-len check). */
   tokenLengths(config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>, options?: { signal?: AbortSignal }): Promise<number[]>;
   train(config: TrainConfig, options?: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void }): Promise<TrainResult>;
+  /** Greedy answers with the trainer's own runtime (base + the trained adapter): the reference of the export parity check. */
+  generate?(config: ReferenceGenerateConfig, options?: { signal?: AbortSignal }): Promise<ReferenceGeneration>;
+}
+
+export interface ReferenceGenerateConfig {
+  baseDir: string;
+  ggufFile?: string;
+  /** The adapter as the trainer wrote it (PEFT folder). */
+  adapterDir: string;
+  prompts: { role: 'system' | 'user' | 'assistant'; content: string }[][];
+  maxNewTokens: number;
+}
+
+export interface ReferenceGeneration {
+  outputs: { text: string; promptTokens: number[] }[];
+  chatTemplate: string | null;
+  eosToken: string | null;
 }

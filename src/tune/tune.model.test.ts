@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,9 @@ import { pullCatalogModel } from '../models/pull.ts';
 import { ensurePythonEnv, PYTHON_DIR } from '../models/python-env.ts';
 import { listAdapters, loadAdapter } from './adapters.ts';
 import { PythonTrainer } from './python-trainer.ts';
+import { mergeAdapter } from './merge.ts';
+import { checkExportParity } from './parity.ts';
+import { describeParity } from './parity-judge.ts';
 import { tune, type TuneResult } from './tune.ts';
 
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
@@ -73,6 +76,69 @@ describe('tune (real CPU training)', () => {
     } finally {
       await generator.dispose();
     }
+  }, 120_000);
+
+  it('runs the export parity check after training and records it in the registry', async () => {
+    const parity = (await loadAdapter(home, 'facts')).parity!;
+    expect(parity).toBeDefined();
+    expect(parity.status).toBe('ok');
+    expect(parity.source).toBe('val');
+    expect(parity.prompts).toBeGreaterThanOrEqual(1);
+    expect(parity.chatTemplateMatch).toBe(true);
+    expect(parity.eosToken).toEqual({ peft: '<|im_end|>', gguf: '<|im_end|>' });
+    expect(parity.agreement).toBeGreaterThanOrEqual(0.5);
+    expect(parity.samples![0]!.gguf.length).toBeGreaterThan(0);
+    expect(describeParity(parity)).toMatch(/^export parity: ok: \d+ val prompts, agreement \d+%/);
+    console.log(`${describeParity(parity)}; ${parity.seconds.toFixed(1)} s of a ${result.wallSeconds.toFixed(0)} s tune`);
+  });
+
+  it('keeps at most maxAdapters adapters loaded, least recently used out, and reloads one on its next request', async () => {
+    const generator = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, threads: 1, maxAdapters: 1, adapters: { facts: result.adapterGguf, again: result.adapterGguf } });
+    try {
+      const ask = async (adapter: string) => (await generator.generate({ messages: chat(FACTS[0]![0]), maxTokens: 12, temperature: 0, adapter })).text;
+      const first = await ask('facts');
+      expect(generator.loadedAdapters()).toEqual(['facts']);
+      expect(await ask('again')).toBe(first); // the same file under another name: same answer
+      expect(generator.loadedAdapters()).toEqual(['again']);
+      expect(await ask('facts')).toBe(first); // evicted, reloaded on demand
+      expect(generator.loadedAdapters()).toEqual(['facts']);
+      expect(await generator.unloadAdapter('facts')).toBe(true);
+      expect(await generator.unloadAdapter('facts')).toBe(false);
+      expect(generator.loadedAdapters()).toEqual([]);
+    } finally {
+      await generator.dispose();
+    }
+  }, 120_000);
+
+  it('adapters merge writes the base with the adapter folded in, answering as the unmerged adapter does', async () => {
+    const merged = await mergeAdapter({ home, name: 'facts', python, trainer: new PythonTrainer({ python }) });
+    expect(merged.tensors).toBeGreaterThan(0);
+    expect(merged.parity?.status).toBe('ok');
+    expect((await loadAdapter(home, 'facts')).merged?.path).toBe(merged.path);
+    const unmerged = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, threads: 1, adapters: { facts: result.adapterGguf } });
+    const folded = await LlamaGenerator.load({ modelPath: merged.path, contextSize: 512, threads: 1 });
+    try {
+      for (const [question] of FACTS.slice(0, 2)) {
+        const a = (await unmerged.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' })).text;
+        const b = (await folded.generate({ messages: chat(question), maxTokens: 12, temperature: 0 })).text;
+        // Q8_0 merged weights against Q4_1 base + f32 LoRA: the same tolerance as the parity check (first words)
+        expect(words(b, 5)).toBe(words(a, 5));
+      }
+    } finally {
+      await unmerged.dispose();
+      await folded.dispose();
+    }
+  }, 600_000);
+
+  it('registers a broken GGUF export as degraded, naming the check', async () => {
+    // failure injection: the GGUF adapter cut in half, as a failed conversion or copy would leave it
+    const broken = join(home, 'half.gguf');
+    const bytes = await readFile(result.adapterGguf);
+    await writeFile(broken, bytes.subarray(0, bytes.length / 2));
+    const examples = FACTS.map(([q, a], i) => ({ messages: [...chat(q), { role: 'assistant' as const, content: a }], line: i + 1 }));
+    const parity = await checkExportParity({ trainer: new PythonTrainer({ python }), baseDir: modelsDir(), ggufFile: DEFAULT_GENERATOR_FILE, adapterGguf: broken, adapterPeft: result.adapterPeft, examples, source: 'train', maxPrompts: 2 });
+    expect(parity.status).toBe('degraded');
+    expect(parity.failed).toEqual(['gguf-load']);
   }, 120_000);
 
   it('refuses bad input before training and leaves no adapter behind', async () => {

@@ -4,6 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { DatasetError, UsageError } from '../errors.ts';
 import { adaptersDir, checkAdapterName, commitAdapter, stagingDir, type AdapterMeta, type AdapterScope } from './adapters.ts';
 import { MIN_EXAMPLES, readTrainingData, splitExamples, tokenStats, type ChatExample, type TokenStats } from './data.ts';
+import { checkExportParity } from './parity.ts';
+import type { ParityResult } from './parity-judge.ts';
 import type { TrainEvent, Trainer } from './trainer.ts';
 
 /** Rough CPU throughput of the 135M model with LoRA on 2 cores, for the pre-training estimate. */
@@ -27,10 +29,14 @@ export interface TuneOptions {
   checkpointEvery?: number;
   /** The collections and access labels the training data came from (see AdapterScope). */
   scope?: AdapterScope;
+  /** Run the export parity check after training (default true; see parity.ts). */
+  parity?: boolean;
   signal?: AbortSignal;
   /** Bad lines (training goes on without them) and the stats, before training. */
   onData?: (info: { errors: DatasetError[]; stats: TokenStats; train: number; val: number }) => void;
   onEvent?: (event: TrainEvent) => void;
+  /** Before and after the export parity check. */
+  onParity?: (result: ParityResult | null) => void;
 }
 
 export interface TuneResult {
@@ -43,6 +49,7 @@ export interface TuneResult {
   wallSeconds: number;
   tokensPerSecond: number;
   peakRssMb?: number;
+  parity?: ParityResult;
 }
 
 /** Validates the data, trains, exports and registers adapters/<name>; a failed run registers nothing. */
@@ -80,16 +87,26 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       epochs: hp.epochs, lr: hp.lr, rank: hp.rank, alpha, dropout: hp.dropout, maxSteps: hp.maxSteps, batchSize: hp.batchSize, seed: hp.seed,
       patience: options.patience ?? 3, checkpointEvery: options.checkpointEvery ?? 20,
     }, { signal: options.signal, onEvent: options.onEvent });
+    let parity: ParityResult | undefined;
+    if (options.parity !== false) {
+      options.onParity?.(null);
+      // checked before registering, on the staged files: a degraded adapter is registered as such, never silently
+      parity = await checkExportParity({
+        trainer: options.trainer, baseDir, ggufFile, adapterGguf: join(staged, 'adapter.gguf'), adapterPeft: join(staged, 'peft'),
+        examples: val.length > 0 ? val : train, source: val.length > 0 ? 'val' : 'train', signal: options.signal,
+      });
+      options.onParity?.(parity);
+    }
     const wallSeconds = (Date.now() - startedAt) / 1000;
     const meta: AdapterMeta = {
       name, ...(options.scope ? { scope: options.scope } : {}), createdAt: new Date().toISOString(), trainer: options.trainer.id, baseModel: resolve(options.base),
       data: { file: resolve(options.data), sha256: data.hash, train: train.length, val: val.length, skippedLines: data.errors.length },
       hyperparameters: { ...hp, alpha }, steps: result.steps, trainLoss: result.trainLoss, valLoss: result.valLoss, lossCurve: result.history,
-      wallSeconds, tokensPerSecond: result.tokensPerSecond,
+      wallSeconds, tokensPerSecond: result.tokensPerSecond, ...(parity ? { parity } : {}),
     };
     const target = await commitAdapter(options.home, staged, meta);
     await rm(runDir, { recursive: true, force: true });
-    return { name, adapterGguf: join(target, 'adapter.gguf'), adapterPeft: join(target, 'peft'), steps: result.steps, trainLoss: result.trainLoss, valLoss: result.valLoss, wallSeconds, tokensPerSecond: result.tokensPerSecond, peakRssMb: result.peakRssMb };
+    return { name, adapterGguf: join(target, 'adapter.gguf'), adapterPeft: join(target, 'peft'), steps: result.steps, trainLoss: result.trainLoss, valLoss: result.valLoss, wallSeconds, tokensPerSecond: result.tokensPerSecond, peakRssMb: result.peakRssMb, ...(parity ? { parity } : {}) };
   } catch (error) {
     await rm(staged, { recursive: true, force: true });
     throw error;

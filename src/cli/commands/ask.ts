@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { generatorModelPath } from '../../runtime/backends.ts';
 import { createRuntime, type RuntimeFactories } from '../../runtime/runtime.ts';
 import { loadAdapter } from '../../tune/adapters.ts';
+import { assertUsableAdapter } from '../../tune/parity-judge.ts';
 import { UsageError } from '../../errors.ts';
 import type { Answer } from '../../types.ts';
 import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP, type CliContext } from '../context.ts';
@@ -18,6 +19,7 @@ export interface AskFlags {
   mode?: string;
   maxTokens?: string;
   json?: boolean;
+  allowDegraded?: boolean;
 }
 
 export function registerAsk(program: Command): void {
@@ -32,6 +34,7 @@ export function registerAsk(program: Command): void {
     .option('--mode <mode>', 'retrieval: hybrid, vector or keyword')
     .option('--max-tokens <n>', 'most tokens in the answer', '64')
     .option(MODEL_FLAG, MODEL_FLAG_HELP)
+    .option('--allow-degraded', 'use an adapter whose export parity check failed (see `attune adapters show NAME`)')
     .option('--json', 'print {answer, abstained, citations, timings, usage} as JSON')
     .addHelpText('after', '\nExamples:\n  attune ask "Who founded the guild?" --collection handbook\n  attune ask "Who founded the guild?" --strategy base --json')
     .action(async (question: string, flags: AskFlags, command: Command) => {
@@ -62,6 +65,7 @@ export async function runAsk(question: string, flags: AskFlags, context: CliCont
       runtime.resolveAdapter(flags.adapter);
       // an adapter only fits the base it was trained on: with --model another base it would load, or not, and answer nonsense
       const meta = existsSync(flags.adapter) ? undefined : await loadAdapter(context.home, flags.adapter).catch(() => undefined);
+      assertUsableAdapter(flags.adapter, meta?.parity, { allowDegraded: flags.allowDegraded });
       const model = generatorModelPath(context.config, context.env);
       if (meta && model && resolve(meta.baseModel) !== resolve(model)) {
         throw new UsageError(`adapter ${flags.adapter} was trained on ${meta.baseModel}, not on ${model}: pass --model ${meta.baseModel} (or retrain it with attune tune --model …)`);

@@ -20,6 +20,8 @@ interface ServeFlags {
   dataRoot: string[];
   watch: string[];
   watchCollection?: string;
+  maxAdapters?: string;
+  allowDegraded?: boolean;
 }
 
 /** `--watch`: a watcher beside the server, its batches taking turns with uploads in the ingest lane (each one a job in /v1/jobs). */
@@ -59,6 +61,8 @@ export function registerServe(program: Command): void {
     .option('--burst <n>', `burst of requests per key (default ${DEFAULT_RATE_LIMIT.burst})`)
     .option('--watch <path>', 'keep a collection in step with this file or folder as it changes (repeatable; see `attune watch`)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--watch-collection <name>', 'the collection --watch keeps fresh (created when new)')
+    .option('--max-adapters <n>', 'most LoRA adapters kept loaded at once, least recently used unloaded first (default: generator.maxAdapters, else 4)')
+    .option('--allow-degraded', 'serve adapters whose export parity check failed (see `attune adapters show NAME`)')
     .option('--data-root <dir>', 'a folder whose files POST /v1/eval/compare may name (repeatable; <home>/data always is one)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', [
       '',
@@ -69,6 +73,8 @@ export function registerServe(program: Command): void {
       '  attune serve --no-auth                                 # local development only',
       '  attune serve --data-root /srv/datasets                 # POST /v1/eval/compare may read corpora there',
       '  attune serve --watch docs/ --watch-collection handbook # re-ingests docs/ as files change',
+      '  attune serve --max-adapters 8                          # keep up to 8 LoRA adapters loaded',
+      '  curl -X POST -H "Authorization: Bearer $ADMIN" localhost:8787/v1/adapters/faq/load',
       '',
       'Chat with model "attune/<collection>/<strategy>[/<adapter>]" or "attune/base" at /v1/chat/completions;',
       'responses carry an "attune" field with citations and retrieved chunks. Evaluations and comparisons run',
@@ -80,13 +86,17 @@ export function registerServe(program: Command): void {
       if (flags.watch.length > 0 && !flags.watchCollection) throw new UsageError('--watch needs --watch-collection NAME: the collection to keep fresh');
       for (const path of flags.watch) if (!existsSync(path)) throw new UsageError(`--watch: ${path}: no such file or folder`, { input: path });
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
-      const resources = createRuntime({ config: context.config, home: context.home, env: context.env });
+      const maxAdapters = flags.maxAdapters ? parsePositiveInt(flags.maxAdapters, '--max-adapters') : undefined;
+      if (maxAdapters && context.config.generator.provider !== 'llama') throw new UsageError('--max-adapters applies to the local llama generator; a hosted engine has its own limit (vLLM: --max-loras)');
+      const config = maxAdapters ? { ...context.config, generator: { ...context.config.generator, maxAdapters } } : context.config;
+      const resources = createRuntime({ config, home: context.home, env: context.env });
       const server = await startServer({
         resources,
         auth: flags.auth,
         host: flags.host,
         port,
         dataRoots: flags.dataRoot,
+        adapters: { allowDegraded: flags.allowDegraded },
         queue: { ...DEFAULT_QUEUE, maxPending: flags.queue ? parsePositiveInt(flags.queue, '--queue') : DEFAULT_QUEUE.maxPending },
         rateLimit: {
           perSecond: flags.rate ? parsePositiveInt(flags.rate, '--rate') : DEFAULT_RATE_LIMIT.perSecond,

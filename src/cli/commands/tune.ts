@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.ts';
 import { ensurePythonEnv } from '../../models/python-env.ts';
 import { resolveModel } from '../../models/resolve.ts';
 import { PythonTrainer } from '../../tune/python-trainer.ts';
+import { describeParity } from '../../tune/parity-judge.ts';
 import { tune } from '../../tune/tune.ts';
 import { cliContext, MODEL_FLAG, output, parseNumber, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
@@ -23,6 +24,7 @@ interface TuneFlags {
   json?: boolean;
   dataCollections?: string;
   dataLabels?: string;
+  parity?: boolean;
 }
 
 export function registerTune(program: Command): void {
@@ -40,6 +42,7 @@ export function registerTune(program: Command): void {
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
     .option('--data-collections <names>', 'collections the data was built from (comma-separated): only server keys for all of them may use the adapter')
     .option('--data-labels <labels>', 'access labels of the chunks the data was built from (comma-separated); needs --data-collections')
+    .option('--no-parity', 'skip the export parity check (PyTorch + PEFT vs llama.cpp + the GGUF adapter on up to 8 validation prompts)')
     .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
     .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
     .action(async (flags: TuneFlags, command: Command) => {
@@ -62,7 +65,13 @@ export function registerTune(program: Command): void {
         const result = await tune({
           home, trainer, name: flags.name, data: flags.data, base,
           ...settings, signal: controller.signal,
-          scope: dataScope(flags),
+          scope: dataScope(flags), parity: flags.parity,
+          onParity: (parity) => {
+            if (parity === null) {
+              bar.stop();
+              process.stderr.write('export parity check: PyTorch + PEFT vs llama.cpp + GGUF…\n');
+            } else process.stderr.write(`${describeParity(parity)} (${parity.seconds.toFixed(0)} s)\n`);
+          },
           onData: ({ errors, stats, train, val }) => {
             for (const error of errors) process.stderr.write(`skipped ${error.message}\n`);
             process.stderr.write(`${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${stats.estimatedSeconds < 90 ? `${stats.estimatedSeconds} s` : `${Math.round(stats.estimatedSeconds / 60)} min`}\n`);
@@ -78,6 +87,7 @@ export function registerTune(program: Command): void {
         output(flags.json, result, () => [
           `adapter ${result.name}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}, val loss ${result.valLoss?.toFixed(3) ?? '-'}, ${result.tokensPerSecond.toFixed(0)} tokens/s, ${result.wallSeconds.toFixed(0)} s`,
           `  ${result.adapterGguf}`, `  ${result.adapterPeft}`,
+          ...(result.parity ? [`  ${describeParity(result.parity)}`] : []),
         ].join('\n'));
       } finally {
         bar.stop();
