@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import type { MergedModel } from './merge.ts';
 import type { ParityResult } from './parity-judge.ts';
 import type { LossPoint } from './trainer.ts';
 
@@ -18,6 +17,17 @@ export interface AdapterScope {
 }
 
 /** What `attune adapters show` prints; written as meta.json next to adapter.gguf and peft/. */
+/** `attune adapters merge`: the merged GGUF and its own parity check. */
+export interface MergedModel {
+  path: string;
+  type: 'q8_0' | 'f16';
+  bytes: number;
+  tensors: number;
+  createdAt: string;
+  /** The export parity check of the merged file against PyTorch + PEFT (absent when it could not run). */
+  parity?: ParityResult;
+}
+
 export interface AdapterMeta {
   name: string;
   scope?: AdapterScope;

@@ -4,21 +4,11 @@ import { rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TrainerError, UsageError } from '../errors.ts';
 import { PYTHON_DIR } from '../models/python-env.ts';
-import { adaptersDir, loadAdapter } from './adapters.ts';
+import { adaptersDir, loadAdapter, type MergedModel } from './adapters.ts';
 import { readTrainingData, splitExamples } from './data.ts';
 import { checkExportParity } from './parity.ts';
 import type { ParityResult } from './parity-judge.ts';
 import type { Trainer } from './trainer.ts';
-
-export interface MergedModel {
-  path: string;
-  type: 'q8_0' | 'f16';
-  bytes: number;
-  tensors: number;
-  createdAt: string;
-  /** The export parity check of the merged file against PyTorch + PEFT (absent when it could not run). */
-  parity?: ParityResult;
-}
 
 export interface MergeOptions {
   home: string;
@@ -82,3 +72,5 @@ function runMerge(python: string, args: string[], signal?: AbortSignal): Promise
     });
   });
 }
+
+export type { MergedModel } from './adapters.ts';

@@ -103,7 +103,7 @@ export const commands: CommandEntry[] = [
   {
     name: 'adapters',
     term: 'adapters',
-    description: 'list, show and remove LoRA adapters trained with `attune tune`',
+    description: 'list, show, merge, push and remove LoRA adapters trained with `attune tune`',
     load: async () => [(await import('./adapters.ts')).registerAdapters],
   },
   {
