@@ -74,6 +74,8 @@ export async function trainAdapter(options: { home: string; kind: string; exampl
     maxSeqLen: options.settings.maxSeqLen, lr: options.settings.lr, batchSize: options.settings.batchSize, signal: options.signal,
     // a step can take a minute on shared CPU cores: a kill loses at most 10 steps (a checkpoint costs well under a second)
     checkpointEvery: 10,
+    // the export parity check on 4 prompts: enough to catch a broken export (it fails from the first words), cheap beside training
+    parityPrompts: 4,
     onEvent: (event) => { if (event.event === 'progress') options.onStep?.(event.step, event.total, event.loss); },
   });
   return { name, gguf: result.adapterGguf, meta: await loadAdapter(options.home, name), cached: false, peakRssMb: result.peakRssMb };

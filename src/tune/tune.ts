@@ -31,6 +31,8 @@ export interface TuneOptions {
   scope?: AdapterScope;
   /** Run the export parity check after training (default true; see parity.ts). */
   parity?: boolean;
+  /** Prompts the parity check asks (default 8). */
+  parityPrompts?: number;
   signal?: AbortSignal;
   /** Bad lines (training goes on without them) and the stats, before training. */
   onData?: (info: { errors: DatasetError[]; stats: TokenStats; train: number; val: number }) => void;
@@ -93,7 +95,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       // checked before registering, on the staged files: a degraded adapter is registered as such, never silently
       parity = await checkExportParity({
         trainer: options.trainer, baseDir, ggufFile, adapterGguf: join(staged, 'adapter.gguf'), adapterPeft: join(staged, 'peft'),
-        examples: val.length > 0 ? val : train, source: val.length > 0 ? 'val' : 'train', signal: options.signal,
+        examples: val.length > 0 ? val : train, source: val.length > 0 ? 'val' : 'train', maxPrompts: options.parityPrompts, signal: options.signal,
       });
       options.onParity?.(parity);
     }
