@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
-import { MemoryStore } from '../testing/memory-store.ts';
 import { scriptedGenerator, type ScriptCall } from '../testing/scripted-generator.ts';
 import { ragStrategy } from './rag-strategy.ts';
+import { kitCollection } from '../testing/kit-collection.ts';
 
 // retrieval.rerank (config, `--rerank`): the rag answer grades its candidates with the generator and
 // answers from the best-graded ones; without it the generator is asked only for the answer.
@@ -13,17 +13,7 @@ const TEXTS = [
   'Quell harbour lighthouse pier boats fishing nets.',
 ];
 
-async function collection(): Promise<MemoryStore> {
-  const store = new MemoryStore({ collection: 'rerank', dimension: embedder.dimension });
-  const vectors = await embedder.embed(TEXTS);
-  await store.write({
-    removeDocIds: [],
-    upsert: TEXTS.map((text, i) => ({
-      chunkId: `d${i}#0`, docId: `d${i}.md`, source: `corpus/d${i}.md`, title: `d${i}`, headingPath: [], page: null, position: 0, text, docHash: 'h', labels: [], tags: [], vector: vectors[i]!,
-    })),
-  });
-  return store;
-}
+const collection = () => kitCollection(embedder, TEXTS.map((text, i) => ({ docId: `d${i}.md`, text })), 'rerank');
 
 /** Grades the passage naming the builder 3 and every other 0; answers otherwise. */
 const script = (call: ScriptCall) => (call.request.jsonSchema ? JSON.stringify({ relevant: true, score: call.prompt.includes('Mara Quell') ? 3 : 0 }) : 'Mara Quell built it [1].');
@@ -35,7 +25,7 @@ describe('rag with retrieval.rerank', () => {
     const answer = await strategy.answer('Who built the harbour lighthouse of Quell?');
     const grades = generator.requests.filter((r) => r.jsonSchema);
     expect(grades).toHaveLength(3);
-    expect(answer.citations[0]!.chunkId).toBe('d1#0');
+    expect(answer.citations[0]!.chunkId).toBe('d1.md#0');
     expect(answer.timings.rerankMs).toBeGreaterThan(0);
   });
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Store, StoreQuery } from '../store/store.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
-import { MemoryStore } from '../testing/memory-store.ts';
 import { scriptedGenerator } from '../testing/scripted-generator.ts';
 import type { SearchMode } from '../types.ts';
 import { ragStrategy } from './rag-strategy.ts';
+import { kitCollection } from '../testing/kit-collection.ts';
 
 // How often the RAG answer queries the store, on the test kit: the hits carry their vector scores,
 // so the coverage gate needs no second query, and it decides as a separate vector query would.
@@ -18,17 +18,7 @@ const TEXTS = [
   'lamps: copper soup and barley with thyme, weather, harbour, pier, prices and many other words of filler.',
 ];
 
-async function collection(): Promise<MemoryStore> {
-  const store = new MemoryStore({ collection: 'queries', dimension: embedder.dimension });
-  const vectors = await embedder.embed(TEXTS);
-  await store.write({
-    removeDocIds: [],
-    upsert: TEXTS.map((text, i) => ({
-      chunkId: `d${i}#0`, docId: `d${i}.md`, source: `corpus/d${i}.md`, title: `d${i}`, headingPath: [], page: null, position: 0, text, docHash: 'h', labels: [], tags: [], vector: vectors[i]!,
-    })),
-  });
-  return store;
-}
+const collection = () => kitCollection(embedder, TEXTS.map((text, i) => ({ docId: `d${i}.md`, text })), 'queries');
 
 /** The store, with every search recorded (instrumentation: the queries still run on the real store). */
 function counted(store: Store): { store: Store; searches: SearchMode[] } {

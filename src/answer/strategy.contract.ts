@@ -4,10 +4,9 @@ import type { Embedder } from '../embed/embedder.ts';
 import type { Generator } from '../generate/generator.ts';
 import type { Store } from '../store/store.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
-import { MemoryStore } from '../testing/memory-store.ts';
 import { scriptedGenerator, type Script } from '../testing/scripted-generator.ts';
-import type { ChunkRecord } from '../types.ts';
 import type { Strategy } from './strategy.ts';
+import { kitCollection } from '../testing/kit-collection.ts';
 
 /** What a strategy under contract is built from: the kit's models and a collection (empty or filled). */
 export interface StrategyContractDeps {
@@ -32,16 +31,7 @@ const DOCS = [
 const QUESTION = 'Who built the Quell lighthouse?';
 const REPLY = 'Mara Quell built it in 1871 [1].';
 
-async function kitCollection(embedder: Embedder, docs = DOCS): Promise<MemoryStore> {
-  const store = new MemoryStore({ collection: 'contract', dimension: embedder.dimension });
-  const vectors = await embedder.embed(docs.map((d) => d.text));
-  const upsert: ChunkRecord[] = docs.map((d, i) => ({
-    chunkId: `${d.docId}#0`, docId: d.docId, source: `corpus/${d.docId}`, title: d.docId, headingPath: [], page: null, position: 0,
-    text: d.text, docHash: 'h', labels: [], tags: [], vector: vectors[i]!,
-  }));
-  await store.write({ upsert, removeDocIds: [] });
-  return store;
-}
+const collection = (embedder: Embedder, docs = DOCS) => kitCollection(embedder, docs, 'contract');
 
 /**
  * The contract every answering strategy keeps (STYLE.md §12), run on the test kit: the hashing embedder,
@@ -53,7 +43,7 @@ export function describeStrategyContract(name: string, make: (deps: StrategyCont
     const retrieval: Config['retrieval'] = { k: 2, mode: 'hybrid', minVectorScore: 0.3, rerank: false };
     async function setup(script: Script, docs = DOCS) {
       const generator = scriptedGenerator(script);
-      const store = await kitCollection(embedder, docs);
+      const store = await collection(embedder, docs);
       return { generator, store, strategy: make({ generator, store, embedder, retrieval }) };
     }
 
