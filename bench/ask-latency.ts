@@ -13,7 +13,12 @@ import { ingest } from '../src/ingest/ingest.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 
 const QUESTIONS = 30;
-const docs = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'fictional-knowledge', 'fictional_knowledge.json'), 'utf8')) as { train_context: string; gen_input: string[] }[];
+const docs = JSON.parse(
+  readFileSync(
+    join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'fictional-knowledge', 'fictional_knowledge.json'),
+    'utf8',
+  ),
+) as { train_context: string; gen_input: string[] }[];
 const home = mkdtempSync(join(tmpdir(), 'attune-bench-ask-'));
 const corpus = join(home, 'corpus');
 mkdirSync(corpus);
@@ -44,16 +49,32 @@ await embedder.dispose();
 
 // one cold CLI call: process start, model loads and the answer
 const cliStarted = performance.now();
-execFileSync(process.execPath, [join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), '--home', home, 'ask', `Complete: ${docs[0]!.gen_input[0]}`, '--collection', 'fk', '--json'], { stdio: 'ignore' });
+execFileSync(
+  process.execPath,
+  [
+    join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'),
+    '--home',
+    home,
+    'ask',
+    `Complete: ${docs[0]!.gen_input[0]}`,
+    '--collection',
+    'fk',
+    '--json',
+  ],
+  { stdio: 'ignore' },
+);
 const cliMs = performance.now() - cliStarted;
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const share = sum(outside) / sum(wall);
-const table = markdownTable(['measure', 'p50 ms', 'p95 ms'], [
-  ['end to end (warm)', percentileOf(wall, 50), percentileOf(wall, 95)],
-  ['time to first token', percentileOf(firstToken, 50), percentileOf(firstToken, 95)],
-  ['outside the model (embed, search, prompt, citations)', percentileOf(outside, 50), percentileOf(outside, 95)],
-]);
+const table = markdownTable(
+  ['measure', 'p50 ms', 'p95 ms'],
+  [
+    ['end to end (warm)', percentileOf(wall, 50), percentileOf(wall, 95)],
+    ['time to first token', percentileOf(firstToken, 50), percentileOf(firstToken, 95)],
+    ['outside the model (embed, search, prompt, citations)', percentileOf(outside, 50), percentileOf(outside, 95)],
+  ],
+);
 const body = `${QUESTIONS} generalisation probes over all ${docs.length} fictional-knowledge documents (k = ${config.retrieval.k}, hybrid, ≤ 64 answer tokens, ${(completion / QUESTIONS).toFixed(1)} tokens on average), one warm process.\n\n${table}\n\n- share of wall time outside the model: ${(share * 100).toFixed(1)}% (target < 10%: ${share < 0.1 ? 'met' : 'not met'})\n- one cold \`attune ask --json\` (process start, loading both models, answer): ${(cliMs / 1000).toFixed(1)} s`;
 console.log(body);
 appendBenchmark('`attune ask` latency with SmolLM2-135M (bench:ask)', 'npm run bench:ask', body);

@@ -6,12 +6,19 @@ import { fileURLToPath } from 'node:url';
 export function appendBenchmark(title: string, command: string, body: string): void {
   const path = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.versions.node}`;
-  appendFileSync(path, `\n## ${title}\n\n- date: ${new Date().toISOString().slice(0, 10)}\n- machine: ${machine}\n- command: \`${command}\`\n\n${body.trim()}\n`);
+  appendFileSync(
+    path,
+    `\n## ${title}\n\n- date: ${new Date().toISOString().slice(0, 10)}\n- machine: ${machine}\n- command: \`${command}\`\n\n${body.trim()}\n`,
+  );
 }
 
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
   const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v);
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
 }
 
 export function percentileOf(values: number[], p: number): number {

@@ -20,19 +20,46 @@ const out = join(root, 'out', 'bench-compare-kill');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'corpus'), { recursive: true });
 const source = join(datasetsDir, 'fictional-knowledge', 'fictional_knowledge.json');
-const imported = importFictionalKnowledge([{ file: source, text: JSON.stringify((JSON.parse(readFileSync(source, 'utf8')) as unknown[]).slice(0, 3)) }]);
+const imported = importFictionalKnowledge([
+  { file: source, text: JSON.stringify((JSON.parse(readFileSync(source, 'utf8')) as unknown[]).slice(0, 3)) },
+]);
 for (const doc of imported.documents) writeFileSync(join(out, 'corpus', doc.path), doc.text);
-writeFileSync(join(out, 'questions.jsonl'), formatQuestions(imported.questions.filter((q) => /-(mem|gen)-[01]$/.test(q.id))));
+writeFileSync(
+  join(out, 'questions.jsonl'),
+  formatQuestions(imported.questions.filter((q) => /-(mem|gen)-[01]$/.test(q.id))),
+);
 
-const args = (dir: string) => ['--home', join(out, 'home'), 'compare', '--corpus', join(out, 'corpus'), '--questions', join(out, 'questions.jsonl'), '--strategies', 'base,ft',
-  '--max-steps', values['max-steps']!, '--max-tokens', '16', '--out', join(out, dir), '--json'];
-const cli = (dir: string) => spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(root, 'src', 'cli', 'main.ts'), ...args(dir)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-const finish = (child: ReturnType<typeof cli>) => new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
-  let stderr = '';
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-  child.stdout!.resume();
-  child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-});
+const args = (dir: string) => [
+  '--home',
+  join(out, 'home'),
+  'compare',
+  '--corpus',
+  join(out, 'corpus'),
+  '--questions',
+  join(out, 'questions.jsonl'),
+  '--strategies',
+  'base,ft',
+  '--max-steps',
+  values['max-steps']!,
+  '--max-tokens',
+  '16',
+  '--out',
+  join(out, dir),
+  '--json',
+];
+const cli = (dir: string) =>
+  spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', join(root, 'src', 'cli', 'main.ts'), ...args(dir)],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+const finish = (child: ReturnType<typeof cli>) =>
+  new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+    let stderr = '';
+    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.stdout!.resume();
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
 
 // A: uninterrupted
 let started = performance.now();
@@ -49,27 +76,45 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   const checkpoint = existsSync(runs) && readdirSync(runs).some((run) => existsSync(join(runs, run, 'checkpoint.pt')));
   if (checkpoint) break;
-  if (victim.exitCode !== null) throw new Error('the run ended before any checkpoint: raise --max-steps above the checkpoint interval (10)');
+  if (victim.exitCode !== null)
+    throw new Error('the run ended before any checkpoint: raise --max-steps above the checkpoint interval (10)');
 }
 process.kill(-victim.pid!, 'SIGKILL');
 const killed = await victimDone;
 console.log(`killed after ${((performance.now() - started) / 1000).toFixed(0)} s (signal ${killed.signal})`);
 const rerun = await finish(cli('killed'));
 if (rerun.code !== 0) throw new Error(`rerun failed: ${rerun.stderr}`);
-console.log(`rerun: ${((performance.now() - started) / 1000).toFixed(0)} s since the first start; its notices:\n${rerun.stderr.split('\n').filter((l) => l.startsWith('attune:')).join('\n')}`);
+console.log(
+  `rerun: ${((performance.now() - started) / 1000).toFixed(0)} s since the first start; its notices:\n${rerun.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('attune:'))
+    .join('\n')}`,
+);
 
 const read = (dir: string) => JSON.parse(readFileSync(join(out, dir, 'compare.json'), 'utf8')) as CompareResult;
 const a = read('uninterrupted');
 const b = read('killed');
 const same = (label: string, x: unknown, y: unknown) => {
   const ok = JSON.stringify(x) === JSON.stringify(y);
-  console.log(`${ok ? 'same' : 'DIFFERENT'}: ${label}${ok ? '' : `\n  uninterrupted ${JSON.stringify(x)}\n  killed+rerun  ${JSON.stringify(y)}`}`);
+  console.log(
+    `${ok ? 'same' : 'DIFFERENT'}: ${label}${ok ? '' : `\n  uninterrupted ${JSON.stringify(x)}\n  killed+rerun  ${JSON.stringify(y)}`}`,
+  );
   return ok;
 };
 const checks = [
   same('ft adapter loss curve', a.strategies.ft!.adapter!.lossCurve, b.strategies.ft!.adapter!.lossCurve),
-  same('accuracy per strategy', Object.fromEntries(Object.entries(a.strategies).map(([n, s]) => [n, s.accuracy])), Object.fromEntries(Object.entries(b.strategies).map(([n, s]) => [n, s.accuracy]))),
-  same('recommendation', a.recommendation.ranking.map((r) => r.strategy), b.recommendation.ranking.map((r) => r.strategy)),
+  same(
+    'accuracy per strategy',
+    Object.fromEntries(Object.entries(a.strategies).map(([n, s]) => [n, s.accuracy])),
+    Object.fromEntries(Object.entries(b.strategies).map(([n, s]) => [n, s.accuracy])),
+  ),
+  same(
+    'recommendation',
+    a.recommendation.ranking.map((r) => r.strategy),
+    b.recommendation.ranking.map((r) => r.strategy),
+  ),
 ];
-console.log(`adapters dir after the rerun: ${readdirSync(adaptersDir(join(out, 'killed', 'work', 'home'))).join(', ')}`);
+console.log(
+  `adapters dir after the rerun: ${readdirSync(adaptersDir(join(out, 'killed', 'work', 'home'))).join(', ')}`,
+);
 if (checks.includes(false)) process.exitCode = 1;

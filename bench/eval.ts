@@ -18,30 +18,56 @@ import { executeRun, planNewRun } from '../src/evaluate/run.ts';
 import { renderEvalTable } from '../src/report/table.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 
-const { values } = parseArgs({ options: { limit: { type: 'string', default: '300' }, 'max-tokens': { type: 'string', default: '48' } } });
+const { values } = parseArgs({
+  options: { limit: { type: 'string', default: '300' }, 'max-tokens': { type: 'string', default: '48' } },
+});
 const limit = Number(values.limit);
 const maxTokens = Number(values['max-tokens']);
 const dir = mkdtempSync(join(tmpdir(), 'attune-bench-eval-'));
 const home = join(dir, 'home');
 try {
-  const imported = await importDataset('clapnq', ['answerable', 'unanswerable'].map((kind) => join(datasetsDir, 'clapnq', `clapnq_dev_${kind}.jsonl`)));
+  const imported = await importDataset(
+    'clapnq',
+    ['answerable', 'unanswerable'].map((kind) => join(datasetsDir, 'clapnq', `clapnq_dev_${kind}.jsonl`)),
+  );
   const { corpusDir } = await writeImport(join(dir, 'set'), imported);
   const ingestStarted = performance.now();
-  if ((await main(['node', 'attune', '--home', home, 'ingest', corpusDir, '--collection', 'clapnq'])) !== 0) throw new Error('ingest failed');
+  if ((await main(['node', 'attune', '--home', home, 'ingest', corpusDir, '--collection', 'clapnq'])) !== 0)
+    throw new Error('ingest failed');
   const ingestMs = performance.now() - ingestStarted;
-  const questions = [...imported.questions.filter((q) => q.answerable).slice(0, limit), ...imported.questions.filter((q) => !q.answerable).slice(0, limit)];
+  const questions = [
+    ...imported.questions.filter((q) => q.answerable).slice(0, limit),
+    ...imported.questions.filter((q) => !q.answerable).slice(0, limit),
+  ];
   const config = parseConfig({});
   const runtime = createRuntime({ config, home });
-  const resources = await buildEvalResources(runtime, { strategies: ['base', 'rag'], collection: 'clapnq', adapters: {}, maxTokens });
-  const plan = await planNewRun(home, { file: 'clapnq dev (answerable + unanswerable)', questions, errors: [], hash: '' }, {
-    strategies: ['base', 'rag'], collection: 'clapnq', repeats: 1, baseSeed: 1, temperature: 0, maxTokens,
-    models: { generator: resources.generator.id, embedder: resources.embedder?.id }, adapters: {}, prices: LOCAL_PRICES, config,
+  const resources = await buildEvalResources(runtime, {
+    strategies: ['base', 'rag'],
+    collection: 'clapnq',
+    adapters: {},
+    maxTokens,
   });
+  const plan = await planNewRun(
+    home,
+    { file: 'clapnq dev (answerable + unanswerable)', questions, errors: [], hash: '' },
+    {
+      strategies: ['base', 'rag'],
+      collection: 'clapnq',
+      repeats: 1,
+      baseSeed: 1,
+      temperature: 0,
+      maxTokens,
+      models: { generator: resources.generator.id, embedder: resources.embedder?.id },
+      adapters: {},
+      prices: LOCAL_PRICES,
+      config,
+    },
+  );
   let last = 0;
   const { report, stats } = await executeRun(home, plan, {
     strategies: resources.strategies,
     onProgress: (done, total) => {
-      if (performance.now() - last > 30_000) (last = performance.now(), process.stderr.write(`${done}/${total}\n`));
+      if (performance.now() - last > 30_000) (last = performance.now()), process.stderr.write(`${done}/${total}\n`);
     },
   }).finally(() => runtime.dispose());
   const table = renderEvalTable(report);
@@ -59,7 +85,7 @@ try {
     table,
     '```',
     '',
-    timing + '.',
+    `${timing}.`,
     '',
   ].join('\n');
   appendFileSync(join(import.meta.dirname, '../BENCHMARKS.md'), section);

@@ -18,14 +18,25 @@ import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
 
 const kills = Number(process.argv[process.argv.indexOf('--kills') + 1]) || 20;
 const cli = join(process.cwd(), 'src/cli/main.ts');
-const contexts = (JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as { train_context: string }[]).map((d) => d.train_context);
+const contexts = (
+  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
+    train_context: string;
+  }[]
+).map((d) => d.train_context);
 
 let seed = 11;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
-function runIngest(home: string, folder: string, collection: string, killAfterMs?: number): Promise<{ killed: boolean; ms: number }> {
+function runIngest(
+  home: string,
+  folder: string,
+  collection: string,
+  killAfterMs?: number,
+): Promise<{ killed: boolean; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [cli, '--home', home, 'ingest', folder, '--collection', collection, '--json'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [cli, '--home', home, 'ingest', folder, '--collection', collection, '--json'], {
+    stdio: 'ignore',
+  });
   const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -46,11 +57,18 @@ async function main(): Promise<void> {
   contexts.slice(0, 24).forEach((text, i) => writeFileSync(join(first, `d${i}.md`), `# Document ${i}\n\n${text}`));
   cpSync(first, second, { recursive: true });
   // the update: 6 documents change, 3 new ones
-  for (let i = 0; i < 6; i++) writeFileSync(join(second, `d${i}.md`), `# Document ${i} (revised)\n\n${contexts[30 + i]}`);
+  for (let i = 0; i < 6; i++)
+    writeFileSync(join(second, `d${i}.md`), `# Document ${i} (revised)\n\n${contexts[30 + i]}`);
   for (let i = 24; i < 27; i++) writeFileSync(join(second, `d${i}.md`), `# Document ${i}\n\n${contexts[20 + i]}`);
   const embedder = await createEmbedder(parseConfig({}));
   const snapshot = async (collection: string) => {
-    const store = await openStore({ home, collection, embedderId: embedder.id, dimension: embedder.dimension, create: true });
+    const store = await openStore({
+      home,
+      collection,
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: true,
+    });
     try {
       return JSON.stringify((await store.documents()).map(({ docId, docHash, chunks }) => [docId, docHash, chunks]));
     } finally {
@@ -84,7 +102,15 @@ async function main(): Promise<void> {
       const rerun = await runIngest(home, update ? second : first, collection);
       const final = await snapshot(collection);
       if (final !== target) lost++;
-      rows.push([trial + 1, update ? 'update (6 changed, 3 new)' : 'first ingest (24 docs)', killAfter, killed.killed ? 'yes' : 'finished first', afterKill === before ? 'as before' : afterKill === target ? 'complete' : 'MIXED', rerun.ms, final === target ? 'identical' : 'DIFFERENT']);
+      rows.push([
+        trial + 1,
+        update ? 'update (6 changed, 3 new)' : 'first ingest (24 docs)',
+        killAfter,
+        killed.killed ? 'yes' : 'finished first',
+        afterKill === before ? 'as before' : afterKill === target ? 'complete' : 'MIXED',
+        rerun.ms,
+        final === target ? 'identical' : 'DIFFERENT',
+      ]);
       console.log(rows.at(-1)!.join(' | '));
     }
     const body = [
@@ -92,12 +118,20 @@ async function main(): Promise<void> {
       '',
       `**${mixed} collections in a mixed state after a kill; ${lost} reruns that differ from an uninterrupted run (lost or duplicated chunks).**`,
       '',
-      markdownTable(['#', 'run killed', 'kill after ms', 'killed', 'collection after the kill', 'rerun ms', 'after the rerun'], rows),
+      markdownTable(
+        ['#', 'run killed', 'kill after ms', 'killed', 'collection after the kill', 'rerun ms', 'after the rerun'],
+        rows,
+      ),
       '',
       'Not run here: kills during tune, eval and compare.',
     ].join('\n');
     console.log(body);
-    if (process.argv.includes('--append')) appendBenchmark('Faults: kill -9 during ingest', `bash scripts/with-node.sh bench/faults-ingest.ts --kills ${kills} --append`, body);
+    if (process.argv.includes('--append'))
+      appendBenchmark(
+        'Faults: kill -9 during ingest',
+        `bash scripts/with-node.sh bench/faults-ingest.ts --kills ${kills} --append`,
+        body,
+      );
     if (mixed || lost) process.exitCode = 1;
   } finally {
     await embedder.dispose();

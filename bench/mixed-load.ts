@@ -17,22 +17,43 @@ import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.
 
 const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1]) || 30;
 const CONFIG = { generator: { provider: 'llama', threads: 1 } };
-const contexts = (JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as { train_context: string }[]).map((d) => d.train_context);
+const contexts = (
+  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
+    train_context: string;
+  }[]
+).map((d) => d.train_context);
 
-interface Route { ok: number; refused: number; errors: number; latencies: number[]; examples: string[] }
+interface Route {
+  ok: number;
+  refused: number;
+  errors: number;
+  latencies: number[];
+  examples: string[];
+}
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'attune-load-'));
   const admin = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
   const reader = createKey(home, { collections: ['load'], ops: ['read'], labels: [] }).key;
-  const server = await startServer({ resources: createRuntime({ config: parseConfig(CONFIG), home }), auth: true, host: '127.0.0.1', port: 0 });
+  const server = await startServer({
+    resources: createRuntime({ config: parseConfig(CONFIG), home }),
+    auth: true,
+    host: '127.0.0.1',
+    port: 0,
+  });
   const routes = new Map<string, Route>();
   const call = async (route: string, path: string, key: string, init: RequestInit = {}) => {
     const entry = routes.get(route) ?? { ok: 0, refused: 0, errors: 0, latencies: [], examples: [] };
     routes.set(route, entry);
     const started = performance.now();
     try {
-      const response = await fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}) } });
+      const response = await fetch(`${server.url}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
+        },
+      });
       const body = await response.text();
       if (response.status === 429) entry.refused++;
       else if (response.ok) entry.ok++, entry.latencies.push(performance.now() - started);
@@ -41,12 +62,16 @@ async function main(): Promise<void> {
     } catch (error) {
       entry.errors++;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      if (entry.examples.length < 3) entry.examples.push(`${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
+      if (entry.examples.length < 3)
+        entry.examples.push(`${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
       return undefined;
     }
   };
   try {
-    await call('POST /v1/collections', '/v1/collections', admin, { method: 'POST', body: JSON.stringify({ name: 'load' }) });
+    await call('POST /v1/collections', '/v1/collections', admin, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'load' }),
+    });
     const upload = (i: number) => {
       const form = new FormData();
       form.append('files', new File([`# Document ${i}\n\n${contexts[i % contexts.length]}`], `doc-${i}.md`));
@@ -57,7 +82,11 @@ async function main(): Promise<void> {
     const deadline = Date.now() + minutes * 60_000;
     const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 10_000);
     rss.push(process.memoryUsage().rss);
-    const questions = contexts.slice(0, 6).map((text, i) => ({ id: `q${i}`, question: `What does document ${i} say about ${text.split(' ').slice(2, 5).join(' ')}?`, answers: [text.split(' ')[0]!] }));
+    const questions = contexts.slice(0, 6).map((text, i) => ({
+      id: `q${i}`,
+      question: `What does document ${i} say about ${text.split(' ').slice(2, 5).join(' ')}?`,
+      answers: [text.split(' ')[0]!],
+    }));
     let evalRuns = 0;
     const worker = async (work: (i: number) => Promise<unknown>, pauseMs: number) => {
       for (let i = 0; Date.now() < deadline; i++) {
@@ -66,13 +95,51 @@ async function main(): Promise<void> {
       }
     };
     await Promise.all([
-      worker((i) => call('POST search', '/v1/collections/load/search', reader, { method: 'POST', body: JSON.stringify({ query: contexts[i % contexts.length]!.slice(0, 60), k: 5 }) }), 200),
-      worker((i) => call('POST search', '/v1/collections/load/search', reader, { method: 'POST', body: JSON.stringify({ query: `document ${i} facts`, k: 3, mode: 'keyword' }) }), 300),
-      worker((i) => call('POST chat (rag)', '/v1/chat/completions', reader, { method: 'POST', body: JSON.stringify({ model: 'attune/load/rag', max_tokens: 16, messages: [{ role: 'user', content: `What does document ${i % 20} say?` }] }) }), 500),
-      worker((i) => call('POST embeddings', '/v1/embeddings', reader, { method: 'POST', body: JSON.stringify({ model: 'm', input: [`sentence ${i}`, contexts[i % contexts.length]!.slice(0, 200)] }) }), 1000),
+      worker(
+        (i) =>
+          call('POST search', '/v1/collections/load/search', reader, {
+            method: 'POST',
+            body: JSON.stringify({ query: contexts[i % contexts.length]!.slice(0, 60), k: 5 }),
+          }),
+        200,
+      ),
+      worker(
+        (i) =>
+          call('POST search', '/v1/collections/load/search', reader, {
+            method: 'POST',
+            body: JSON.stringify({ query: `document ${i} facts`, k: 3, mode: 'keyword' }),
+          }),
+        300,
+      ),
+      worker(
+        (i) =>
+          call('POST chat (rag)', '/v1/chat/completions', reader, {
+            method: 'POST',
+            body: JSON.stringify({
+              model: 'attune/load/rag',
+              max_tokens: 16,
+              messages: [{ role: 'user', content: `What does document ${i % 20} say?` }],
+            }),
+          }),
+        500,
+      ),
+      worker(
+        (i) =>
+          call('POST embeddings', '/v1/embeddings', reader, {
+            method: 'POST',
+            body: JSON.stringify({
+              model: 'm',
+              input: [`sentence ${i}`, contexts[i % contexts.length]!.slice(0, 200)],
+            }),
+          }),
+        1000,
+      ),
       worker((i) => upload(100 + i), 10_000),
       worker(async () => {
-        const started = await call('POST eval run', '/v1/eval/runs', admin, { method: 'POST', body: JSON.stringify({ collection: 'load', strategies: ['base', 'rag'], questions, maxTokens: 16 }) });
+        const started = await call('POST eval run', '/v1/eval/runs', admin, {
+          method: 'POST',
+          body: JSON.stringify({ collection: 'load', strategies: ['base', 'rag'], questions, maxTokens: 16 }),
+        });
         if (!started) return;
         evalRuns++;
         for (;;) {
@@ -87,7 +154,15 @@ async function main(): Promise<void> {
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
     const firstMinute = rss.slice(0, Math.min(rss.length, 7));
     const lastMinute = rss.slice(-7);
-    const rows = [...routes.entries()].map(([route, r]) => [route, r.ok, r.refused, r.errors, r.latencies.length ? Math.round(percentileOf(r.latencies, 50)) : '-', r.latencies.length ? Math.round(percentileOf(r.latencies, 95)) : '-', r.examples.join('; ').replace(/\|/g, '\\|').slice(0, 120)]);
+    const rows = [...routes.entries()].map(([route, r]) => [
+      route,
+      r.ok,
+      r.refused,
+      r.errors,
+      r.latencies.length ? Math.round(percentileOf(r.latencies, 50)) : '-',
+      r.latencies.length ? Math.round(percentileOf(r.latencies, 95)) : '-',
+      r.examples.join('; ').replace(/\|/g, '\\|').slice(0, 120),
+    ]);
     const errors = [...routes.values()].reduce((sum, r) => sum + r.errors, 0);
     const body = [
       `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every 10 s, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
@@ -97,7 +172,12 @@ async function main(): Promise<void> {
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
     console.log(body);
-    if (process.argv.includes('--append')) appendBenchmark(`Load: ${minutes} minutes of mixed traffic`, `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes} --append`, body);
+    if (process.argv.includes('--append'))
+      appendBenchmark(
+        `Load: ${minutes} minutes of mixed traffic`,
+        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes} --append`,
+        body,
+      );
   } finally {
     await server.close();
     rmSync(home, { recursive: true, force: true });

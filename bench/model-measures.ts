@@ -38,26 +38,41 @@ export interface ModelRecord {
   trainTokens?: number;
 }
 
-const CLAPNQ_FILES = ['answerable', 'unanswerable'].map((kind) => join(datasetsDir, 'clapnq', `clapnq_dev_${kind}.jsonl`));
+const CLAPNQ_FILES = ['answerable', 'unanswerable'].map((kind) =>
+  join(datasetsDir, 'clapnq', `clapnq_dev_${kind}.jsonl`),
+);
 
 /** Imports clapnq and ingests all its gold passages once, shared by every model's process. */
 export async function prepareCorpus(out: string): Promise<void> {
   if (existsSync(join(out, 'corpus.done'))) return;
   const imported = await importDataset('clapnq', CLAPNQ_FILES);
   const { corpusDir } = await writeImport(join(out, 'set'), imported);
-  if ((await main(['node', 'attune', '--home', join(out, 'home'), 'ingest', corpusDir, '--collection', 'clapnq'])) !== 0) throw new Error('ingest failed');
+  if (
+    (await main(['node', 'attune', '--home', join(out, 'home'), 'ingest', corpusDir, '--collection', 'clapnq'])) !== 0
+  )
+    throw new Error('ingest failed');
   appendFileSync(join(out, 'corpus.done'), `${imported.documents.length} passages\n`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Answers until `clapnq`/`geo` items are done or `minutes` have passed (the interleaved order keeps every measure going). */
-export async function measureModel(name: string, options: { out: string; clapnq: number; geo: number; minutes: number; threads?: number }): Promise<void> {
+export async function measureModel(
+  name: string,
+  options: { out: string; clapnq: number; geo: number; minutes: number; threads?: number },
+): Promise<void> {
   const deadline = performance.now() + options.minutes * 60_000;
   const file = join(options.out, `${name}.jsonl`);
-  const done = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ModelRecord) : [];
+  const done = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as ModelRecord)
+    : [];
   const record = (r: ModelRecord) => appendFileSync(file, `${JSON.stringify(r)}\n`);
-  const config = parseConfig({ generator: { provider: 'llama', model: name, ...(options.threads ? { threads: options.threads } : {}) } });
+  const config = parseConfig({
+    generator: { provider: 'llama', model: name, ...(options.threads ? { threads: options.threads } : {}) },
+  });
   const imported = await importDataset('clapnq', CLAPNQ_FILES);
 
   const loadStarted = performance.now();
@@ -72,11 +87,24 @@ export async function measureModel(name: string, options: { out: string; clapnq:
       const hits: { title: string; text: string; headingPath: string[] }[] = [];
       for (const doc of imported.documents.slice(round * 20)) {
         hits.push({ title: doc.path, text: doc.text, headingPath: [] });
-        if ((await generator.countTokens(buildRagMessages('What is it about?', hits).map((m) => m.content).join('\n'))) >= 800) break;
+        if (
+          (await generator.countTokens(
+            buildRagMessages('What is it about?', hits)
+              .map((m) => m.content)
+              .join('\n'),
+          )) >= 800
+        )
+          break;
       }
       // trim the last passage so the prompt lands near 800 tokens rather than a passage beyond it
       const last = hits.at(-1)!;
-      while ((await generator.countTokens(buildRagMessages('What is it about?', hits).map((m) => m.content).join('\n'))) > 840) {
+      while (
+        (await generator.countTokens(
+          buildRagMessages('What is it about?', hits)
+            .map((m) => m.content)
+            .join('\n'),
+        )) > 840
+      ) {
         last.text = last.text.split(' ').slice(0, -20).join(' ');
       }
       const messages = buildRagMessages(imported.questions[round]!.question, hits);
@@ -85,7 +113,14 @@ export async function measureModel(name: string, options: { out: string; clapnq:
       ttft.push(result.firstTokenMs ?? result.totalMs);
       rates.push((result.usage.completionTokens - 1) / ((result.totalMs - (result.firstTokenMs ?? 0)) / 1000));
     }
-    record({ kind: 'speed', loadMs, rssMb: process.resourceUsage().maxRSS / 1024, ttftMs: median(ttft), tokensPerSecond: median(rates), promptTokens });
+    record({
+      kind: 'speed',
+      loadMs,
+      rssMb: process.resourceUsage().maxRSS / 1024,
+      ttftMs: median(ttft),
+      tokensPerSecond: median(rates),
+      promptTokens,
+    });
   }
 
   const { store, embedder } = await openCollection(config, join(options.out, 'home'), 'clapnq');
@@ -100,14 +135,30 @@ export async function measureModel(name: string, options: { out: string; clapnq:
   const dbPath = join(options.out, 'geo.sqlite');
   if (!existsSync(dbPath)) copyFileSync(join(datasetsDir, 'geoquery', 'geography-db.added-in-2020.sqlite'), dbPath);
   const db = await openDatabase(dbPath);
-  const index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples: loadGeoquery(geoFile, 'train', 'query') }, embedder);
+  const index = await buildSqlIndex(
+    {
+      databaseId: db.id,
+      dialect: db.dialect,
+      tables: await db.introspect(),
+      examples: loadGeoquery(geoFile, 'train', 'query'),
+    },
+    embedder,
+  );
 
   const seen = new Set(done.map((r) => `${r.kind}:${r.id}`));
   const answer = async (question: Question) => {
     if (seen.has(`clapnq:${question.id}`)) return;
     const started = performance.now();
     const result = await rag.answer(question.question);
-    record({ kind: 'clapnq', id: question.id, answerable: question.answerable !== false, f1: question.answerable === false ? null : tokenF1(result.abstained ? '' : result.answer, question.answers), abstained: result.abstained, ms: performance.now() - started, answer: result.answer.slice(0, 200) });
+    record({
+      kind: 'clapnq',
+      id: question.id,
+      answerable: question.answerable !== false,
+      f1: question.answerable === false ? null : tokenF1(result.abstained ? '' : result.answer, question.answers),
+      abstained: result.abstained,
+      ms: performance.now() - started,
+      answer: result.answer.slice(0, 200),
+    });
   };
   // interleaved, so that a run cut short still has every measure on its first questions
   const rounds = Math.max(answerable.length, unanswerable.length, geoItems.length);
@@ -116,8 +167,17 @@ export async function measureModel(name: string, options: { out: string; clapnq:
     if (unanswerable[i]) await answer(unanswerable[i]!);
     const example = geoItems[i];
     if (example && !seen.has(`geo:${i}`)) {
-      const { rows } = await evaluateSql([example], ['retrieved-schema'], { db, ask: (question, strategy) => askSql(question, { db, index, embedder, generator }, { strategy, k: 3 }) });
-      record({ kind: 'geo', id: String(i), correct: rows[0]!.correct, ms: rows[0]!.latencyMs, answer: `${rows[0]!.sql ?? ''}${rows[0]!.error ? ` (${rows[0]!.error.kind}: ${rows[0]!.error.message.slice(0, 120)})` : ''}` });
+      const { rows } = await evaluateSql([example], ['retrieved-schema'], {
+        db,
+        ask: (question, strategy) => askSql(question, { db, index, embedder, generator }, { strategy, k: 3 }),
+      });
+      record({
+        kind: 'geo',
+        id: String(i),
+        correct: rows[0]!.correct,
+        ms: rows[0]!.latencyMs,
+        answer: `${rows[0]!.sql ?? ''}${rows[0]!.error ? ` (${rows[0]!.error.kind}: ${rows[0]!.error.message.slice(0, 120)})` : ''}`,
+      });
     }
   }
   await db.dispose();
@@ -135,9 +195,24 @@ export async function measureTraining(name: string, options: { out: string; step
   const imported = await importDataset('clapnq', CLAPNQ_FILES);
   const data = join(options.out, 'train-speed.jsonl');
   const pairs = imported.questions.filter((q) => q.answerable).slice(-48);
-  writeFileSync(data, pairs.map((q) => JSON.stringify({ question: q.question, answer: q.answers[0] })).join('\n') + '\n');
+  writeFileSync(
+    data,
+    `${pairs.map((q) => JSON.stringify({ question: q.question, answer: q.answers[0] })).join('\n')}\n`,
+  );
   const home = join(options.out, `train-home-${name}`);
-  const result = await tune({ home, name: 'speed', data, base: resolveModel(name).path, trainer: new PythonTrainer({ python: await ensurePythonEnv() }), maxSteps: options.steps, epochs: 10, maxSeqLen: 512 });
-  appendFileSync(file, `${JSON.stringify({ kind: 'train', tokensPerSecond: result.tokensPerSecond, steps: result.steps, ms: result.wallSeconds * 1000 } satisfies ModelRecord)}\n`);
+  const result = await tune({
+    home,
+    name: 'speed',
+    data,
+    base: resolveModel(name).path,
+    trainer: new PythonTrainer({ python: await ensurePythonEnv() }),
+    maxSteps: options.steps,
+    epochs: 10,
+    maxSeqLen: 512,
+  });
+  appendFileSync(
+    file,
+    `${JSON.stringify({ kind: 'train', tokensPerSecond: result.tokensPerSecond, steps: result.steps, ms: result.wallSeconds * 1000 } satisfies ModelRecord)}\n`,
+  );
   rmSync(home, { recursive: true, force: true });
 }

@@ -23,8 +23,17 @@ import { measureModel, measureTraining, prepareCorpus, type ModelRecord } from '
 
 const { values } = parseArgs({
   options: {
-    out: { type: 'string' }, models: { type: 'string', default: CATALOG.map((m) => m.name).join(',') },
-    clapnq: { type: 'string', default: '100' }, geo: { type: 'string', default: '40' }, minutes: { type: 'string', default: '30' }, one: { type: 'string' }, threads: { type: 'string' }, speed: { type: 'string' }, note: { type: 'string' }, table: { type: 'boolean' }, train: { type: 'string' },
+    out: { type: 'string' },
+    models: { type: 'string', default: CATALOG.map((m) => m.name).join(',') },
+    clapnq: { type: 'string', default: '100' },
+    geo: { type: 'string', default: '40' },
+    minutes: { type: 'string', default: '30' },
+    one: { type: 'string' },
+    threads: { type: 'string' },
+    speed: { type: 'string' },
+    note: { type: 'string' },
+    table: { type: 'boolean' },
+    train: { type: 'string' },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -34,31 +43,77 @@ mkdirSync(out, { recursive: true });
 if (values.train) {
   for (const name of values.models!.split(',')) await measureTraining(name, { out, steps: Number(values.train) });
 } else if (values.one) {
-  await measureModel(values.one, { out, clapnq: Number(values.clapnq), geo: Number(values.geo), minutes: Number(values.minutes), threads: values.threads ? Number(values.threads) : undefined });
+  await measureModel(values.one, {
+    out,
+    clapnq: Number(values.clapnq),
+    geo: Number(values.geo),
+    minutes: Number(values.minutes),
+    threads: values.threads ? Number(values.threads) : undefined,
+  });
 } else if (!values.table) {
   await prepareCorpus(out);
   for (const name of values.models!.split(',')) {
     process.stderr.write(`bench: ${name}\n`);
-    execFileSync(process.execPath, [import.meta.filename, '--out', out, '--one', name, '--clapnq', values.clapnq!, '--geo', values.geo!, '--minutes', values.minutes!, ...(values.threads ? ['--threads', values.threads] : [])], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        import.meta.filename,
+        '--out',
+        out,
+        '--one',
+        name,
+        '--clapnq',
+        values.clapnq!,
+        '--geo',
+        values.geo!,
+        '--minutes',
+        values.minutes!,
+        ...(values.threads ? ['--threads', values.threads] : []),
+      ],
+      { stdio: 'inherit' },
+    );
   }
 } else {
-  const speedOf = (name: string) => (values.speed && existsSync(join(values.speed, `${name}.jsonl`)) ? readRecords(join(values.speed, `${name}.jsonl`)).filter((r) => r.kind === 'speed') : undefined);
-  const rows = values.models!.split(',').filter((name) => existsSync(join(out, `${name}.jsonl`))).map((name) => {
-    const records = readRecords(join(out, `${name}.jsonl`));
-    const speed = speedOf(name);
-    return summarize(name, speed ? [...speed, ...records.filter((r) => r.kind !== 'speed')] : records);
-  });
+  const speedOf = (name: string) =>
+    values.speed && existsSync(join(values.speed, `${name}.jsonl`))
+      ? readRecords(join(values.speed, `${name}.jsonl`)).filter((r) => r.kind === 'speed')
+      : undefined;
+  const rows = values
+    .models!.split(',')
+    .filter((name) => existsSync(join(out, `${name}.jsonl`)))
+    .map((name) => {
+      const records = readRecords(join(out, `${name}.jsonl`));
+      const speed = speedOf(name);
+      return summarize(name, speed ? [...speed, ...records.filter((r) => r.kind !== 'speed')] : records);
+    });
   const table = markdownTable(
-    ['model', 'load s', 'peak RSS MB', 'TTFT (~800-token prompt) s', 'generation tok/s', 'clapnq rag token F1 (answerable)', 'clapnq abstention (unanswerable)', 'GeoQuery exec accuracy (query split)', 'LoRA training tok/s'],
+    [
+      'model',
+      'load s',
+      'peak RSS MB',
+      'TTFT (~800-token prompt) s',
+      'generation tok/s',
+      'clapnq rag token F1 (answerable)',
+      'clapnq abstention (unanswerable)',
+      'GeoQuery exec accuracy (query split)',
+      'LoRA training tok/s',
+    ],
     rows.map((r) => [r.name, r.load, r.rss, r.ttft, r.tokensPerSecond, r.f1, r.abstention, r.geo, r.train]),
   );
   const body = `${values.note ? `${values.note}\n\n` : ''}Each model in its own process, greedy. TTFT and generation tok/s: median of 3 rag prompts of ~800 tokens (clapnq passages) with 64 answer tokens. LoRA: PyTorch + PEFT on the dequantised base, rank 16, batch 4, 48 clapnq question → answer pairs (--train N steps). clapnq: rag over all 600 dev gold passages (hybrid, k = 4, ≤ 48 answer tokens), the first N answerable / unanswerable questions (N in the cells). GeoQuery: the template-disjoint *query* split, retrieved-schema (k = 3, 3 train examples from the query split's train part), evenly spaced test questions.\n\n${table}`;
   process.stdout.write(`${body}\n`);
-  appendBenchmark('Model catalog: speed, memory and quality per model', `bash scripts/with-node.sh bench/models.ts --out DIR --models ${values.models} --clapnq N --geo N [--threads N]; then --table${values.speed ? ' --speed DIR' : ''}`, body);
+  appendBenchmark(
+    'Model catalog: speed, memory and quality per model',
+    `bash scripts/with-node.sh bench/models.ts --out DIR --models ${values.models} --clapnq N --geo N [--threads N]; then --table${values.speed ? ' --speed DIR' : ''}`,
+    body,
+  );
 }
 
 function readRecords(path: string): ModelRecord[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ModelRecord);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ModelRecord);
 }
 
 function summarize(name: string, records: ModelRecord[]) {
@@ -70,7 +125,10 @@ function summarize(name: string, records: ModelRecord[]) {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
   const ci = (xs: number[]) => {
     const m = mean(xs);
-    const half = xs.length > 1 ? 1.96 * Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) / xs.length) : Number.NaN;
+    const half =
+      xs.length > 1
+        ? 1.96 * Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) / xs.length)
+        : Number.NaN;
     return `${m.toFixed(2)} ± ${half.toFixed(2)} (n = ${xs.length})`;
   };
   return {

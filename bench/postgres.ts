@@ -25,14 +25,33 @@ const mixture = mixtureSampler({ real, dimension }, 11);
 const corpus: ChunkRecord[] = Array.from({ length: TOTAL }, (_, i) => {
   const { vector, source } = mixture(0.02);
   const doc = `doc${Math.floor(i / 20)}`;
-  return { chunkId: `c${i}`, docId: doc, source: `${doc}.md`, title: '', headingPath: [], page: null, position: i % 20, text: sentences[source]!, docHash: 'h', labels: [], tags: [], vector };
+  return {
+    chunkId: `c${i}`,
+    docId: doc,
+    source: `${doc}.md`,
+    title: '',
+    headingPath: [],
+    page: null,
+    position: i % 20,
+    text: sentences[source]!,
+    docHash: 'h',
+    labels: [],
+    tags: [],
+    vector,
+  };
 });
 const queries = Array.from({ length: QUERIES }, () => {
   const { vector, source } = mixture(0.05);
   return { vector, text: sentences[source]! };
 });
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-const exact = queries.map((q) => corpus.map((c) => [dot(q.vector, c.vector), c.chunkId] as const).sort((x, y) => y[0] - x[0]).slice(0, 10).map(([, id]) => id));
+const exact = queries.map((q) =>
+  corpus
+    .map((c) => [dot(q.vector, c.vector), c.chunkId] as const)
+    .sort((x, y) => y[0] - x[0])
+    .slice(0, 10)
+    .map(([, id]) => id),
+);
 
 async function measure(name: string, store: Store, afterLoad?: () => Promise<void>) {
   let started = performance.now();
@@ -55,7 +74,14 @@ async function measure(name: string, store: Store, afterLoad?: () => Promise<voi
     recall += exact[i]!.filter((id) => found.has(id)).length / 10;
   }
   await store.dispose();
-  return [name, Math.round(TOTAL / writeSeconds), indexSeconds, percentileOf(hybrid, 50), percentileOf(hybrid, 95), recall / QUERIES];
+  return [
+    name,
+    Math.round(TOTAL / writeSeconds),
+    indexSeconds,
+    percentileOf(hybrid, 50),
+    percentileOf(hybrid, 95),
+    recall / QUERIES,
+  ];
 }
 
 const ESTIMATE = `Paper estimate for 10M and 100M chunks on a real Postgres (not measured). Assumptions: 384-d float4 vectors; about 200 tokens (≈ 0.8 KB) of text per chunk; pgvector HNSW m = 16, ef_construction = 64, ef_search = 100; the HNSW index must stay in RAM (graph walks read random pages; from disk, latency grows 10–100×).
@@ -75,11 +101,23 @@ const lance = await openStore({ home, collection: 'bench', embedderId: 'bench', 
 // the embedded store builds its ANN index at 50k rows by default; below that it searches exactly
 const lanceRow = await measure('lancedb (embedded)', lance);
 const server = await startPgliteServer();
-const pg = await openStore({ home, url: `${server.url}?pool_max=4&hnsw_threshold=${TOTAL + 1}`, collection: 'bench', embedderId: 'bench', dimension, create: true });
-const pgRow = await measure('postgres (PGlite 0.5.14 + pgvector 0.8.7, HNSW m=16, ef_search=100)', pg, () => (pg as import('../src/store/postgres/postgres-store.ts').PostgresStore).buildHnsw());
+const pg = await openStore({
+  home,
+  url: `${server.url}?pool_max=4&hnsw_threshold=${TOTAL + 1}`,
+  collection: 'bench',
+  embedderId: 'bench',
+  dimension,
+  create: true,
+});
+const pgRow = await measure('postgres (PGlite 0.5.14 + pgvector 0.8.7, HNSW m=16, ef_search=100)', pg, () =>
+  (pg as import('../src/store/postgres/postgres-store.ts').PostgresStore).buildHnsw(),
+);
 await server.stop();
 
-const table = markdownTable(['store', 'ingest chunks/s', 'index build s', 'hybrid p50 ms', 'hybrid p95 ms', 'vector recall@10 vs exact'], [lanceRow, pgRow]);
+const table = markdownTable(
+  ['store', 'ingest chunks/s', 'index build s', 'hybrid p50 ms', 'hybrid p95 ms', 'vector recall@10 vs exact'],
+  [lanceRow, pgRow],
+);
 console.log(table);
 if (process.env.PG_BENCH_DRY) process.exit(0);
 appendBenchmark(

@@ -18,7 +18,10 @@ import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.
 
 const loadAtStart = loadavg()[0]!;
 const datasets = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq');
-const files = ['clapnq_dev_answerable.jsonl', 'clapnq_dev_unanswerable.jsonl'].map((name) => ({ file: join(datasets, name), text: readFileSync(join(datasets, name), 'utf8') }));
+const files = ['clapnq_dev_answerable.jsonl', 'clapnq_dev_unanswerable.jsonl'].map((name) => ({
+  file: join(datasets, name),
+  text: readFileSync(join(datasets, name), 'utf8'),
+}));
 const imported = importClapnq(files);
 const out = mkdtempSync(join(tmpdir(), 'attune-bench-retrieval-'));
 const { corpusDir } = await writeImport(out, imported);
@@ -29,9 +32,17 @@ const embedderModel = embedderFlag > 0 ? process.argv[embedderFlag + 1] : undefi
 const config = parseConfig(embedderModel ? { embedder: { provider: 'transformers', model: embedderModel } } : {});
 const { store, embedder } = await openCollection(config, join(out, 'home'), 'clapnq', { create: true });
 const ingestStarted = performance.now();
-const ingested = await ingest({ paths: [corpusDir], store, embedder, chunking: config.chunking, cacheDir: join(out, 'cache') });
+const ingested = await ingest({
+  paths: [corpusDir],
+  store,
+  embedder,
+  chunking: config.chunking,
+  cacheDir: join(out, 'cache'),
+});
 const ingestSeconds = (performance.now() - ingestStarted) / 1000;
-console.log(`corpus: ${ingested.added} passages, ${ingested.chunks} chunks, ingested in ${ingestSeconds.toFixed(1)} s; ${questions.length} answerable questions`);
+console.log(
+  `corpus: ${ingested.added} passages, ${ingested.chunks} chunks, ingested in ${ingestSeconds.toFixed(1)} s; ${questions.length} answerable questions`,
+);
 
 const rows: (string | number)[][] = [];
 for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
@@ -50,7 +61,16 @@ for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
     scores.ndcg += ndcg(hits, gold, 10)!;
   }
   const n = questions.length;
-  rows.push([mode, scores.r1 / n, scores.r5 / n, scores.r10 / n, scores.mrr / n, scores.ndcg / n, percentileOf(latencies, 50), percentileOf(latencies, 95)]);
+  rows.push([
+    mode,
+    scores.r1 / n,
+    scores.r5 / n,
+    scores.r10 / n,
+    scores.mrr / n,
+    scores.ndcg / n,
+    percentileOf(latencies, 50),
+    percentileOf(latencies, 95),
+  ]);
 }
 await store.dispose();
 await embedder.dispose();

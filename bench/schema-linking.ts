@@ -31,11 +31,24 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const embedder = await createEmbedder(parseConfig({}));
 const started = performance.now();
 
-interface Case { question: string; gold: string[]; candidates: string[] }
-interface Setting { recall: number; meanTables: number }
+interface Case {
+  question: string;
+  gold: string[];
+  candidates: string[];
+}
+interface Setting {
+  recall: number;
+  meanTables: number;
+}
 
 /** Ranks table cards for every question and measures the three ways of turning a ranking into a schema. */
-async function measure(name: string, schemas: Map<string, TableSchema[]>, cases: Case[], values: ColumnValues[], prefix: boolean) {
+async function measure(
+  name: string,
+  schemas: Map<string, TableSchema[]>,
+  cases: Case[],
+  values: ColumnValues[],
+  prefix: boolean,
+) {
   const key = (database: string, table: string) => (prefix ? `${database}.${table}` : table);
   const joins: JoinPath[] = [];
   const cards: SchemaCard[] = [];
@@ -44,24 +57,40 @@ async function measure(name: string, schemas: Map<string, TableSchema[]>, cases:
     const paths = joinPaths(tables);
     joins.push(...paths.map((p) => ({ ...p, from: key(database, p.from), to: key(database, p.to) })));
     for (const table of tables) {
-      cards.push({ kind: 'table', id: key(database, table.name), text: tableCardText(table, paths, prefix ? database : undefined) });
+      cards.push({
+        kind: 'table',
+        id: key(database, table.name),
+        text: tableCardText(table, paths, prefix ? database : undefined),
+      });
       nameOf.set(key(database, table.name), table.name);
     }
   }
   log(`${name}: embedding ${cards.length} table cards and ${cases.length} questions`);
   const indexed = await embedCards(cards, embedder);
-  const questions = await embedCards(cases.map((c, i) => ({ kind: 'doc', id: String(i), text: c.question })), embedder);
+  const questions = await embedCards(
+    cases.map((c, i) => ({ kind: 'doc', id: String(i), text: c.question })),
+    embedder,
+  );
   const results: Record<string, Setting> = {};
   for (const k of ks) {
-    const sets: Record<string, string[][]> = { [`top-${k}`]: [], [`top-${k} + referenced tables (before)`]: [], [`top-${k} + linked tables + join paths (now)`]: [] };
+    const sets: Record<string, string[][]> = {
+      [`top-${k}`]: [],
+      [`top-${k} + referenced tables (before)`]: [],
+      [`top-${k} + linked tables + join paths (now)`]: [],
+    };
     cases.forEach((item, i) => {
-      const top = rankCards(indexed, questions[i]!.vector, 'table').slice(0, k).map((hit) => hit.card.id);
+      const top = rankCards(indexed, questions[i]!.vector, 'table')
+        .slice(0, k)
+        .map((hit) => hit.card.id);
       const parents = top.flatMap((table) => joinPartners(table, joins));
       // linking looks only in the databases the top-k came from (one database in a real deployment)
       const databases = new Set(top.map((id) => (prefix ? id.split('.')[0] : '')));
       const candidates = [...nameOf.keys()].filter((id) => databases.has(prefix ? id.split('.')[0]! : ''));
-      const linked = linkTables(item.question, candidates.map((id) => nameOf.get(id)!), values)
-        .map((link) => candidates.find((id) => nameOf.get(id) === link.table)!);
+      const linked = linkTables(
+        item.question,
+        candidates.map((id) => nameOf.get(id)!),
+        values,
+      ).map((link) => candidates.find((id) => nameOf.get(id) === link.table)!);
       const now = [...new Set([...connectTables([...top, ...linked], joins), ...parents])];
       const [plain, before, after] = Object.values(sets);
       plain!.push(top);
@@ -70,15 +99,21 @@ async function measure(name: string, schemas: Map<string, TableSchema[]>, cases:
     });
     for (const [setting, chosen] of Object.entries(sets)) {
       const hits = chosen.filter((set, i) => cases[i]!.gold.every((table) => set.includes(table))).length;
-      results[setting] = { recall: hits / cases.length, meanTables: chosen.reduce((sum, set) => sum + set.length, 0) / cases.length };
+      results[setting] = {
+        recall: hits / cases.length,
+        meanTables: chosen.reduce((sum, set) => sum + set.length, 0) / cases.length,
+      };
     }
   }
   return results;
 }
 
 const spiderSchemas = loadSpiderSchemas(join(datasetsDir, 'spider-dev', 'tables.json'));
-const spiderCases = loadSpiderQuestions(join(datasetsDir, 'spider-dev', 'dev.json'), spiderSchemas)
-  .map((q) => ({ question: q.question, gold: q.tables.map((t) => `${q.database}.${t}`), candidates: [] }));
+const spiderCases = loadSpiderQuestions(join(datasetsDir, 'spider-dev', 'dev.json'), spiderSchemas).map((q) => ({
+  question: q.question,
+  gold: q.tables.map((t) => `${q.database}.${t}`),
+  candidates: [],
+}));
 const spider = await measure('spider', spiderSchemas, spiderCases, [], true);
 
 const geoDb = await openDatabase(`sqlite:${join(datasetsDir, 'geoquery', 'geography-db.added-in-2020.sqlite')}`);
@@ -92,11 +127,20 @@ const geoCases = (['train', 'dev', 'test'] as const)
     const checked = validateSql(example.sql, 'sqlite');
     if (!checked.ok) return [];
     const known = new Map(geoTables.map((t) => [t.name.toLowerCase(), t.name]));
-    return [{ question: example.question, gold: [...new Set(checked.tables.map((t) => known.get(t.toLowerCase())).filter((t): t is string => Boolean(t)))], candidates: [] }];
+    return [
+      {
+        question: example.question,
+        gold: [
+          ...new Set(checked.tables.map((t) => known.get(t.toLowerCase())).filter((t): t is string => Boolean(t))),
+        ],
+        candidates: [],
+      },
+    ];
   });
 const geo = await measure('geoquery', new Map([['geo', geoTables]]), geoCases, geoValues, false);
 
-const rows = (results: Record<string, Setting>) => Object.entries(results).map(([setting, r]) => [setting, `${(r.recall * 100).toFixed(1)}%`, r.meanTables.toFixed(2)]);
+const rows = (results: Record<string, Setting>) =>
+  Object.entries(results).map(([setting, r]) => [setting, `${(r.recall * 100).toFixed(1)}%`, r.meanTables.toFixed(2)]);
 const body = `Share of questions whose gold SQL's tables are ALL in the schema given to the model, and how many tables that schema holds on average. Embedder all-MiniLM-L6-v2; table cards as \`sql index\` builds them.
 
 Spider dev, ${spiderCases.length} questions, all ${[...spiderSchemas.values()].flat().length} tables of ${spiderSchemas.size} databases in one index (no sample values: Spider ships no databases, so only table-name linking applies):
@@ -109,5 +153,9 @@ ${markdownTable(['schema given to the model', 'gold tables all present', 'tables
 
 Took ${((performance.now() - started) / 1000).toFixed(0)} s.`;
 console.log(body);
-appendBenchmark('sql schema retrieval: join paths and schema linking', `bash scripts/with-node.sh bench/schema-linking.ts --ks ${flags.ks}`, body);
+appendBenchmark(
+  'sql schema retrieval: join paths and schema linking',
+  `bash scripts/with-node.sh bench/schema-linking.ts --ks ${flags.ks}`,
+  body,
+);
 await embedder.dispose();

@@ -21,7 +21,15 @@ const DEADLINE_MS = 8 * 60_000;
 // one generation thread: on a shared 2-core machine llama.cpp's spinning threads crawl under load
 const CONFIG = { generator: { provider: 'llama', threads: 1 } };
 
-interface Phase { name: string; count: number; ok: number; refused: number; errors: number; wallMs: number; latencies: number[] }
+interface Phase {
+  name: string;
+  count: number;
+  ok: number;
+  refused: number;
+  errors: number;
+  wallMs: number;
+  latencies: number[];
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,20 +40,25 @@ async function phase(name: string, count: number, request: (i: number) => Promis
   const result: Phase = { name, count, ok: 0, refused: 0, errors: 0, wallMs: 0, latencies: [] };
   const started = performance.now();
   const signal = AbortSignal.timeout(DEADLINE_MS);
-  await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const t0 = performance.now();
-    try {
-      const response = await Promise.race([request(i), new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('deadline'))))]);
-      await response.arrayBuffer();
-      if (response.status === 200) {
-        result.ok++;
-        result.latencies.push(performance.now() - t0);
-      } else if (response.status === 429) result.refused++;
-      else result.errors++;
-    } catch {
-      result.errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const t0 = performance.now();
+      try {
+        const response = await Promise.race([
+          request(i),
+          new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('deadline')))),
+        ]);
+        await response.arrayBuffer();
+        if (response.status === 200) {
+          result.ok++;
+          result.latencies.push(performance.now() - t0);
+        } else if (response.status === 429) result.refused++;
+        else result.errors++;
+      } catch {
+        result.errors++;
+      }
+    }),
+  );
   result.wallMs = performance.now() - started;
   return result;
 }
@@ -54,26 +67,42 @@ let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
 const home = mkdtempSync(join(tmpdir(), 'attune-bench-serve-'));
-const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as { train_context: string; mem_input: string[] }[];
+const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
+  train_context: string;
+  mem_input: string[];
+}[];
 const { key } = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined });
 let server: RunningServer | undefined;
 try {
   server = await startServer({
     resources: createRuntime({ config: parseConfig(CONFIG), home }),
-    auth: true, host: '127.0.0.1', port: 0,
+    auth: true,
+    host: '127.0.0.1',
+    port: 0,
     queue: { concurrency: 1, maxPending: 64 },
     rateLimit: { burst: 10_000, perSecond: 10_000 },
   });
   const url = server.url;
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const post = (path: string, body: unknown, auth = headers) => fetch(`${url}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown, auth = headers) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
   await post('/v1/collections', { name: 'fk' });
   const ingestStarted = performance.now();
   for (let start = 0; start < DOCS; start += 10) {
     // uploads are limited to 20 files a request: send batches of 10
     const form = new FormData();
-    docs.slice(start, start + 10).forEach((doc, i) => form.append('files', new File([doc.train_context], `doc-${String(start + i).padStart(3, '0')}.md`)));
-    let job = await (await fetch(`${url}/v1/collections/fk/documents`, { method: 'POST', headers: { authorization: headers.authorization }, body: form })).json();
+    docs
+      .slice(start, start + 10)
+      .forEach((doc, i) =>
+        form.append('files', new File([doc.train_context], `doc-${String(start + i).padStart(3, '0')}.md`)),
+      );
+    let job = await (
+      await fetch(`${url}/v1/collections/fk/documents`, {
+        method: 'POST',
+        headers: { authorization: headers.authorization },
+        body: form,
+      })
+    ).json();
     while (job.status === 'queued' || job.status === 'running') {
       await new Promise((r) => setTimeout(r, 200));
       job = await (await fetch(`${url}/v1/jobs/${job.id}`, { headers })).json();
@@ -84,21 +113,52 @@ try {
   const questions = docs.slice(0, DOCS).flatMap((doc) => doc.mem_input.slice(0, 2));
 
   await post('/v1/collections/fk/search', { query: questions[0] }); // warm the embedder
-  await post('/v1/chat/completions', { model: 'attune/fk/rag', max_tokens: 4, messages: [{ role: 'user', content: 'warm up' }] });
+  await post('/v1/chat/completions', {
+    model: 'attune/fk/rag',
+    max_tokens: 4,
+    messages: [{ role: 'user', content: 'warm up' }],
+  });
 
   const phases: Phase[] = [];
-  phases.push(await phase(`${SEARCHES} concurrent searches (k=4, hybrid)`, SEARCHES, (i) => post('/v1/collections/fk/search', { query: questions[i % questions.length] })));
-  phases.push(await phase(`${CHATS} concurrent chats (rag, max_tokens 16)`, CHATS, (i) =>
-    post('/v1/chat/completions', { model: 'attune/fk/rag', max_tokens: 16, messages: [{ role: 'user', content: questions[i % questions.length] }] })));
+  phases.push(
+    await phase(`${SEARCHES} concurrent searches (k=4, hybrid)`, SEARCHES, (i) =>
+      post('/v1/collections/fk/search', { query: questions[i % questions.length] }),
+    ),
+  );
+  phases.push(
+    await phase(`${CHATS} concurrent chats (rag, max_tokens 16)`, CHATS, (i) =>
+      post('/v1/chat/completions', {
+        model: 'attune/fk/rag',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: questions[i % questions.length] }],
+      }),
+    ),
+  );
   // deliberate: a key limited to burst 10, 2/s, sends 50 searches at once → ~40 refused with 429
   const limited = createKey(home, { collections: ['fk'], ops: ['read'], labels: [] }).key;
   await server.close();
-  server = await startServer({ resources: createRuntime({ config: parseConfig(CONFIG), home }), auth: true, host: '127.0.0.1', port: 0, rateLimit: { burst: 10, perSecond: 2 } });
+  server = await startServer({
+    resources: createRuntime({ config: parseConfig(CONFIG), home }),
+    auth: true,
+    host: '127.0.0.1',
+    port: 0,
+    rateLimit: { burst: 10, perSecond: 2 },
+  });
   const limitedUrl = server.url;
-  phases.push(await phase('50 searches over a 10-burst rate limit (deliberate 429s)', 50, (i) =>
-    fetch(`${limitedUrl}/v1/collections/fk/search`, { method: 'POST', headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: questions[i % questions.length] }) })));
+  phases.push(
+    await phase('50 searches over a 10-burst rate limit (deliberate 429s)', 50, (i) =>
+      fetch(`${limitedUrl}/v1/collections/fk/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: questions[i % questions.length] }),
+      }),
+    ),
+  );
 
-  const rows = phases.map((p) => `| ${p.name} | ${p.ok} | ${p.refused} | ${p.errors} | ${(p.ok / (p.wallMs / 1000)).toFixed(2)} | ${percentile(p.latencies, 50).toFixed(0)} | ${percentile(p.latencies, 95).toFixed(0)} | ${(p.wallMs / 1000).toFixed(1)} |`);
+  const rows = phases.map(
+    (p) =>
+      `| ${p.name} | ${p.ok} | ${p.refused} | ${p.errors} | ${(p.ok / (p.wallMs / 1000)).toFixed(2)} | ${percentile(p.latencies, 50).toFixed(0)} | ${percentile(p.latencies, 95).toFixed(0)} | ${(p.wallMs / 1000).toFixed(1)} |`,
+  );
   const table = [
     '| phase | ok | 429 | errors | throughput (req/s) | p50 ms | p95 ms | wall s |',
     '|---|---|---|---|---|---|---|---|',
@@ -123,4 +183,3 @@ try {
   await server?.close();
   rmSync(home, { recursive: true, force: true });
 }
-

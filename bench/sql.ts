@@ -24,8 +24,18 @@ import { loadSpiderQuestions, loadSpiderSchemas } from '../src/sql/spider.ts';
 import { resolveAdapter } from '../src/sql/workspace.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 
-const { values: flags } = parseArgs({ options: { 'geo-limit': { type: 'string', default: '40' }, k: { type: 'string', default: '3' }, adapter: { type: 'string' }, home: { type: 'string' }, scheme: { type: 'string', default: 'query' }, model: { type: 'string' } } });
-if (!GEOQUERY_SCHEMES.includes(flags.scheme as GeoquerySplitScheme)) throw new Error(`--scheme must be ${GEOQUERY_SCHEMES.join(' or ')}`);
+const { values: flags } = parseArgs({
+  options: {
+    'geo-limit': { type: 'string', default: '40' },
+    k: { type: 'string', default: '3' },
+    adapter: { type: 'string' },
+    home: { type: 'string' },
+    scheme: { type: 'string', default: 'query' },
+    model: { type: 'string' },
+  },
+});
+if (!GEOQUERY_SCHEMES.includes(flags.scheme as GeoquerySplitScheme))
+  throw new Error(`--scheme must be ${GEOQUERY_SCHEMES.join(' or ')}`);
 const scheme = flags.scheme as GeoquerySplitScheme;
 const geoLimit = Number(flags['geo-limit']);
 const k = Number(flags.k);
@@ -49,18 +59,26 @@ const dir = mkdtempSync(join(tmpdir(), 'attune-bench-sql-'));
 const dbPath = join(dir, 'geo.sqlite');
 copyFileSync(join(datasetsDir, 'geoquery', 'geography-db.added-in-2020.sqlite'), dbPath);
 const adapter = flags.adapter ? resolveAdapter(homeDir(flags.home), flags.adapter) : undefined;
-const strategies: SqlStrategy[] = adapter ? ['full-schema', 'retrieved-schema', 'ft'] : ['full-schema', 'retrieved-schema'];
+const strategies: SqlStrategy[] = adapter
+  ? ['full-schema', 'retrieved-schema', 'ft']
+  : ['full-schema', 'retrieved-schema'];
 const generator = await createGenerator(config, { adapters: adapter ? { [adapter.name]: adapter.path } : undefined });
 const db = await openDatabase(dbPath);
 const train = loadGeoquery(geoFile, 'train', scheme);
 const test = loadGeoquery(geoFile, 'test', scheme);
 const dataset = test.slice(0, geoLimit);
-log(`geoquery: indexing schema + ${train.length} train examples; evaluating ${dataset.length}/${test.length} test questions × ${strategies.join(', ')}`);
-const index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples: train }, embedder);
+log(
+  `geoquery: indexing schema + ${train.length} train examples; evaluating ${dataset.length}/${test.length} test questions × ${strategies.join(', ')}`,
+);
+const index = await buildSqlIndex(
+  { databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples: train },
+  embedder,
+);
 const geoStarted = performance.now();
 const { summary, rows } = await evaluateSql(dataset, strategies, {
   db,
-  ask: (question, strategy) => askSql(question, { db, index, embedder, generator }, { strategy, k, adapter: adapter?.name }),
+  ask: (question, strategy) =>
+    askSql(question, { db, index, embedder, generator }, { strategy, k, adapter: adapter?.name }),
   onProgress: (done, total) => done % 10 === 0 && log(`geoquery ${done}/${total}`),
 });
 const geoMs = performance.now() - geoStarted;
@@ -81,11 +99,17 @@ const table = [
   '| Spider-dev schema retrieval (1,034 questions, 876 tables) | recall@1 | recall@3 | recall@5 |',
   '|---|---|---|---|',
   `| all 166 schemas in one index | ${pct(recall.global[1]!)} | ${pct(recall.global[3]!)} | ${pct(recall.global[5]!)} |`,
-  ...recall.perDatabase.map((db) => `| only ${db.database}'s ${db.tables} tables (${db.questions} questions) | ${pct(db.recall[1]!)} | ${pct(db.recall[3]!)} | ${pct(db.recall[5]!)} |`),
+  ...recall.perDatabase.map(
+    (db) =>
+      `| only ${db.database}'s ${db.tables} tables (${db.questions} questions) | ${pct(db.recall[1]!)} | ${pct(db.recall[3]!)} | ${pct(db.recall[5]!)} |`,
+  ),
   '',
   `| GeoQuery ${scheme}-split test (first ${dataset.length} of ${test.length}) | exec accuracy | valid SQL | prompt tokens | tables in prompt | latency |`,
   '|---|---|---|---|---|---|',
-  ...summary.map((s) => `| ${s.strategy} | ${pct(s.executionAccuracy)} (${s.scored} scored) | ${pct(s.validSqlRate)} | ${s.meanPromptTokens.toFixed(0)} | ${tablesInPrompt(s.strategy).toFixed(1)} | ${(s.meanLatencyMs / 1000).toFixed(1)} s |`),
+  ...summary.map(
+    (s) =>
+      `| ${s.strategy} | ${pct(s.executionAccuracy)} (${s.scored} scored) | ${pct(s.validSqlRate)} | ${s.meanPromptTokens.toFixed(0)} | ${tablesInPrompt(s.strategy).toFixed(1)} | ${(s.meanLatencyMs / 1000).toFixed(1)} s |`,
+  ),
 ].join('\n');
 
 const section = `

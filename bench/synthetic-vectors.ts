@@ -19,9 +19,12 @@ export interface RealSentenceVectors {
 
 export async function embedClapnqSentences(): Promise<RealSentenceVectors> {
   const clapnq = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'clapnq', 'clapnq_dev_answerable.jsonl');
-  const sentences = readFileSync(clapnq, 'utf8').split('\n').filter(Boolean)
+  const sentences = readFileSync(clapnq, 'utf8')
+    .split('\n')
+    .filter(Boolean)
     .flatMap((line) => (JSON.parse(line) as { passages: { sentences: string[] }[] }).passages[0]!.sentences)
-    .filter((s) => s.length > 40).slice(0, 2000);
+    .filter((s) => s.length > 40)
+    .slice(0, 2000);
   const embedder = await createEmbedder(parseConfig({}));
   const started = performance.now();
   const real = await embedder.embed(sentences);
@@ -32,7 +35,10 @@ export async function embedClapnqSentences(): Promise<RealSentenceVectors> {
 }
 
 /** A seeded sampler: `mixture(noise)` gives a unit vector and the index of the sentence it mostly is. */
-export function mixtureSampler(base: Pick<RealSentenceVectors, 'real' | 'dimension'>, seed: number): (noise: number) => { vector: Float32Array; source: number } {
+export function mixtureSampler(
+  base: Pick<RealSentenceVectors, 'real' | 'dimension'>,
+  seed: number,
+): (noise: number) => { vector: Float32Array; source: number } {
   const random = seededRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
   const { real, dimension } = base;

@@ -25,13 +25,19 @@ import { datasetsDir } from '../src/testing/datasets.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 import { embedClapnqSentences, mixtureSampler } from './synthetic-vectors.ts';
 
-const { values: flags } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, edits: { type: 'string', default: '20' } } });
+const { values: flags } = parseArgs({
+  options: { sizes: { type: 'string', default: '10000,100000' }, edits: { type: 'string', default: '20' } },
+});
 const sizes = flags.sizes.split(',').map(Number);
 const edits = Number(flags.edits);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const loadAtStart = loadavg()[0]!;
 
-const docs = (JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge', 'fictional_knowledge.json'), 'utf8')) as { train_context: string }[]).slice(0, 20);
+const docs = (
+  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge', 'fictional_knowledge.json'), 'utf8')) as {
+    train_context: string;
+  }[]
+).slice(0, 20);
 const { sentences, real, dimension } = await embedClapnqSentences();
 const embedder = await createEmbedder(parseConfig({}));
 const rows: (string | number)[][] = [];
@@ -45,7 +51,20 @@ for (const size of sizes) {
     for (let i = offset; i < Math.min(size, offset + 10_000); i++) {
       const { vector, source } = mixture(0.02);
       const doc = `background/doc${Math.floor(i / 20)}.md`;
-      chunks.push({ chunkId: `b${i}`, docId: doc, source: join(home, doc), title: '', headingPath: [], page: null, position: i % 20, text: sentences[source]!, docHash: 'h', labels: [], tags: [], vector });
+      chunks.push({
+        chunkId: `b${i}`,
+        docId: doc,
+        source: join(home, doc),
+        title: '',
+        headingPath: [],
+        page: null,
+        position: i % 20,
+        text: sentences[source]!,
+        docHash: 'h',
+        labels: [],
+        tags: [],
+        vector,
+      });
     }
     await store.write({ upsert: chunks, removeDocIds: [] });
   }
@@ -54,8 +73,14 @@ for (const size of sizes) {
   docs.forEach((doc, i) => writeFileSync(join(folder, `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
   const batches: WatchBatch[] = [];
   const watcher = await watchCollection({
-    paths: [folder], store, embedder, chunking: { maxTokens: 200, overlapTokens: 32 }, cacheDir: join(home, 'cache'),
-    journal: join(home, 'journal.json'), onBatch: (batch) => batches.push(batch), onError: (error) => log(`watch error: ${error.message}`),
+    paths: [folder],
+    store,
+    embedder,
+    chunking: { maxTokens: 200, overlapTokens: 32 },
+    cacheDir: join(home, 'cache'),
+    journal: join(home, 'journal.json'),
+    onBatch: (batch) => batches.push(batch),
+    onError: (error) => log(`watch error: ${error.message}`),
   });
   const total = (await store.documents()).reduce((sum, d) => sum + d.chunks, 0);
   log(`${size}: collection holds ${total} chunks; catch-up took ${(batches[0]!.ms / 1000).toFixed(1)} s`);
@@ -71,7 +96,10 @@ for (const size of sizes) {
     for (;;) {
       const hits = await store.search({ mode: 'keyword', text: word, k: 1 });
       if (hits.some((hit) => hit.text.includes(word))) break;
-      if (performance.now() - started > 60_000) throw new Error(`edit ${edit}: not searchable after 60 s (${batches.length - before} batches since: ${JSON.stringify(batches.slice(before).map((b) => b.result))})`);
+      if (performance.now() - started > 60_000)
+        throw new Error(
+          `edit ${edit}: not searchable after 60 s (${batches.length - before} batches since: ${JSON.stringify(batches.slice(before).map((b) => b.result))})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     latencies.push(performance.now() - started);
@@ -94,4 +122,8 @@ ${markdownTable(['chunks in the collection', 'edits', 'write→searchable p50', 
 
 The bulk of each collection (all but the 20 watched documents) was written with synthetic vectors into a folder that is not watched; the watched documents and every edit went through the real embedder (all-MiniLM-L6-v2) and the real store. Targets (issue #17): p50 ≤ 1 s and p95 ≤ 3 s.`;
 console.log(body);
-appendBenchmark('watch: file write to searchable', `bash scripts/with-node.sh bench/watch-latency.ts --sizes ${flags.sizes} --edits ${flags.edits}`, body);
+appendBenchmark(
+  'watch: file write to searchable',
+  `bash scripts/with-node.sh bench/watch-latency.ts --sizes ${flags.sizes} --edits ${flags.edits}`,
+  body,
+);

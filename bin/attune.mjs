@@ -26,8 +26,14 @@ function findRecentNode() {
   if (process.env.ATTUNE_NODE) return process.env.ATTUNE_NODE;
   const script = join(dirname(self), '..', 'scripts', 'node-path.sh');
   const found = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (found.error) fail(`Node ${process.versions.node} is too old (attune needs >= ${MINIMUM.join('.')}) and bash is not available to provision one: ${found.error.message}`);
-  if (found.status !== 0) fail(`Node ${process.versions.node} is too old (attune needs >= ${MINIMUM.join('.')}) and provisioning Node 24 failed: install Node 24 LTS or set ATTUNE_NODE`);
+  if (found.error)
+    fail(
+      `Node ${process.versions.node} is too old (attune needs >= ${MINIMUM.join('.')}) and bash is not available to provision one: ${found.error.message}`,
+    );
+  if (found.status !== 0)
+    fail(
+      `Node ${process.versions.node} is too old (attune needs >= ${MINIMUM.join('.')}) and provisioning Node 24 failed: install Node 24 LTS or set ATTUNE_NODE`,
+    );
   return found.stdout.trim();
 }
 

@@ -59,7 +59,9 @@ for (const doc of imported.documents.slice(0, UPDATED_DOCS)) {
   for (const q of questions.filter((x) => x.goldDocIds![0] === doc.path).slice(0, 2)) {
     const old = q.answers[0]!;
     if (old.length < 3 || !text.includes(old)) continue;
-    const replacement = /\d/.test(old) ? old.replace(/\d+/g, (n) => String(Number(n) + 7)) : NAMES[edits % NAMES.length]!;
+    const replacement = /\d/.test(old)
+      ? old.replace(/\d+/g, (n) => String(Number(n) + 7))
+      : NAMES[edits % NAMES.length]!;
     text = text.replaceAll(old, replacement);
     changed.push(`${doc.path}: "${old}" → "${replacement}"`);
     edits++;
@@ -69,20 +71,35 @@ for (const doc of imported.documents.slice(0, UPDATED_DOCS)) {
 
 const config = parseConfig({ retrieval: { k: 2 } });
 console.log(`attune demo: compare ${strategies.join(', ')} on fictional-knowledge`);
-console.log(`scale: ${imported.documents.length} documents, ${questions.length} held-out probes (${PROBES} memorisation probes per document), 1 repeat, retrieval k=2, answers ≤ 32 tokens;`);
-console.log(`       ft adapter ≤ ${FT_STEPS} steps, raft adapter ≤ ${RAFT_STEPS} steps (LoRA r16, lr 1e-3, CPU); update: ${changed.length} facts in ${UPDATED_DOCS} documents`);
+console.log(
+  `scale: ${imported.documents.length} documents, ${questions.length} held-out probes (${PROBES} memorisation probes per document), 1 repeat, retrieval k=2, answers ≤ 32 tokens;`,
+);
+console.log(
+  `       ft adapter ≤ ${FT_STEPS} steps, raft adapter ≤ ${RAFT_STEPS} steps (LoRA r16, lr 1e-3, CPU); update: ${changed.length} facts in ${UPDATED_DOCS} documents`,
+);
 for (const line of changed) console.log(`       ${line}`);
 console.log(`output: ${out}\n`);
 
 const environment = await compareEnvironment(config, process.env, strategies, (line) => console.log(line));
 const reporter = progressReporter(true);
 const result = await runCompare({
-  corpus, questions: join(out, 'questions.jsonl'), update, priorities: parsePriorities('accuracy=high,freshness=high,latency=medium,cost=medium'), strategies,
-  repeats: 1, out, config, env: process.env, maxTokens: 32, metric: 'containment', ...environment,
+  corpus,
+  questions: join(out, 'questions.jsonl'),
+  update,
+  priorities: parsePriorities('accuracy=high,freshness=high,latency=medium,cost=medium'),
+  strategies,
+  repeats: 1,
+  out,
+  config,
+  env: process.env,
+  maxTokens: 32,
+  metric: 'containment',
+  ...environment,
   training: {
     ft: { epochs: 3, lr: 1e-3, maxSteps: FT_STEPS, maxSeqLen: 256, batchSize: 4 },
     raft: { epochs: 1, lr: 1e-3, maxSteps: RAFT_STEPS, maxSeqLen: 1024, batchSize: 2 },
-    maxQaExamples: 400, maxRaftExamples: RAFT_STEPS * 2,
+    maxQaExamples: 400,
+    maxRaftExamples: RAFT_STEPS * 2,
   },
   onProgress: reporter.update,
 });
@@ -98,6 +115,7 @@ console.log(`demo wall time: ${((performance.now() - started) / 1000).toFixed(0)
 function nextStep(needed: number | null): string {
   const perDocument = 5;
   if (needed === null) return 'a larger DEMO_DOCS with DEMO_PROBES=5';
-  if (needed > 130 * perDocument) return `more held-out questions than this dataset holds (about ${needed.toLocaleString('en-US')}): run \`attune compare\` on your own data with that many, or state a larger smallest effect that matters (--min-effect)`;
+  if (needed > 130 * perDocument)
+    return `more held-out questions than this dataset holds (about ${needed.toLocaleString('en-US')}): run \`attune compare\` on your own data with that many, or state a larger smallest effect that matters (--min-effect)`;
   return `DEMO_DOCS=${Math.ceil(needed / perDocument)} DEMO_PROBES=${perDocument} npm run demo (about ${needed.toLocaleString('en-US')} questions; far longer than 15 minutes on 2 cores)`;
 }

@@ -10,7 +10,8 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 type Graph = Map<string, string[]>;
 
 // `import … from`, `export … from` (also `import type`, multi-line lists), bare `import '…'` and `import('…')` with a literal
-const IMPORT = /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -91,9 +92,22 @@ describe('architecture: imports under src/', () => {
   });
 
   it('finds a cycle when there is one (the checker itself)', () => {
-    const sample: Graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']], ['e', ['e']]]);
+    const sample: Graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+      ['e', ['e']],
+    ]);
     expect(cycles(sample)).toEqual([['a', 'b', 'c'], ['e']]);
-    expect(cycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('has no file-level import cycle', () => {
@@ -101,7 +115,9 @@ describe('architecture: imports under src/', () => {
   });
 
   it('keeps the test kit out of production code: only tests and src/testing import src/testing/', () => {
-    const offenders = edges.filter(([from, to]) => to.startsWith('testing/') && !from.startsWith('testing/') && !isTest(join(SRC, from)));
+    const offenders = edges.filter(
+      ([from, to]) => to.startsWith('testing/') && !from.startsWith('testing/') && !isTest(join(SRC, from)),
+    );
     expect(offenders).toEqual([]);
   });
 

@@ -19,7 +19,14 @@ export { OpenAIGenerator, type OpenAIGeneratorOptions } from './generate/openai-
 export type { ExportOptions, Store, StoreChange, StoreQuery } from './store/store.ts';
 export { LanceStore, type LanceStoreOptions } from './store/lance-store.ts';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.ts';
-export { deleteCollection, listCollections, openStore, type CollectionInfo, type OpenStoreOptions, type StoreBackend } from './store/open.ts';
+export {
+  deleteCollection,
+  listCollections,
+  openStore,
+  type CollectionInfo,
+  type OpenStoreOptions,
+  type StoreBackend,
+} from './store/open.ts';
 export { copyCollection, type CopyOptions, type CopyResult } from './store/copy.ts';
 export type { Reranker } from './retrieve/reranker.ts';
 export { llmReranker } from './retrieve/llm-reranker.ts';
@@ -39,16 +46,45 @@ export { reciprocalRankFusion } from './store/rrf.ts';
 
 // Ask: answering strategies (base, rag, ft, ft-rag, raft).
 export type { AnswerOptions, Strategy } from './answer/strategy.ts';
-export { buildStrategies, createStrategy, type BuildStrategiesOptions, type CreateStrategyOptions } from './answer/create-strategy.ts';
-export { STRATEGY_CATALOG, STRATEGY_NAMES, strategySpec, type AdapterKind, type StrategyDeps, type StrategyName, type StrategySpec, type UpdatePath } from './answer/catalog.ts';
+export {
+  buildStrategies,
+  createStrategy,
+  type BuildStrategiesOptions,
+  type CreateStrategyOptions,
+} from './answer/create-strategy.ts';
+export {
+  STRATEGY_CATALOG,
+  STRATEGY_NAMES,
+  strategySpec,
+  type AdapterKind,
+  type StrategyDeps,
+  type StrategyName,
+  type StrategySpec,
+  type UpdatePath,
+} from './answer/catalog.ts';
 export { baseStrategy, type BaseStrategyOptions } from './answer/base-strategy.ts';
 export { ragStrategy, type RagDeps, type RagStrategyOptions } from './answer/rag-strategy.ts';
 export { extractCitations } from './answer/citations.ts';
 
 // Evaluate.
-export { isAnswerable, parseQuestions, readQuestions, QuestionSchema, type Question, type QuestionSet } from './dataset/questions.ts';
+export {
+  isAnswerable,
+  parseQuestions,
+  readQuestions,
+  QuestionSchema,
+  type Question,
+  type QuestionSet,
+} from './dataset/questions.ts';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate/evaluate.ts';
-export { executeRun, loadRunReport, planNewRun, planResume, type ExecuteOptions, type NewRunSettings, type RunPlan } from './evaluate/run.ts';
+export {
+  executeRun,
+  loadRunReport,
+  planNewRun,
+  planResume,
+  type ExecuteOptions,
+  type NewRunSettings,
+  type RunPlan,
+} from './evaluate/run.ts';
 export { listRuns, loadRun, type RunMeta } from './evaluate/runs.ts';
 export type { EvalReport } from './evaluate/eval-report.ts';
 export type { EvalRow } from './evaluate/row.ts';
@@ -78,7 +114,31 @@ export { createRuntime, Runtime, withRuntime, type RuntimeFactories, type Runtim
 export { createMcpServer, type McpOptions } from './mcp/server.ts';
 
 // Plain data between stages, and one error class per kind of failure.
-export type { Answer, AnswerTimings, Block, ChatMessage, Chunk, ChunkRecord, Citation, DocumentRecord, Hit, ParsedDocument, SearchFilter, SearchMode, Usage } from './types.ts';
+export type {
+  Answer,
+  AnswerTimings,
+  Block,
+  ChatMessage,
+  Chunk,
+  ChunkRecord,
+  Citation,
+  DocumentRecord,
+  Hit,
+  ParsedDocument,
+  SearchFilter,
+  SearchMode,
+  Usage,
+} from './types.ts';
 export {
-  AttuneError, CollectionNotFoundError, DatasetError, DocumentError, errorMessage, ModelError, ProviderError, SqlError, StoreError, TrainerError, UsageError,
+  AttuneError,
+  CollectionNotFoundError,
+  DatasetError,
+  DocumentError,
+  errorMessage,
+  ModelError,
+  ProviderError,
+  SqlError,
+  StoreError,
+  TrainerError,
+  UsageError,
 } from './errors.ts';

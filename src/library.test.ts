@@ -11,11 +11,29 @@ import { answerFromFolder } from '../examples/embed.ts';
 describe('the attune package', () => {
   it('resolves "attune" and "attune/testing" to this source tree', () => {
     expect(fileURLToPath(import.meta.resolve('attune'))).toBe(fileURLToPath(new URL('./index.ts', import.meta.url)));
-    expect(fileURLToPath(import.meta.resolve('attune/testing'))).toBe(fileURLToPath(new URL('./testing/index.ts', import.meta.url)));
+    expect(fileURLToPath(import.meta.resolve('attune/testing'))).toBe(
+      fileURLToPath(new URL('./testing/index.ts', import.meta.url)),
+    );
   });
 
   it('exports every stage, the backends and the errors', () => {
-    for (const name of ['ingest', 'retrieve', 'createStrategy', 'evaluate', 'executeRun', 'runCompare', 'tune', 'openDatabase', 'askSql', 'startServer', 'createApp', 'openStore', 'createEmbedder', 'createGenerator', 'llmReranker'] as const) {
+    for (const name of [
+      'ingest',
+      'retrieve',
+      'createStrategy',
+      'evaluate',
+      'executeRun',
+      'runCompare',
+      'tune',
+      'openDatabase',
+      'askSql',
+      'startServer',
+      'createApp',
+      'openStore',
+      'createEmbedder',
+      'createGenerator',
+      'llmReranker',
+    ] as const) {
       expect(typeof attune[name], name).toBe('function');
     }
     expect(new attune.UsageError('bad flag')).toBeInstanceOf(attune.AttuneError);
@@ -30,9 +48,18 @@ describe('the attune package', () => {
       await writeFile(join(dir, 'parking.md'), '# Parking\n\nVisitors park in lot B behind the warehouse.');
       const embedder = hashingEmbedder();
       const store = new MemoryStore({ collection: 'handbook', dimension: embedder.dimension });
-      const result = await attune.ingest({ paths: [dir], store, embedder, chunking: { maxTokens: 64, overlapTokens: 8 }, cacheDir: join(dir, '.cache') });
+      const result = await attune.ingest({
+        paths: [dir],
+        store,
+        embedder,
+        chunking: { maxTokens: 64, overlapTokens: 8 },
+        cacheDir: join(dir, '.cache'),
+      });
       expect(result).toMatchObject({ added: 2, failed: [] });
-      const { hits } = await attune.retrieve(store, embedder, 'How many vacation days do I get?', { k: 1, mode: 'hybrid' });
+      const { hits } = await attune.retrieve(store, embedder, 'How many vacation days do I get?', {
+        k: 1,
+        mode: 'hybrid',
+      });
       expect(hits[0]!.docId).toBe('vacation.md');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -46,11 +73,21 @@ describe('the attune package', () => {
       await mkdir(folder);
       await writeFile(join(folder, 'vacation.md'), '# Leave\n\nEvery employee gets 28 vacation days a year.');
       await writeFile(join(folder, 'parking.md'), '# Parking\n\nVisitors park in lot B behind the warehouse.');
-      const generator = scriptedGenerator(({ prompt }) => (prompt.includes('28 vacation days') ? '28 days [1].' : "I don't know."));
-      const { indexed, answer } = await answerFromFolder({ folder, question: 'How many vacation days do I get?', home, embedder: hashingEmbedder(), generator });
+      const generator = scriptedGenerator(({ prompt }) =>
+        prompt.includes('28 vacation days') ? '28 days [1].' : "I don't know.",
+      );
+      const { indexed, answer } = await answerFromFolder({
+        folder,
+        question: 'How many vacation days do I get?',
+        home,
+        embedder: hashingEmbedder(),
+        generator,
+      });
       expect(indexed).toMatchObject({ added: 2, failed: [] });
       expect(answer.answer).toBe('28 days [1].');
-      expect(answer.citations).toEqual([expect.objectContaining({ n: 1, docId: 'vacation.md', source: join(folder, 'vacation.md') })]);
+      expect(answer.citations).toEqual([
+        expect.objectContaining({ n: 1, docId: 'vacation.md', source: join(folder, 'vacation.md') }),
+      ]);
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -8,10 +8,21 @@ describe('baseStrategy on the test kit', () => {
     const generator = scriptedGenerator('Paris is the capital of France.');
     const answer = await baseStrategy(generator).answer('What is the capital of France?', { seed: 3 });
     expect(generator.requests[0]).toMatchObject({
-      messages: [{ role: 'system', content: BASE_SYSTEM_PROMPT }, { role: 'user', content: 'What is the capital of France?' }],
-      maxTokens: 64, temperature: 0, seed: 3, adapter: undefined,
+      messages: [
+        { role: 'system', content: BASE_SYSTEM_PROMPT },
+        { role: 'user', content: 'What is the capital of France?' },
+      ],
+      maxTokens: 64,
+      temperature: 0,
+      seed: 3,
+      adapter: undefined,
     });
-    expect(answer).toMatchObject({ answer: 'Paris is the capital of France.', abstained: false, citations: [], retrieved: [] });
+    expect(answer).toMatchObject({
+      answer: 'Paris is the capital of France.',
+      abstained: false,
+      citations: [],
+      retrieved: [],
+    });
     expect(answer.usage).toEqual({ promptTokens: expect.any(Number), completionTokens: 7 });
     expect(answer.timings.retrieveMs).toBe(0);
   });

@@ -31,7 +31,13 @@ export function baseStrategy(generator: Generator, options: BaseStrategyOptions 
         abstained: isAbstention(result.text),
         citations: [],
         retrieved: [],
-        timings: { retrieveMs: 0, rerankMs: 0, generateMs: result.totalMs, firstTokenMs: result.firstTokenMs, totalMs: performance.now() - started },
+        timings: {
+          retrieveMs: 0,
+          rerankMs: 0,
+          generateMs: result.totalMs,
+          firstTokenMs: result.firstTokenMs,
+          totalMs: performance.now() - started,
+        },
         usage: result.usage,
         finishReason: finishReason(result.usage.completionTokens, maxTokens),
       };

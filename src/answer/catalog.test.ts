@@ -6,7 +6,14 @@ import { CompareStartRequest, EvalStartRequest } from '../server/schemas.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
 import { MemoryStore } from '../testing/memory-store.ts';
 import { scriptedGenerator } from '../testing/scripted-generator.ts';
-import { ADAPTER_STRATEGIES, COLLECTION_STRATEGIES, parseStrategyNames, STRATEGY_CATALOG, STRATEGY_NAMES, strategySpec } from './catalog.ts';
+import {
+  ADAPTER_STRATEGIES,
+  COLLECTION_STRATEGIES,
+  parseStrategyNames,
+  STRATEGY_CATALOG,
+  STRATEGY_NAMES,
+  strategySpec,
+} from './catalog.ts';
 import { buildStrategies } from './create-strategy.ts';
 
 const embedder = hashingEmbedder();
@@ -15,7 +22,25 @@ const retrieval = { k: 2, mode: 'hybrid' as const, minVectorScore: 0.3 };
 async function kitDeps(reply = 'Mara Quell [1].') {
   const store = new MemoryStore({ collection: 'kit', dimension: embedder.dimension });
   const [vector] = await embedder.embed(['The Quell lighthouse was built by Mara Quell.']);
-  await store.write({ upsert: [{ chunkId: 'a#0', docId: 'a', source: 'a.md', title: 'a', headingPath: [], page: null, position: 0, text: 'The Quell lighthouse was built by Mara Quell.', docHash: 'h', labels: [], tags: [], vector: vector! }], removeDocIds: [] });
+  await store.write({
+    upsert: [
+      {
+        chunkId: 'a#0',
+        docId: 'a',
+        source: 'a.md',
+        title: 'a',
+        headingPath: [],
+        page: null,
+        position: 0,
+        text: 'The Quell lighthouse was built by Mara Quell.',
+        docHash: 'h',
+        labels: [],
+        tags: [],
+        vector: vector!,
+      },
+    ],
+    removeDocIds: [],
+  });
   return { generator: scriptedGenerator(reply), store, embedder, retrieval };
 }
 
@@ -42,7 +67,10 @@ describe('the strategy catalog', () => {
   for (const spec of STRATEGY_CATALOG) {
     it(`buildStrategies builds ${spec.name} on the kit, from its entry alone`, async () => {
       const deps = await kitDeps();
-      const [strategy] = buildStrategies([spec.name], deps, { adapters: { [spec.name]: 'kit-adapter' }, maxTokens: 16 });
+      const [strategy] = buildStrategies([spec.name], deps, {
+        adapters: { [spec.name]: 'kit-adapter' },
+        maxTokens: 16,
+      });
       const answer = await strategy!.answer('Who built the Quell lighthouse?');
       expect(strategy!.name).toBe(spec.name);
       expect(answer.answer).toBe('Mara Quell [1].');
@@ -51,13 +79,18 @@ describe('the strategy catalog', () => {
       expect(answer.retrieved.map((hit) => hit.chunkId)).toEqual(spec.collection ? ['a#0'] : []);
       // what the entry needs is refused when missing, with the flag to pass
       if (spec.adapter) expect(() => buildStrategies([spec.name], deps)).toThrow(/needs an adapter/);
-      if (spec.collection) expect(() => buildStrategies([spec.name], { generator: deps.generator }, { adapters: { [spec.name]: 'a' } })).toThrow(/needs a collection/);
+      if (spec.collection)
+        expect(() =>
+          buildStrategies([spec.name], { generator: deps.generator }, { adapters: { [spec.name]: 'a' } }),
+        ).toThrow(/needs a collection/);
     });
   }
 
   it('builds an unavailable strategy that fails every answer with its reason, and refuses unknown names', async () => {
     const deps = await kitDeps();
-    const [ft, rag] = buildStrategies(['ft', 'rag'], deps, { unavailable: { ft: new TrainerError('the ft adapter failed to train: boom') } });
+    const [ft, rag] = buildStrategies(['ft', 'rag'], deps, {
+      unavailable: { ft: new TrainerError('the ft adapter failed to train: boom') },
+    });
     await expect(ft!.answer('q')).rejects.toThrow(/failed to train: boom/);
     expect((await rag!.answer('Who built the Quell lighthouse?')).retrieved).toHaveLength(1);
     expect(() => buildStrategies(['rerank'], deps)).toThrow(UsageError);
@@ -69,27 +102,44 @@ describe('the edges accept exactly the catalog names', () => {
 
   it('the server schemas', () => {
     for (const name of STRATEGY_NAMES) {
-      expect(EvalStartRequest.safeParse({ strategies: [name], questions: [question], collection: 'kit', adapter: 'a1' }).success).toBe(true);
+      expect(
+        EvalStartRequest.safeParse({ strategies: [name], questions: [question], collection: 'kit', adapter: 'a1' })
+          .success,
+      ).toBe(true);
     }
     expect(EvalStartRequest.safeParse({ strategies: ['rerank'], questions: [question] }).success).toBe(false);
-    expect(CompareStartRequest.safeParse({ corpus: 'c', questions: 'q', strategies: [...STRATEGY_NAMES] }).success).toBe(true);
-    expect(CompareStartRequest.safeParse({ corpus: 'c', questions: 'q', strategies: ['base', 'rerank'] }).success).toBe(false);
+    expect(
+      CompareStartRequest.safeParse({ corpus: 'c', questions: 'q', strategies: [...STRATEGY_NAMES] }).success,
+    ).toBe(true);
+    expect(CompareStartRequest.safeParse({ corpus: 'c', questions: 'q', strategies: ['base', 'rerank'] }).success).toBe(
+      false,
+    );
     // what each entry needs is checked by the schema: a collection, an adapter
     for (const name of COLLECTION_STRATEGIES) {
       const parsed = EvalStartRequest.safeParse({ strategies: [name], questions: [question], adapter: 'a1' });
       expect(parsed.error?.issues[0]?.path).toEqual(['collection']);
     }
     for (const name of ADAPTER_STRATEGIES) {
-      const parsed = EvalStartRequest.safeParse({ strategies: [name], questions: [question], collection: 'kit', adapters: { [name]: 'a1' } });
+      const parsed = EvalStartRequest.safeParse({
+        strategies: [name],
+        questions: [question],
+        collection: 'kit',
+        adapters: { [name]: 'a1' },
+      });
       expect(parsed.success).toBe(true);
-      expect(EvalStartRequest.safeParse({ strategies: [name], questions: [question], collection: 'kit' }).error?.issues[0]?.path).toEqual(['adapters', name]);
+      expect(
+        EvalStartRequest.safeParse({ strategies: [name], questions: [question], collection: 'kit' }).error?.issues[0]
+          ?.path,
+      ).toEqual(['adapters', name]);
     }
   });
 
   it('the CLI flags (eval, ask and compare --strategies)', () => {
     expect(parseStrategyNames(STRATEGY_NAMES.join(','), '--strategies')).toEqual(STRATEGY_NAMES);
     expect(parseStrategies(` ${STRATEGY_NAMES.join(' , ')} `)).toEqual(STRATEGY_NAMES);
-    expect(() => parseStrategyNames('base,rerank', '--strategies')).toThrow('--strategies: unknown strategy "rerank" (known: base, rag, ft, ft-rag, raft)');
+    expect(() => parseStrategyNames('base,rerank', '--strategies')).toThrow(
+      '--strategies: unknown strategy "rerank" (known: base, rag, ft, ft-rag, raft)',
+    );
     expect(() => parseStrategies('base,rerank')).toThrow(UsageError);
   });
 });

@@ -35,28 +35,48 @@ const rag = (name: string) => (deps: Partial<RagDeps>, options: { adapter?: stri
  */
 export const STRATEGY_CATALOG = [
   {
-    name: 'base', adapter: null, collection: false, update: 'nothing to update', simplicity: 0,
+    name: 'base',
+    adapter: null,
+    collection: false,
+    update: 'nothing to update',
+    simplicity: 0,
     description: 'the model alone, no retrieval',
     build: (deps, options) => baseStrategy(deps.generator, { name: 'base', maxTokens: options.maxTokens }),
   },
   {
-    name: 'rag', adapter: null, collection: true, update: 're-index', simplicity: 1,
+    name: 'rag',
+    adapter: null,
+    collection: true,
+    update: 're-index',
+    simplicity: 1,
     description: 'retrieval from the collection, then the model answers from the numbered documents',
     build: (deps, options) => rag('rag')(deps, { maxTokens: options.maxTokens }),
   },
   {
-    name: 'ft', adapter: 'ft', collection: false, update: 're-train', simplicity: 2,
+    name: 'ft',
+    adapter: 'ft',
+    collection: false,
+    update: 're-train',
+    simplicity: 2,
     description: 'a LoRA adapter trained on Q/A pairs, no retrieval',
     build: (deps, options) => baseStrategy(deps.generator, { name: 'ft', ...options }),
   },
   {
-    name: 'ft-rag', adapter: 'ft', collection: true, update: 're-index + re-train', simplicity: 3,
+    name: 'ft-rag',
+    adapter: 'ft',
+    collection: true,
+    update: 're-index + re-train',
+    simplicity: 3,
     description: 'the Q/A adapter with retrieval',
     build: (deps, options) => rag('ft-rag')(deps, options),
   },
   {
     // the RAFT adapter learned to read documents, not the facts: an update only needs re-indexing
-    name: 'raft', adapter: 'raft', collection: true, update: 're-index', simplicity: 4,
+    name: 'raft',
+    adapter: 'raft',
+    collection: true,
+    update: 're-index',
+    simplicity: 4,
     description: 'an adapter trained on RAFT examples (question, oracle and distractor documents) with retrieval',
     build: (deps, options) => rag('raft')(deps, options),
   },
@@ -72,7 +92,8 @@ export function isStrategyName(name: string): name is StrategyName {
 /** The catalog entry of a strategy; a UsageError naming the known ones otherwise (`what` prefixes it, e.g. a flag). */
 export function strategySpec(name: string, what?: string): StrategySpec {
   const spec = STRATEGY_CATALOG.find((entry) => entry.name === name);
-  if (!spec) throw new UsageError(`${what ? `${what}: ` : ''}unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
+  if (!spec)
+    throw new UsageError(`${what ? `${what}: ` : ''}unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
   return spec;
 }
 
@@ -100,7 +121,10 @@ export function simplicityRank(name: string): number {
 
 /** A comma-separated list of strategy names (a CLI flag), each checked against the catalog; names keep their order. */
 export function parseStrategyNames(text: string, flag: string): StrategyName[] {
-  const names = text.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) strategySpec(name, flag);
   return names as StrategyName[];
 }

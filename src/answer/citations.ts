@@ -1,7 +1,11 @@
 import type { Citation, Hit } from '../types.ts';
 
 const WORD = /[\p{L}\p{N}]+/gu;
-const STOP = new Set('a an and are as at be by for from has have in is it its of on or that the this to was were with which who what when where how'.split(' '));
+const STOP = new Set(
+  'a an and are as at be by for from has have in is it its of on or that the this to was were with which who what when where how'.split(
+    ' ',
+  ),
+);
 
 export function contentWords(text: string): string[] {
   return (text.toLowerCase().match(WORD) ?? []).filter((word) => !STOP.has(word));

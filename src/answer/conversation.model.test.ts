@@ -14,8 +14,14 @@ import { ragStrategy } from './rag-strategy.ts';
 
 // The real generator rewrites a follow-up; the real embedder and store then retrieve the document it refers to.
 const DOCUMENTS = [
-  { docId: 'ibuprofen.md', text: 'Ibuprofen dosing: children take 5 to 10 mg per kilogram of body weight every 6 to 8 hours; adults take 200 to 400 mg.' },
-  { docId: 'playground.md', text: 'The playground is open to children every day from 9 am to 6 pm, and children under five must be with an adult.' },
+  {
+    docId: 'ibuprofen.md',
+    text: 'Ibuprofen dosing: children take 5 to 10 mg per kilogram of body weight every 6 to 8 hours; adults take 200 to 400 mg.',
+  },
+  {
+    docId: 'playground.md',
+    text: 'The playground is open to children every day from 9 am to 6 pm, and children under five must be with an adult.',
+  },
   { docId: 'garden.md', text: 'Tomatoes in the community garden are watered every morning and picked in late August.' },
 ];
 const HISTORY: History = [
@@ -34,9 +40,31 @@ describe('follow-up questions (real models)', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'attune-conversation-'));
     [generator, embedder] = await Promise.all([createGenerator(config), createEmbedder(config)]);
-    store = await openStore({ home, collection: 'c', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+    store = await openStore({
+      home,
+      collection: 'c',
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: true,
+    });
     const vectors = await embedder.embed(DOCUMENTS.map((d) => d.text));
-    await store.write({ removeDocIds: [], upsert: DOCUMENTS.map((d, i) => ({ chunkId: d.docId, docId: d.docId, source: d.docId, title: d.docId, headingPath: [], page: null, position: 0, text: d.text, docHash: 'h', labels: [], tags: [], vector: vectors[i]! })) });
+    await store.write({
+      removeDocIds: [],
+      upsert: DOCUMENTS.map((d, i) => ({
+        chunkId: d.docId,
+        docId: d.docId,
+        source: d.docId,
+        title: d.docId,
+        headingPath: [],
+        page: null,
+        position: 0,
+        text: d.text,
+        docHash: 'h',
+        labels: [],
+        tags: [],
+        vector: vectors[i]!,
+      })),
+    });
   }, 120_000);
   afterAll(async () => {
     await store?.dispose();
@@ -53,7 +81,10 @@ describe('follow-up questions (real models)', () => {
   }, 120_000);
 
   it('rag answers a follow-up from the document the conversation is about, not from the follow-up alone', async () => {
-    const rag = ragStrategy({ store, embedder, generator, retrieval: { ...config.retrieval, k: 1, mode: 'hybrid' } }, { maxTokens: 24 });
+    const rag = ragStrategy(
+      { store, embedder, generator, retrieval: { ...config.retrieval, k: 1, mode: 'hybrid' } },
+      { maxTokens: 24 },
+    );
     const alone = await rag.answer(FOLLOW_UP);
     const followUp = await rag.answer(FOLLOW_UP, { history: HISTORY });
     expect(alone.retrieved[0]?.docId).toBe('playground.md'); // the follow-up alone is about children in general
@@ -62,7 +93,9 @@ describe('follow-up questions (real models)', () => {
   }, 120_000);
 
   it("reports finish_reason 'length' when the budget cuts the answer off", async () => {
-    const answer = await baseStrategy(generator, { maxTokens: 3 }).answer('Write a long story about a dragon who learns to bake bread.');
+    const answer = await baseStrategy(generator, { maxTokens: 3 }).answer(
+      'Write a long story about a dragon who learns to bake bread.',
+    );
     expect(answer.usage.completionTokens).toBe(3);
     expect(answer.finishReason).toBe('length');
   }, 120_000);

@@ -11,9 +11,16 @@ const FOLLOW_UP = 'and what about in children?';
 
 // a generator that answers with a fixed text: only to inject what a model might say
 const saying = (text: string): Generator & { calls: number } => ({
-  id: 'scripted', contextSize: 2048, calls: 0,
-  async generate() { this.calls++; return { text, usage: { promptTokens: 50, completionTokens: 9 }, firstTokenMs: 1, totalMs: 2 }; },
-  async countTokens(text: string) { return text.length; },
+  id: 'scripted',
+  contextSize: 2048,
+  calls: 0,
+  async generate() {
+    this.calls++;
+    return { text, usage: { promptTokens: 50, completionTokens: 9 }, firstTokenMs: 1, totalMs: 2 };
+  },
+  async countTokens(text: string) {
+    return text.length;
+  },
   async dispose() {},
 });
 
@@ -28,7 +35,9 @@ describe('follow-up questions', () => {
   });
 
   it('accepts a rewrite that carries the topic and refuses one that only echoes the follow-up', () => {
-    expect(acceptRewrite(HISTORY, FOLLOW_UP, '"What is the usual dose of ibuprofen for children?"\nextra')).toBe('What is the usual dose of ibuprofen for children?');
+    expect(acceptRewrite(HISTORY, FOLLOW_UP, '"What is the usual dose of ibuprofen for children?"\nextra')).toBe(
+      'What is the usual dose of ibuprofen for children?',
+    );
     expect(acceptRewrite(HISTORY, FOLLOW_UP, 'And what about in children?')).toBeUndefined();
     // a small model that repeats the earlier question drops what the follow-up asks
     expect(acceptRewrite(HISTORY, FOLLOW_UP, 'What is the usual dose of ibuprofen for adults?')).toBeUndefined();
@@ -39,11 +48,18 @@ describe('follow-up questions', () => {
 
   it('rewrites with the generator, falls back to the previous question, and leaves a first question alone', async () => {
     const good = await rewriteQuery(saying('What is the dose of ibuprofen for children?'), HISTORY, FOLLOW_UP);
-    expect(good).toMatchObject({ query: 'What is the dose of ibuprofen for children?', source: 'model', usage: { completionTokens: 9 } });
+    expect(good).toMatchObject({
+      query: 'What is the dose of ibuprofen for children?',
+      source: 'model',
+      usage: { completionTokens: 9 },
+    });
     const echo = await rewriteQuery(saying('What about in children?'), HISTORY, FOLLOW_UP);
     expect(echo).toMatchObject({ query: fallbackQuery(HISTORY, FOLLOW_UP), source: 'fallback' });
     const unused = saying('never');
-    expect(await rewriteQuery(unused, [], 'What is ibuprofen?')).toMatchObject({ query: 'What is ibuprofen?', source: 'none' });
+    expect(await rewriteQuery(unused, [], 'What is ibuprofen?')).toMatchObject({
+      query: 'What is ibuprofen?',
+      source: 'none',
+    });
     expect(unused.calls).toBe(0);
   });
 

@@ -11,8 +11,10 @@ export interface CreateStrategyOptions {
 /** One strategy by its catalog name (`STRATEGY_CATALOG`), checked against what its entry needs. */
 export function createStrategy(name: string, deps: StrategyDeps, options: CreateStrategyOptions = {}): Strategy {
   const spec = strategySpec(name);
-  if (spec.adapter && !options.adapter) throw new UsageError(`strategy ${name} needs an adapter: pass --adapter NAME (see \`attune adapters list\`)`);
-  if (spec.collection && (!deps.store || !deps.embedder || !deps.retrieval)) throw new UsageError(`strategy ${name} needs a collection: pass --collection NAME`);
+  if (spec.adapter && !options.adapter)
+    throw new UsageError(`strategy ${name} needs an adapter: pass --adapter NAME (see \`attune adapters list\`)`);
+  if (spec.collection && (!deps.store || !deps.embedder || !deps.retrieval))
+    throw new UsageError(`strategy ${name} needs a collection: pass --collection NAME`);
   return spec.build(deps, { adapter: spec.adapter ? options.adapter : undefined, maxTokens: options.maxTokens });
 }
 
@@ -28,7 +30,11 @@ export interface BuildStrategiesOptions {
 }
 
 /** The named strategies, in order, built from one set of models and one collection: the one way every caller builds them. */
-export function buildStrategies(names: readonly string[], deps: StrategyDeps, options: BuildStrategiesOptions = {}): Strategy[] {
+export function buildStrategies(
+  names: readonly string[],
+  deps: StrategyDeps,
+  options: BuildStrategiesOptions = {},
+): Strategy[] {
   return names.map((name) => {
     const unavailable = options.unavailable?.[name];
     if (unavailable) return { name: strategySpec(name).name, answer: () => Promise.reject(unavailable) };

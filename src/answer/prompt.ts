@@ -37,7 +37,10 @@ export function renderContext(hits: Pick<Hit, 'title' | 'text' | 'headingPath'>[
 export function buildRagMessages(question: string, hits: Pick<Hit, 'title' | 'text' | 'headingPath'>[]): ChatMessage[] {
   return [
     { role: 'system', content: RAG_SYSTEM_PROMPT },
-    { role: 'user', content: `Documents:\n${renderContext(hits)}\n\nUsing the documents above, answer briefly: ${question}` },
+    {
+      role: 'user',
+      content: `Documents:\n${renderContext(hits)}\n\nUsing the documents above, answer briefly: ${question}`,
+    },
   ];
 }
 
@@ -48,7 +51,8 @@ export function buildBaseMessages(question: string): ChatMessage[] {
   ];
 }
 
-const ABSTENTION = /\b(i (do not|don't|dont) know|(documents?|context|text) (do|does)(n't| not) (say|mention|contain|provide)|not (mentioned|provided|stated) in the (documents?|context)|cannot (be )?answer|no information)\b/i;
+const ABSTENTION =
+  /\b(i (do not|don't|dont) know|(documents?|context|text) (do|does)(n't| not) (say|mention|contain|provide)|not (mentioned|provided|stated) in the (documents?|context)|cannot (be )?answer|no information)\b/i;
 
 /** True when an answer declines to answer. */
 export function isAbstention(answer: string): boolean {

@@ -13,15 +13,28 @@ const TEXTS = [
   'Quell harbour lighthouse pier boats fishing nets.',
 ];
 
-const collection = () => kitCollection(embedder, TEXTS.map((text, i) => ({ docId: `d${i}.md`, text })), 'rerank');
+const collection = () =>
+  kitCollection(
+    embedder,
+    TEXTS.map((text, i) => ({ docId: `d${i}.md`, text })),
+    'rerank',
+  );
 
 /** Grades the passage naming the builder 3 and every other 0; answers otherwise. */
-const script = (call: ScriptCall) => (call.request.jsonSchema ? JSON.stringify({ relevant: true, score: call.prompt.includes('Mara Quell') ? 3 : 0 }) : 'Mara Quell built it [1].');
+const script = (call: ScriptCall) =>
+  call.request.jsonSchema
+    ? JSON.stringify({ relevant: true, score: call.prompt.includes('Mara Quell') ? 3 : 0 })
+    : 'Mara Quell built it [1].';
 
 describe('rag with retrieval.rerank', () => {
   it('grades every candidate with the generator and answers from the best-graded chunk first', async () => {
     const generator = scriptedGenerator(script);
-    const strategy = ragStrategy({ generator, store: await collection(), embedder, retrieval: { k: 1, mode: 'hybrid', minVectorScore: -1, rerank: true, rerankCandidates: 3 } });
+    const strategy = ragStrategy({
+      generator,
+      store: await collection(),
+      embedder,
+      retrieval: { k: 1, mode: 'hybrid', minVectorScore: -1, rerank: true, rerankCandidates: 3 },
+    });
     const answer = await strategy.answer('Who built the harbour lighthouse of Quell?');
     const grades = generator.requests.filter((r) => r.jsonSchema);
     expect(grades).toHaveLength(3);
@@ -31,7 +44,12 @@ describe('rag with retrieval.rerank', () => {
 
   it('without rerank the generator is asked only for the answer', async () => {
     const generator = scriptedGenerator(script);
-    const strategy = ragStrategy({ generator, store: await collection(), embedder, retrieval: { k: 1, mode: 'hybrid', minVectorScore: -1 } });
+    const strategy = ragStrategy({
+      generator,
+      store: await collection(),
+      embedder,
+      retrieval: { k: 1, mode: 'hybrid', minVectorScore: -1 },
+    });
     await strategy.answer('Who built the harbour lighthouse of Quell?');
     expect(generator.requests.filter((r) => r.jsonSchema)).toHaveLength(0);
     expect(generator.requests).toHaveLength(1);

@@ -18,7 +18,12 @@ const TEXTS = [
   'lamps: copper soup and barley with thyme, weather, harbour, pier, prices and many other words of filler.',
 ];
 
-const collection = () => kitCollection(embedder, TEXTS.map((text, i) => ({ docId: `d${i}.md`, text })), 'queries');
+const collection = () =>
+  kitCollection(
+    embedder,
+    TEXTS.map((text, i) => ({ docId: `d${i}.md`, text })),
+    'queries',
+  );
 
 /** The store, with every search recorded (instrumentation: the queries still run on the real store). */
 function counted(store: Store): { store: Store; searches: SearchMode[] } {
@@ -45,13 +50,24 @@ async function closestScore(store: Store, question: string): Promise<number> {
   return (await store.search({ mode: 'vector', vector, k: 1 }))[0]?.score ?? -1;
 }
 
-const QUESTIONS = ['Who built the Quell lighthouse?', 'Why did copper prices rise?', 'barley soup thyme', 'Quantum chromodynamics of gluon plasma?', 'lighthouses keepers lamps'];
+const QUESTIONS = [
+  'Who built the Quell lighthouse?',
+  'Why did copper prices rise?',
+  'barley soup thyme',
+  'Quantum chromodynamics of gluon plasma?',
+  'lighthouses keepers lamps',
+];
 
 describe('RAG store queries per question (test kit)', () => {
   it('queries the store once when a hit clears the bar, in hybrid and vector mode', async () => {
     for (const mode of ['hybrid', 'vector'] as const) {
       const { store, searches } = counted(await collection());
-      const rag = ragStrategy({ store, embedder, generator: scriptedGenerator('Mara Quell [1].'), retrieval: { k: 2, mode, minVectorScore: 0.3 } });
+      const rag = ragStrategy({
+        store,
+        embedder,
+        generator: scriptedGenerator('Mara Quell [1].'),
+        retrieval: { k: 2, mode, minVectorScore: 0.3 },
+      });
       const answer = await rag.answer('Who built the Quell lighthouse?');
       expect(answer.abstained, mode).toBe(false);
       expect(searches, mode).toEqual([mode]);
@@ -60,7 +76,12 @@ describe('RAG store queries per question (test kit)', () => {
 
   it('never queries twice in vector mode, also when it abstains', async () => {
     const { store, searches } = counted(await collection());
-    const rag = ragStrategy({ store, embedder, generator: scriptedGenerator('never said'), retrieval: { k: 2, mode: 'vector', minVectorScore: 0.3 } });
+    const rag = ragStrategy({
+      store,
+      embedder,
+      generator: scriptedGenerator('never said'),
+      retrieval: { k: 2, mode: 'vector', minVectorScore: 0.3 },
+    });
     expect((await rag.answer('Quantum chromodynamics of gluon plasma?')).abstained).toBe(true);
     expect(searches).toEqual(['vector']);
   });
@@ -70,7 +91,12 @@ describe('RAG store queries per question (test kit)', () => {
     const question = 'lighthouses keepers lamps';
     // the setting: k=1 hybrid returns the filler chunk (shared word), while the closest chunk clears the bar
     const counting = counted(store);
-    const rag = ragStrategy({ store: counting.store, embedder, generator: scriptedGenerator('A keeper [1].'), retrieval: { k: 1, mode: 'hybrid', minVectorScore: 0.2 } });
+    const rag = ragStrategy({
+      store: counting.store,
+      embedder,
+      generator: scriptedGenerator('A keeper [1].'),
+      retrieval: { k: 1, mode: 'hybrid', minVectorScore: 0.2 },
+    });
     const answer = await rag.answer(question);
     expect(answer.retrieved.map((h) => h.docId)).toEqual(['d4.md']);
     expect(answer.retrieved[0]!.vectorScore).toBeLessThan(0.2);
@@ -84,10 +110,17 @@ describe('RAG store queries per question (test kit)', () => {
     for (const mode of ['hybrid', 'vector'] as const) {
       for (const minVectorScore of [0.05, 0.2, 0.3, 0.5]) {
         for (const k of [1, 2]) {
-          const rag = ragStrategy({ store, embedder, generator: scriptedGenerator('An answer [1].'), retrieval: { k, mode, minVectorScore } });
+          const rag = ragStrategy({
+            store,
+            embedder,
+            generator: scriptedGenerator('An answer [1].'),
+            retrieval: { k, mode, minVectorScore },
+          });
           for (const question of QUESTIONS) {
             const expected = (await closestScore(store, question)) < minVectorScore;
-            expect((await rag.answer(question)).abstained, `${mode} k=${k} min=${minVectorScore}: ${question}`).toBe(expected);
+            expect((await rag.answer(question)).abstained, `${mode} k=${k} min=${minVectorScore}: ${question}`).toBe(
+              expected,
+            );
           }
         }
       }

@@ -54,15 +54,25 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
       const started = performance.now();
       const { k, mode, minVectorScore } = deps.retrieval;
       // a follow-up ("and in children?") is searched, and answered, as the standalone question it stands for
-      const rewrite = call.history?.length ? await rewriteQuery(deps.generator, call.history, question, { signal: call.signal }) : undefined;
+      const rewrite = call.history?.length
+        ? await rewriteQuery(deps.generator, call.history, question, { signal: call.signal })
+        : undefined;
       const query = rewrite?.query ?? question;
       const rewriteUsage = rewrite?.usage ?? { promptTokens: 0, completionTokens: 0 };
       const retrievalQuery = rewrite && rewrite.source !== 'none' ? { retrievalQuery: query } : {};
-      const retrieval = await retrieve(deps.store, deps.embedder, query, { k, mode, filter: deps.filter, reranker, candidates: deps.retrieval.rerankCandidates, signal: call.signal });
+      const retrieval = await retrieve(deps.store, deps.embedder, query, {
+        k,
+        mode,
+        filter: deps.filter,
+        reranker,
+        candidates: deps.retrieval.rerankCandidates,
+        signal: call.signal,
+      });
       const hits = retrieval.hits;
       const retrieveMs = retrieval.timings.embedMs + retrieval.timings.searchMs;
       const rerankMs = retrieval.timings.rerankMs;
-      const supported = hits.length > 0 && (mode === 'keyword' || (await coverage(deps, retrieval, call.signal)) >= minVectorScore);
+      const supported =
+        hits.length > 0 && (mode === 'keyword' || (await coverage(deps, retrieval, call.signal)) >= minVectorScore);
       if (!supported) {
         // nothing relevant was found: abstain without asking the model to guess
         return {
@@ -91,8 +101,17 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
         abstained,
         citations: abstained ? [] : extractCitations(result.text, hits),
         retrieved: hits,
-        timings: { retrieveMs, rerankMs, generateMs: result.totalMs, firstTokenMs: result.firstTokenMs, totalMs: performance.now() - started },
-        usage: { promptTokens: result.usage.promptTokens + rewriteUsage.promptTokens, completionTokens: result.usage.completionTokens + rewriteUsage.completionTokens },
+        timings: {
+          retrieveMs,
+          rerankMs,
+          generateMs: result.totalMs,
+          firstTokenMs: result.firstTokenMs,
+          totalMs: performance.now() - started,
+        },
+        usage: {
+          promptTokens: result.usage.promptTokens + rewriteUsage.promptTokens,
+          completionTokens: result.usage.completionTokens + rewriteUsage.completionTokens,
+        },
         finishReason: finishReason(result.usage.completionTokens, maxTokens),
         ...retrievalQuery,
       };

@@ -37,7 +37,11 @@ const collection = (embedder: Embedder, docs = DOCS) => kitCollection(embedder, 
  * The contract every answering strategy keeps (STYLE.md §12), run on the test kit: the hashing embedder,
  * an in-memory collection and a scripted model, so it checks the strategy's own logic, not a model's quality.
  */
-export function describeStrategyContract(name: string, make: (deps: StrategyContractDeps) => Strategy, options: StrategyContractOptions): void {
+export function describeStrategyContract(
+  name: string,
+  make: (deps: StrategyContractDeps) => Strategy,
+  options: StrategyContractOptions,
+): void {
   describe(`Strategy contract: ${name}`, () => {
     const embedder = hashingEmbedder();
     const retrieval: Config['retrieval'] = { k: 2, mode: 'hybrid', minVectorScore: 0.3, rerank: false };
@@ -47,7 +51,7 @@ export function describeStrategyContract(name: string, make: (deps: StrategyCont
       return { generator, store, strategy: make({ generator, store, embedder, retrieval }) };
     }
 
-    it('answers with the model\'s reply, its usage and consistent timings, under its own name', async () => {
+    it("answers with the model's reply, its usage and consistent timings, under its own name", async () => {
       const { generator, strategy } = await setup(REPLY);
       const answer = await strategy.answer(QUESTION);
       expect(strategy.name).toBe(name);
@@ -78,7 +82,12 @@ export function describeStrategyContract(name: string, make: (deps: StrategyCont
         const { generator, strategy } = await setup('should never be said', []);
         const answer = await strategy.answer(QUESTION);
         expect(generator.requests).toHaveLength(0);
-        expect(answer).toMatchObject({ abstained: true, citations: [], retrieved: [], usage: { promptTokens: 0, completionTokens: 0 } });
+        expect(answer).toMatchObject({
+          abstained: true,
+          citations: [],
+          retrieved: [],
+          usage: { promptTokens: 0, completionTokens: 0 },
+        });
       });
     } else {
       it('answers from the model alone: no retrieval, no documents in the prompt, no citations', async () => {
@@ -104,7 +113,11 @@ export function describeStrategyContract(name: string, make: (deps: StrategyCont
     it('streams the reply and passes the sampling settings to the model', async () => {
       const { generator, strategy } = await setup(REPLY);
       let streamed = '';
-      const answer = await strategy.answer(QUESTION, { seed: 7, temperature: 0.5, onToken: (text) => (streamed += text) });
+      const answer = await strategy.answer(QUESTION, {
+        seed: 7,
+        temperature: 0.5,
+        onToken: (text) => (streamed += text),
+      });
       expect(streamed.trim()).toBe(answer.answer);
       expect(generator.requests[0]).toMatchObject({ seed: 7, temperature: 0.5 });
     });

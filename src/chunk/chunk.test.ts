@@ -6,7 +6,9 @@ const countTokens = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 describe('chunk', () => {
   it('never crosses a heading and carries the heading path', () => {
-    const doc = parseMarkdown('# Guide\n\nIntro text here.\n\n## Setup\n\nInstall it.\n\n### Linux\n\nUse apt.\n\n## Usage\n\nRun it.');
+    const doc = parseMarkdown(
+      '# Guide\n\nIntro text here.\n\n## Setup\n\nInstall it.\n\n### Linux\n\nUse apt.\n\n## Usage\n\nRun it.',
+    );
     const chunks = chunk(doc, { maxTokens: 50, overlapTokens: 0, countTokens });
     expect(chunks.map((c) => [c.headingPath.join('/'), c.text])).toEqual([
       ['Guide', 'Intro text here.'],
@@ -19,7 +21,10 @@ describe('chunk', () => {
 
   it('packs paragraphs within the budget, splits long ones at sentences, and overlaps', () => {
     const long = Array.from({ length: 12 }, (_, i) => `Sentence number ${i} has six words.`).join(' ');
-    const chunks = chunk({ blocks: [{ kind: 'paragraph', text: long }] }, { maxTokens: 20, overlapTokens: 4, countTokens });
+    const chunks = chunk(
+      { blocks: [{ kind: 'paragraph', text: long }] },
+      { maxTokens: 20, overlapTokens: 4, countTokens },
+    );
     for (const c of chunks) expect(c.tokens).toBeLessThanOrEqual(20);
     expect(chunks.length).toBeGreaterThan(3);
     // the second chunk starts with the last words of the first
@@ -31,13 +36,24 @@ describe('chunk', () => {
 
   it('splits a sentence longer than the budget by words', () => {
     const words = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
-    const chunks = chunk({ blocks: [{ kind: 'paragraph', text: words }] }, { maxTokens: 10, overlapTokens: 0, countTokens });
+    const chunks = chunk(
+      { blocks: [{ kind: 'paragraph', text: words }] },
+      { maxTokens: 10, overlapTokens: 0, countTokens },
+    );
     expect(chunks.every((c) => c.tokens <= 10)).toBe(true);
     expect(chunks.map((c) => c.text).join(' ')).toBe(words);
   });
 
   it('keeps page numbers and starts a new chunk on a new page', () => {
-    const chunks = chunk({ blocks: [{ kind: 'paragraph', text: 'one', page: 1 }, { kind: 'paragraph', text: 'two', page: 2 }] }, { maxTokens: 50, overlapTokens: 0, countTokens });
+    const chunks = chunk(
+      {
+        blocks: [
+          { kind: 'paragraph', text: 'one', page: 1 },
+          { kind: 'paragraph', text: 'two', page: 2 },
+        ],
+      },
+      { maxTokens: 50, overlapTokens: 0, countTokens },
+    );
     expect(chunks.map((c) => c.page)).toEqual([1, 2]);
   });
 });

@@ -55,8 +55,15 @@ export function chunk(doc: ParsedDocument, options: ChunkOptions): Chunk[] {
     if (parts.length === 0) return;
     const body = parts.join('\n\n');
     const overlap = previous ? tail(previous, options.overlapTokens, options.countTokens) : '';
-    const withOverlap = overlap && options.countTokens(`${overlap} ${body}`) <= options.maxTokens ? `${overlap} ${body}` : body;
-    chunks.push({ text: withOverlap, headingPath: path.map((h) => h.text), page, position: chunks.length, tokens: options.countTokens(withOverlap) });
+    const withOverlap =
+      overlap && options.countTokens(`${overlap} ${body}`) <= options.maxTokens ? `${overlap} ${body}` : body;
+    chunks.push({
+      text: withOverlap,
+      headingPath: path.map((h) => h.text),
+      page,
+      position: chunks.length,
+      tokens: options.countTokens(withOverlap),
+    });
     previous = body;
     parts = [];
     page = undefined;
@@ -71,7 +78,12 @@ export function chunk(doc: ParsedDocument, options: ChunkOptions): Chunk[] {
     }
     for (const piece of pieces(block.text, budget, options)) {
       const candidate = [...parts, piece].join('\n\n');
-      if (parts.length && (options.countTokens(candidate) > budget || (block.page !== undefined && page !== undefined && block.page !== page))) emit();
+      if (
+        parts.length &&
+        (options.countTokens(candidate) > budget ||
+          (block.page !== undefined && page !== undefined && block.page !== page))
+      )
+        emit();
       parts.push(piece);
       page ??= block.page;
     }

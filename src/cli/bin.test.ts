@@ -15,7 +15,11 @@ const links = mkdtempSync(join(tmpdir(), 'attune-bin-'));
 afterAll(() => rmSync(links, { recursive: true, force: true }));
 
 const run = (node: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(node, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '', ...env }, timeout: 60_000 });
+  spawnSync(node, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '', ...env },
+    timeout: 60_000,
+  });
 
 describe('bin/attune.mjs', () => {
   it('runs in place under a Node >= 22.18', () => {
@@ -25,23 +29,34 @@ describe('bin/attune.mjs', () => {
     expect(result.status).toBe(0);
   });
 
-  it.runIf(systemIsOld)(`re-runs itself under the provisioned Node when the system Node (${systemNode}) is older than 22.18`, () => {
-    // through a symbolic link, as a global install (and npx) link the bin
-    const link = join(links, 'attune');
-    symlinkSync(bin, link);
-    const result = spawnSync('node', [link, '--help'], { encoding: 'utf8', env: { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '' }, timeout: 60_000 });
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/^Usage: attune \[options\] \[command\]/);
-    expect(result.status).toBe(0);
-    // exit codes pass through: a usage error is 2
-    const usage = run('node', ['no-such-command']);
-    expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain("unknown command 'no-such-command'");
-  });
+  it.runIf(systemIsOld)(
+    `re-runs itself under the provisioned Node when the system Node (${systemNode}) is older than 22.18`,
+    () => {
+      // through a symbolic link, as a global install (and npx) link the bin
+      const link = join(links, 'attune');
+      symlinkSync(bin, link);
+      const result = spawnSync('node', [link, '--help'], {
+        encoding: 'utf8',
+        env: { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '' },
+        timeout: 60_000,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/^Usage: attune \[options\] \[command\]/);
+      expect(result.status).toBe(0);
+      // exit codes pass through: a usage error is 2
+      const usage = run('node', ['no-such-command']);
+      expect(usage.status).toBe(2);
+      expect(usage.stderr).toContain("unknown command 'no-such-command'");
+    },
+  );
 
   it.runIf(systemIsOld)('stops with a one-line error when the Node it would re-run under is old too', () => {
     const result = run('node', ['--help'], { ATTUNE_NODE: 'node' });
-    expect(result.stderr.trim()).toMatch(new RegExp(`^attune: \\S+ is Node ${systemNode.replaceAll('.', '\\.')}; attune needs >= 22\\.18: check ATTUNE_NODE$`));
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(
+        `^attune: \\S+ is Node ${systemNode.replaceAll('.', '\\.')}; attune needs >= 22\\.18: check ATTUNE_NODE$`,
+      ),
+    );
     expect(result.status).toBe(1);
   });
 });
@@ -52,23 +67,31 @@ describe('attune installed under node_modules (as npm installs a registry tarbal
   const installed = join(root, 'node_modules', 'attune');
   const repo = fileURLToPath(new URL('../../', import.meta.url));
   mkdirSync(installed, { recursive: true });
-  for (const entry of ['bin', 'src', 'scripts', 'package.json']) cpSync(join(repo, entry), join(installed, entry), { recursive: true });
+  for (const entry of ['bin', 'src', 'scripts', 'package.json'])
+    cpSync(join(repo, entry), join(installed, entry), { recursive: true });
   symlinkSync(realpathSync(join(repo, 'node_modules')), join(installed, 'node_modules'));
   // the SQLite query runs in a child process that attune forks: it must strip types too
   const towns = new DatabaseSync(join(root, 'towns.sqlite'));
   towns.exec("CREATE TABLE town (name text); INSERT INTO town VALUES ('Arnsby'), ('Lume')");
   towns.close();
-  writeFileSync(join(root, 'consumer.mjs'), [
-    "const attune = await import('attune');",
-    "const db = await attune.openDatabase('sqlite:towns.sqlite');",
-    "console.log(typeof attune.ingest, JSON.stringify((await db.query('SELECT name FROM town ORDER BY name')).rows));",
-    'await db.dispose();',
-  ].join('\n'));
+  writeFileSync(
+    join(root, 'consumer.mjs'),
+    [
+      "const attune = await import('attune');",
+      "const db = await attune.openDatabase('sqlite:towns.sqlite');",
+      "console.log(typeof attune.ingest, JSON.stringify((await db.query('SELECT name FROM town ORDER BY name')).rows));",
+      'await db.dispose();',
+    ].join('\n'),
+  );
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const env = { ...process.env, ATTUNE_NODE: '', ATTUNE_REEXEC: '' };
 
   it('runs the installed bin', () => {
-    const result = spawnSync(process.execPath, [join(installed, 'bin', 'attune.mjs'), '--help'], { encoding: 'utf8', env, timeout: 60_000 });
+    const result = spawnSync(process.execPath, [join(installed, 'bin', 'attune.mjs'), '--help'], {
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^Usage: attune \[options\] \[command\]/);
     expect(result.status).toBe(0);
@@ -77,7 +100,12 @@ describe('attune installed under node_modules (as npm installs a registry tarbal
   it('lets another program import it with NODE_OPTIONS="--import attune/register", and says why without it', () => {
     const plain = spawnSync(process.execPath, ['consumer.mjs'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
     expect(plain.stderr).toContain('ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING');
-    const registered = spawnSync(process.execPath, ['consumer.mjs'], { cwd: root, encoding: 'utf8', env: { ...env, NODE_OPTIONS: '--import attune/register' }, timeout: 60_000 });
+    const registered = spawnSync(process.execPath, ['consumer.mjs'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...env, NODE_OPTIONS: '--import attune/register' },
+      timeout: 60_000,
+    });
     expect(registered.stderr).toBe('');
     expect(registered.stdout.trim()).toBe('function [["Arnsby"],["Lume"]]');
   });

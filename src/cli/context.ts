@@ -15,7 +15,13 @@ export interface CliContext {
 }
 
 export function cliContext(command: Command): CliContext {
-  const globals = command.optsWithGlobals() as { home?: string; config?: string; store?: string; model?: string; rerank?: boolean };
+  const globals = command.optsWithGlobals() as {
+    home?: string;
+    config?: string;
+    store?: string;
+    model?: string;
+    rerank?: boolean;
+  };
   const overrides = globals.store ? { store: globals.store } : undefined;
   const loaded = withModel(loadConfig({ path: globals.config, overrides }), globals.model);
   const config = globals.rerank ? { ...loaded, retrieval: { ...loaded.retrieval, rerank: true } } : loaded;
@@ -24,7 +30,8 @@ export function cliContext(command: Command): CliContext {
 
 /** Commands that generate take `--model NAME|PATH`; cliContext applies it to the loaded config. */
 export const MODEL_FLAG = '--model <name|path>';
-export const MODEL_FLAG_HELP = 'generation model: a catalog name (`attune models list`) or a GGUF file; overrides generator.model';
+export const MODEL_FLAG_HELP =
+  'generation model: a catalog name (`attune models list`) or a GGUF file; overrides generator.model';
 
 /**
  * `--model` replaces the config's generator model: for the local llama generator a catalog name or a
@@ -40,7 +47,8 @@ export function withModel(config: Config, model: string | undefined): Config {
 
 export function parsePositiveInt(value: string, flag: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(number) || number <= 0)
+    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
   return number;
 }
 

@@ -5,14 +5,21 @@ import { EvalSettingsSchema } from '../evaluate/settings-schema.ts';
 import { CompareStartRequest, EvalStartRequest } from '../server/schemas.ts';
 import { parseSettingsFlags } from './flags.ts';
 
-const evalFlags = (values: Partial<Record<'seed' | 'temperature' | 'repeats' | 'priceIn', string>>) => parseSettingsFlags(EvalSettingsSchema, {
-  seed: { flag: '--seed', value: values.seed }, temperature: { flag: '--temperature', value: values.temperature }, repeats: { flag: '--repeats', value: values.repeats },
-  'prices.inputPerMillion': { flag: '--price-in', value: values.priceIn },
-});
+const evalFlags = (values: Partial<Record<'seed' | 'temperature' | 'repeats' | 'priceIn', string>>) =>
+  parseSettingsFlags(EvalSettingsSchema, {
+    seed: { flag: '--seed', value: values.seed },
+    temperature: { flag: '--temperature', value: values.temperature },
+    repeats: { flag: '--repeats', value: values.repeats },
+    'prices.inputPerMillion': { flag: '--price-in', value: values.priceIn },
+  });
 
 describe('CLI flags through the server schemas', () => {
   it('reads numbers, nested fields included, and leaves absent flags out', () => {
-    expect(evalFlags({ seed: '7', temperature: '0.5', priceIn: '2.5' })).toEqual({ seed: 7, temperature: 0.5, prices: { inputPerMillion: 2.5 } });
+    expect(evalFlags({ seed: '7', temperature: '0.5', priceIn: '2.5' })).toEqual({
+      seed: 7,
+      temperature: 0.5,
+      prices: { inputPerMillion: 2.5 },
+    });
     expect(evalFlags({})).toEqual({});
   });
 
@@ -27,13 +34,24 @@ describe('CLI flags through the server schemas', () => {
     expect(() => evalFlags({ repeats: '11' })).toThrow(/^--repeats: /);
     // the same values sent to the server are refused too
     const question = { id: 'q1', question: 'Why?', answers: ['because'] };
-    expect(EvalStartRequest.safeParse({ strategies: ['base'], questions: [question], temperature: -0.1 }).success).toBe(false);
-    expect(EvalStartRequest.safeParse({ strategies: ['base'], questions: [question], prices: { inputPerMillion: -2 } }).success).toBe(false);
-    expect(EvalStartRequest.safeParse({ strategies: ['base'], questions: [question], temperature: 0.5 }).success).toBe(true);
+    expect(EvalStartRequest.safeParse({ strategies: ['base'], questions: [question], temperature: -0.1 }).success).toBe(
+      false,
+    );
+    expect(
+      EvalStartRequest.safeParse({ strategies: ['base'], questions: [question], prices: { inputPerMillion: -2 } })
+        .success,
+    ).toBe(false);
+    expect(EvalStartRequest.safeParse({ strategies: ['base'], questions: [question], temperature: 0.5 }).success).toBe(
+      true,
+    );
   });
 
   it('compare: a negative learning rate or an unknown metric is refused on the CLI and by the server', () => {
-    const compare = (lr: string, metric = 'f1') => parseSettingsFlags(CompareSettingsSchema, { lr: { flag: '--lr', value: lr }, metric: { flag: '--metric', value: metric, kind: 'string' } });
+    const compare = (lr: string, metric = 'f1') =>
+      parseSettingsFlags(CompareSettingsSchema, {
+        lr: { flag: '--lr', value: lr },
+        metric: { flag: '--metric', value: metric, kind: 'string' },
+      });
     expect(compare('0.001')).toEqual({ lr: 0.001, metric: 'f1' });
     expect(() => compare('-0.001')).toThrow(/^--lr: /);
     expect(() => compare('0.001', 'bleu')).toThrow(/^--metric: .*, got "bleu"$/);

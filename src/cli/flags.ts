@@ -6,14 +6,18 @@ import { UsageError } from '../errors.ts';
  * (a flag that is not one is refused, never read as a default), the schema's limits apply, and a refusal is one
  * line naming the flag. `flags` maps each schema key (dotted for a nested field) to its flag name and the raw text (undefined: not given).
  */
-export function parseSettingsFlags<T extends z.ZodObject>(schema: T, flags: Record<string, { flag: string; value: string | undefined; kind?: 'number' | 'string' }>): z.infer<T> {
+export function parseSettingsFlags<T extends z.ZodObject>(
+  schema: T,
+  flags: Record<string, { flag: string; value: string | undefined; kind?: 'number' | 'string' }>,
+): z.infer<T> {
   const input: Record<string, unknown> = {};
   for (const [key, { flag, value, kind = 'number' }] of Object.entries(flags)) {
     if (value === undefined || value === '') continue;
     let parsed: unknown = value;
     if (kind === 'number') {
       parsed = Number(value.trim());
-      if (value.trim() === '' || !Number.isFinite(parsed)) throw new UsageError(`${flag} must be a number, got "${value}"`);
+      if (value.trim() === '' || !Number.isFinite(parsed))
+        throw new UsageError(`${flag} must be a number, got "${value}"`);
     }
     // "prices.inputPerMillion" sets a field of a nested object
     const path = key.split('.');

@@ -12,7 +12,10 @@ function baseProgram(): Command {
     .option('--home <dir>', 'state folder (collections, runs, adapters); default $ATTUNE_HOME or ./.attune')
     .option('--config <file>', 'config file; default ./attune.config.json when present')
     .option('--store <url>', 'store for collections: embedded LanceDB (default) or postgres://…')
-    .option('--rerank', 're-rank retrieved chunks with the generator (an LLM grader, one short generation per candidate) before answering or returning them; retrieval.rerank in the config')
+    .option(
+      '--rerank',
+      're-rank retrieved chunks with the generator (an LLM grader, one short generation per candidate) before answering or returning them; retrieval.rerank in the config',
+    )
     .showHelpAfterError()
     .exitOverride();
 }
@@ -72,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`attune: ${message.split('\n')[0]}\n`);
     if (error instanceof UsageError) return 2;
-    if (!(error instanceof AttuneError)) process.stderr.write('attune: (unexpected error; set ATTUNE_DEBUG=1 for details)\n');
+    if (!(error instanceof AttuneError))
+      process.stderr.write('attune: (unexpected error; set ATTUNE_DEBUG=1 for details)\n');
     return 1;
   }
 }

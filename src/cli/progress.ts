@@ -1,10 +1,18 @@
 import cliProgress from 'cli-progress';
 
 /** A progress bar on stderr with rate and ETA, shown on a terminal (or always, with `force`: `--progress`); returns update/stop. */
-export function progressBar(label: string, options: { force?: boolean } = {}): { update: (done: number, total: number, phase?: string) => void; stop: () => void } {
+export function progressBar(
+  label: string,
+  options: { force?: boolean } = {},
+): { update: (done: number, total: number, phase?: string) => void; stop: () => void } {
   if (!options.force && !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} {phase} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+    {
+      stream: process.stderr,
+      format: `${label} {phase} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

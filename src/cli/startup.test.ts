@@ -27,32 +27,75 @@ process.on('exit', () => writeFileSync(process.env.ATTUNE_TRACE_OUT, loaded.join
 );
 
 /** Runs `node [args]` with the hook, by default from an empty folder (no attune.config.json); returns its output and the modules it loaded. */
-function traced(args: string[], cwd = dir): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
+function traced(
+  args: string[],
+  cwd = dir,
+): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
   const out = join(dir, `trace-${Math.random().toString(36).slice(2)}.txt`);
-  const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', pathToFileURL(hook).href, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ATTUNE_TRACE_OUT: out, ATTUNE_HOME: join(dir, 'home') },
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, loaded: readFileSync(out, 'utf8').split('\n') };
+  const result = spawnSync(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', '--import', pathToFileURL(hook).href, ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, ATTUNE_TRACE_OUT: out, ATTUNE_HOME: join(dir, 'home') },
+      timeout: 60_000,
+    },
+  );
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    loaded: readFileSync(out, 'utf8').split('\n'),
+  };
 }
 
 /** Packages and modules that cost from tens of milliseconds to seconds to load. */
 const HEAVY = [
-  'node-llama-cpp', '@huggingface/transformers', 'onnxruntime-node', '@lancedb/lancedb', 'apache-arrow', 'pg', '@electric-sql/pglite', 'hono', '@hono/node-server',
-  '@modelcontextprotocol/sdk', 'openai', 'mammoth', 'unpdf', 'turndown', 'node-sql-parser', 'csv-parse', 'cli-progress',
+  'node-llama-cpp',
+  '@huggingface/transformers',
+  'onnxruntime-node',
+  '@lancedb/lancedb',
+  'apache-arrow',
+  'pg',
+  '@electric-sql/pglite',
+  'hono',
+  '@hono/node-server',
+  '@modelcontextprotocol/sdk',
+  'openai',
+  'mammoth',
+  'unpdf',
+  'turndown',
+  'node-sql-parser',
+  'csv-parse',
+  'cli-progress',
 ];
-const HEAVY_SOURCES = ['src/config/runtime.ts', 'src/models/python-env.ts', 'src/tune/python-trainer.ts', 'src/server/', 'src/mcp/', 'src/answer/', 'src/compare/', 'src/evaluate/'];
+const HEAVY_SOURCES = [
+  'src/config/runtime.ts',
+  'src/models/python-env.ts',
+  'src/tune/python-trainer.ts',
+  'src/server/',
+  'src/mcp/',
+  'src/answer/',
+  'src/compare/',
+  'src/evaluate/',
+];
 
 function heavyIn(loaded: string[], extra: string[] = []): string[] {
   const packages = [...HEAVY, ...extra];
-  return loaded.filter((url) => packages.some((name) => url.includes(`/node_modules/${name}/`)) || HEAVY_SOURCES.some((path) => url.includes(`/${path}`)));
+  return loaded.filter(
+    (url) =>
+      packages.some((name) => url.includes(`/node_modules/${name}/`)) ||
+      HEAVY_SOURCES.some((path) => url.includes(`/${path}`)),
+  );
 }
 
 describe('CLI startup', () => {
   it('sees a heavy module when one is loaded (the tracer itself)', () => {
-    const run = traced(['--input-type=module', '-e', "await import('pg')"], fileURLToPath(new URL('../..', import.meta.url)));
+    const run = traced(
+      ['--input-type=module', '-e', "await import('pg')"],
+      fileURLToPath(new URL('../..', import.meta.url)),
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(heavyIn(run.loaded).some((url) => url.includes('/node_modules/pg/'))).toBe(true);
   });
@@ -64,7 +107,9 @@ describe('CLI startup', () => {
     expect(run.stdout).toContain('watch [options] <paths...>');
     expect(run.loaded.some((url) => url.includes('/node_modules/commander/'))).toBe(true);
     expect(heavyIn(run.loaded, ['zod'])).toEqual([]);
-    expect(run.loaded.filter((url) => url.includes('/src/cli/commands/') && !url.endsWith('/commands/index.ts'))).toEqual([]);
+    expect(
+      run.loaded.filter((url) => url.includes('/src/cli/commands/') && !url.endsWith('/commands/index.ts')),
+    ).toEqual([]);
   });
 
   it('runs `attune collections list` without loading a store driver, a model or the config schema', () => {
@@ -80,9 +125,13 @@ describe('the lazy command table', () => {
   it('lists every command as the command itself describes it', async () => {
     const help = new Help();
     const program = await buildProgram();
-    expect(program.commands.map((command) => ({ name: command.name(), term: help.subcommandTerm(command), description: command.description() }))).toEqual(
-      commands.map(({ name, term, description }) => ({ name, term, description })),
-    );
+    expect(
+      program.commands.map((command) => ({
+        name: command.name(),
+        term: help.subcommandTerm(command),
+        description: command.description(),
+      })),
+    ).toEqual(commands.map(({ name, term, description }) => ({ name, term, description })));
   });
 
   it('finds the command name after the global options, and the command `help` is about', () => {

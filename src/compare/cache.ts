@@ -7,7 +7,8 @@ import { writeAtomic } from '../io/atomic-write.ts';
 /** sha256 over the JSON of the parts: the key of a step's inputs and settings. */
 export function contentHash(...parts: unknown[]): string {
   const hash = createHash('sha256');
-  for (const part of parts) hash.update(typeof part === 'string' ? part : (JSON.stringify(part) ?? 'undefined')).update('\u0000');
+  for (const part of parts)
+    hash.update(typeof part === 'string' ? part : (JSON.stringify(part) ?? 'undefined')).update('\u0000');
   return hash.digest('hex');
 }
 

@@ -34,20 +34,24 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('a compare on the server\'s runtime', () => {
-  it('borrows the server\'s embedder and generator, and disposes only its own stores', async () => {
+describe("a compare on the server's runtime", () => {
+  it("borrows the server's embedder and generator, and disposes only its own stores", async () => {
     const created: string[] = [];
     const disposed: string[] = [];
     const track = <T extends { dispose(): Promise<void> }>(label: string, value: T): T => {
       created.push(label);
       const dispose = value.dispose.bind(value);
-      value.dispose = async () => { disposed.push(label); await dispose(); };
+      value.dispose = async () => {
+        disposed.push(label);
+        await dispose();
+      };
       return value;
     };
     const generator = scriptedGenerator('I do not know.');
     const config = parseConfig({ retrieval: { k: 2 } });
     const server = createRuntime({
-      config, home: join(dir, 'server-home'),
+      config,
+      home: join(dir, 'server-home'),
       factories: {
         embedder: async () => track('embedder', hashingEmbedder()),
         generator: async () => track('generator', generator),
@@ -56,9 +60,20 @@ describe('a compare on the server\'s runtime', () => {
     });
     await server.generator(); // the server has answered before: its models are loaded
     const result = await runCompare({
-      corpus: join(dir, 'corpus'), questions: join(dir, 'questions.jsonl'), update: join(dir, 'update'), priorities: parsePriorities('accuracy=high'),
-      strategies: ['base', 'rag'], repeats: 1, out: join(dir, 'out'), config, env: process.env, maxTokens: 16, metric: 'f1',
-      base: '', prices: defaultPrices('llama', ''), training: { ft: { epochs: 1, maxSeqLen: 256 }, raft: { epochs: 1, maxSeqLen: 1024 } },
+      corpus: join(dir, 'corpus'),
+      questions: join(dir, 'questions.jsonl'),
+      update: join(dir, 'update'),
+      priorities: parsePriorities('accuracy=high'),
+      strategies: ['base', 'rag'],
+      repeats: 1,
+      out: join(dir, 'out'),
+      config,
+      env: process.env,
+      maxTokens: 16,
+      metric: 'f1',
+      base: '',
+      prices: defaultPrices('llama', ''),
+      training: { ft: { epochs: 1, maxSeqLen: 256 }, raft: { epochs: 1, maxSeqLen: 1024 } },
       runtime: server,
     });
     expect(Object.keys(result.strategies)).toEqual(['base', 'rag']);

@@ -34,10 +34,24 @@ beforeAll(async () => {
   const config = parseConfig({ retrieval: { k: 2 } });
   const strategies = ['base', 'rag', 'ft'] as CompareOptions['strategies'];
   options = {
-    corpus: join(dir, 'corpus'), questions: join(dir, 'questions.jsonl'), update: join(dir, 'update'), priorities: parsePriorities('accuracy=high'),
-    strategies, repeats: 1, out: join(dir, 'out'), config, env: process.env, maxTokens: 24, metric: 'f1', diagnostics: true,
+    corpus: join(dir, 'corpus'),
+    questions: join(dir, 'questions.jsonl'),
+    update: join(dir, 'update'),
+    priorities: parsePriorities('accuracy=high'),
+    strategies,
+    repeats: 1,
+    out: join(dir, 'out'),
+    config,
+    env: process.env,
+    maxTokens: 24,
+    metric: 'f1',
+    diagnostics: true,
     ...(await compareEnvironment(config, process.env, strategies)),
-    training: { ft: { epochs: 1, lr: 1e-3, maxSteps: 2, maxSeqLen: 256, batchSize: 2 }, raft: { epochs: 1, maxSteps: 1, maxSeqLen: 1024 }, maxQaExamples: 16 },
+    training: {
+      ft: { epochs: 1, lr: 1e-3, maxSteps: 2, maxSeqLen: 256, batchSize: 2 },
+      raft: { epochs: 1, maxSteps: 1, maxSeqLen: 1024 },
+      maxQaExamples: 16,
+    },
   };
   result = await runCompare(options);
 }, 1_200_000);
@@ -58,10 +72,18 @@ describe('attune compare (real models, tiny)', () => {
     expect(result.strategies.ft!.adapter?.steps).toBe(2);
     expect(result.strategies.ft!.freshness?.update).toBe('re-train');
     expect(result.freshness?.changedFacts).toBe(1);
-    expect(result.freshness?.facts[0]!.newAnswers).toEqual(['Varnholt']);
+    expect(result.freshness!.facts[0]!.newAnswers).toEqual(['Varnholt']);
     expect(result.recommendation.ranking.map((r) => r.strategy).sort()).toEqual(['base', 'ft', 'rag']);
     expect(result.recommendation.rationale.length).toBeGreaterThan(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['ingest', 'training data', 'train', 'evaluate', 'diagnostics', 'freshness', 'report']);
+    expect(result.steps.map((s) => s.step)).toEqual([
+      'ingest',
+      'training data',
+      'train',
+      'evaluate',
+      'diagnostics',
+      'freshness',
+      'report',
+    ]);
   });
 
   it('runs the reading diagnostics of rag (the one reading strategy here) on every probe, four ways', () => {
@@ -80,7 +102,9 @@ describe('attune compare (real models, tiny)', () => {
     // properties that hold by construction (not two near-zero accuracies compared without a margin, issue #20):
     // a memorisation probe is a sentence of its document, so hybrid search over 3 documents finds that document
     expect(result.strategies.rag!.metrics.scores.recallAtK.mean).toBe(1);
-    expect(result.strategies.rag!.cost.promptTokensMean!).toBeGreaterThan(result.strategies.base!.cost.promptTokensMean! + 100);
+    expect(result.strategies.rag!.cost.promptTokensMean!).toBeGreaterThan(
+      result.strategies.base!.cost.promptTokensMean! + 100,
+    );
     expect(result.strategies.base!.metrics.scores.recallAtK.mean).toBeNull();
   });
 
@@ -88,8 +112,15 @@ describe('attune compare (real models, tiny)', () => {
     expect(result.training!.leakage!.questions).toBe(6); // every probe's own sentence was in the generated data
     expect(result.training!.leakage!.dropped.length).toBeGreaterThan(0);
     expect(result.training!.fitting!.qa!.longest).toBeLessThanOrEqual(256);
-    expect(result.training!.fitting!.qa!.examples).toBe(result.training!.fitting!.qa!.unchanged + result.training!.fitting!.qa!.dropped);
-    expect(result.byTag!.filter((c) => c.tag === 'mem').map((c) => c.strategy).sort()).toEqual(['base', 'ft', 'rag']);
+    expect(result.training!.fitting!.qa!.examples).toBe(
+      result.training!.fitting!.qa!.unchanged + result.training!.fitting!.qa!.dropped,
+    );
+    expect(
+      result
+        .byTag!.filter((c) => c.tag === 'mem')
+        .map((c) => c.strategy)
+        .sort(),
+    ).toEqual(['base', 'ft', 'rag']);
   });
 
   it('writes the HTML report and JSON, and a rerun reuses every step', async () => {
@@ -98,7 +129,11 @@ describe('attune compare (real models, tiny)', () => {
     expect(html).toContain('<svg');
     expect(html).toContain('Reading diagnostics');
     // 6 questions rarely decide anything: the report then says so instead of naming a strategy
-    expect(html).toContain(result.recommendation.verdict === 'inconclusive' ? 'Inconclusive: no strategy recommended' : `Recommendation: ${result.recommendation.recommended}`);
+    expect(html).toContain(
+      result.recommendation.verdict === 'inconclusive'
+        ? 'Inconclusive: no strategy recommended'
+        : `Recommendation: ${result.recommendation.recommended}`,
+    );
     expect(JSON.parse(await readFile(files.json, 'utf8')).recommendation.ranking).toHaveLength(3);
     const notices: string[] = [];
     const again = await runCompare({ ...options, onNotice: (line) => notices.push(line) });
@@ -113,7 +148,10 @@ describe('attune compare (real models, tiny)', () => {
     const train = join(dir, 'leaky.jsonl');
     const held = (await readFile(options.questions, 'utf8')).split('\n')[1]!;
     const question = JSON.parse(held) as { question: string; answers: string[] };
-    await writeFile(train, `{"question": "Where is Quellton?", "answer": "On the coast."}\n${JSON.stringify({ question: question.question, answer: question.answers[0] })}\n`);
+    await writeFile(
+      train,
+      `{"question": "Where is Quellton?", "answer": "On the coast."}\n${JSON.stringify({ question: question.question, answer: question.answers[0] })}\n`,
+    );
     const failure = await runCompare({ ...options, train, update: undefined }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(LeakageError);
     expect((failure as Error).message).toMatch(/leaky\.jsonl:2 is the held-out question fk-0-mem-1/);
@@ -138,23 +176,51 @@ describe('attune compare on long, messy documents (real models, tiny)', () => {
     await mkdir(corpus);
     // two real documents joined into one paragraph each: well over the 200-token chunk limit
     for (const doc of imported.documents) await writeFile(join(corpus, doc.path), doc.text.replace(/\n+/g, ' '));
-    await writeFile(join(corpus, 'unicode.md'), '# Ünïcödé\n\nZürich–Ōsaka «été» 東京 déjà vu — the café’s naïve façade. Ωmega: ∑ ≈ ∞ 🚀 is a rocket emoji in a sentence that goes on for a while.\n');
+    await writeFile(
+      join(corpus, 'unicode.md'),
+      '# Ünïcödé\n\nZürich–Ōsaka «été» 東京 déjà vu — the café’s naïve façade. Ωmega: ∑ ≈ ∞ 🚀 is a rocket emoji in a sentence that goes on for a while.\n',
+    );
     await writeFile(join(corpus, 'empty.txt'), '');
     // ~6,000 words, no sentence end: a cloze "sentence" far over any --max-seq-len
-    await writeFile(join(corpus, 'huge.txt'), Array.from({ length: 3000 }, (_, i) => `token${i % 97} stream`).join(' '));
+    await writeFile(
+      join(corpus, 'huge.txt'),
+      Array.from({ length: 3000 }, (_, i) => `token${i % 97} stream`).join(' '),
+    );
     const questions = imported.questions.filter((q) => /-(mem|gen)-0$/.test(q.id)).slice(0, 3);
     await writeFile(join(messy, 'questions.jsonl'), formatQuestions(questions));
     const config = parseConfig({ retrieval: { k: 2 } });
     const strategies = ['base', 'rag', 'ft', 'ft-rag', 'raft'] as CompareOptions['strategies'];
     const environment = await compareEnvironment(config, process.env, strategies);
     const messyOptions: CompareOptions = {
-      corpus, questions: join(messy, 'questions.jsonl'), priorities: parsePriorities('accuracy=high'), strategies, repeats: 1, out: join(messy, 'out'),
-      config, env: process.env, maxTokens: 8, metric: 'f1', ...environment, onNotice: (line) => notices.push(line),
-      training: { ft: { epochs: 1, lr: 1e-3, maxSteps: 1, maxSeqLen: 256, batchSize: 2 }, raft: { epochs: 1, lr: 1e-3, maxSteps: 1, maxSeqLen: 384, batchSize: 1 }, maxQaExamples: 8, maxRaftExamples: 4 },
+      corpus,
+      questions: join(messy, 'questions.jsonl'),
+      priorities: parsePriorities('accuracy=high'),
+      strategies,
+      repeats: 1,
+      out: join(messy, 'out'),
+      config,
+      env: process.env,
+      maxTokens: 8,
+      metric: 'f1',
+      ...environment,
+      onNotice: (line) => notices.push(line),
+      training: {
+        ft: { epochs: 1, lr: 1e-3, maxSteps: 1, maxSeqLen: 256, batchSize: 2 },
+        raft: { epochs: 1, lr: 1e-3, maxSteps: 1, maxSeqLen: 384, batchSize: 1 },
+        maxQaExamples: 8,
+        maxRaftExamples: 4,
+      },
     };
     // failure injection: the RAFT adapter's training dies (the only fake here)
     const real = environment.trainer!;
-    const failing = { id: real.id, tokenLengths: real.tokenLengths.bind(real), train: (config: Parameters<typeof real.train>[0], o?: Parameters<typeof real.train>[1]) => (config.outputDir.includes('raft') ? Promise.reject(new Error('worker killed (injected)')) : real.train(config, o)) };
+    const failing = {
+      id: real.id,
+      tokenLengths: real.tokenLengths.bind(real),
+      train: (config: Parameters<typeof real.train>[0], o?: Parameters<typeof real.train>[1]) =>
+        config.outputDir.includes('raft')
+          ? Promise.reject(new Error('worker killed (injected)'))
+          : real.train(config, o),
+    };
     first = await runCompare({ ...messyOptions, trainer: failing });
     second = await runCompare(messyOptions);
   }, 1_500_000);
@@ -165,7 +231,9 @@ describe('attune compare on long, messy documents (real models, tiny)', () => {
 
   it('completes and reports every strategy; the failed adapter fails only its own strategy, each answer scored as an error', () => {
     expect(Object.keys(first.strategies).sort()).toEqual(['base', 'ft', 'ft-rag', 'raft', 'rag']);
-    expect(first.failures).toEqual([{ adapter: 'raft', strategies: ['raft'], message: expect.stringContaining('worker killed (injected)') }]);
+    expect(first.failures).toEqual([
+      { adapter: 'raft', strategies: ['raft'], message: expect.stringContaining('worker killed (injected)') },
+    ]);
     expect(first.strategies.raft!.metrics.errors).toBe(3);
     for (const name of ['base', 'rag', 'ft', 'ft-rag']) expect(first.strategies[name]!.metrics.errors).toBe(0);
     expect(first.strategies.ft!.adapter!.steps).toBe(1);
@@ -179,11 +247,17 @@ describe('attune compare on long, messy documents (real models, tiny)', () => {
     expect(fitting.raft!.fitted).toBeGreaterThan(0);
     expect(fitting.raft!.distractorsDropped + fitting.raft!.distractorsTrimmed).toBeGreaterThan(0);
     expect(fitting.raft!.longest).toBeLessThanOrEqual(384);
-    expect(first.steps.find((s) => s.step === 'training data')!.detail).toMatch(/RAFT \d+ examples fitted to --max-seq-len 384/);
+    expect(first.steps.find((s) => s.step === 'training data')!.detail).toMatch(
+      /RAFT \d+ examples fitted to --max-seq-len 384/,
+    );
   });
 
   it('prints an estimate before training, time and memory per step, and a rerun resumes from the failed step', () => {
-    expect(notices.some((n) => /^estimate: .*train ft .* — about .* \(±50%\); a reference generation ran [\d.]+× the time/.test(n))).toBe(true);
+    expect(
+      notices.some((n) =>
+        /^estimate: .*train ft .* — about .* \(±50%\); a reference generation ran [\d.]+× the time/.test(n),
+      ),
+    ).toBe(true);
     for (const step of first.steps) expect(step.peakRssMb).toBeGreaterThan(0);
     expect(notices).toContain('reusing cached: ingest, training data, ft adapter, 12 answers');
     expect(second.failures).toEqual([]);

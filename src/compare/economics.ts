@@ -10,7 +10,11 @@ export function machineCost(seconds: number, perHour: number): number {
  * Queries after which a fine-tuned strategy's cheaper answers have paid back its training:
  * trainingCost / (cost per query of the strategy it replaces − its own). Null when it is not cheaper per query.
  */
-export function breakEvenQueries(trainingCost: number, replacedPerQuery: number | null, tunedPerQuery: number | null): number | null {
+export function breakEvenQueries(
+  trainingCost: number,
+  replacedPerQuery: number | null,
+  tunedPerQuery: number | null,
+): number | null {
   if (replacedPerQuery === null || tunedPerQuery === null) return null;
   const saving = replacedPerQuery - tunedPerQuery;
   return saving > 0 ? Math.ceil(trainingCost / saving) : null;

@@ -7,23 +7,43 @@ import type { Generator } from '../generate/generator.ts';
  * trainer 145–159 tokens/s; compare answers: 36-token prompts 0.8 s, 377-token prompts 2.9 s at ≤ 32 tokens).
  * A run that already trained an adapter in the same home measures its own training speed instead.
  */
-export const DEFAULT_SPEEDS = { trainTokensPerSecond: 150, promptTokensPerSecond: 165, generatedTokensPerSecond: 40, trainOverheadSeconds: 30 };
+export const DEFAULT_SPEEDS = {
+  trainTokensPerSecond: 150,
+  promptTokensPerSecond: 165,
+  generatedTokensPerSecond: 40,
+  trainOverheadSeconds: 30,
+};
 export type Speeds = typeof DEFAULT_SPEEDS;
 
 /**
  * This machine's speed now, relative to the measured defaults: one short generation with the real model, timed
  * (the second of two, past warm-up). Training and answering slow down alike when the cores are shared.
  */
-export async function calibrateSpeeds(generator: Generator, speeds: Speeds = DEFAULT_SPEEDS): Promise<{ speeds: Speeds; factor: number }> {
+export async function calibrateSpeeds(
+  generator: Generator,
+  speeds: Speeds = DEFAULT_SPEEDS,
+): Promise<{ speeds: Speeds; factor: number }> {
   let factor = 1;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const result = await generator.generate({ messages: buildBaseMessages('List the days of the week, separated by commas.'), maxTokens: 24, temperature: 0 });
-    const expected = result.usage.promptTokens / speeds.promptTokensPerSecond + result.usage.completionTokens / speeds.generatedTokensPerSecond;
+    const result = await generator.generate({
+      messages: buildBaseMessages('List the days of the week, separated by commas.'),
+      maxTokens: 24,
+      temperature: 0,
+    });
+    const expected =
+      result.usage.promptTokens / speeds.promptTokensPerSecond +
+      result.usage.completionTokens / speeds.generatedTokensPerSecond;
     if (expected > 0) factor = Math.min(20, Math.max(0.1, result.totalMs / 1000 / expected));
   }
   return {
     factor,
-    speeds: { ...speeds, trainTokensPerSecond: speeds.trainTokensPerSecond / factor, promptTokensPerSecond: speeds.promptTokensPerSecond / factor, generatedTokensPerSecond: speeds.generatedTokensPerSecond / factor, trainOverheadSeconds: speeds.trainOverheadSeconds * factor },
+    speeds: {
+      ...speeds,
+      trainTokensPerSecond: speeds.trainTokensPerSecond / factor,
+      promptTokensPerSecond: speeds.promptTokensPerSecond / factor,
+      generatedTokensPerSecond: speeds.generatedTokensPerSecond / factor,
+      trainOverheadSeconds: speeds.trainOverheadSeconds * factor,
+    },
   };
 }
 
@@ -61,7 +81,8 @@ export function trainingSeconds(work: AdapterWork, speeds: Speeds = DEFAULT_SPEE
   const steps = Math.min(perEpoch * work.epochs, work.maxSteps ?? Infinity);
   const sorted = [...work.lengths].sort((a, b) => a - b);
   // a random batch is padded to its longest member, whose expected rank is the b/(b+1) quantile
-  const paddedLength = sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * work.batchSize) / (work.batchSize + 1)))]!;
+  const paddedLength =
+    sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * work.batchSize) / (work.batchSize + 1)))]!;
   return speeds.trainOverheadSeconds + (steps * work.batchSize * paddedLength) / speeds.trainTokensPerSecond;
 }
 
@@ -79,11 +100,18 @@ export function formatDuration(seconds: number): string {
 
 /** One line: "estimate: train ft 6 min, train raft 12 min, evaluate 3 min, freshness 7 min — about 28 min (±50%)". */
 export function describeEstimate(estimate: Estimate): string {
-  return `estimate: ${estimate.steps.filter((s) => s.seconds > 0).map((s) => `${s.step} ${formatDuration(s.seconds)}`).join(', ') || 'everything is cached'} — about ${formatDuration(estimate.seconds)} (±50%)`;
+  return `estimate: ${
+    estimate.steps
+      .filter((s) => s.seconds > 0)
+      .map((s) => `${s.step} ${formatDuration(s.seconds)}`)
+      .join(', ') || 'everything is cached'
+  } — about ${formatDuration(estimate.seconds)} (±50%)`;
 }
 
 /** Refuses a run whose remaining work is estimated above --max-minutes, before any training starts. */
 export function checkBudget(estimate: Estimate, maxMinutes: number): void {
   if (estimate.seconds <= maxMinutes * 60) return;
-  throw new UsageError(`the remaining work is estimated at ${formatDuration(estimate.seconds)}, above --max-minutes ${maxMinutes}: raise --max-minutes, or cap training with --max-steps/--raft-max-steps/--max-train-examples, or use --limit (finished steps are kept)`);
+  throw new UsageError(
+    `the remaining work is estimated at ${formatDuration(estimate.seconds)}, above --max-minutes ${maxMinutes}: raise --max-minutes, or cap training with --max-steps/--raft-max-steps/--max-train-examples, or use --limit (finished steps are kept)`,
+  );
 }

@@ -10,7 +10,13 @@ export type Priority = 'high' | 'medium' | 'low' | 'ignore';
 export type Priorities = Record<Consideration, Priority>;
 
 export const PRIORITY_WEIGHTS: Record<Priority, number> = { high: 3, medium: 2, low: 1, ignore: 0 };
-export const DEFAULT_PRIORITIES: Priorities = { accuracy: 'high', freshness: 'medium', cost: 'medium', latency: 'medium', customization: 'medium' };
+export const DEFAULT_PRIORITIES: Priorities = {
+  accuracy: 'high',
+  freshness: 'medium',
+  cost: 'medium',
+  latency: 'medium',
+  customization: 'medium',
+};
 
 /**
  * The smallest difference that matters per consideration: accuracy, freshness (share of changed facts given) and
@@ -18,7 +24,13 @@ export const DEFAULT_PRIORITIES: Priorities = { accuracy: 'high', freshness: 'me
  * (timings vary run to run by a few percent).
  */
 export type MinEffects = Record<Consideration, number>;
-export const DEFAULT_MIN_EFFECTS: MinEffects = { accuracy: 0.05, freshness: 0.1, customization: 0.05, latency: 0.1, cost: 0.1 };
+export const DEFAULT_MIN_EFFECTS: MinEffects = {
+  accuracy: 0.05,
+  freshness: 0.1,
+  customization: 0.05,
+  latency: 0.1,
+  cost: 0.1,
+};
 
 /** Between strategies shown equivalent, the simpler one wins: fewer moving parts to build and keep running (the catalog's simplicity rank). */
 const SIMPLEST_FIRST = [...STRATEGY_CATALOG].sort((a, b) => a.simplicity - b.simplicity).map((s) => s.name);

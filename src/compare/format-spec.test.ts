@@ -8,7 +8,14 @@ import { breakEvenQueries, machineCost } from './economics.ts';
 
 describe('format adherence', () => {
   it('checks a JSON schema, a regex and example answers', () => {
-    const schema = { kind: 'json-schema' as const, schema: { type: 'object' as const, required: ['answer'], properties: { answer: { type: 'string' as const }, confidence: { type: 'number' as const } } } };
+    const schema = {
+      kind: 'json-schema' as const,
+      schema: {
+        type: 'object' as const,
+        required: ['answer'],
+        properties: { answer: { type: 'string' as const }, confidence: { type: 'number' as const } },
+      },
+    };
     expect(adheres('{"answer": "Oren Dal", "confidence": 0.9}', schema)).toBe(1);
     expect(adheres('{"answer": 3}', schema)).toBe(0);
     expect(adheres('Oren Dal', schema)).toBe(0);
@@ -16,7 +23,12 @@ describe('format adherence', () => {
     expect(adheres('It is 42.', { kind: 'regex', pattern: '^Answer: \\d+$' })).toBe(0);
     const examples = { kind: 'examples' as const, answers: ['Oren Dal.', 'In 1820, by the river.'] };
     expect(adheres('Mira Vass founded it.', examples)).toBe(1);
-    expect(adheres('Well, according to the documents I was given, the city was founded by Mira Vass. She was a sailor.', examples)).toBe(0);
+    expect(
+      adheres(
+        'Well, according to the documents I was given, the city was founded by Mira Vass. She was a sailor.',
+        examples,
+      ),
+    ).toBe(0);
   });
 
   it('refuses a bad spec file with the field and the expected shapes', async () => {

@@ -6,13 +6,15 @@ import { UsageError } from '../errors.ts';
  * A wanted answer format (customization): a JSON schema the answer must satisfy, a regular expression it
  * must match, or example answers in the wanted style (length and sentence shape).
  */
-const JsonSchemaNode: z.ZodType<JsonSchema> = z.lazy(() => z.object({
-  type: z.enum(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']).optional(),
-  properties: z.record(z.string(), JsonSchemaNode).optional(),
-  required: z.array(z.string()).optional(),
-  items: JsonSchemaNode.optional(),
-  enum: z.array(z.unknown()).optional(),
-}));
+const JsonSchemaNode: z.ZodType<JsonSchema> = z.lazy(() =>
+  z.object({
+    type: z.enum(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']).optional(),
+    properties: z.record(z.string(), JsonSchemaNode).optional(),
+    required: z.array(z.string()).optional(),
+    items: JsonSchemaNode.optional(),
+    enum: z.array(z.unknown()).optional(),
+  }),
+);
 export interface JsonSchema {
   type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null';
   properties?: Record<string, JsonSchema>;
@@ -38,7 +40,10 @@ export async function readFormatSpec(file: string): Promise<FormatSpec> {
   const parsed = FormatSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`--format ${file} field "${issue.path.join('.') || 'kind'}": ${issue.message} (expected {"kind":"json-schema","schema":{…}} | {"kind":"regex","pattern":"…"} | {"kind":"examples","answers":[…]})`, { input: file });
+    throw new UsageError(
+      `--format ${file} field "${issue.path.join('.') || 'kind'}": ${issue.message} (expected {"kind":"json-schema","schema":{…}} | {"kind":"regex","pattern":"…"} | {"kind":"examples","answers":[…]})`,
+      { input: file },
+    );
   }
   if (parsed.data.kind === 'regex') {
     try {
@@ -68,7 +73,8 @@ export function matchesSchema(value: unknown, schema: JsonSchema): boolean {
     if (typeOf(value) !== 'object') return false;
     const object = value as Record<string, unknown>;
     if ((schema.required ?? []).some((key) => !(key in object))) return false;
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) if (key in object && !matchesSchema(object[key], sub)) return false;
+    for (const [key, sub] of Object.entries(schema.properties ?? {}))
+      if (key in object && !matchesSchema(object[key], sub)) return false;
   }
   if (schema.items && Array.isArray(value)) return value.every((item) => matchesSchema(item, schema.items!));
   return true;
@@ -92,7 +98,11 @@ export function adheres(answer: string, spec: FormatSpec): number {
   const lengths = spec.answers.map(wordCount);
   const words = wordCount(text);
   const sentences = Math.max(...spec.answers.map(sentenceCount));
-  return words >= Math.floor(Math.min(...lengths) / 2) && words <= Math.ceil(Math.max(...lengths) * 1.5) && sentenceCount(text) <= sentences ? 1 : 0;
+  return words >= Math.floor(Math.min(...lengths) / 2) &&
+    words <= Math.ceil(Math.max(...lengths) * 1.5) &&
+    sentenceCount(text) <= sentences
+    ? 1
+    : 0;
 }
 
 export function describeFormat(spec: FormatSpec): string {

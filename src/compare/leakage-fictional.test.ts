@@ -11,7 +11,9 @@ import { buildQaExamples } from './training-data.ts';
 // The fictional-knowledge case of issue #12: compare's generated cloze data for the documents, the probes held out.
 const source = join(datasetsDir, 'fictional-knowledge', 'fictional_knowledge.json');
 const imported = importFictionalKnowledge([{ file: source, text: await readFile(source, 'utf8') }]);
-const documents = imported.documents.slice(0, 20).map((doc) => ({ docId: doc.path, title: doc.path, text: doc.text, chunks: [] }));
+const documents = imported.documents
+  .slice(0, 20)
+  .map((doc) => ({ docId: doc.path, title: doc.path, text: doc.text, chunks: [] }));
 const probes = imported.questions.filter((q) => documents.some((d) => q.goldDocIds?.includes(d.docId)));
 const generated = buildQaExamples(documents);
 const pairs = generated.map((e, i) => ({ line: i + 1, prompt: e.prompt, completion: e.completion }));

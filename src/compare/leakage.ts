@@ -32,10 +32,14 @@ export const SENTENCE_SHARE = 0.7;
 /** Fewer content words than this say too little to call a sentence the question's own. */
 const MIN_CONTENT_WORDS = 4;
 // template and function words: they say nothing about which fact a sentence states
-const STOPWORDS = new Set(('complete finish sentence continue text fill blank answer briefly question what who whom whose which when where why how ' +
-  'is are was were be been being am do does did has have had having of in on at to for from by with as into onto over under about after before ' +
-  'and or but nor so yet if then than that this these those it its he she they them their his her we our you your i me my not no ' +
-  'also there here can could would should will shall may might must very more most such only same other').split(' '));
+const STOPWORDS = new Set(
+  (
+    'complete finish sentence continue text fill blank answer briefly question what who whom whose which when where why how ' +
+    'is are was were be been being am do does did has have had having of in on at to for from by with as into onto over under about after before ' +
+    'and or but nor so yet if then than that this these those it its he she they them their his her we our you your i me my not no ' +
+    'also there here can could would should will shall may might must very more most such only same other'
+  ).split(' '),
+);
 
 function words(text: string): string[] {
   const normalized = normalizeAnswer(text);
@@ -63,7 +67,8 @@ export function inOrder(a: string[], b: string[]): number {
   let previous = new Array<number>(b.length + 1).fill(0);
   for (const word of a) {
     const row = new Array<number>(b.length + 1).fill(0);
-    for (let j = 0; j < b.length; j++) row[j + 1] = word === b[j] ? previous[j]! + 1 : Math.max(previous[j + 1]!, row[j]!);
+    for (let j = 0; j < b.length; j++)
+      row[j + 1] = word === b[j] ? previous[j]! + 1 : Math.max(previous[j + 1]!, row[j]!);
     previous = row;
   }
   return previous[b.length]!;
@@ -80,9 +85,21 @@ export function findLeaks(pairs: TrainingPair[], questions: Question[], options:
   const prepared = questions.map((q) => {
     const tokens = words(q.question);
     // the sentence with the blank: a probe that starts with earlier sentences leaks through its last one
-    const last = words(q.question.split(/(?<=[.!?])\s+(?=\S)/).filter((s) => words(s).length).at(-1) ?? '').filter((w) => !STOPWORDS.has(w));
+    const last = words(
+      q.question
+        .split(/(?<=[.!?])\s+(?=\S)/)
+        .filter((s) => words(s).length)
+        .at(-1) ?? '',
+    ).filter((w) => !STOPWORDS.has(w));
     const content = last.length >= MIN_CONTENT_WORDS ? last : tokens.filter((w) => !STOPWORDS.has(w));
-    return { q, text: tokens.join(' '), grams: shingles(tokens), content, distinct: new Set(content).size, answers: q.answers.map((a) => words(a).join(' ')).filter(Boolean) };
+    return {
+      q,
+      text: tokens.join(' '),
+      grams: shingles(tokens),
+      content,
+      distinct: new Set(content).size,
+      answers: q.answers.map((a) => words(a).join(' ')).filter(Boolean),
+    };
   });
   const byGram = new Map<string, number[]>();
   const byWord = new Map<string, number[]>();
@@ -96,16 +113,22 @@ export function findLeaks(pairs: TrainingPair[], questions: Question[], options:
     const text = tokens.join(' ');
     const grams = shingles(tokens);
     const shared = new Map<number, number>();
-    for (const gram of grams) for (const index of byGram.get(gram) ?? []) shared.set(index, (shared.get(index) ?? 0) + 1);
+    for (const gram of grams)
+      for (const index of byGram.get(gram) ?? []) shared.set(index, (shared.get(index) ?? 0) + 1);
     const whole = [...tokens, ...words(pair.completion)];
     const padded = ` ${whole.join(' ')} `;
     const wordHits = new Map<number, number>();
-    for (const word of new Set(whole)) for (const index of byWord.get(word) ?? []) wordHits.set(index, (wordHits.get(index) ?? 0) + 1);
+    for (const word of new Set(whole))
+      for (const index of byWord.get(word) ?? []) wordHits.set(index, (wordHits.get(index) ?? 0) + 1);
     const found = new Map<number, Leak['reason']>();
     for (const [index, common] of shared) {
       const p = prepared[index]!;
       if (text === p.text) found.set(index, 'exact');
-      else if (common / (grams.size + p.grams.size - common) >= threshold || (p.grams.size >= 3 && common / p.grams.size >= 0.9)) found.set(index, 'near-duplicate');
+      else if (
+        common / (grams.size + p.grams.size - common) >= threshold ||
+        (p.grams.size >= 3 && common / p.grams.size >= 0.9)
+      )
+        found.set(index, 'near-duplicate');
     }
     for (const [index, hits] of wordHits) {
       const p = prepared[index]!;
@@ -119,10 +142,18 @@ export function findLeaks(pairs: TrainingPair[], questions: Question[], options:
 }
 
 /** Leaks counted by kind, and the distinct examples and questions involved. */
-export function countLeaks(leaks: Leak[]): { examples: number; questions: number; byReason: Record<Leak['reason'], number> } {
+export function countLeaks(leaks: Leak[]): {
+  examples: number;
+  questions: number;
+  byReason: Record<Leak['reason'], number>;
+} {
   const byReason: Record<Leak['reason'], number> = { exact: 0, 'near-duplicate': 0, sentence: 0 };
   for (const leak of leaks) byReason[leak.reason]++;
-  return { examples: new Set(leaks.map((l) => l.line)).size, questions: new Set(leaks.map((l) => l.questionId)).size, byReason };
+  return {
+    examples: new Set(leaks.map((l) => l.line)).size,
+    questions: new Set(leaks.map((l) => l.questionId)).size,
+    byReason,
+  };
 }
 
 const REASONS: Record<Leak['reason'], string> = {
@@ -132,10 +163,18 @@ const REASONS: Record<Leak['reason'], string> = {
 };
 
 /** Refuses training data that leaks the held-out questions, naming the overlapping lines. */
-export function assertNoLeakage(file: string, pairs: TrainingPair[], questions: Question[], questionsFile: string): void {
+export function assertNoLeakage(
+  file: string,
+  pairs: TrainingPair[],
+  questions: Question[],
+  questionsFile: string,
+): void {
   const leaks = findLeaks(pairs, questions);
   if (leaks.length === 0) return;
-  const shown = leaks.slice(0, 5).map((leak) => `${file}:${leak.line} ${REASONS[leak.reason]} ${leak.questionId}`).join('; ');
+  const shown = leaks
+    .slice(0, 5)
+    .map((leak) => `${file}:${leak.line} ${REASONS[leak.reason]} ${leak.questionId}`)
+    .join('; ');
   throw new LeakageError(
     `training data leaks ${new Set(leaks.map((l) => l.questionId)).size} held-out question(s) of ${questionsFile} in ${new Set(leaks.map((l) => l.line)).size} line(s): ${shown}${leaks.length > 5 ? `; … ${leaks.length - 5} more` : ''}. Remove those lines or hold out other questions`,
     { input: `${file}:${leaks[0]!.line}` },

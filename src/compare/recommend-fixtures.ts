@@ -22,6 +22,7 @@ export function demoEvidence(scale: number): StrategyEvidence[] {
       freshness: new Map(facts.map((id, i) => [id, fresh[name]!.includes(i % 4) ? 1 : 0])),
       latency: new Map(questions.map((id, i) => [id, -(seconds[name]! + (i % 3) * 0.05)])),
     },
-    display: {}, costPer1000: null,
+    display: {},
+    costPer1000: null,
   }));
 }

@@ -40,27 +40,62 @@ ${result.warnings.length ? `<details><summary>${result.warnings.length} warning(
 function tradeoffCharts(result: CompareResult, color: (n: string) => string): string {
   const entries = Object.entries(result.strategies).filter(([, s]) => s.accuracy.mean !== null);
   if (entries.length === 0) return '<p class="muted">No answered questions.</p>';
-  const point = (name: string, x: number, s: (typeof entries)[number][1]) => ({ label: name, color: color(name), x, y: s.accuracy.mean!, yLow: s.accuracy.low ?? undefined, yHigh: s.accuracy.high ?? undefined });
-  const latency = entries.filter(([, s]) => s.timings.e2e.p50 !== null).map(([n, s]) => point(n, s.timings.e2e.p50!, s));
+  const point = (name: string, x: number, s: (typeof entries)[number][1]) => ({
+    label: name,
+    color: color(name),
+    x,
+    y: s.accuracy.mean!,
+    yLow: s.accuracy.low ?? undefined,
+    yHigh: s.accuracy.high ?? undefined,
+  });
+  const latency = entries
+    .filter(([, s]) => s.timings.e2e.p50 !== null)
+    .map(([n, s]) => point(n, s.timings.e2e.p50!, s));
   const cost = entries.filter(([, s]) => s.cost.per1000 !== null).map(([n, s]) => point(n, s.cost.per1000! * 1000, s));
-  return scatterChart(latency, { xLabel: 'median end-to-end latency (ms)', yLabel: `accuracy (${result.metric})`, yMax: 1, width: 480 })
-    + scatterChart(cost, { xLabel: 'cost per 1,000,000 queries (USD)', yLabel: `accuracy (${result.metric})`, yMax: 1, width: 480 });
+  return (
+    scatterChart(latency, {
+      xLabel: 'median end-to-end latency (ms)',
+      yLabel: `accuracy (${result.metric})`,
+      yMax: 1,
+      width: 480,
+    }) +
+    scatterChart(cost, {
+      xLabel: 'cost per 1,000,000 queries (USD)',
+      yLabel: `accuracy (${result.metric})`,
+      yMax: 1,
+      width: 480,
+    })
+  );
 }
 
 function scorecard(result: CompareResult): string {
   const ranking = result.recommendation.ranking;
   const considerations = CONSIDERATIONS.filter((c) => ranking.some((r) => r.evidence[c]));
   const counts = (x: (typeof result.recommendation.comparisons)[number]) => x.outcome === 'better';
-  const winners = (c: string) => new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && counts(x)).map((x) => x.better));
-  const losers = (c: string) => new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && counts(x)).map((x) => x.worse));
+  const winners = (c: string) =>
+    new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && counts(x)).map((x) => x.better));
+  const losers = (c: string) =>
+    new Set(result.recommendation.comparisons.filter((x) => x.consideration === c && counts(x)).map((x) => x.worse));
   const head = `<tr><th>rank</th><th>strategy</th>${considerations.map((c) => `<th>${c} <span class="muted">(${result.recommendation.priorities[c]})</span></th>`).join('')}</tr>`;
-  const rows = ranking.map((r) => `<tr><td>${r.rank}</td><td><b>${escapeHtml(r.strategy)}</b></td>${considerations.map((c) => {
-    const best = winners(c).has(r.strategy) && !losers(c).has(r.strategy);
-    return `<td class="wrap${best ? ' best' : ''}">${escapeHtml(r.evidence[c] ?? '–')}</td>`;
-  }).join('')}</tr>`).join('');
+  const rows = ranking
+    .map(
+      (r) =>
+        `<tr><td>${r.rank}</td><td><b>${escapeHtml(r.strategy)}</b></td>${considerations
+          .map((c) => {
+            const best = winners(c).has(r.strategy) && !losers(c).has(r.strategy);
+            return `<td class="wrap${best ? ' best' : ''}">${escapeHtml(r.evidence[c] ?? '–')}</td>`;
+          })
+          .join('')}</tr>`,
+    )
+    .join('');
   const comparisons = result.recommendation.comparisons;
   const sig = comparisons.filter(counts);
-  const outcome = (c: (typeof comparisons)[number]) => (c.outcome === 'better' ? `${c.better} better than ${c.worse}${c.rule ? ' (freshness rule)' : ''}` : c.outcome === 'equivalent' ? `${c.better} ≈ ${c.worse}: equivalent within ±${c.margin.toFixed(3)}` : `${c.better} vs ${c.worse}: unresolved${c.questionsNeeded !== null ? ` (≈${c.questionsNeeded.toLocaleString('en-US')} questions at 80% power)` : ''}`);
+  const outcome = (c: (typeof comparisons)[number]) =>
+    c.outcome === 'better'
+      ? `${c.better} better than ${c.worse}${c.rule ? ' (freshness rule)' : ''}`
+      : c.outcome === 'equivalent'
+        ? `${c.better} ≈ ${c.worse}: equivalent within ±${c.margin.toFixed(3)}`
+        : `${c.better} vs ${c.worse}: unresolved${c.questionsNeeded !== null ? ` (≈${c.questionsNeeded.toLocaleString('en-US')} questions at 80% power)` : ''}`;
   return `<table class="scorecard"><thead>${head}</thead><tbody>${rows}</tbody></table>
 <p class="note">Green: better than at least one strategy and worse than none on that consideration. Tied ranks: the data cannot separate those strategies under these priorities.</p>
 <details><summary>${sig.length} "better than" of ${comparisons.length} paired comparisons (${result.recommendation.tests} tests, Holm-adjusted)</summary><table><thead><tr><th>outcome</th><th>consideration</th><th>Δ [95% CI]</th><th>p</th><th>adjusted p</th><th>equivalence p (adjusted)</th><th>n</th></tr></thead><tbody>${comparisons.map((c) => `<tr class="${counts(c) ? 'sig' : 'nosig'}"><td class="wrap">${escapeHtml(outcome(c))}</td><td>${c.consideration}</td><td>${c.difference.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]</td><td>${c.p.toFixed(3)}</td><td>${c.pAdjusted.toFixed(3)}</td><td>${c.pEquivalenceAdjusted.toFixed(3)}</td><td>${c.n}</td></tr>`).join('')}</tbody></table></details>`;
@@ -68,38 +103,94 @@ function scorecard(result: CompareResult): string {
 
 function freshnessCharts(result: CompareResult, color: (n: string) => string): string {
   const entries = Object.entries(result.strategies).filter(([, s]) => s.freshness);
-  const bars = (pick: (s: (typeof entries)[number][1]) => number | null) => entries.map(([n, s]) => ({ label: n, color: color(n), value: pick(s) }));
+  const bars = (pick: (s: (typeof entries)[number][1]) => number | null) =>
+    entries.map(([n, s]) => ({ label: n, color: color(n), value: pick(s) }));
   return [
-    barChart('new fact given: before update', bars((s) => s.freshness!.before.accuracy), { max: 1 }),
-    barChart('new fact given: after update', bars((s) => s.freshness!.after.accuracy), { max: 1 }),
-    barChart('stale (old fact): before', bars((s) => s.freshness!.before.staleness), { max: 1 }),
-    barChart('stale (old fact): after update', bars((s) => s.freshness!.after.staleness), { max: 1 }),
-  ].map((svg) => `<div class="card">${svg}</div>`).join('');
+    barChart(
+      'new fact given: before update',
+      bars((s) => s.freshness!.before.accuracy),
+      { max: 1 },
+    ),
+    barChart(
+      'new fact given: after update',
+      bars((s) => s.freshness!.after.accuracy),
+      { max: 1 },
+    ),
+    barChart(
+      'stale (old fact): before',
+      bars((s) => s.freshness!.before.staleness),
+      { max: 1 },
+    ),
+    barChart(
+      'stale (old fact): after update',
+      bars((s) => s.freshness!.after.staleness),
+      { max: 1 },
+    ),
+  ]
+    .map((svg) => `<div class="card">${svg}</div>`)
+    .join('');
 }
 
 function freshnessTable(result: CompareResult): string {
-  const rows = Object.entries(result.strategies).filter(([, s]) => s.freshness).map(([n, s]) => {
-    const f = s.freshness!;
-    const counts = f.afterCounts ? `${f.afterCounts.given}/${f.afterCounts.n}` : '–';
-    const stale = f.afterCounts ? `${f.afterCounts.stale}/${f.afterCounts.n}` : '–';
-    return `<tr><td>${escapeHtml(n)}</td><td>${f.update}</td><td>${f.updateSeconds.toFixed(1)} s</td><td>${formatUsd(f.updateUsd)}</td><td>${counts}</td><td>${stale}</td></tr>`;
-  }).join('');
-  const facts = result.freshness!.facts.slice(0, 12).map((f) => `<li><code>${escapeHtml(f.questionId)}</code> ${escapeHtml(f.oldAnswers.join(' | '))} → <b>${escapeHtml(f.newAnswers.join(' | '))}</b></li>`).join('');
+  const rows = Object.entries(result.strategies)
+    .filter(([, s]) => s.freshness)
+    .map(([n, s]) => {
+      const f = s.freshness!;
+      const counts = f.afterCounts ? `${f.afterCounts.given}/${f.afterCounts.n}` : '–';
+      const stale = f.afterCounts ? `${f.afterCounts.stale}/${f.afterCounts.n}` : '–';
+      return `<tr><td>${escapeHtml(n)}</td><td>${f.update}</td><td>${f.updateSeconds.toFixed(1)} s</td><td>${formatUsd(f.updateUsd)}</td><td>${counts}</td><td>${stale}</td></tr>`;
+    })
+    .join('');
+  const facts = result
+    .freshness!.facts.slice(0, 12)
+    .map(
+      (f) =>
+        `<li><code>${escapeHtml(f.questionId)}</code> ${escapeHtml(f.oldAnswers.join(' | '))} → <b>${escapeHtml(f.newAnswers.join(' | '))}</b></li>`,
+    )
+    .join('');
   return `<table><thead><tr><th>strategy</th><th>to bring it up to date</th><th>time</th><th>cost</th><th>new facts given after</th><th>old fact after</th></tr></thead><tbody>${rows}</tbody></table><details><summary>changed facts</summary><ul>${facts}</ul></details>`;
 }
 
 function costTable(result: CompareResult): string {
-  const head = ['strategy', 'latency p50 / p95', 'retrieve p50', 'generate p50', 'first token p50 / p95', 'prompt tokens', 'cost / 1k queries', 'training', 'break-even vs rag', 'error rate (scored 0)'];
-  const rows = Object.entries(result.strategies).map(([n, s]) => [n, `${formatMs(s.timings.e2e.p50)} / ${formatMs(s.timings.e2e.p95)}`, formatMs(s.timings.retrieve.p50), formatMs(s.timings.generate.p50),
-    `${formatMs(s.timings.firstToken.p50)} / ${formatMs(s.timings.firstToken.p95)}`, formatNumber(s.cost.promptTokensMean, 0), formatUsd(s.cost.per1000),
-    s.cost.trainingSeconds === null ? '–' : `${s.cost.trainingSeconds.toFixed(0)} s · ${formatUsd(s.cost.trainingUsd)}`, s.cost.breakEvenQueries === null ? '–' : `${s.cost.breakEvenQueries.toLocaleString('en-US')} queries`, `${((s.metrics.errorRate ?? 0) * 100).toFixed(0)}% (${s.metrics.errors}/${s.metrics.rows})`]);
+  const head = [
+    'strategy',
+    'latency p50 / p95',
+    'retrieve p50',
+    'generate p50',
+    'first token p50 / p95',
+    'prompt tokens',
+    'cost / 1k queries',
+    'training',
+    'break-even vs rag',
+    'error rate (scored 0)',
+  ];
+  const rows = Object.entries(result.strategies).map(([n, s]) => [
+    n,
+    `${formatMs(s.timings.e2e.p50)} / ${formatMs(s.timings.e2e.p95)}`,
+    formatMs(s.timings.retrieve.p50),
+    formatMs(s.timings.generate.p50),
+    `${formatMs(s.timings.firstToken.p50)} / ${formatMs(s.timings.firstToken.p95)}`,
+    formatNumber(s.cost.promptTokensMean, 0),
+    formatUsd(s.cost.per1000),
+    s.cost.trainingSeconds === null ? '–' : `${s.cost.trainingSeconds.toFixed(0)} s · ${formatUsd(s.cost.trainingUsd)}`,
+    s.cost.breakEvenQueries === null ? '–' : `${s.cost.breakEvenQueries.toLocaleString('en-US')} queries`,
+    `${((s.metrics.errorRate ?? 0) * 100).toFixed(0)}% (${s.metrics.errors}/${s.metrics.rows})`,
+  ]);
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
-<p class="note">Accuracy with CI per strategy: ${Object.entries(result.strategies).map(([n, s]) => `${escapeHtml(n)} ${escapeHtml(formatEstimate(s.accuracy, 2))}`).join(' · ')}</p>`;
+<p class="note">Accuracy with CI per strategy: ${Object.entries(result.strategies)
+    .map(([n, s]) => `${escapeHtml(n)} ${escapeHtml(formatEstimate(s.accuracy, 2))}`)
+    .join(' · ')}</p>`;
 }
 
 function lossCurves(result: CompareResult, color: (n: string) => string): string {
   const curves = new Map<string, { label: string; color: string; points: LossPoint[] }>();
-  for (const [name, s] of Object.entries(result.strategies)) if (s.adapter && !curves.has(s.adapter.name)) curves.set(s.adapter.name, { label: `${adapterKindOf(name) ?? name} adapter`, color: color(name), points: s.adapter.lossCurve });
+  for (const [name, s] of Object.entries(result.strategies))
+    if (s.adapter && !curves.has(s.adapter.name))
+      curves.set(s.adapter.name, {
+        label: `${adapterKindOf(name) ?? name} adapter`,
+        color: color(name),
+        points: s.adapter.lossCurve,
+      });
   if (curves.size === 0) return '';
   return `<section><h2>Training loss</h2><div class="row">${[...curves.values()].map((c) => lineChart(c.label, c.points, c.color)).join('')}</div><p class="note">Solid: training loss per logged step; dashed: validation loss.</p></section>`;
 }
@@ -114,8 +205,17 @@ function lineChart(title: string, points: LossPoint[], color: string): string {
   const maxX = Math.max(...points.map((p) => p.step), 1);
   const sx = (x: number) => m.left + (x / maxX) * (width - m.left - m.right);
   const sy = (y: number) => m.top + (1 - y / maxY) * (height - m.top - m.bottom);
-  const path = (pick: (p: LossPoint) => number | undefined) => points.filter((p) => typeof pick(p) === 'number').map((p, i) => `${i ? 'L' : 'M'}${sx(p.step).toFixed(1)},${sy(pick(p)!).toFixed(1)}`).join('');
-  const ticks = [0, 0.5, 1].map((t) => `<text x="${m.left - 4}" y="${sy(t * maxY) + 4}" text-anchor="end">${(t * maxY).toFixed(2)}</text><line x1="${m.left}" x2="${width - m.right}" y1="${sy(t * maxY)}" y2="${sy(t * maxY)}" class="grid"/>`).join('');
+  const path = (pick: (p: LossPoint) => number | undefined) =>
+    points
+      .filter((p) => typeof pick(p) === 'number')
+      .map((p, i) => `${i ? 'L' : 'M'}${sx(p.step).toFixed(1)},${sy(pick(p)!).toFixed(1)}`)
+      .join('');
+  const ticks = [0, 0.5, 1]
+    .map(
+      (t) =>
+        `<text x="${m.left - 4}" y="${sy(t * maxY) + 4}" text-anchor="end">${(t * maxY).toFixed(2)}</text><line x1="${m.left}" x2="${width - m.right}" y1="${sy(t * maxY)}" y2="${sy(t * maxY)}" class="grid"/>`,
+    )
+    .join('');
   return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" class="chart" role="img"><text x="0" y="14" class="chart-title">${escapeHtml(title)}</text>${ticks}
 <path d="${path((p) => p.loss)}" fill="none" stroke="${color}" stroke-width="2"/><path d="${path((p) => p.val_loss)}" fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="5 4"/>
 <text x="${(width + m.left) / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">step (of ${maxX})</text></svg>`;

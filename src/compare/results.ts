@@ -38,8 +38,25 @@ export interface CompareResultSummary {
 }
 
 export function summarizeCompareResult(id: string, result: CompareResult | undefined): CompareResultSummary {
-  if (!result) return { id, status: 'incomplete', createdAt: null, corpus: null, questions: null, strategies: [], recommended: null };
-  return { id, status: 'complete', createdAt: result.createdAt, corpus: result.corpus, questions: result.scale.questions, strategies: Object.keys(result.strategies), recommended: result.recommendation.recommended };
+  if (!result)
+    return {
+      id,
+      status: 'incomplete',
+      createdAt: null,
+      corpus: null,
+      questions: null,
+      strategies: [],
+      recommended: null,
+    };
+  return {
+    id,
+    status: 'complete',
+    createdAt: result.createdAt,
+    corpus: result.corpus,
+    questions: result.scale.questions,
+    strategies: Object.keys(result.strategies),
+    recommended: result.recommendation.recommended,
+  };
 }
 
 /** compare.json of a comparison, or undefined while it is unfinished (or unreadable). */
@@ -56,7 +73,10 @@ export async function readCompareResult(home: string, id: string): Promise<Compa
 /** Every comparison under the home, oldest first. */
 export async function listCompareResults(home: string): Promise<CompareResultSummary[]> {
   const entries = await readdir(compareResultsDir(home), { withFileTypes: true }).catch(() => []);
-  const ids = entries.filter((entry) => entry.isDirectory() && /^[\w.-]+$/.test(entry.name) && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+  const ids = entries
+    .filter((entry) => entry.isDirectory() && /^[\w.-]+$/.test(entry.name) && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
   const summaries: CompareResultSummary[] = [];
   for (const id of ids) summaries.push(summarizeCompareResult(id, await readCompareResult(home, id)));
   return summaries;
@@ -64,7 +84,10 @@ export async function listCompareResults(home: string): Promise<CompareResultSum
 
 export async function loadCompareResult(home: string, id: string): Promise<CompareResult> {
   const result = await readCompareResult(home, id);
-  if (!result) throw new CompareResultNotFoundError(`no finished comparison "${id}" under ${compareResultsDir(home)}`, { input: id });
+  if (!result)
+    throw new CompareResultNotFoundError(`no finished comparison "${id}" under ${compareResultsDir(home)}`, {
+      input: id,
+    });
   return result;
 }
 

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { ADAPTER_STRATEGIES, listNames, parseStrategyNames, STRATEGY_NAMES, usesAdapter, type StrategyName } from '../answer/catalog.ts';
+import {
+  ADAPTER_STRATEGIES,
+  listNames,
+  parseStrategyNames,
+  STRATEGY_NAMES,
+  usesAdapter,
+  type StrategyName,
+} from '../answer/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { generatorModelPath } from '../runtime/backends.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -20,13 +27,21 @@ export function parseStrategies(text: string): StrategyName[] {
 }
 
 /** Resolves what the pipeline needs from the environment: base model, prices, and the trainer when adapters are compared. */
-export async function compareEnvironment(config: Config, env: NodeJS.ProcessEnv, strategies: StrategyName[], log?: (line: string) => void): Promise<Pick<CompareOptions, 'base' | 'prices' | 'trainer'>> {
+export async function compareEnvironment(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  strategies: StrategyName[],
+  log?: (line: string) => void,
+): Promise<Pick<CompareOptions, 'base' | 'prices' | 'trainer'>> {
   const generator = config.generator;
   const prices: PriceTable = defaultPrices(generator.provider, generator.model ?? '');
   const base = generatorModelPath(config, env) ?? '';
   const wantsAdapters = strategies.some(usesAdapter);
   if (!wantsAdapters) return { base, prices };
-  if (generator.provider !== 'llama') throw new UsageError(`${listNames(ADAPTER_STRATEGIES)} need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} for a hosted model`);
+  if (generator.provider !== 'llama')
+    throw new UsageError(
+      `${listNames(ADAPTER_STRATEGIES)} need a local GGUF generator (LoRA adapters are served by node-llama-cpp); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} for a hosted model`,
+    );
   return { base, prices, trainer: new PythonTrainer({ python: await ensurePythonEnv({ env, log }) }) };
 }
 
@@ -59,14 +74,31 @@ export interface CompareSettings {
   diagnostics?: boolean;
 }
 
-export const COMPARE_DEFAULTS = { strategies: STRATEGY_NAMES.join(','), repeats: 1, epochs: 3, lr: 1e-3, maxTokens: 32, maxTrainExamples: 400, metric: 'containment', maxMinutes: 120 } as const;
+export const COMPARE_DEFAULTS = {
+  strategies: STRATEGY_NAMES.join(','),
+  repeats: 1,
+  epochs: 3,
+  lr: 1e-3,
+  maxTokens: 32,
+  maxTrainExamples: 400,
+  metric: 'containment',
+  maxMinutes: 120,
+} as const;
 
 /** The pipeline's options: the caller's settings, the environment (base model, prices, trainer) and fixed training shapes. */
-export async function compareOptions(settings: CompareSettings, context: {
-  config: Config; env: NodeJS.ProcessEnv; log?: (line: string) => void; signal?: AbortSignal; onProgress?: (event: CompareProgress) => void; onNotice?: (line: string) => void;
-  /** Models to borrow (the server's runtime); without it the compare loads its own. */
-  runtime?: Runtime;
-}): Promise<CompareOptions> {
+export async function compareOptions(
+  settings: CompareSettings,
+  context: {
+    config: Config;
+    env: NodeJS.ProcessEnv;
+    log?: (line: string) => void;
+    signal?: AbortSignal;
+    onProgress?: (event: CompareProgress) => void;
+    onNotice?: (line: string) => void;
+    /** Models to borrow (the server's runtime); without it the compare loads its own. */
+    runtime?: Runtime;
+  },
+): Promise<CompareOptions> {
   const environment = await compareEnvironment(context.config, context.env, settings.strategies, context.log);
   const { epochs, lr, maxTrainExamples, maxSteps, raftMaxSteps, maxSeqLen, ...chosen } = settings;
   return {
@@ -78,7 +110,8 @@ export async function compareOptions(settings: CompareSettings, context: {
     training: {
       ft: { epochs, lr, maxSteps, maxSeqLen: maxSeqLen ?? 256, batchSize: 4 },
       raft: { epochs, lr, maxSteps: raftMaxSteps, maxSeqLen: 1024, batchSize: 2 },
-      maxQaExamples: maxTrainExamples, maxRaftExamples: Math.ceil(maxTrainExamples / 4),
+      maxQaExamples: maxTrainExamples,
+      maxRaftExamples: Math.ceil(maxTrainExamples / 4),
     },
     runtime: context.runtime,
     signal: context.signal,

@@ -23,8 +23,23 @@ describe('changed facts', () => {
       { id: 'b', question: 'Complete: Quellton was founded in …', answers: ['1820'], goldDocIds: ['q.md'] },
       { id: 'c', question: 'Complete: other …', answers: ['x'], goldDocIds: ['other.md'] },
     ];
-    const { facts, unresolved } = deriveChangedFacts(questions, new Map([['q.md', OLD], ['other.md', 'x']]), new Map([['q.md', NEW]]));
-    expect(facts).toEqual([{ questionId: 'a', question: questions[0]!.question, docId: 'q.md', oldAnswers: ['Mira Vass'], newAnswers: ['Oren Dal'] }]);
+    const { facts, unresolved } = deriveChangedFacts(
+      questions,
+      new Map([
+        ['q.md', OLD],
+        ['other.md', 'x'],
+      ]),
+      new Map([['q.md', NEW]]),
+    );
+    expect(facts).toEqual([
+      {
+        questionId: 'a',
+        question: questions[0]!.question,
+        docId: 'q.md',
+        oldAnswers: ['Mira Vass'],
+        newAnswers: ['Oren Dal'],
+      },
+    ]);
     expect(unresolved).toEqual([]);
   });
 });
@@ -35,13 +50,16 @@ describe('scoreFreshness', () => {
       { questionId: 'a', question: '', docId: 'd', oldAnswers: ['Mira Vass'], newAnswers: ['Oren Dal'] },
       { questionId: 'b', question: '', docId: 'd', oldAnswers: ['40'], newAnswers: ['55'] },
     ];
-    const score = scoreFreshness([
-      { questionId: 'a', answer: 'It was Oren Dal [1].' },
-      { questionId: 'a', answer: 'Mira Vass founded it.' },
-      { questionId: 'b', answer: 'It holds 40 ships.' },
-      { questionId: 'b', answer: 'I do not know.' },
-      { questionId: 'zzz', answer: 'ignored' },
-    ], facts);
+    const score = scoreFreshness(
+      [
+        { questionId: 'a', answer: 'It was Oren Dal [1].' },
+        { questionId: 'a', answer: 'Mira Vass founded it.' },
+        { questionId: 'b', answer: 'It holds 40 ships.' },
+        { questionId: 'b', answer: 'I do not know.' },
+        { questionId: 'zzz', answer: 'ignored' },
+      ],
+      facts,
+    );
     expect(score.n).toBe(2);
     expect(score.accuracy).toBeCloseTo(0.25);
     expect(score.staleness).toBeCloseTo(0.5);

@@ -16,7 +16,8 @@ export interface ChangedFact {
  * Null when the answer is still there or was deleted rather than replaced.
  */
 export function replacedSpan(oldText: string, newText: string, answer: string): string | null {
-  if (!oldText.toLowerCase().includes(answer.toLowerCase()) || newText.toLowerCase().includes(answer.toLowerCase())) return null;
+  if (!oldText.toLowerCase().includes(answer.toLowerCase()) || newText.toLowerCase().includes(answer.toLowerCase()))
+    return null;
   const oldWords = tokens(oldText);
   const newWords = tokens(newText);
   const target = tokens(answer);
@@ -26,7 +27,10 @@ export function replacedSpan(oldText: string, newText: string, answer: string): 
     const at = removed.toLowerCase().indexOf(target.join(' ').toLowerCase());
     if (at < 0 || added === '') continue;
     const [prefix, suffix] = [removed.slice(0, at), removed.slice(at + target.join(' ').length)];
-    const middle = added.startsWith(prefix) && added.endsWith(suffix) && added.length > prefix.length + suffix.length ? added.slice(prefix.length, added.length - suffix.length) : added.replace(/^[\p{P}]+|[\p{P}]+$/gu, '');
+    const middle =
+      added.startsWith(prefix) && added.endsWith(suffix) && added.length > prefix.length + suffix.length
+        ? added.slice(prefix.length, added.length - suffix.length)
+        : added.replace(/^[\p{P}]+|[\p{P}]+$/gu, '');
     if (middle.trim()) return middle.trim();
   }
   return null;
@@ -42,11 +46,17 @@ function diffHunks(a: string[], b: string[]): { oldStart: number; oldEnd: number
   const n = a.length;
   const m = b.length;
   const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const hunks: { oldStart: number; oldEnd: number; newStart: number; newEnd: number }[] = [];
   let [i, j] = [0, 0];
   while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) { i++; j++; continue; }
+    if (i < n && j < m && a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
     const [oldStart, newStart] = [i, j];
     while ((i < n || j < m) && !(i < n && j < m && a[i] === b[j])) {
       if (j >= m || (i < n && lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) i++;
@@ -58,16 +68,26 @@ function diffHunks(a: string[], b: string[]): { oldStart: number; oldEnd: number
 }
 
 /** Held-out questions about documents the update changed, whose answer is no longer in the new version. */
-export function deriveChangedFacts(questions: Question[], oldDocs: Map<string, string>, newDocs: Map<string, string>): { facts: ChangedFact[]; unresolved: string[] } {
+export function deriveChangedFacts(
+  questions: Question[],
+  oldDocs: Map<string, string>,
+  newDocs: Map<string, string>,
+): { facts: ChangedFact[]; unresolved: string[] } {
   const facts: ChangedFact[] = [];
   const unresolved: string[] = [];
   for (const question of questions) {
-    const docId = (question.goldDocIds ?? []).find((id) => newDocs.has(id) && oldDocs.has(id) && newDocs.get(id) !== oldDocs.get(id));
+    const docId = (question.goldDocIds ?? []).find(
+      (id) => newDocs.has(id) && oldDocs.has(id) && newDocs.get(id) !== oldDocs.get(id),
+    );
     if (!docId || question.answers.length === 0) continue;
     const [oldText, newText] = [oldDocs.get(docId)!, newDocs.get(docId)!];
-    const changed = question.answers.filter((a) => oldText.toLowerCase().includes(a.toLowerCase()) && !newText.toLowerCase().includes(a.toLowerCase()));
+    const changed = question.answers.filter(
+      (a) => oldText.toLowerCase().includes(a.toLowerCase()) && !newText.toLowerCase().includes(a.toLowerCase()),
+    );
     if (changed.length === 0) continue;
-    const newAnswers = [...new Set(changed.map((a) => replacedSpan(oldText, newText, a)).filter((a): a is string => a !== null))];
+    const newAnswers = [
+      ...new Set(changed.map((a) => replacedSpan(oldText, newText, a)).filter((a): a is string => a !== null)),
+    ];
     if (newAnswers.length === 0) unresolved.push(question.id);
     else facts.push({ questionId: question.id, question: question.question, docId, oldAnswers: changed, newAnswers });
   }
@@ -85,7 +105,10 @@ export interface FreshnessScore {
 }
 
 /** Accuracy on the changed facts and the staleness rate, repeats averaged per question first. */
-export function scoreFreshness(answers: { questionId: string; answer: string }[], facts: ChangedFact[]): FreshnessScore {
+export function scoreFreshness(
+  answers: { questionId: string; answer: string }[],
+  facts: ChangedFact[],
+): FreshnessScore {
   const byId = new Map(facts.map((f) => [f.questionId, f]));
   const fresh = new Map<string, number[]>();
   const stale = new Map<string, number[]>();

@@ -20,9 +20,25 @@ import { toJsonl } from './training-data.ts';
 import { readJsonLines } from '../io/jsonl.ts';
 
 /** Incremental ingest of the folders into the store; returns its result and wall time. */
-export async function timedIngest(config: Config, home: string, collection: string, store: Store, embedder: Embedder, paths: string[], signal?: AbortSignal): Promise<{ result: IngestResult; seconds: number }> {
+export async function timedIngest(
+  config: Config,
+  home: string,
+  collection: string,
+  store: Store,
+  embedder: Embedder,
+  paths: string[],
+  signal?: AbortSignal,
+): Promise<{ result: IngestResult; seconds: number }> {
   const started = performance.now();
-  const result = await ingest({ paths, store, embedder, chunking: config.chunking, prune: true, cacheDir: join(home, 'cache', collection), signal });
+  const result = await ingest({
+    paths,
+    store,
+    embedder,
+    chunking: config.chunking,
+    prune: true,
+    cacheDir: join(home, 'cache', collection),
+    signal,
+  });
   return { result, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -62,23 +78,55 @@ export function isTrained(home: string, name: string): boolean {
 }
 
 /** Trains (or reuses) an adapter named by the hash of its data and settings; an interrupted run resumes from its checkpoint. */
-export async function trainAdapter(options: { home: string; kind: string; examples: GeneratedExample[]; dataFile: string; base: string; trainer: Trainer; settings: TrainSettings; signal?: AbortSignal; onStep?: (step: number, total: number, loss: number) => void }): Promise<TrainedAdapter> {
+export async function trainAdapter(options: {
+  home: string;
+  kind: string;
+  examples: GeneratedExample[];
+  dataFile: string;
+  base: string;
+  trainer: Trainer;
+  settings: TrainSettings;
+  signal?: AbortSignal;
+  onStep?: (step: number, total: number, loss: number) => void;
+}): Promise<TrainedAdapter> {
   const data = toJsonl(options.examples);
   const name = adapterName(options.kind, options.examples, options.settings, options.base);
   if (isTrained(options.home, name)) {
-    return { name, gguf: adapterGgufPath(options.home, name), meta: await loadAdapter(options.home, name), cached: true };
+    return {
+      name,
+      gguf: adapterGgufPath(options.home, name),
+      meta: await loadAdapter(options.home, name),
+      cached: true,
+    };
   }
   await writeAtomic(options.dataFile, data);
   const result = await tune({
-    home: options.home, name, data: options.dataFile, base: options.base, trainer: options.trainer, epochs: options.settings.epochs, maxSteps: options.settings.maxSteps,
-    maxSeqLen: options.settings.maxSeqLen, lr: options.settings.lr, batchSize: options.settings.batchSize, signal: options.signal,
+    home: options.home,
+    name,
+    data: options.dataFile,
+    base: options.base,
+    trainer: options.trainer,
+    epochs: options.settings.epochs,
+    maxSteps: options.settings.maxSteps,
+    maxSeqLen: options.settings.maxSeqLen,
+    lr: options.settings.lr,
+    batchSize: options.settings.batchSize,
+    signal: options.signal,
     // a step can take a minute on shared CPU cores: a kill loses at most 10 steps (a checkpoint costs well under a second)
     checkpointEvery: 10,
     // the export parity check on 4 prompts: enough to catch a broken export (it fails from the first words), cheap beside training
     parityPrompts: 4,
-    onEvent: (event) => { if (event.event === 'progress') options.onStep?.(event.step, event.total, event.loss); },
+    onEvent: (event) => {
+      if (event.event === 'progress') options.onStep?.(event.step, event.total, event.loss);
+    },
   });
-  return { name, gguf: result.adapterGguf, meta: await loadAdapter(options.home, name), cached: false, peakRssMb: result.peakRssMb };
+  return {
+    name,
+    gguf: result.adapterGguf,
+    meta: await loadAdapter(options.home, name),
+    cached: false,
+    peakRssMb: result.peakRssMb,
+  };
 }
 
 /** Answers already in a rows file; failed ones are left out, so a rerun tries them again. */
@@ -88,15 +136,33 @@ export async function cachedRows(rowsFile: string): Promise<EvalRow[]> {
 }
 
 /** Evaluates the strategies on the questions, resuming from (and appending to) a rows file. */
-export async function evaluateCached(options: { rowsFile: string; questions: Question[]; strategies: Strategy[]; repeats: number; maxTokens: number; prices: PriceTable; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<EvalRow[]> {
+export async function evaluateCached(options: {
+  rowsFile: string;
+  questions: Question[];
+  strategies: Strategy[];
+  repeats: number;
+  maxTokens: number;
+  prices: PriceTable;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<EvalRow[]> {
   const done = await cachedRows(options.rowsFile);
   await mkdir(join(options.rowsFile, '..'), { recursive: true });
   const result = await evaluate({
-    questions: options.questions, strategies: options.strategies, repeats: options.repeats, baseSeed: 1, temperature: options.repeats > 1 ? 0.7 : 0,
-    prices: options.prices, done, signal: options.signal, onProgress: options.onProgress,
+    questions: options.questions,
+    strategies: options.strategies,
+    repeats: options.repeats,
+    baseSeed: 1,
+    temperature: options.repeats > 1 ? 0.7 : 0,
+    prices: options.prices,
+    done,
+    signal: options.signal,
+    onProgress: options.onProgress,
     onRow: (row) => appendFile(options.rowsFile, `${JSON.stringify(row)}\n`),
   });
   const names = new Set(options.strategies.map((s) => s.name));
   const ids = new Set(options.questions.map((q) => q.id));
-  return [...done, ...result.rows].filter((row) => names.has(row.strategy) && ids.has(row.questionId) && row.repeat < options.repeats);
+  return [...done, ...result.rows].filter(
+    (row) => names.has(row.strategy) && ids.has(row.questionId) && row.repeat < options.repeats,
+  );
 }

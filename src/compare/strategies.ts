@@ -30,7 +30,15 @@ export function registerAdapters(runtime: Runtime, adapters: Partial<Record<Adap
  * The strategies under comparison. One whose adapter failed to train still answers every question — with an
  * error row naming the failure — so it is reported (and scored) as failed while the others finish.
  */
-export function strategiesUnderComparison(options: CompareOptions, generator: Generator, store: CompareStore, embedder: CompareEmbedder, adapters: Partial<Record<AdapterKind, TrainedAdapter>>, failed: Partial<Record<AdapterKind, string>> = {}, only?: StrategyName[]): Strategy[] {
+export function strategiesUnderComparison(
+  options: CompareOptions,
+  generator: Generator,
+  store: CompareStore,
+  embedder: CompareEmbedder,
+  adapters: Partial<Record<AdapterKind, TrainedAdapter>>,
+  failed: Partial<Record<AdapterKind, string>> = {},
+  only?: StrategyName[],
+): Strategy[] {
   const names = only ?? options.strategies;
   const unavailable: Record<string, Error> = {};
   const adapterOf: Record<string, string> = {};
@@ -38,7 +46,12 @@ export function strategiesUnderComparison(options: CompareOptions, generator: Ge
     const kind = adapterKindOf(name);
     if (!kind) continue;
     adapterOf[name] = adapters[kind]?.name ?? kind;
-    if (!adapters[kind]) unavailable[name] = new TrainerError(`the ${kind} adapter failed to train: ${failed[kind] ?? 'not trained'}`);
+    if (!adapters[kind])
+      unavailable[name] = new TrainerError(`the ${kind} adapter failed to train: ${failed[kind] ?? 'not trained'}`);
   }
-  return buildStrategies(names, { generator, store, embedder, retrieval: options.config.retrieval }, { adapters: adapterOf, maxTokens: options.maxTokens, unavailable });
+  return buildStrategies(
+    names,
+    { generator, store, embedder, retrieval: options.config.retrieval },
+    { adapters: adapterOf, maxTokens: options.maxTokens, unavailable },
+  );
 }

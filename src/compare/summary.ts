@@ -17,16 +17,39 @@ export function renderCompareSummary(result: CompareResult): string {
     row('first token p50', (r) => formatMs(r.timings.firstToken.p50)),
     row('prompt tokens (mean)', (r) => formatNumber(r.cost.promptTokensMean, 0)),
     row('cost / 1k queries', (r) => formatUsd(r.cost.per1000)),
-    row('training', (r) => (r.cost.trainingSeconds === null ? '–' : `${r.cost.trainingSeconds.toFixed(0)} s, ${formatUsd(r.cost.trainingUsd)}`)),
-    row('break-even vs rag', (r) => (r.cost.breakEvenQueries === null ? '–' : `${r.cost.breakEvenQueries.toLocaleString('en-US')} queries`)),
-    row('error rate (scored 0)', (r) => `${((r.metrics.errorRate ?? 0) * 100).toFixed(0)}% (${r.metrics.errors}/${r.metrics.rows})`),
+    row('training', (r) =>
+      r.cost.trainingSeconds === null
+        ? '–'
+        : `${r.cost.trainingSeconds.toFixed(0)} s, ${formatUsd(r.cost.trainingUsd)}`,
+    ),
+    row('break-even vs rag', (r) =>
+      r.cost.breakEvenQueries === null ? '–' : `${r.cost.breakEvenQueries.toLocaleString('en-US')} queries`,
+    ),
+    row(
+      'error rate (scored 0)',
+      (r) => `${((r.metrics.errorRate ?? 0) * 100).toFixed(0)}% (${r.metrics.errors}/${r.metrics.rows})`,
+    ),
   ];
   if (result.customization) rows.push(row('format adherence', (r) => formatEstimate(r.customization!.adherence, 2)));
   if (result.freshness) {
     rows.push(row('update', (r) => r.freshness?.update ?? '–'));
-    rows.push(row('update time / cost', (r) => (r.freshness ? `${r.freshness.updateSeconds.toFixed(1)} s / ${formatUsd(r.freshness.updateUsd)}` : '–')));
-    rows.push(row('new facts before → after', (r) => (r.freshness ? `${pct(r.freshness.before.accuracy)} → ${pct(r.freshness.after.accuracy)}${r.freshness.afterCounts ? ` (${r.freshness.afterCounts.given}/${r.freshness.afterCounts.n})` : ''}` : '–')));
-    rows.push(row('stale (old fact) before → after', (r) => (r.freshness ? `${pct(r.freshness.before.staleness)} → ${pct(r.freshness.after.staleness)}` : '–')));
+    rows.push(
+      row('update time / cost', (r) =>
+        r.freshness ? `${r.freshness.updateSeconds.toFixed(1)} s / ${formatUsd(r.freshness.updateUsd)}` : '–',
+      ),
+    );
+    rows.push(
+      row('new facts before → after', (r) =>
+        r.freshness
+          ? `${pct(r.freshness.before.accuracy)} → ${pct(r.freshness.after.accuracy)}${r.freshness.afterCounts ? ` (${r.freshness.afterCounts.given}/${r.freshness.afterCounts.n})` : ''}`
+          : '–',
+      ),
+    );
+    rows.push(
+      row('stale (old fact) before → after', (r) =>
+        r.freshness ? `${pct(r.freshness.before.staleness)} → ${pct(r.freshness.after.staleness)}` : '–',
+      ),
+    );
   }
   const header = `attune compare · ${result.scale.documents} documents · ${result.scale.questions} held-out questions × ${result.scale.repeats} repeat(s)${result.freshness ? ` · update: ${result.freshness.changedDocuments} documents, ${result.freshness.changedFacts} changed facts` : ''}`;
   const lines = [header, '', renderTable(['', ...names], rows), ''];
@@ -34,41 +57,69 @@ export function renderCompareSummary(result: CompareResult): string {
     const { header, rows: table } = diagnosticsTableRows(result.diagnostics);
     lines.push(renderTable(header, table), DIAGNOSTICS_NOTE, '');
   }
-  lines.push(`recommendation (priorities: ${Object.entries(result.recommendation.priorities).map(([k, v]) => `${k}=${v}`).join(', ')}):`);
+  lines.push(
+    `recommendation (priorities: ${Object.entries(result.recommendation.priorities)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}):`,
+  );
   lines.push(`  verdict: ${verdictText(result.recommendation)}`);
   lines.push(`  ranking: ${rankingText(result.recommendation)}`);
   for (const line of result.recommendation.rationale) lines.push(`  - ${line}`);
   if (result.signs.length) lines.push('', 'signs to note:', ...result.signs.map((sign) => `  ! ${sign}`));
   if (result.warnings.length) lines.push('', ...result.warnings.slice(0, 8).map((w) => `warning: ${w}`));
-  lines.push('', `index ${formatBytes(result.resources.indexBytes)} on disk · peak memory ${result.resources.peakRssMb} MB · steps: ${result.steps.map((st) => `${st.step} ${st.seconds.toFixed(0)} s${st.cached ? ' (reused)' : ''}`).join(', ')}`);
+  lines.push(
+    '',
+    `index ${formatBytes(result.resources.indexBytes)} on disk · peak memory ${result.resources.peakRssMb} MB · steps: ${result.steps.map((st) => `${st.step} ${st.seconds.toFixed(0)} s${st.cached ? ' (reused)' : ''}`).join(', ')}`,
+  );
   return lines.join('\n');
 }
 
 /** "ft-rag (recommended)", "tie: rag chosen by simplicity", "inconclusive: no strategy recommended". */
 export function verdictText(recommendation: Recommendation): string {
   switch (recommendation.verdict) {
-    case 'recommended': return `${recommendation.recommended} (recommended)`;
-    case 'tie': return `${recommendation.recommended} (shown equivalent to the others at rank 1; chosen by the tie-breaker)`;
-    case 'inconclusive': return `inconclusive: no strategy recommended${recommendation.questionsNeeded !== null ? `; about ${recommendation.questionsNeeded.toLocaleString('en-US')} held-out questions would decide` : ''}`;
-    case 'none': return 'nothing to recommend';
-    default: return recommendation.recommended ?? 'none';
+    case 'recommended':
+      return `${recommendation.recommended} (recommended)`;
+    case 'tie':
+      return `${recommendation.recommended} (shown equivalent to the others at rank 1; chosen by the tie-breaker)`;
+    case 'inconclusive':
+      return `inconclusive: no strategy recommended${recommendation.questionsNeeded !== null ? `; about ${recommendation.questionsNeeded.toLocaleString('en-US')} held-out questions would decide` : ''}`;
+    case 'none':
+      return 'nothing to recommend';
+    default:
+      return recommendation.recommended ?? 'none';
   }
 }
 
 /** Ranks with ties: "1. ft-rag = raft  3. ft  4. base (failed every question)". */
 export function rankingText(recommendation: Recommendation): string {
   const ranks = [...new Set(recommendation.ranking.map((r) => r.rank))];
-  return ranks.map((rank) => `${rank}. ${recommendation.ranking.filter((r) => r.rank === rank).map((r) => `${r.strategy}${r.failed ? ' (failed every question)' : ''}`).join(' = ')}`).join('  ');
+  return ranks
+    .map(
+      (rank) =>
+        `${rank}. ${recommendation.ranking
+          .filter((r) => r.rank === rank)
+          .map((r) => `${r.strategy}${r.failed ? ' (failed every question)' : ''}`)
+          .join(' = ')}`,
+    )
+    .join('  ');
 }
 
 /**
  * The closing line of a run sized for speed rather than power: a plain "no recommendation, the sample is too small"
  * with what would decide, or the verdict when the data supports one.
  */
-export function sampleVerdict(recommendation: Recommendation, questions: number, nextStep: (needed: number | null) => string): string {
+export function sampleVerdict(
+  recommendation: Recommendation,
+  questions: number,
+  nextStep: (needed: number | null) => string,
+): string {
   const r = recommendation;
   if (r.verdict === 'recommended') return `Verdict: ${r.recommended}, supported by the data under these priorities.`;
-  if (r.verdict === 'tie') return `Verdict: ${r.recommended} (shown equivalent to ${r.ranking.filter((x) => x.rank === 1 && x.strategy !== r.recommended).map((x) => x.strategy).join(', ')}; chosen by the tie-breaker).`;
+  if (r.verdict === 'tie')
+    return `Verdict: ${r.recommended} (shown equivalent to ${r.ranking
+      .filter((x) => x.rank === 1 && x.strategy !== r.recommended)
+      .map((x) => x.strategy)
+      .join(', ')}; chosen by the tie-breaker).`;
   if (r.verdict === 'none') return 'No recommendation: no strategy answered any question.';
   const top = r.ranking.filter((x) => x.rank === 1).map((x) => x.strategy);
   return [

@@ -28,7 +28,11 @@ export interface GeneratedExample {
 }
 
 /** Reads every supported file under the paths, parsed and chunked like `ingest` does. */
-export async function readCorpus(paths: string[], chunking: { maxTokens: number; overlapTokens: number }, countTokens: (text: string) => number): Promise<Map<string, CorpusDocument>> {
+export async function readCorpus(
+  paths: string[],
+  chunking: { maxTokens: number; overlapTokens: number },
+  countTokens: (text: string) => number,
+): Promise<Map<string, CorpusDocument>> {
   const found = await walk(paths);
   const documents = new Map<string, CorpusDocument>();
   for (const file of found.files) {
@@ -37,20 +41,38 @@ export async function readCorpus(paths: string[], chunking: { maxTokens: number;
     if (!parsed) continue;
     const title = parsed.title ?? basename(file.source);
     const text = parsed.blocks.map((b) => b.text).join('\n\n');
-    const chunks = chunk(parsed, { ...chunking, countTokens }).map((c) => ({ title, text: c.text, headingPath: c.headingPath }));
+    const chunks = chunk(parsed, { ...chunking, countTokens }).map((c) => ({
+      title,
+      text: c.text,
+      headingPath: c.headingPath,
+    }));
     documents.set(file.docId, { docId: file.docId, title, text, chunks });
   }
   return documents;
 }
 
 /** Q/A training data for `ft`: the cloze pairs in the same prompt format the `ft` strategy answers with. */
-export function buildQaExamples(documents: Iterable<CorpusDocument>, options: { maxExamples?: number; seed?: number } = {}): GeneratedExample[] {
-  const pairs = clozePairs(documents).map((p): GeneratedExample => ({ messages: [...buildBaseMessages(p.prompt), { role: 'assistant', content: p.completion }], prompt: p.prompt, completion: p.completion, docId: p.docId }));
+export function buildQaExamples(
+  documents: Iterable<CorpusDocument>,
+  options: { maxExamples?: number; seed?: number } = {},
+): GeneratedExample[] {
+  const pairs = clozePairs(documents).map(
+    (p): GeneratedExample => ({
+      messages: [...buildBaseMessages(p.prompt), { role: 'assistant', content: p.completion }],
+      prompt: p.prompt,
+      completion: p.completion,
+      docId: p.docId,
+    }),
+  );
   return sampleExamples(pairs, options.maxExamples, options.seed);
 }
 
 /** A deterministic sample in the original order (after leaks and over-long examples are dropped, so the cap counts kept ones). */
-export function sampleExamples(examples: GeneratedExample[], maxExamples: number | undefined, seed = 1): GeneratedExample[] {
+export function sampleExamples(
+  examples: GeneratedExample[],
+  maxExamples: number | undefined,
+  seed = 1,
+): GeneratedExample[] {
   return sampleInOrder(examples, maxExamples, seed);
 }
 
@@ -72,15 +94,30 @@ export function emptyLeakReport(): LeakReport {
 }
 
 /** Drops generated examples that leak held-out questions (test items, not knowledge), recording them in the report. */
-export function dropLeaks(examples: GeneratedExample[], questions: Question[], set: string, report: LeakReport): GeneratedExample[] {
-  const leaks = findLeaks(examples.map((e, i) => ({ line: i + 1, prompt: e.prompt, completion: e.completion })), questions);
+export function dropLeaks(
+  examples: GeneratedExample[],
+  questions: Question[],
+  set: string,
+  report: LeakReport,
+): GeneratedExample[] {
+  const leaks = findLeaks(
+    examples.map((e, i) => ({ line: i + 1, prompt: e.prompt, completion: e.completion })),
+    questions,
+  );
   if (leaks.length === 0) return examples;
   const counts = countLeaks(leaks);
   report.examples += counts.examples;
   const ids = new Set([...report.dropped.map((d) => d.questionId), ...leaks.map((l) => l.questionId)]);
   report.questions = ids.size;
-  for (const reason of Object.keys(counts.byReason) as Leak['reason'][]) report.byReason[reason] += counts.byReason[reason];
-  for (const leak of leaks) report.dropped.push({ set, questionId: leak.questionId, reason: leak.reason, prompt: examples[leak.line - 1]!.prompt.slice(-160) });
+  for (const reason of Object.keys(counts.byReason) as Leak['reason'][])
+    report.byReason[reason] += counts.byReason[reason];
+  for (const leak of leaks)
+    report.dropped.push({
+      set,
+      questionId: leak.questionId,
+      reason: leak.reason,
+      prompt: examples[leak.line - 1]!.prompt.slice(-160),
+    });
   const lines = new Set(leaks.map((l) => l.line));
   return examples.filter((_, i) => !lines.has(i + 1));
 }
@@ -88,10 +125,13 @@ export function dropLeaks(examples: GeneratedExample[], questions: Question[], s
 /** "dropped 344 generated example(s) leaking 100 held-out question(s) (leaks by kind: 13 near-duplicate, 331 sentence)"; an example can leak several questions. */
 export function describeLeaks(report: LeakReport): string {
   if (report.examples === 0) return 'no generated example leaks a held-out question';
-  const kinds = Object.entries(report.byReason).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ');
+  const kinds = Object.entries(report.byReason)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
   return `dropped ${report.examples} generated example(s) leaking ${report.questions} held-out question(s) (leaks by kind: ${kinds})`;
 }
 
 export function toJsonl(examples: GeneratedExample[]): string {
-  return examples.map((e) => JSON.stringify({ messages: e.messages })).join('\n') + '\n';
+  return `${examples.map((e) => JSON.stringify({ messages: e.messages })).join('\n')}\n`;
 }

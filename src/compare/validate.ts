@@ -25,7 +25,11 @@ export interface ValidatedInputs {
  * model's tokenizer and a given --train file (parsed, leakage-checked, every example within --max-seq-len).
  * A bad input fails here in one line, not after an adapter has trained for minutes.
  */
-export async function validateInputs(options: CompareOptions, wantsAdapters: boolean, warnings: string[]): Promise<ValidatedInputs> {
+export async function validateInputs(
+  options: CompareOptions,
+  wantsAdapters: boolean,
+  warnings: string[],
+): Promise<ValidatedInputs> {
   const set = await readQuestions(options.questions);
   for (const error of set.errors) warnings.push(`skipped ${error.message}`);
   const questions: Question[] = options.limit ? set.questions.slice(0, options.limit) : set.questions;
@@ -46,20 +50,44 @@ export async function validateInputs(options: CompareOptions, wantsAdapters: boo
 async function checkFolder(path: string, flag: string): Promise<void> {
   if (!existsSync(path)) throw new UsageError(`${flag} ${path}: no such file or directory`);
   const found = await walk([path]);
-  if (!found.files.some((file) => isSupported(file.source))) throw new UsageError(`${flag} ${path}: no supported documents (md, txt, html, pdf, docx, json, jsonl, csv)`);
+  if (!found.files.some((file) => isSupported(file.source)))
+    throw new UsageError(`${flag} ${path}: no supported documents (md, txt, html, pdf, docx, json, jsonl, csv)`);
 }
 
 /** A user's --train file: bad lines skipped with a warning; refused when it leaks or has an example over --max-seq-len. */
-async function readGivenTraining(options: CompareOptions, questions: Question[], tokenizer: ChatTokenizer | undefined, warnings: string[]): Promise<GeneratedExample[]> {
+async function readGivenTraining(
+  options: CompareOptions,
+  questions: Question[],
+  tokenizer: ChatTokenizer | undefined,
+  warnings: string[],
+): Promise<GeneratedExample[]> {
   const file = options.train!;
   const data = await readTrainingData(file);
   for (const error of data.errors) warnings.push(`skipped ${error.message}`);
-  const pairs = data.examples.map((e) => ({ line: e.line, prompt: e.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '', completion: e.messages.at(-1)!.content }));
+  const pairs = data.examples.map((e) => ({
+    line: e.line,
+    prompt: e.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '',
+    completion: e.messages.at(-1)!.content,
+  }));
   assertNoLeakage(file, pairs, questions, options.questions);
-  if (data.examples.length < MIN_EXAMPLES) throw new DatasetError(`${file}: only ${data.examples.length} valid example(s), at least ${MIN_EXAMPLES} are needed`, { input: file });
+  if (data.examples.length < MIN_EXAMPLES)
+    throw new DatasetError(
+      `${file}: only ${data.examples.length} valid example(s), at least ${MIN_EXAMPLES} are needed`,
+      { input: file },
+    );
   if (tokenizer) {
     const settings = options.training.ft;
-    tokenStats(file, data.examples, data.examples.map((e) => tokenizer.countChat(e.messages)), { maxSeqLen: settings.maxSeqLen, epochs: settings.epochs, tokensPerSecond: 1 });
+    tokenStats(
+      file,
+      data.examples,
+      data.examples.map((e) => tokenizer.countChat(e.messages)),
+      { maxSeqLen: settings.maxSeqLen, epochs: settings.epochs, tokensPerSecond: 1 },
+    );
   }
-  return data.examples.map((e, i) => ({ messages: e.messages, prompt: pairs[i]!.prompt, completion: pairs[i]!.completion, docId: '' }));
+  return data.examples.map((e, i) => ({
+    messages: e.messages,
+    prompt: pairs[i]!.prompt,
+    completion: pairs[i]!.completion,
+    docId: '',
+  }));
 }

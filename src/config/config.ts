@@ -5,72 +5,95 @@ import { UsageError } from '../errors.ts';
 import { CONFIG_FILE } from '../paths.ts';
 import { modelSpecProblem } from '../models/resolve.ts';
 
-const LlamaGeneratorConfig = z.object({
-  provider: z.literal('llama'),
-  /** A catalog model name (`attune models list`) or a GGUF file path; default: the pulled SmolLM2-135M-Instruct. */
-  model: z.string().superRefine((value, ctx) => {
-    const problem = modelSpecProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }).optional(),
-  contextSize: z.number().int().positive().optional(),
-  threads: z.number().int().positive().optional(),
-  /** Most LoRA adapters kept loaded at once (each holds a llama.cpp context); least recently used ones are unloaded. */
-  maxAdapters: z.number().int().positive().optional(),
-}).strict();
+const LlamaGeneratorConfig = z
+  .object({
+    provider: z.literal('llama'),
+    /** A catalog model name (`attune models list`) or a GGUF file path; default: the pulled SmolLM2-135M-Instruct. */
+    model: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = modelSpecProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    contextSize: z.number().int().positive().optional(),
+    threads: z.number().int().positive().optional(),
+    /** Most LoRA adapters kept loaded at once (each holds a llama.cpp context); least recently used ones are unloaded. */
+    maxAdapters: z.number().int().positive().optional(),
+  })
+  .strict();
 
-const OpenAIGeneratorConfig = z.object({
-  provider: z.literal('openai'),
-  model: z.string(),
-  baseURL: z.url(),
-  /** Name of the environment variable that holds the key (the key itself never goes in the file). */
-  apiKeyEnv: z.string().optional(),
-  contextSize: z.number().int().positive().optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  /**
-   * A hosted engine with runtime LoRA loading (vLLM --enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True): the adapters a
-   * command uses (ft, ft-rag, raft) are loaded into it by name from their PEFT folders before the first answer.
-   */
-  loadAdapters: z.boolean().optional(),
-  /** The attune home's adapters/ folder as the engine's file system sees it (default: the same path). */
-  adaptersPathOnServer: z.string().optional(),
-}).strict();
+const OpenAIGeneratorConfig = z
+  .object({
+    provider: z.literal('openai'),
+    model: z.string(),
+    baseURL: z.url(),
+    /** Name of the environment variable that holds the key (the key itself never goes in the file). */
+    apiKeyEnv: z.string().optional(),
+    contextSize: z.number().int().positive().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    /**
+     * A hosted engine with runtime LoRA loading (vLLM --enable-lora, VLLM_ALLOW_RUNTIME_LORA_UPDATING=True): the adapters a
+     * command uses (ft, ft-rag, raft) are loaded into it by name from their PEFT folders before the first answer.
+     */
+    loadAdapters: z.boolean().optional(),
+    /** The attune home's adapters/ folder as the engine's file system sees it (default: the same path). */
+    adaptersPathOnServer: z.string().optional(),
+  })
+  .strict();
 
-const TransformersEmbedderConfig = z.object({
-  provider: z.literal('transformers'),
-  /** Folder name under the models cache, or an absolute folder, in transformers.js layout. */
-  model: z.string().optional(),
-  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8']).optional(),
-}).strict();
+const TransformersEmbedderConfig = z
+  .object({
+    provider: z.literal('transformers'),
+    /** Folder name under the models cache, or an absolute folder, in transformers.js layout. */
+    model: z.string().optional(),
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8']).optional(),
+  })
+  .strict();
 
-const OpenAIEmbedderConfig = z.object({
-  provider: z.literal('openai'),
-  model: z.string(),
-  baseURL: z.url(),
-  apiKeyEnv: z.string().optional(),
-  dimension: z.number().int().positive().optional(),
-  maxTokens: z.number().int().positive().optional(),
-}).strict();
+const OpenAIEmbedderConfig = z
+  .object({
+    provider: z.literal('openai'),
+    model: z.string(),
+    baseURL: z.url(),
+    apiKeyEnv: z.string().optional(),
+    dimension: z.number().int().positive().optional(),
+    maxTokens: z.number().int().positive().optional(),
+  })
+  .strict();
 
-export const ConfigSchema = z.object({
-  generator: z.discriminatedUnion('provider', [LlamaGeneratorConfig, OpenAIGeneratorConfig]).default({ provider: 'llama' }),
-  embedder: z.discriminatedUnion('provider', [TransformersEmbedderConfig, OpenAIEmbedderConfig]).default({ provider: 'transformers' }),
-  chunking: z.object({
-    maxTokens: z.number().int().min(16).max(8192).default(200),
-    overlapTokens: z.number().int().min(0).default(32),
-  }).strict().default({ maxTokens: 200, overlapTokens: 32 }),
-  retrieval: z.object({
-    k: z.number().int().positive().default(4),
-    mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
-    /** Below this cosine similarity (best hit) and with no keyword match, `rag` abstains without asking the model. */
-    minVectorScore: z.number().min(-1).max(1).default(0.3),
-    /** Re-rank the retrieved candidates with the generator (a pointwise LLM grader) before answering or returning them. */
-    rerank: z.boolean().default(false),
-    /** Candidates fetched for the reranker to grade (default 3 × k); one short generation each. */
-    rerankCandidates: z.number().int().positive().max(200).optional(),
-  }).strict().default({ k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false }),
-  /** Where collections live: omitted → embedded LanceDB under the home; `postgres://…` → Postgres/pgvector. */
-  store: z.string().optional(),
-}).strict();
+export const ConfigSchema = z
+  .object({
+    generator: z
+      .discriminatedUnion('provider', [LlamaGeneratorConfig, OpenAIGeneratorConfig])
+      .default({ provider: 'llama' }),
+    embedder: z
+      .discriminatedUnion('provider', [TransformersEmbedderConfig, OpenAIEmbedderConfig])
+      .default({ provider: 'transformers' }),
+    chunking: z
+      .object({
+        maxTokens: z.number().int().min(16).max(8192).default(200),
+        overlapTokens: z.number().int().min(0).default(32),
+      })
+      .strict()
+      .default({ maxTokens: 200, overlapTokens: 32 }),
+    retrieval: z
+      .object({
+        k: z.number().int().positive().default(4),
+        mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
+        /** Below this cosine similarity (best hit) and with no keyword match, `rag` abstains without asking the model. */
+        minVectorScore: z.number().min(-1).max(1).default(0.3),
+        /** Re-rank the retrieved candidates with the generator (a pointwise LLM grader) before answering or returning them. */
+        rerank: z.boolean().default(false),
+        /** Candidates fetched for the reranker to grade (default 3 × k); one short generation each. */
+        rerankCandidates: z.number().int().positive().max(200).optional(),
+      })
+      .strict()
+      .default({ k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false }),
+    /** Where collections live: omitted → embedded LanceDB under the home; `postgres://…` → Postgres/pgvector. */
+    store: z.string().optional(),
+  })
+  .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 /** Retrieval settings as a library caller writes them: re-ranking is off unless asked for. */

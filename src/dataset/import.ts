@@ -23,13 +23,15 @@ export async function importDataset(from: string, files: string[]): Promise<Impo
   const importer = IMPORTERS[from];
   if (!importer) throw new UsageError(`unknown --from "${from}" (known: ${Object.keys(IMPORTERS).join(', ')})`);
   if (files.length === 0) throw new UsageError('give at least one FILE to import');
-  const inputs = await Promise.all(files.map(async (file) => {
-    try {
-      return { file, text: await readFile(file, 'utf8') };
-    } catch (error) {
-      throw new DatasetError(`cannot read ${file}: ${(error as Error).message}`, { input: file, cause: error });
-    }
-  }));
+  const inputs = await Promise.all(
+    files.map(async (file) => {
+      try {
+        return { file, text: await readFile(file, 'utf8') };
+      } catch (error) {
+        throw new DatasetError(`cannot read ${file}: ${(error as Error).message}`, { input: file, cause: error });
+      }
+    }),
+  );
   return importer(inputs);
 }
 
@@ -37,7 +39,10 @@ export async function importDataset(from: string, files: string[]): Promise<Impo
  * Writes `DIR/corpus/…` (ingest it with `attune ingest DIR/corpus`) and `DIR/questions.jsonl`.
  * Everything is written beside DIR first and renamed into place, so DIR is never half-written.
  */
-export async function writeImport(out: string, result: ImportResult): Promise<{ corpusDir: string; questionsFile: string }> {
+export async function writeImport(
+  out: string,
+  result: ImportResult,
+): Promise<{ corpusDir: string; questionsFile: string }> {
   const target = resolve(out);
   const temp = `${target}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(join(temp, 'corpus'), { recursive: true });

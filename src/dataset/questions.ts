@@ -46,7 +46,9 @@ export function parseQuestions(text: string, file: string): Omit<QuestionSet, 'h
     const parsed = QuestionSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      errors.push(new DatasetError(`${where} field "${issue.path.join('.') || '(root)'}": ${issue.message}`, { input: where }));
+      errors.push(
+        new DatasetError(`${where} field "${issue.path.join('.') || '(root)'}": ${issue.message}`, { input: where }),
+      );
       continue;
     }
     if (seen.has(parsed.data.id)) {

@@ -36,7 +36,10 @@ export class OpenAIEmbedder implements Embedder {
     const vectors: Float32Array[] = [];
     const batchSize = this.#options.batchSize ?? 64;
     for (let start = 0; start < texts.length; start += batchSize) {
-      const body = await this.#post({ model: this.#options.model, input: texts.slice(start, start + batchSize) }, options.signal);
+      const body = await this.#post(
+        { model: this.#options.model, input: texts.slice(start, start + batchSize) },
+        options.signal,
+      );
       const data = (body as { data?: { index: number; embedding: number[] }[] }).data;
       if (!Array.isArray(data)) throw new ProviderError(`${this.#options.baseURL}/embeddings returned no data array`);
       for (const row of [...data].sort((a, b) => a.index - b.index)) vectors.push(Float32Array.from(row.embedding));
@@ -58,14 +61,24 @@ export class OpenAIEmbedder implements Embedder {
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}),
+        },
         body: JSON.stringify(payload),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
-      throw new ProviderError(`embedding endpoint ${url} failed: ${(error as Error).message}`, { input: url, cause: error });
+      throw new ProviderError(`embedding endpoint ${url} failed: ${(error as Error).message}`, {
+        input: url,
+        cause: error,
+      });
     }
-    if (!response.ok) throw new ProviderError(`embedding endpoint ${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`, { input: url });
+    if (!response.ok)
+      throw new ProviderError(
+        `embedding endpoint ${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
+        { input: url },
+      );
     return response.json();
   }
 }

@@ -1,4 +1,10 @@
-import { env as transformersEnv, pipeline, AutoTokenizer, type FeatureExtractionPipeline, type PreTrainedTokenizer } from '@huggingface/transformers';
+import {
+  env as transformersEnv,
+  pipeline,
+  AutoTokenizer,
+  type FeatureExtractionPipeline,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../errors.ts';
@@ -22,7 +28,14 @@ export class TransformersEmbedder implements Embedder {
   readonly #tokenizer: PreTrainedTokenizer;
   readonly #batchSize: number;
 
-  private constructor(id: string, dimension: number, maxTokens: number, extractor: FeatureExtractionPipeline, tokenizer: PreTrainedTokenizer, batchSize: number) {
+  private constructor(
+    id: string,
+    dimension: number,
+    maxTokens: number,
+    extractor: FeatureExtractionPipeline,
+    tokenizer: PreTrainedTokenizer,
+    batchSize: number,
+  ) {
     this.id = id;
     this.dimension = dimension;
     this.maxTokens = maxTokens;
@@ -34,20 +47,36 @@ export class TransformersEmbedder implements Embedder {
   static async load(options: TransformersEmbedderOptions): Promise<TransformersEmbedder> {
     const folder = join(options.modelsDir, options.model);
     if (!existsSync(join(folder, 'config.json'))) {
-      throw new ModelError(`embedding model ${options.model} not found in ${options.modelsDir}: run \`attune models pull\``, { input: folder });
+      throw new ModelError(
+        `embedding model ${options.model} not found in ${options.modelsDir}: run \`attune models pull\``,
+        { input: folder },
+      );
     }
     // The library's settings are module-global; attune only ever loads from local folders.
     transformersEnv.allowRemoteModels = false;
     transformersEnv.localModelPath = options.modelsDir;
     try {
-      const extractor = (await pipeline('feature-extraction', options.model, { dtype: options.dtype ?? 'fp32', device: 'cpu' })) as FeatureExtractionPipeline;
+      const extractor = (await pipeline('feature-extraction', options.model, {
+        dtype: options.dtype ?? 'fp32',
+        device: 'cpu',
+      })) as FeatureExtractionPipeline;
       const tokenizer = await AutoTokenizer.from_pretrained(options.model);
       const probe = await extractor(['probe'], { pooling: 'mean', normalize: true });
       const config = extractor.model.config as unknown as { max_position_embeddings?: number };
       const maxTokens = Math.min(tokenizer.model_max_length ?? 512, config.max_position_embeddings ?? 512, 512);
-      return new TransformersEmbedder(options.model, probe.dims[1]!, maxTokens, extractor, tokenizer, options.batchSize ?? 32);
+      return new TransformersEmbedder(
+        options.model,
+        probe.dims[1]!,
+        maxTokens,
+        extractor,
+        tokenizer,
+        options.batchSize ?? 32,
+      );
     } catch (error) {
-      throw new ModelError(`could not load embedding model ${folder}: ${(error as Error).message}`, { input: folder, cause: error });
+      throw new ModelError(`could not load embedding model ${folder}: ${(error as Error).message}`, {
+        input: folder,
+        cause: error,
+      });
     }
   }
 

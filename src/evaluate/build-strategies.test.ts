@@ -29,18 +29,27 @@ function kitRuntime() {
 }
 
 describe('buildEvalResources on the runtime', () => {
-  it('builds the run\'s strategies on one generator and one collection, the judge being a second generator', async () => {
+  it("builds the run's strategies on one generator and one collection, the judge being a second generator", async () => {
     const { runtime, generators } = kitRuntime();
     try {
       const resources = await buildEvalResources(runtime, {
-        strategies: ['base', 'rag'], collection: 'docs', adapters: {}, maxTokens: 8, judge: { baseURL: 'http://127.0.0.1:9/v1', model: 'judge' },
+        strategies: ['base', 'rag'],
+        collection: 'docs',
+        adapters: {},
+        maxTokens: 8,
+        judge: { baseURL: 'http://127.0.0.1:9/v1', model: 'judge' },
       });
       expect(resources.strategies.map((s) => s.name)).toEqual(['base', 'rag']);
       expect(resources.store).toBe(await runtime.store('docs'));
       expect(resources.generator).toBe(generators[0]);
       expect(resources.judge?.id).toBe('judge');
       expect(generators).toHaveLength(2);
-      const self = await buildEvalResources(runtime, { strategies: ['base'], adapters: {}, maxTokens: 8, judge: { self: true } });
+      const self = await buildEvalResources(runtime, {
+        strategies: ['base'],
+        adapters: {},
+        maxTokens: 8,
+        judge: { self: true },
+      });
       expect(self.judge).toBe(resources.generator);
       expect(generators).toHaveLength(2);
     } finally {
@@ -50,9 +59,20 @@ describe('buildEvalResources on the runtime', () => {
 
   it('refuses what the catalog says a strategy needs, before loading a model', async () => {
     const { runtime, generators } = kitRuntime();
-    await expect(buildEvalResources(runtime, { strategies: ['rag'], adapters: {}, maxTokens: 8 })).rejects.toThrow(UsageError);
-    await expect(buildEvalResources(runtime, { strategies: ['ft'], adapters: {}, maxTokens: 8 })).rejects.toThrow('strategy ft needs an adapter: pass --adapter ft=NAME');
-    await expect(buildEvalResources(runtime, { strategies: ['raft'], collection: 'docs', adapters: { raft: 'missing' }, maxTokens: 8 })).rejects.toThrow(ModelError);
+    await expect(buildEvalResources(runtime, { strategies: ['rag'], adapters: {}, maxTokens: 8 })).rejects.toThrow(
+      UsageError,
+    );
+    await expect(buildEvalResources(runtime, { strategies: ['ft'], adapters: {}, maxTokens: 8 })).rejects.toThrow(
+      'strategy ft needs an adapter: pass --adapter ft=NAME',
+    );
+    await expect(
+      buildEvalResources(runtime, {
+        strategies: ['raft'],
+        collection: 'docs',
+        adapters: { raft: 'missing' },
+        maxTokens: 8,
+      }),
+    ).rejects.toThrow(ModelError);
     expect(generators).toHaveLength(0);
     await runtime.dispose();
   });

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDiagnosticMetric, classifyReading, summarizeDiagnostics, type DiagnosticRow } from './diagnostics.ts';
 
-const row = (questionId: string, goldRetrieved: boolean, scores: [number | null, number | null, number | null, number | null]): DiagnosticRow => {
+const row = (
+  questionId: string,
+  goldRetrieved: boolean,
+  scores: [number | null, number | null, number | null, number | null],
+): DiagnosticRow => {
   const [closed, gold, retrieved, distractors] = scores;
-  return { strategy: 'rag', questionId, goldRetrieved, scores: { 'closed-book': closed, gold, retrieved, distractors }, answers: { 'closed-book': '', gold: '', retrieved: '', distractors: '' } };
+  return {
+    strategy: 'rag',
+    questionId,
+    goldRetrieved,
+    scores: { 'closed-book': closed, gold, retrieved, distractors },
+    answers: { 'closed-book': '', gold: '', retrieved: '', distractors: '' },
+  };
 };
 
 describe('reading diagnostics', () => {
@@ -15,10 +25,20 @@ describe('reading diagnostics', () => {
     expect(classifyReading(row('e', false, [0, null, 0, 0]))).toBe('unknown');
   });
   it('summarizes each condition with its own n and counts the outcomes', () => {
-    const summary = summarizeDiagnostics([row('a', true, [0, 1, 1, null]), row('b', false, [1, 1, 0, 0]), row('c', true, [0, 0, 0, 1])]);
+    const summary = summarizeDiagnostics([
+      row('a', true, [0, 1, 1, null]),
+      row('b', false, [1, 1, 0, 0]),
+      row('c', true, [0, 0, 0, 1]),
+    ]);
     expect(summary.conditions.gold.mean).toBeCloseTo(2 / 3, 10);
     expect(summary.conditions.distractors).toMatchObject({ n: 2, mean: 0.5 });
-    expect(summary.outcomes).toEqual({ right: 1, 'retrieval failure': 1, distracted: 0, 'reading failure': 1, unknown: 0 });
+    expect(summary.outcomes).toEqual({
+      right: 1,
+      'retrieval failure': 1,
+      distracted: 0,
+      'reading failure': 1,
+      unknown: 0,
+    });
     expect(summary.goldRecall).toBeCloseTo(2 / 3, 10);
   });
   it('scores short answers by containment and sentence answers by token F1', () => {

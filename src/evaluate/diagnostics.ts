@@ -64,11 +64,31 @@ export function chooseDiagnosticMetric(questions: Question[]): DiagnosticMetric 
   return lengths.length && lengths[Math.floor(lengths.length / 2)]! > 5 ? 'f1' : 'containment';
 }
 
-export function summarizeDiagnostics(rows: DiagnosticRow[], metric: DiagnosticMetric = 'containment'): DiagnosticSummary {
-  const conditions = Object.fromEntries(READING_CONDITIONS.map((c) => [c, bootstrapMean(rows.map((r) => r.scores[c]).filter((v): v is number => v !== null))])) as DiagnosticSummary['conditions'];
-  const outcomes: Record<ReadingOutcome, number> = { right: 0, 'retrieval failure': 0, distracted: 0, 'reading failure': 0, unknown: 0 };
+export function summarizeDiagnostics(
+  rows: DiagnosticRow[],
+  metric: DiagnosticMetric = 'containment',
+): DiagnosticSummary {
+  const conditions = Object.fromEntries(
+    READING_CONDITIONS.map((c) => [
+      c,
+      bootstrapMean(rows.map((r) => r.scores[c]).filter((v): v is number => v !== null)),
+    ]),
+  ) as DiagnosticSummary['conditions'];
+  const outcomes: Record<ReadingOutcome, number> = {
+    right: 0,
+    'retrieval failure': 0,
+    distracted: 0,
+    'reading failure': 0,
+    unknown: 0,
+  };
   for (const row of rows) outcomes[classifyReading(row)] += 1;
-  return { metric, questions: rows.length, conditions, outcomes, goldRecall: rows.length ? rows.filter((r) => r.goldRetrieved).length / rows.length : null };
+  return {
+    metric,
+    questions: rows.length,
+    conditions,
+    outcomes,
+    goldRecall: rows.length ? rows.filter((r) => r.goldRetrieved).length / rows.length : null,
+  };
 }
 
 /** Answers from the given passages with the strategy's own model and adapter (the rag prompt), or from none (the base prompt). */
@@ -77,17 +97,34 @@ export type Reader = (question: string, passages: Passage[], signal?: AbortSigna
 export function generatorReader(generator: Generator, options: { adapter?: string; maxTokens: number }): Reader {
   return async (question, passages, signal) => {
     const messages = passages.length ? buildRagMessages(question, passages) : buildBaseMessages(question);
-    const result = await generator.generate({ messages, maxTokens: options.maxTokens, temperature: 0, adapter: options.adapter, signal });
+    const result = await generator.generate({
+      messages,
+      maxTokens: options.maxTokens,
+      temperature: 0,
+      adapter: options.adapter,
+      signal,
+    });
     return result.text;
   };
 }
 
 /** The gold passage: the gold document's chunk that holds a reference answer, else its chunk closest to the question. */
-export async function goldPassage(store: Store, embedder: Embedder, question: Question, filter?: SearchFilter): Promise<Passage | null> {
+export async function goldPassage(
+  store: Store,
+  embedder: Embedder,
+  question: Question,
+  filter?: SearchFilter,
+): Promise<Passage | null> {
   const docIds = question.goldDocIds ?? [];
   if (docIds.length === 0) return null;
   const [vector] = await embedder.embed([question.question]);
-  const chunks = await store.search({ mode: 'hybrid', vector, text: question.question, k: 50, filter: { ...filter, docIds } });
+  const chunks = await store.search({
+    mode: 'hybrid',
+    vector,
+    text: question.question,
+    k: 50,
+    filter: { ...filter, docIds },
+  });
   return chunks.find((chunk) => containment(chunk.text, question.answers) === 1) ?? chunks[0] ?? null;
 }
 
@@ -107,7 +144,8 @@ export interface DiagnosticsOptions {
 
 /** Runs the four conditions for every reading strategy on the answerable questions that name gold documents. */
 export async function runReadingDiagnostics(options: DiagnosticsOptions): Promise<DiagnosticRow[]> {
-  const score = (answer: string, question: Question) => (options.metric === 'f1' ? tokenF1(answer, question.answers) : containment(answer, question.answers));
+  const score = (answer: string, question: Question) =>
+    options.metric === 'f1' ? tokenF1(answer, question.answers) : containment(answer, question.answers);
   const questions = options.questions.filter((q) => isAnswerable(q) && (q.goldDocIds?.length ?? 0) > 0);
   const rows: DiagnosticRow[] = [];
   const total = questions.length * options.readers.length;
@@ -115,10 +153,20 @@ export async function runReadingDiagnostics(options: DiagnosticsOptions): Promis
     options.signal?.throwIfAborted();
     const gold = await goldPassage(options.store, options.embedder, question, options.filter);
     const { k, mode } = options.retrieval;
-    const { hits } = await retrieve(options.store, options.embedder, question.question, { k, mode, filter: options.filter, signal: options.signal });
+    const { hits } = await retrieve(options.store, options.embedder, question.question, {
+      k,
+      mode,
+      filter: options.filter,
+      signal: options.signal,
+    });
     const golds = new Set(question.goldDocIds);
     const distractors = hits.filter((hit) => !golds.has(hit.docId));
-    const contexts: Record<ReadingCondition, Passage[] | null> = { 'closed-book': [], gold: gold ? [gold] : null, retrieved: hits.length ? hits : null, distractors: distractors.length ? distractors : null };
+    const contexts: Record<ReadingCondition, Passage[] | null> = {
+      'closed-book': [],
+      gold: gold ? [gold] : null,
+      retrieved: hits.length ? hits : null,
+      distractors: distractors.length ? distractors : null,
+    };
     for (const { strategy, read } of options.readers) {
       const answers = {} as DiagnosticRow['answers'];
       const scores = {} as DiagnosticRow['scores'];
@@ -127,7 +175,13 @@ export async function runReadingDiagnostics(options: DiagnosticsOptions): Promis
         answers[condition] = passages === null ? null : await read(question.question, passages, options.signal);
         scores[condition] = answers[condition] === null ? null : score(answers[condition]!, question);
       }
-      rows.push({ strategy, questionId: question.id, goldRetrieved: hits.some((hit) => golds.has(hit.docId)), scores, answers });
+      rows.push({
+        strategy,
+        questionId: question.id,
+        goldRetrieved: hits.some((hit) => golds.has(hit.docId)),
+        scores,
+        answers,
+      });
       options.onProgress?.(rows.length, total);
     }
   }
@@ -140,22 +194,45 @@ export type ReadingDiagnostics = Record<string, DiagnosticSummary & { rows: Diag
 export function buildReadingDiagnostics(rows: DiagnosticRow[], metric: DiagnosticMetric): ReadingDiagnostics {
   const byStrategy = new Map<string, DiagnosticRow[]>();
   for (const row of rows) byStrategy.set(row.strategy, [...(byStrategy.get(row.strategy) ?? []), row]);
-  return Object.fromEntries([...byStrategy].map(([name, list]) => [name, { ...summarizeDiagnostics(list, metric), rows: list }]));
+  return Object.fromEntries(
+    [...byStrategy].map(([name, list]) => [name, { ...summarizeDiagnostics(list, metric), rows: list }]),
+  );
 }
 
 /** The table rows: one line per reading strategy. */
 export function diagnosticsTableRows(diagnostics: ReadingDiagnostics): { header: string[]; rows: string[][] } {
   const mean = (e: Estimate) => (e.mean === null ? '–' : `${e.mean.toFixed(2)} (n=${e.n})`);
-  const header = ['strategy', 'metric', 'no context', 'gold passage only', 'retrieved', 'distractors only', 'gold retrieved', 'right', 'retrieval failure', 'distracted', 'reading failure'];
+  const header = [
+    'strategy',
+    'metric',
+    'no context',
+    'gold passage only',
+    'retrieved',
+    'distractors only',
+    'gold retrieved',
+    'right',
+    'retrieval failure',
+    'distracted',
+    'reading failure',
+  ];
   const rows = Object.entries(diagnostics).map(([name, d]) => [
-    name, d.metric ?? 'containment', mean(d.conditions['closed-book']), mean(d.conditions.gold), mean(d.conditions.retrieved), mean(d.conditions.distractors),
+    name,
+    d.metric ?? 'containment',
+    mean(d.conditions['closed-book']),
+    mean(d.conditions.gold),
+    mean(d.conditions.retrieved),
+    mean(d.conditions.distractors),
     d.goldRecall === null ? '–' : `${(d.goldRecall * 100).toFixed(0)}%`,
-    String(d.outcomes.right), String(d.outcomes['retrieval failure']), String(d.outcomes.distracted), String(d.outcomes['reading failure']),
+    String(d.outcomes.right),
+    String(d.outcomes['retrieval failure']),
+    String(d.outcomes.distracted),
+    String(d.outcomes['reading failure']),
   ]);
   return { header, rows };
 }
 
-export const DIAGNOSTICS_NOTE = 'reading diagnostics (an answer is right when its score is ≥ 0.5): retrieval failure = the gold passage alone is answered right, the retrieved passages are not, and retrieval missed the gold document; distracted = the gold document was retrieved but the other passages led the answer astray; reading failure = even the gold passage alone is answered wrong';
+export const DIAGNOSTICS_NOTE =
+  'reading diagnostics (an answer is right when its score is ≥ 0.5): retrieval failure = the gold passage alone is answered right, the retrieved passages are not, and retrieval missed the gold document; distracted = the gold document was retrieved but the other passages led the answer astray; reading failure = even the gold passage alone is answered wrong';
 
 /** Beside the run's rows, so `attune runs show` and the server's report include them. */
 export async function saveDiagnostics(home: string, runId: string, diagnostics: ReadingDiagnostics): Promise<void> {

@@ -32,8 +32,18 @@ export function diffRuns(a: EvalReport, b: EvalReport): RunDiffRow[] {
       const valuesA = perQuestion(a, strategy, metric);
       const valuesB = perQuestion(b, strategy, metric);
       const shared = [...valuesA.keys()].filter((id) => valuesB.has(id));
-      const paired = pairedBootstrap(shared.map((id) => valuesB.get(id)!), shared.map((id) => valuesA.get(id)!));
-      rows.push({ strategy, metric, a: meanA, b: meanB, delta: meanA !== null && meanB !== null ? meanB - meanA : null, paired });
+      const paired = pairedBootstrap(
+        shared.map((id) => valuesB.get(id)!),
+        shared.map((id) => valuesA.get(id)!),
+      );
+      rows.push({
+        strategy,
+        metric,
+        a: meanA,
+        b: meanB,
+        delta: meanA !== null && meanB !== null ? meanB - meanA : null,
+        paired,
+      });
     }
   }
   return rows;

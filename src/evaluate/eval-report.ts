@@ -2,7 +2,13 @@ import type { Question } from '../dataset/questions.ts';
 import type { ReadingDiagnostics } from './diagnostics.ts';
 import type { EvalRow } from './row.ts';
 import type { RunMeta } from './runs.ts';
-import { compareStrategies, groupByStrategy, summarizeStrategy, type Comparison, type StrategyMetrics } from './summarize.ts';
+import {
+  compareStrategies,
+  groupByStrategy,
+  summarizeStrategy,
+  type Comparison,
+  type StrategyMetrics,
+} from './summarize.ts';
 
 /** A row with its question, for reading: what `--json` writes per item and the HTML drill-down shows. */
 export interface EvalItem extends EvalRow {
@@ -30,10 +36,22 @@ export function buildEvalReport(meta: RunMeta, rows: EvalRow[], questions: Quest
   for (const [name, group] of groups) {
     const items = group.map((row) => {
       const question = byId.get(row.questionId);
-      return { ...row, question: question?.question ?? '', references: question?.answers ?? [], goldDocIds: question?.goldDocIds ?? [] };
+      return {
+        ...row,
+        question: question?.question ?? '',
+        references: question?.answers ?? [],
+        goldDocIds: question?.goldDocIds ?? [],
+      };
     });
     strategies[name] = { metrics: summarizeStrategy(group), items };
   }
   const { questionIds: _ids, config: _config, ...run } = meta;
-  return { runId: meta.runId, createdAt: meta.createdAt, dataset: meta.dataset, run, strategies, comparisons: compareStrategies(groups) };
+  return {
+    runId: meta.runId,
+    createdAt: meta.createdAt,
+    dataset: meta.dataset,
+    run,
+    strategies,
+    comparisons: compareStrategies(groups),
+  };
 }

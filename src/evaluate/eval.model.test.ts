@@ -7,7 +7,7 @@ import { datasetsDir } from '../testing/datasets.ts';
 import type { EvalReport } from './eval-report.ts';
 
 async function firstLines(file: string, n: number): Promise<string> {
-  return (await readFile(file, 'utf8')).split('\n').filter(Boolean).slice(0, n).join('\n') + '\n';
+  return `${(await readFile(file, 'utf8')).split('\n').filter(Boolean).slice(0, n).join('\n')}\n`;
 }
 
 async function attune(...args: string[]): Promise<void> {
@@ -20,14 +20,47 @@ describe('attune eval end to end (real embedder, store and generator)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'attune-eval-model-'));
     const home = join(dir, 'home');
     // 6 answerable + 2 unanswerable questions; their passages are the whole corpus
-    await writeFile(join(dir, 'answerable.jsonl'), await firstLines(join(datasetsDir, 'clapnq', 'clapnq_dev_answerable.jsonl'), 6));
-    await writeFile(join(dir, 'unanswerable.jsonl'), await firstLines(join(datasetsDir, 'clapnq', 'clapnq_dev_unanswerable.jsonl'), 2));
-    await attune('--home', home, 'dataset', 'import', '--from', 'clapnq', join(dir, 'answerable.jsonl'), join(dir, 'unanswerable.jsonl'), '--out', join(dir, 'set'));
+    await writeFile(
+      join(dir, 'answerable.jsonl'),
+      await firstLines(join(datasetsDir, 'clapnq', 'clapnq_dev_answerable.jsonl'), 6),
+    );
+    await writeFile(
+      join(dir, 'unanswerable.jsonl'),
+      await firstLines(join(datasetsDir, 'clapnq', 'clapnq_dev_unanswerable.jsonl'), 2),
+    );
+    await attune(
+      '--home',
+      home,
+      'dataset',
+      'import',
+      '--from',
+      'clapnq',
+      join(dir, 'answerable.jsonl'),
+      join(dir, 'unanswerable.jsonl'),
+      '--out',
+      join(dir, 'set'),
+    );
     await attune('--home', home, 'ingest', join(dir, 'set', 'corpus'), '--collection', 'clapnq');
     const json = join(dir, 'report.json');
     const html = join(dir, 'report.html');
-    await attune('--home', home, 'eval', '--dataset', join(dir, 'set', 'questions.jsonl'), '--collection', 'clapnq',
-      '--strategies', 'base,rag', '--max-tokens', '48', '--diagnostics', '--json', json, '--html', html);
+    await attune(
+      '--home',
+      home,
+      'eval',
+      '--dataset',
+      join(dir, 'set', 'questions.jsonl'),
+      '--collection',
+      'clapnq',
+      '--strategies',
+      'base,rag',
+      '--max-tokens',
+      '48',
+      '--diagnostics',
+      '--json',
+      json,
+      '--html',
+      html,
+    );
 
     const report = JSON.parse(await readFile(json, 'utf8')) as EvalReport;
     expect(Object.keys(report.strategies)).toEqual(['base', 'rag']);
@@ -51,9 +84,13 @@ describe('attune eval end to end (real embedder, store and generator)', () => {
     expect(Object.values(d.outcomes).reduce((a, b) => a + b, 0)).toBe(6);
     // the same retrieval as the run: its gold recall is the run's recall@k on these questions
     const answerable = rag.items.filter((item) => item.answerable);
-    expect(d.goldRecall).toBeCloseTo(answerable.reduce((s, item) => s + (item.scores!.recallAtK ?? 0), 0) / answerable.length, 10);
+    expect(d.goldRecall).toBeCloseTo(
+      answerable.reduce((s, item) => s + (item.scores!.recallAtK ?? 0), 0) / answerable.length,
+      10,
+    );
     // the "retrieved" condition is the rag prompt on the same passages at temperature 0: the run's own answers
-    for (const item of answerable.filter((i) => !i.abstained)) expect(d.rows.find((r) => r.questionId === item.questionId)!.answers.retrieved).toBe(item.answer);
+    for (const item of answerable.filter((i) => !i.abstained))
+      expect(d.rows.find((r) => r.questionId === item.questionId)!.answers.retrieved).toBe(item.answer);
     const page = await readFile(html, 'utf8');
     expect(page).toContain('Reading diagnostics');
     expect(page).toContain('<svg');
@@ -62,6 +99,10 @@ describe('attune eval end to end (real embedder, store and generator)', () => {
 
     const runDir = join(home, 'runs', report.runId);
     expect((await readFile(join(runDir, 'rows.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(16);
-    expect(JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'))).toMatchObject({ status: 'complete', strategies: ['base', 'rag'], collection: 'clapnq' });
+    expect(JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'))).toMatchObject({
+      status: 'complete',
+      strategies: ['base', 'rag'],
+      collection: 'clapnq',
+    });
   });
 });

@@ -42,7 +42,18 @@ describe('evaluation run on the test kit', () => {
       const store = new MemoryStore({ collection: 'towns', dimension: embedder.dimension });
       const vectors = await embedder.embed(Object.values(DOCS));
       const upsert: ChunkRecord[] = Object.entries(DOCS).map(([docId, text], i) => ({
-        chunkId: `${docId}#0`, docId, source: docId, title: docId, headingPath: [], page: null, position: 0, text, docHash: 'h', labels: [], tags: [], vector: vectors[i]!,
+        chunkId: `${docId}#0`,
+        docId,
+        source: docId,
+        title: docId,
+        headingPath: [],
+        page: null,
+        position: 0,
+        text,
+        docHash: 'h',
+        labels: [],
+        tags: [],
+        vector: vectors[i]!,
       }));
       await store.write({ upsert, removeDocIds: [] });
       const strategies = [
@@ -50,7 +61,17 @@ describe('evaluation run on the test kit', () => {
         ragStrategy({ store, embedder, generator: model, retrieval: { k: 2, mode: 'hybrid', minVectorScore: 0.3 } }),
       ];
       const set = { ...parseQuestions(QUESTIONS.map((q) => JSON.stringify(q)).join('\n'), 'towns.jsonl'), hash: 'h' };
-      const settings = { strategies: ['base', 'rag'], repeats: 1, baseSeed: 1, temperature: 0, maxTokens: 32, models: { generator: model.id }, adapters: {}, prices: LOCAL_PRICES, config: {} };
+      const settings = {
+        strategies: ['base', 'rag'],
+        repeats: 1,
+        baseSeed: 1,
+        temperature: 0,
+        maxTokens: 32,
+        models: { generator: model.id },
+        adapters: {},
+        prices: LOCAL_PRICES,
+        config: {},
+      };
       const plan = await planNewRun(home, set, settings);
       const { report } = await executeRun(home, plan, { strategies });
 

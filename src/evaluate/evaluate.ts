@@ -70,17 +70,35 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   return { rows, stats: { wallMs, modelMs, judgeMs, harnessMs: wallMs - modelMs - judgeMs } };
 }
 
-interface RowTiming { modelMs: number; judgeMs: number }
+interface RowTiming {
+  modelMs: number;
+  judgeMs: number;
+}
 
-async function answerOne(options: EvaluateOptions, strategy: Strategy, question: Question, repeat: number, seed: number): Promise<{ row: EvalRow; timing: RowTiming }> {
+async function answerOne(
+  options: EvaluateOptions,
+  strategy: Strategy,
+  question: Question,
+  repeat: number,
+  seed: number,
+): Promise<{ row: EvalRow; timing: RowTiming }> {
   const base = { strategy: strategy.name, questionId: question.id, repeat, seed, answerable: isAnswerable(question) };
   let answer: Answer;
   const call = performance.now();
   try {
-    answer = await strategy.answer(question.question, { seed, temperature: options.temperature, signal: options.signal });
+    answer = await strategy.answer(question.question, {
+      seed,
+      temperature: options.temperature,
+      signal: options.signal,
+    });
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    const row = { ...base, error: { kind: errorKind(error), message: errorMessage(error) }, harnessMs: 0, finishedAt: new Date().toISOString() };
+    const row = {
+      ...base,
+      error: { kind: errorKind(error), message: errorMessage(error) },
+      harnessMs: 0,
+      finishedAt: new Date().toISOString(),
+    };
     return { row, timing: { modelMs: performance.now() - call, judgeMs: 0 } };
   }
   const modelMs = performance.now() - call;
@@ -96,7 +114,13 @@ async function answerOne(options: EvaluateOptions, strategy: Strategy, question:
       if (judged.faithfulness) scores.faithfulness = judged.faithfulness.score;
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const row = { ...base, answer: answer.answer, error: { kind: `judge:${errorKind(error)}`, message: errorMessage(error) }, harnessMs: 0, finishedAt: new Date().toISOString() };
+      const row = {
+        ...base,
+        answer: answer.answer,
+        error: { kind: `judge:${errorKind(error)}`, message: errorMessage(error) },
+        harnessMs: 0,
+        finishedAt: new Date().toISOString(),
+      };
       return { row, timing: { modelMs, judgeMs: performance.now() - judgeStarted } };
     }
     judgeMs = performance.now() - judgeStarted;

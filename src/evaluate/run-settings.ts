@@ -27,7 +27,9 @@ export function newRunSettings(config: Config, choices: RunChoices): NewRunSetti
   const repeats = choices.repeats ?? 1;
   const { generator, embedder } = config;
   const base = defaultPrices(generator.provider, generator.model ?? '');
-  const adapters = Object.fromEntries(Object.entries(choices.adapters ?? {}).filter(([strategy]) => choices.strategies.includes(strategy)));
+  const adapters = Object.fromEntries(
+    Object.entries(choices.adapters ?? {}).filter(([strategy]) => choices.strategies.includes(strategy)),
+  );
   return {
     strategies: choices.strategies,
     collection: choices.collection,
@@ -35,7 +37,11 @@ export function newRunSettings(config: Config, choices: RunChoices): NewRunSetti
     baseSeed: choices.seed ?? 1,
     temperature: choices.temperature ?? (repeats > 1 ? 0.7 : 0),
     maxTokens: choices.maxTokens ?? DEFAULT_MAX_TOKENS,
-    models: { generator: generator.model ?? `${generator.provider}:default`, embedder: embedder.model ?? `${embedder.provider}:default`, judge: choices.judge },
+    models: {
+      generator: generator.model ?? `${generator.provider}:default`,
+      embedder: embedder.model ?? `${embedder.provider}:default`,
+      judge: choices.judge,
+    },
     adapters,
     prices: {
       inputPerMillion: choices.prices?.inputPerMillion ?? base.inputPerMillion,
@@ -51,7 +57,8 @@ export function assignAdapters(specs: string[], strategies: string[]): Record<st
   const adapters: Record<string, string> = {};
   for (const spec of specs) {
     const [name, adapter] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : [undefined, spec];
-    for (const strategy of name ? [name] : ADAPTER_STRATEGIES) if (strategies.includes(strategy)) adapters[strategy] = adapter;
+    for (const strategy of name ? [name] : ADAPTER_STRATEGIES)
+      if (strategies.includes(strategy)) adapters[strategy] = adapter;
   }
   return adapters;
 }

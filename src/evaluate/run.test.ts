@@ -17,12 +17,32 @@ const DATA = [
   { id: 'q1', question: 'Where is the tower?', answers: ['Paris'], goldDocIds: ['tower.md'] },
   { id: 'q2', question: 'When was it built?', answers: ['1889'], goldDocIds: ['tower.md'] },
   { id: 'q3', question: 'Who owns the moon?', answers: [], answerable: false },
-].map((q) => JSON.stringify(q)).join('\n');
+]
+  .map((q) => JSON.stringify(q))
+  .join('\n');
 
-const hit = (docId: string, text: string, score: number): Hit => ({ chunkId: `${docId}#0`, docId, source: docId, title: '', headingPath: [], page: null, text, labels: [], tags: [], score });
+const hit = (docId: string, text: string, score: number): Hit => ({
+  chunkId: `${docId}#0`,
+  docId,
+  source: docId,
+  title: '',
+  headingPath: [],
+  page: null,
+  text,
+  labels: [],
+  tags: [],
+  score,
+});
 
 function answer(text: string, retrieved: Hit[] = [], abstained = false): Answer {
-  return { answer: text, abstained, citations: [], retrieved, timings: { retrieveMs: 1, rerankMs: 0, generateMs: 5, firstTokenMs: 2, totalMs: 6 }, usage: { promptTokens: 10, completionTokens: 3 } };
+  return {
+    answer: text,
+    abstained,
+    citations: [],
+    retrieved,
+    timings: { retrieveMs: 1, rerankMs: 0, generateMs: 5, firstTokenMs: 2, totalMs: 6 },
+    usage: { promptTokens: 10, completionTokens: 3 },
+  };
 }
 
 /** Strategies scripted per question: the harness must treat them as any other Strategy. */
@@ -35,7 +55,12 @@ const lookup: Strategy = {
     return answer("I don't know", context, true);
   },
 };
-const guesser: Strategy = { name: 'guess', async answer() { return answer('London, probably'); } };
+const guesser: Strategy = {
+  name: 'guess',
+  async answer() {
+    return answer('London, probably');
+  },
+};
 /** Failure injection: the endpoint fails on one question. */
 function flaky(failOn: string): Strategy {
   return {
@@ -47,7 +72,17 @@ function flaky(failOn: string): Strategy {
   };
 }
 
-const settings = { strategies: ['lookup', 'guess', 'flaky'], repeats: 2, baseSeed: 1, temperature: 0, maxTokens: 32, models: { generator: 'test' }, adapters: {}, prices: LOCAL_PRICES, config: {} };
+const settings = {
+  strategies: ['lookup', 'guess', 'flaky'],
+  repeats: 2,
+  baseSeed: 1,
+  temperature: 0,
+  maxTokens: 32,
+  models: { generator: 'test' },
+  adapters: {},
+  prices: LOCAL_PRICES,
+  config: {},
+};
 
 describe('evaluation runs', () => {
   it('scores, stores, records failures as rows, and renders JSON, table and HTML', async () => {
@@ -95,11 +130,19 @@ describe('evaluation runs', () => {
     const plan = await planNewRun(home, set, { ...settings, strategies: ['lookup', 'guess'], repeats: 1 });
     const abort = new AbortController();
     const calls: string[] = [];
-    const counting = (inner: Strategy): Strategy => ({ name: inner.name, answer: (q, o) => (calls.push(`${inner.name}:${q}`), inner.answer(q, o)) });
-    await expect(executeRun(home, plan, {
-      strategies: [counting(lookup), counting(guesser)], signal: abort.signal,
-      onProgress: (done) => { if (done === 3) abort.abort(new Error('stop')); },
-    })).rejects.toThrow('stop');
+    const counting = (inner: Strategy): Strategy => ({
+      name: inner.name,
+      answer: (q, o) => (calls.push(`${inner.name}:${q}`), inner.answer(q, o)),
+    });
+    await expect(
+      executeRun(home, plan, {
+        strategies: [counting(lookup), counting(guesser)],
+        signal: abort.signal,
+        onProgress: (done) => {
+          if (done === 3) abort.abort(new Error('stop'));
+        },
+      }),
+    ).rejects.toThrow('stop');
     expect(calls).toHaveLength(3);
     const resumed = await planResume(home, plan.meta.runId);
     expect(resumed.done).toHaveLength(3);

@@ -20,7 +20,12 @@ export interface RunPlan {
 export type NewRunSettings = Omit<RunMeta, 'runId' | 'createdAt' | 'status' | 'dataset' | 'questionIds'>;
 
 /** Records a new run: run.json and the exact questions it asks (so show and resume never depend on the source file). */
-export async function planNewRun(home: string, set: QuestionSet, settings: NewRunSettings, limit?: number): Promise<RunPlan> {
+export async function planNewRun(
+  home: string,
+  set: QuestionSet,
+  settings: NewRunSettings,
+  limit?: number,
+): Promise<RunPlan> {
   const questions = limit ? set.questions.slice(0, limit) : set.questions;
   if (questions.length === 0) throw new UsageError(`${set.file}: no valid questions to evaluate`);
   const meta: RunMeta = {
@@ -55,7 +60,11 @@ export interface ExecuteOptions {
 }
 
 /** Answers what is left, appending each row as it completes; marks the run complete and returns its report. */
-export async function executeRun(home: string, plan: RunPlan, options: ExecuteOptions): Promise<{ report: EvalReport; stats: EvaluateResult['stats'] }> {
+export async function executeRun(
+  home: string,
+  plan: RunPlan,
+  options: ExecuteOptions,
+): Promise<{ report: EvalReport; stats: EvaluateResult['stats'] }> {
   const { meta } = plan;
   await saveRunMeta(home, meta);
   const result = await evaluate({

@@ -64,7 +64,10 @@ export async function loadRunMeta(home: string, runId: string): Promise<RunMeta>
     return JSON.parse(await readFile(join(runDir(home, runId), 'run.json'), 'utf8')) as RunMeta;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new RunNotFoundError(`no run "${runId}" under ${runsDir(home)} (see \`attune runs list\`)`, { input: runId, cause: error });
+    throw new RunNotFoundError(`no run "${runId}" under ${runsDir(home)} (see \`attune runs list\`)`, {
+      input: runId,
+      cause: error,
+    });
   }
 }
 

@@ -19,7 +19,12 @@ export function scoreAnswer(question: Question, answer: Answer): RowScores {
     f1: tokenF1(answer.answer, references),
     containment: containment(answer.answer, references),
     judgeCorrect: null,
-    faithfulness: answer.abstained ? null : lexicalSupport(answer.answer, answer.retrieved.map((hit) => hit.text)),
+    faithfulness: answer.abstained
+      ? null
+      : lexicalSupport(
+          answer.answer,
+          answer.retrieved.map((hit) => hit.text),
+        ),
     recallAtK: retrievalApplies ? recallAtK(hits, gold, hits.length) : null,
     mrr: retrievalApplies ? reciprocalRank(hits, gold) : null,
     ndcg10: retrievalApplies ? ndcg(hits, gold, 10) : null,
@@ -27,11 +32,28 @@ export function scoreAnswer(question: Question, answer: Answer): RowScores {
 }
 
 /** The judge's verdicts: correctness where there are references, faithfulness where the answer claims something. */
-export async function judgeAnswer(judge: Generator, question: Question, answer: Answer, signal?: AbortSignal): Promise<{ correctness?: JudgeVerdict; faithfulness?: JudgeVerdict }> {
+export async function judgeAnswer(
+  judge: Generator,
+  question: Question,
+  answer: Answer,
+  signal?: AbortSignal,
+): Promise<{ correctness?: JudgeVerdict; faithfulness?: JudgeVerdict }> {
   const verdicts: { correctness?: JudgeVerdict; faithfulness?: JudgeVerdict } = {};
-  if (question.answers.length > 0) verdicts.correctness = await askJudge(judge, correctnessPrompt(question.question, question.answers, answer.answer), signal);
+  if (question.answers.length > 0)
+    verdicts.correctness = await askJudge(
+      judge,
+      correctnessPrompt(question.question, question.answers, answer.answer),
+      signal,
+    );
   if (!answer.abstained && answer.answer.trim() !== '') {
-    verdicts.faithfulness = await askJudge(judge, faithfulnessPrompt(answer.answer, answer.retrieved.map((hit) => hit.text)), signal);
+    verdicts.faithfulness = await askJudge(
+      judge,
+      faithfulnessPrompt(
+        answer.answer,
+        answer.retrieved.map((hit) => hit.text),
+      ),
+      signal,
+    );
   }
   return verdicts;
 }

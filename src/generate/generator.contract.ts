@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Generator } from './generator.ts';
 
 /** The shared contract every Generator backend passes (STYLE.md §12). */
-export function describeGeneratorContract(name: string, make: () => Promise<Generator>, options: { jsonSchema?: boolean } = {}): void {
+export function describeGeneratorContract(
+  name: string,
+  make: () => Promise<Generator>,
+  options: { jsonSchema?: boolean } = {},
+): void {
   describe(`Generator contract: ${name}`, () => {
     let generator: Generator;
     beforeAll(async () => {
@@ -10,7 +14,8 @@ export function describeGeneratorContract(name: string, make: () => Promise<Gene
     });
     afterAll(async () => generator?.dispose());
 
-    const ask = (content: string, extra = {}) => generator.generate({ messages: [{ role: 'user', content }], maxTokens: 24, temperature: 0, ...extra });
+    const ask = (content: string, extra = {}) =>
+      generator.generate({ messages: [{ role: 'user', content }], maxTokens: 24, temperature: 0, ...extra });
 
     it('answers with text and reports usage and timings', async () => {
       const result = await ask('What is the capital of France? Answer in one word.');
@@ -45,7 +50,9 @@ export function describeGeneratorContract(name: string, make: () => Promise<Gene
         temperature: 0,
       });
       // the earlier turns reach the model: they cost prompt tokens
-      const historyTokens = await generator.countTokens('My name is Quill Ambervale. Nice to meet you, Quill Ambervale.');
+      const historyTokens = await generator.countTokens(
+        'My name is Quill Ambervale. Nice to meet you, Quill Ambervale.',
+      );
       expect(withHistory.usage.promptTokens).toBeGreaterThanOrEqual(alone.usage.promptTokens + historyTokens - 4);
     });
 

@@ -45,5 +45,9 @@ export interface AdapterRuntime {
 
 export function hasAdapterRuntime(generator: Generator): generator is Generator & AdapterRuntime {
   const candidate = generator as Partial<AdapterRuntime>;
-  return typeof candidate.loadAdapter === 'function' && typeof candidate.unloadAdapter === 'function' && typeof candidate.loadedAdapters === 'function';
+  return (
+    typeof candidate.loadAdapter === 'function' &&
+    typeof candidate.unloadAdapter === 'function' &&
+    typeof candidate.loadedAdapters === 'function'
+  );
 }

@@ -14,11 +14,18 @@ export function peftPathOnServer(adapterGguf: string, pathOnServer?: string): st
 }
 
 /** Loads every adapter a command uses (name → registered adapter.gguf) into the hosted engine by name. */
-export async function loadHostedAdapters(runtime: AdapterRuntime, adapters: Record<string, string>, pathOnServer?: string): Promise<void> {
+export async function loadHostedAdapters(
+  runtime: AdapterRuntime,
+  adapters: Record<string, string>,
+  pathOnServer?: string,
+): Promise<void> {
   for (const [name, gguf] of Object.entries(adapters)) {
     // checked here only when the engine shares this file system: a remote one reports a missing folder itself
     if (!pathOnServer && !existsSync(join(dirname(gguf), 'peft'))) {
-      throw new ModelError(`adapter ${name}: no PEFT folder at ${join(dirname(gguf), 'peft')}: a hosted engine loads the PEFT adapter, not the GGUF one`, { input: gguf });
+      throw new ModelError(
+        `adapter ${name}: no PEFT folder at ${join(dirname(gguf), 'peft')}: a hosted engine loads the PEFT adapter, not the GGUF one`,
+        { input: gguf },
+      );
     }
     await runtime.loadAdapter(name, peftPathOnServer(gguf, pathOnServer));
   }
@@ -42,10 +49,16 @@ export interface PushAdapterOptions {
 export async function pushAdapter(options: PushAdapterOptions): Promise<{ name: string; lora_path: string }> {
   const local = join(dirname(options.adapterGguf), 'peft');
   if (!options.pathOnServer && !existsSync(join(local, 'adapter_config.json'))) {
-    throw new ModelError(`adapter ${options.name}: no PEFT folder at ${local} (adapter_config.json): retrain it with attune tune`, { input: local });
+    throw new ModelError(
+      `adapter ${options.name}: no PEFT folder at ${local} (adapter_config.json): retrain it with attune tune`,
+      { input: local },
+    );
   }
   const path = options.pathOnServer ?? local;
   const { OpenAIGenerator } = await import('./openai-generator.ts');
-  await new OpenAIGenerator({ model: options.name, baseURL: options.to, apiKey: options.apiKey }).loadAdapter(options.name, path);
+  await new OpenAIGenerator({ model: options.name, baseURL: options.to, apiKey: options.apiKey }).loadAdapter(
+    options.name,
+    path,
+  );
   return { name: options.name, lora_path: path };
 }

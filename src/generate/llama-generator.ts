@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { getLlama, LlamaChatSession, resolveChatWrapper, TokenMeter, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import {
+  getLlama,
+  LlamaChatSession,
+  resolveChatWrapper,
+  TokenMeter,
+  type ChatHistoryItem,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from 'node-llama-cpp';
 import { ModelError } from '../errors.ts';
 import type { ChatMessage } from '../types.ts';
 import type { AdapterRuntime, GenerateRequest, GenerateResult, Generator } from './generator.ts';
@@ -44,7 +53,10 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
 
   static async load(options: LlamaGeneratorOptions): Promise<LlamaGenerator> {
     if (!existsSync(options.modelPath)) {
-      throw new ModelError(`generation model not found: ${options.modelPath}: run \`attune models pull\` or set generator.model`, { input: options.modelPath });
+      throw new ModelError(
+        `generation model not found: ${options.modelPath}: run \`attune models pull\` or set generator.model`,
+        { input: options.modelPath },
+      );
     }
     for (const [name, path] of Object.entries(options.adapters ?? {})) {
       if (!existsSync(path)) throw new ModelError(`adapter ${name}: file not found: ${path}`, { input: path });
@@ -54,7 +66,10 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
       const model = await llama.loadModel({ modelPath: options.modelPath });
       return new LlamaGenerator(llama, model, options);
     } catch (error) {
-      throw new ModelError(`could not load ${options.modelPath}: ${(error as Error).message}`, { input: options.modelPath, cause: error });
+      throw new ModelError(`could not load ${options.modelPath}: ${(error as Error).message}`, {
+        input: options.modelPath,
+        cause: error,
+      });
     }
   }
 
@@ -103,17 +118,28 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
     const sequence = context.getSequence();
     const started = performance.now();
     try {
-      const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+      const system = request.messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .join('\n\n');
       const turns = request.messages.filter((m) => m.role !== 'system');
       const last = turns.at(-1);
       if (!last || last.role !== 'user') throw new ModelError('the last message must come from the user');
-      const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system || undefined, autoDisposeSequence: false });
+      const session = new LlamaChatSession({
+        contextSequence: sequence,
+        systemPrompt: system || undefined,
+        autoDisposeSequence: false,
+      });
       const history: ChatHistoryItem[] = [...session.getChatHistory()];
       for (const turn of turns.slice(0, -1)) {
-        history.push(turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] });
+        history.push(
+          turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] },
+        );
       }
       session.setChatHistory(history);
-      const grammar = request.jsonSchema ? await this.#llama.createGrammarForJsonSchema(request.jsonSchema as never) : undefined;
+      const grammar = request.jsonSchema
+        ? await this.#llama.createGrammarForJsonSchema(request.jsonSchema as never)
+        : undefined;
       let firstTokenMs: number | null = null;
       const before = sequence.tokenMeter.getState();
       const text = await session.prompt(last.content, {
@@ -152,7 +178,10 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
       this.#contexts.set(key, context);
     } else {
       const path = adapter ? this.#options.adapters?.[adapter] : undefined;
-      if (adapter && !path) throw new ModelError(`unknown adapter "${adapter}": known: ${Object.keys(this.#options.adapters ?? {}).join(', ') || 'none'}`);
+      if (adapter && !path)
+        throw new ModelError(
+          `unknown adapter "${adapter}": known: ${Object.keys(this.#options.adapters ?? {}).join(', ') || 'none'}`,
+        );
       context = this.#model.createContext({
         contextSize: this.contextSize,
         threads: this.#options.threads ?? Math.max(1, availableParallelism() - 1),
@@ -179,14 +208,22 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
    */
   chatTokens(messages: ChatMessage[]): { promptTokens: number[]; eosToken: string | undefined } {
     const wrapper = resolveChatWrapper(this.#model);
-    const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const system = messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n');
     const history: ChatHistoryItem[] = system ? [{ type: 'system', text: system }] : [];
     for (const turn of messages.filter((m) => m.role !== 'system')) {
-      history.push(turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] });
+      history.push(
+        turn.role === 'user' ? { type: 'user', text: turn.content } : { type: 'model', response: [turn.content] },
+      );
     }
     history.push({ type: 'model', response: [] });
     const { contextText } = wrapper.generateContextState({ chatHistory: history });
-    return { promptTokens: contextText.tokenize(this.#model.tokenizer), eosToken: this.#model.tokens.eosString ?? undefined };
+    return {
+      promptTokens: contextText.tokenize(this.#model.tokenizer),
+      eosToken: this.#model.tokens.eosString ?? undefined,
+    };
   }
 
   async countTokens(text: string): Promise<number> {

@@ -35,7 +35,9 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
-    const model = request.adapter ? (this.#options.adapters?.[request.adapter] ?? request.adapter) : this.#options.model;
+    const model = request.adapter
+      ? (this.#options.adapters?.[request.adapter] ?? request.adapter)
+      : this.#options.model;
     let firstTokenMs: number | null = null;
     let text = '';
     let usage = { promptTokens: 0, completionTokens: 0 };
@@ -51,7 +53,12 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
           stream: true,
           stream_options: { include_usage: true },
           ...(request.jsonSchema
-            ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'answer', schema: request.jsonSchema } } }
+            ? {
+                response_format: {
+                  type: 'json_schema' as const,
+                  json_schema: { name: 'answer', schema: request.jsonSchema },
+                },
+              }
             : {}),
         },
         { signal: request.signal },
@@ -63,15 +70,22 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
           text += delta;
           request.onToken?.(delta);
         }
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage)
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       }
     } catch (error) {
       if (request.signal?.aborted) throw error;
-      throw new ProviderError(`chat endpoint ${this.#options.baseURL} (model ${model}) failed: ${(error as Error).message}`, { input: this.#options.baseURL, cause: error });
+      throw new ProviderError(
+        `chat endpoint ${this.#options.baseURL} (model ${model}) failed: ${(error as Error).message}`,
+        { input: this.#options.baseURL, cause: error },
+      );
     }
     if (usage.promptTokens === 0) {
       // servers that do not report usage: estimate, ~4 characters per token
-      usage = { promptTokens: Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4), completionTokens: Math.ceil(text.length / 4) };
+      usage = {
+        promptTokens: Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4),
+        completionTokens: Math.ceil(text.length / 4),
+      };
     }
     return { text: text.trim(), usage, firstTokenMs, totalMs: performance.now() - started };
   }
@@ -82,14 +96,19 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
    * own file system. An adapter of the same name already there is replaced (a retrained adapter keeps its name).
    */
   async loadAdapter(name: string, path?: string): Promise<void> {
-    if (!path) throw new ProviderError(`adapter ${name}: a hosted engine needs the adapter's PEFT folder as the server sees it`);
+    if (!path)
+      throw new ProviderError(`adapter ${name}: a hosted engine needs the adapter's PEFT folder as the server sees it`);
     const load = () => this.#post('load_lora_adapter', { lora_name: name, lora_path: path });
     let response = await load();
     if (response.status === 400 && /already been loaded/i.test(await response.clone().text())) {
       await this.#post('unload_lora_adapter', { lora_name: name });
       response = await load();
     }
-    if (!response.ok) throw new ProviderError(`${this.#endpoint('load_lora_adapter')}: loading adapter ${name} from ${path} failed (${response.status}): ${(await response.text()).slice(0, 300).replace(/\s+/g, ' ')}`, { input: path });
+    if (!response.ok)
+      throw new ProviderError(
+        `${this.#endpoint('load_lora_adapter')}: loading adapter ${name} from ${path} failed (${response.status}): ${(await response.text()).slice(0, 300).replace(/\s+/g, ' ')}`,
+        { input: path },
+      );
     this.#loaded.add(name);
   }
 
@@ -97,7 +116,10 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
     const response = await this.#post('unload_lora_adapter', { lora_name: name });
     this.#loaded.delete(name);
     if (response.status === 404 || response.status === 400) return false;
-    if (!response.ok) throw new ProviderError(`${this.#endpoint('unload_lora_adapter')}: unloading adapter ${name} failed (${response.status})`);
+    if (!response.ok)
+      throw new ProviderError(
+        `${this.#endpoint('unload_lora_adapter')}: unloading adapter ${name} failed (${response.status})`,
+      );
     return true;
   }
 
@@ -114,12 +136,18 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
     try {
       return await fetch(this.#endpoint(path), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 120_000),
       });
     } catch (error) {
-      throw new ProviderError(`${this.#endpoint(path)}: ${(error as Error).message}`, { input: this.#options.baseURL, cause: error });
+      throw new ProviderError(`${this.#endpoint(path)}: ${(error as Error).message}`, {
+        input: this.#options.baseURL,
+        cause: error,
+      });
     }
   }
 

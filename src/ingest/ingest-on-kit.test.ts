@@ -25,9 +25,11 @@ function corpus(name: string, files: Record<string, string>): string {
 }
 
 const FILES = {
-  'history/lighthouse.md': '# Lighthouse\n\nThe Quell lighthouse was built in 1871 by the engineer Mara Quell.\n\n## Keepers\n\nSeven keepers have tended the lamp since then.',
+  'history/lighthouse.md':
+    '# Lighthouse\n\nThe Quell lighthouse was built in 1871 by the engineer Mara Quell.\n\n## Keepers\n\nSeven keepers have tended the lamp since then.',
   'food/soup.txt': 'A recipe for barley soup with thyme and smoked leeks.',
-  'trade.html': '<html><head><title>Trade</title></head><body><p>Copper prices rose in the harbour town.</p></body></html>',
+  'trade.html':
+    '<html><head><title>Trade</title></head><body><p>Copper prices rose in the harbour town.</p></body></html>',
   'notes.bin': 'not a supported format',
 };
 
@@ -35,27 +37,56 @@ describe('ingest on the test kit', () => {
   it('ingests a folder, then search finds each document by its content', async () => {
     const dir = corpus('basic', FILES);
     const store = new MemoryStore({ collection: 'basic', dimension: embedder.dimension });
-    const result = await ingest({ paths: [dir], store, embedder, chunking, cacheDir: join(home, 'cache-basic'), labels: ['staff'], tags: ['v1'] });
+    const result = await ingest({
+      paths: [dir],
+      store,
+      embedder,
+      chunking,
+      cacheDir: join(home, 'cache-basic'),
+      labels: ['staff'],
+      tags: ['v1'],
+    });
     expect(result).toMatchObject({ added: 3, updated: 0, removed: 0, unchanged: 0, failed: [] });
     expect(result.skipped).toEqual([join(dir, 'notes.bin')]);
-    expect((await store.documents()).map((d) => d.docId)).toEqual(['food/soup.txt', 'history/lighthouse.md', 'trade.html']);
-    const search = async (query: string) => (await retrieve(store, embedder, query, { k: 1, mode: 'hybrid', filter: { labels: ['staff'] } })).hits[0];
-    expect(await search('Who built the lighthouse?')).toMatchObject({ docId: 'history/lighthouse.md', title: 'Lighthouse', headingPath: ['Lighthouse'], labels: ['staff'], tags: ['v1'] });
+    expect((await store.documents()).map((d) => d.docId)).toEqual([
+      'food/soup.txt',
+      'history/lighthouse.md',
+      'trade.html',
+    ]);
+    const search = async (query: string) =>
+      (await retrieve(store, embedder, query, { k: 1, mode: 'hybrid', filter: { labels: ['staff'] } })).hits[0];
+    expect(await search('Who built the lighthouse?')).toMatchObject({
+      docId: 'history/lighthouse.md',
+      title: 'Lighthouse',
+      headingPath: ['Lighthouse'],
+      labels: ['staff'],
+      tags: ['v1'],
+    });
     expect(await search('How many keepers tended the lamp?')).toMatchObject({ headingPath: ['Lighthouse', 'Keepers'] });
     expect((await search('copper harbour prices'))!.docId).toBe('trade.html');
     expect((await search('barley soup'))!.docId).toBe('food/soup.txt');
     // the labels given at ingest hide the chunks from a caller without them
-    expect((await retrieve(store, embedder, 'lighthouse', { k: 5, mode: 'hybrid', filter: { labels: [] } })).hits).toEqual([]);
+    expect(
+      (await retrieve(store, embedder, 'lighthouse', { k: 5, mode: 'hybrid', filter: { labels: [] } })).hits,
+    ).toEqual([]);
   });
 
   it('is incremental: unchanged files are skipped, changed ones replaced, removed ones pruned', async () => {
     const dir = corpus('incremental', FILES);
     const store = new MemoryStore({ collection: 'incremental', dimension: embedder.dimension });
     const counting = countingEmbedder(embedder);
-    const run = () => ingest({ paths: [dir], store, embedder: counting, chunking, prune: true, cacheDir: join(home, 'cache-incremental') });
+    const run = () =>
+      ingest({
+        paths: [dir],
+        store,
+        embedder: counting,
+        chunking,
+        prune: true,
+        cacheDir: join(home, 'cache-incremental'),
+      });
     await run();
     const firstCalls = counting.texts;
-    expect((await run())).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
+    expect(await run()).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
     expect(counting.texts).toBe(firstCalls);
     writeFileSync(join(dir, 'food/soup.txt'), 'A recipe for lentil stew with cumin.');
     rmSync(join(dir, 'trade.html'));
@@ -67,17 +98,24 @@ describe('ingest on the test kit', () => {
   });
 
   it('leaves the collection as it was when embedding fails midway, and the next run reuses the cached batch', async () => {
-    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d${i}.md`, `Document ${i} talks about topic number ${i} in depth.`]));
+    const files = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`d${i}.md`, `Document ${i} talks about topic number ${i} in depth.`]),
+    );
     const dir = corpus('atomic', files);
     const store = new MemoryStore({ collection: 'atomic', dimension: embedder.dimension });
     const cacheDir = join(home, 'cache-atomic');
     // failure injection: the embedder fails on its second batch (ingest embeds 32 texts per batch)
     const failing = countingEmbedder(embedder, 1);
-    await expect(ingest({ paths: [dir], store, embedder: failing, chunking, cacheDir })).rejects.toThrow('embedder went away');
+    await expect(ingest({ paths: [dir], store, embedder: failing, chunking, cacheDir })).rejects.toThrow(
+      'embedder went away',
+    );
     expect(await store.documents()).toEqual([]);
     expect(readdirSync(cacheDir).filter((f) => f.endsWith('.keys'))).toHaveLength(1);
     const resumed = countingEmbedder(embedder);
-    expect(await ingest({ paths: [dir], store, embedder: resumed, chunking, cacheDir })).toMatchObject({ added: 40, failed: [] });
+    expect(await ingest({ paths: [dir], store, embedder: resumed, chunking, cacheDir })).toMatchObject({
+      added: 40,
+      failed: [],
+    });
     expect(resumed.texts).toBe(8);
     expect(await store.documents()).toHaveLength(40);
   });

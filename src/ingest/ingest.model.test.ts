@@ -11,7 +11,9 @@ import { datasetsDir } from '../testing/datasets.ts';
 import { ingest } from './ingest.ts';
 import { makePdf } from '../testing/documents.ts';
 
-const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as { train_context: string }[];
+const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
+  train_context: string;
+}[];
 const home = mkdtempSync(join(tmpdir(), 'attune-ingest-'));
 const corpus = join(home, 'corpus');
 const chunking = { maxTokens: 128, overlapTokens: 16 };
@@ -20,14 +22,39 @@ let embedder: Embedder;
 beforeAll(async () => {
   embedder = await createEmbedder(parseConfig({}));
   mkdirSync(corpus);
-  docs.slice(0, 6).forEach((doc, i) => writeFileSync(join(corpus, `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
+  docs
+    .slice(0, 6)
+    .forEach((doc, i) => writeFileSync(join(corpus, `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
 });
 afterAll(async () => embedder?.dispose());
 
-const run = async (collection: string, paths: string[], prune = false, extra: { labels?: string[]; tags?: string[]; idRoot?: string } = {}) => {
-  const store = await openStore({ home, collection, embedderId: embedder.id, dimension: embedder.dimension, create: true });
+const run = async (
+  collection: string,
+  paths: string[],
+  prune = false,
+  extra: { labels?: string[]; tags?: string[]; idRoot?: string } = {},
+) => {
+  const store = await openStore({
+    home,
+    collection,
+    embedderId: embedder.id,
+    dimension: embedder.dimension,
+    create: true,
+  });
   try {
-    return { result: await ingest({ paths, store, embedder, chunking, prune, cacheDir: join(home, 'cache', collection), ...extra }), docs: await store.documents(), store };
+    return {
+      result: await ingest({
+        paths,
+        store,
+        embedder,
+        chunking,
+        prune,
+        cacheDir: join(home, 'cache', collection),
+        ...extra,
+      }),
+      docs: await store.documents(),
+      store,
+    };
   } finally {
     await store.dispose();
   }
@@ -38,11 +65,22 @@ describe('ingest (real embedder, real store)', () => {
     const first = await run('fk', [corpus]);
     expect(first.result).toMatchObject({ added: 6, updated: 0, unchanged: 0, failed: [] });
     expect(first.docs.map((d) => d.docId)).toEqual(['doc0.md', 'doc1.md', 'doc2.md', 'doc3.md', 'doc4.md', 'doc5.md']);
-    const store = await openStore({ home, collection: 'fk', embedderId: embedder.id, dimension: embedder.dimension, create: false });
+    const store = await openStore({
+      home,
+      collection: 'fk',
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: false,
+    });
     const phrase = docs[3]!.train_context.split('.')[0]!;
     const [vector] = await embedder.embed([phrase]);
     const [hit] = await store.search({ mode: 'hybrid', vector, text: phrase, k: 1 });
-    expect(hit).toMatchObject({ docId: 'doc3.md', source: join(corpus, 'doc3.md'), title: 'Document 3', headingPath: ['Document 3'] });
+    expect(hit).toMatchObject({
+      docId: 'doc3.md',
+      source: join(corpus, 'doc3.md'),
+      title: 'Document 3',
+      headingPath: ['Document 3'],
+    });
     await store.dispose();
 
     expect((await run('fk', [corpus])).result).toMatchObject({ added: 0, updated: 0, unchanged: 6 });
@@ -60,30 +98,72 @@ describe('ingest (real embedder, real store)', () => {
     const relabelled = await run('labels', [file], false, { labels: ['hr'] });
     expect(relabelled.result).toMatchObject({ added: 0, updated: 1, unchanged: 0 });
     expect(relabelled.docs[0]).toMatchObject({ labels: ['hr'], tags: [] });
-    const store = await openStore({ home, collection: 'labels', embedderId: embedder.id, dimension: embedder.dimension, create: false });
+    const store = await openStore({
+      home,
+      collection: 'labels',
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: false,
+    });
     const phrase = docs[2]!.train_context.split('.')[0]!;
     const [vector] = await embedder.embed([phrase]);
     // a key holding no labels no longer sees the chunks
     expect(await store.search({ mode: 'vector', vector, k: 5, filter: { labels: [] } })).toEqual([]);
-    expect((await store.search({ mode: 'vector', vector, k: 5, filter: { labels: ['hr'] } })).length).toBeGreaterThan(0);
+    expect((await store.search({ mode: 'vector', vector, k: 5, filter: { labels: ['hr'] } })).length).toBeGreaterThan(
+      0,
+    );
     await store.dispose();
-    expect((await run('labels', [file], false, { labels: ['hr'], tags: ['policy'] })).result).toMatchObject({ updated: 1 });
-    expect((await run('labels', [file], false, { labels: ['hr'], tags: ['policy'] })).result).toMatchObject({ unchanged: 1, updated: 0 });
+    expect((await run('labels', [file], false, { labels: ['hr'], tags: ['policy'] })).result).toMatchObject({
+      updated: 1,
+    });
+    expect((await run('labels', [file], false, { labels: ['hr'], tags: ['policy'] })).result).toMatchObject({
+      unchanged: 1,
+      updated: 0,
+    });
   });
 
   it('gives files with one name in different folders their own ids; a collection made with base-name ids keeps them', async () => {
     for (const folder of ['north', 'south']) {
       mkdirSync(join(home, folder), { recursive: true });
-      writeFileSync(join(home, folder, 'report.md'), `# Report\n\nThe ${folder} office sold ${folder.length} lanterns.`);
+      writeFileSync(
+        join(home, folder, 'report.md'),
+        `# Report\n\nThe ${folder} office sold ${folder.length} lanterns.`,
+      );
     }
-    const both = await run('same-name', [join(home, 'north', 'report.md'), join(home, 'south', 'report.md')], false, { idRoot: home });
+    const both = await run('same-name', [join(home, 'north', 'report.md'), join(home, 'south', 'report.md')], false, {
+      idRoot: home,
+    });
     expect(both.result).toMatchObject({ added: 2, failed: [] });
     expect(both.docs.map((d) => d.docId)).toEqual(['north/report.md', 'south/report.md']);
     // an old collection: the same file stored under its base name is updated in place, not duplicated
-    const store = await openStore({ home, collection: 'legacy', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+    const store = await openStore({
+      home,
+      collection: 'legacy',
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: true,
+    });
     const [vector] = await embedder.embed(['old text']);
     const source = join(home, 'north', 'report.md');
-    await store.write({ removeDocIds: [], upsert: [{ chunkId: 'old', docId: 'report.md', source, title: 'Report', headingPath: [], page: null, position: 0, text: 'old text', docHash: 'old', labels: [], tags: [], vector: vector! }] });
+    await store.write({
+      removeDocIds: [],
+      upsert: [
+        {
+          chunkId: 'old',
+          docId: 'report.md',
+          source,
+          title: 'Report',
+          headingPath: [],
+          page: null,
+          position: 0,
+          text: 'old text',
+          docHash: 'old',
+          labels: [],
+          tags: [],
+          vector: vector!,
+        },
+      ],
+    });
     await store.dispose();
     const again = await run('legacy', [source], false, { idRoot: home });
     expect(again.result).toMatchObject({ added: 0, updated: 1 });
@@ -121,14 +201,22 @@ describe('ingest (real embedder, real store)', () => {
     mkdirSync(big);
     docs.slice(10, 70).forEach((doc, i) => writeFileSync(join(big, `d${i}.md`), doc.train_context));
     const cli = join(process.cwd(), 'src/cli/main.ts');
-    const child = spawn(process.execPath, [cli, '--home', home, 'ingest', big, '--collection', 'crash', '--json'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, '--home', home, 'ingest', big, '--collection', 'crash', '--json'], {
+      stdio: 'ignore',
+    });
     // kill it while it embeds: the embedding cache has started filling, nothing is written yet
     const cache = join(home, 'cache', 'embeddings', 'crash');
     const deadline = Date.now() + 120_000;
     while (!existsSync(cache) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
-    const store = await openStore({ home, collection: 'crash', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+    const store = await openStore({
+      home,
+      collection: 'crash',
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: true,
+    });
     const after = await store.documents();
     await store.dispose();
     expect([0, 60]).toContain(after.length);

@@ -48,10 +48,24 @@ const EMBED_BATCH = 32;
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const found = await walk(options.paths, { idRoot: options.idRoot });
-  const result: IngestResult = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [...found.failed], skipped: found.skipped, chunks: 0 };
+  const result: IngestResult = {
+    added: 0,
+    updated: 0,
+    removed: 0,
+    unchanged: 0,
+    failed: [...found.failed],
+    skipped: found.skipped,
+    chunks: 0,
+  };
   const existing = new Map((await options.store.documents()).map((d) => [d.docId, d]));
   const seen = new Map<string, string>();
-  const pending: { file: FoundFile; docHash: string; chunks: ReturnType<typeof chunk>; title: string; isNew: boolean }[] = [];
+  const pending: {
+    file: FoundFile;
+    docHash: string;
+    chunks: ReturnType<typeof chunk>;
+    title: string;
+    isNew: boolean;
+  }[] = [];
   const limit = options.maxFileBytes ?? 50 * 1024 * 1024;
 
   for (const [index, file] of found.files.entries()) {
@@ -59,18 +73,26 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     options.onProgress?.({ phase: 'parse', done: index, total: found.files.length });
     file.docId = legacyDocId(file, existing);
     if (seen.has(file.docId)) {
-      result.failed.push({ path: file.source, reason: `same document id "${file.docId}" as ${seen.get(file.docId)} in this run` });
+      result.failed.push({
+        path: file.source,
+        reason: `same document id "${file.docId}" as ${seen.get(file.docId)} in this run`,
+      });
       continue;
     }
     seen.set(file.docId, file.source);
     try {
       const size = await fileSize(file.source);
-      if (size > limit) throw new Error(`file is ${(size / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(0)} MB limit`);
+      if (size > limit)
+        throw new Error(`file is ${(size / 1e6).toFixed(1)} MB, over the ${(limit / 1e6).toFixed(0)} MB limit`);
       const bytes = await readFile(file.source);
       const docHash = createHash('sha256').update(bytes).digest('hex');
       const before = existing.get(file.docId);
       // access labels and tags are part of a document: a changed label set must reach every chunk
-      if (before?.docHash === docHash && sameSet(before.labels, options.labels ?? []) && sameSet(before.tags, options.tags ?? [])) {
+      if (
+        before?.docHash === docHash &&
+        sameSet(before.labels, options.labels ?? []) &&
+        sameSet(before.tags, options.tags ?? [])
+      ) {
         result.unchanged++;
         continue;
       }
@@ -110,7 +132,12 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   );
   const roots = [...new Set(found.files.map((f) => f.root).filter((r): r is string => r !== undefined))];
   const gone = options.prune
-    ? [...existing.values()].filter((d) => !seen.has(d.docId) && roots.some((root) => d.source.startsWith(root.endsWith(sep) ? root : root + sep))).map((d) => d.docId)
+    ? [...existing.values()]
+        .filter(
+          (d) =>
+            !seen.has(d.docId) && roots.some((root) => d.source.startsWith(root.endsWith(sep) ? root : root + sep)),
+        )
+        .map((d) => d.docId)
     : [];
   options.signal?.throwIfAborted();
   options.onProgress?.({ phase: 'write', done: 0, total: 1 });

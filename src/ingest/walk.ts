@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isSupported } from './parsers/index.ts';
@@ -40,7 +41,10 @@ export async function walk(paths: string[], options: WalkOptions = {}): Promise<
   for (const path of paths) {
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
     if (info instanceof Error) {
-      result.failed.push({ path, reason: info.code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${info.code ?? info.message}` });
+      result.failed.push({
+        path,
+        reason: info.code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${info.code ?? info.message}`,
+      });
     } else if (info.isDirectory()) {
       await walkFolder(path, path, result);
     } else {
@@ -51,11 +55,14 @@ export async function walk(paths: string[], options: WalkOptions = {}): Promise<
 }
 
 async function walkFolder(root: string, dir: string, result: Walk): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    result.failed.push({ path: dir, reason: `cannot read folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    result.failed.push({
+      path: dir,
+      reason: `cannot read folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    });
     return;
   }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -63,7 +70,8 @@ async function walkFolder(root: string, dir: string, result: Walk): Promise<void
     const path = join(dir, entry.name);
     if (entry.isSymbolicLink()) continue;
     if (entry.isDirectory()) await walkFolder(root, path, result);
-    else if (entry.isFile() && isSupported(path)) result.files.push({ source: path, docId: relative(root, path).split(sep).join('/'), root });
+    else if (entry.isFile() && isSupported(path))
+      result.files.push({ source: path, docId: relative(root, path).split(sep).join('/'), root });
     else if (entry.isFile()) result.skipped.push(path);
   }
 }

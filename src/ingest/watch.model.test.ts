@@ -10,7 +10,9 @@ import type { Store } from '../store/store.ts';
 import { datasetsDir } from '../testing/datasets.ts';
 import { readJournal, watchCollection, type WatchBatch, type Watcher } from './watch.ts';
 
-const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as { train_context: string }[];
+const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
+  train_context: string;
+}[];
 const home = mkdtempSync(join(tmpdir(), 'attune-watch-'));
 const corpus = join(home, 'corpus');
 const journal = join(home, 'watch', 'fk.json');
@@ -20,9 +22,17 @@ let batches: WatchBatch[] = [];
 
 beforeAll(async () => {
   embedder = await createEmbedder(parseConfig({}));
-  store = await openStore({ home, collection: 'fk', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+  store = await openStore({
+    home,
+    collection: 'fk',
+    embedderId: embedder.id,
+    dimension: embedder.dimension,
+    create: true,
+  });
   mkdirSync(corpus);
-  docs.slice(0, 2).forEach((doc, i) => writeFileSync(join(corpus, `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
+  docs
+    .slice(0, 2)
+    .forEach((doc, i) => writeFileSync(join(corpus, `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
 });
 afterAll(async () => {
   await store?.dispose();
@@ -31,7 +41,16 @@ afterAll(async () => {
 });
 
 const start = (): Promise<Watcher> =>
-  watchCollection({ paths: [corpus], store, embedder, chunking: { maxTokens: 128, overlapTokens: 16 }, cacheDir: join(home, 'cache'), journal, debounceMs: 200, onBatch: (b) => batches.push(b) });
+  watchCollection({
+    paths: [corpus],
+    store,
+    embedder,
+    chunking: { maxTokens: 128, overlapTokens: 16 },
+    cacheDir: join(home, 'cache'),
+    journal,
+    debounceMs: 200,
+    onBatch: (b) => batches.push(b),
+  });
 
 /** Waits for the next committed batch (fs events arrive asynchronously after a write returns). */
 async function nextBatch(after: number, timeoutMs = 60_000): Promise<WatchBatch> {
@@ -73,7 +92,8 @@ describe('attune watch (real embedder, real store)', () => {
     batches = [];
     const watcher = await start();
     expect(batches[0]!.result).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
-    for (let i = 0; i < 5; i++) writeFileSync(join(corpus, `burst${i}.md`), `# Burst ${i}\n\nBurst note number ${i} about the Zorgon ferry.`);
+    for (let i = 0; i < 5; i++)
+      writeFileSync(join(corpus, `burst${i}.md`), `# Burst ${i}\n\nBurst note number ${i} about the Zorgon ferry.`);
     writeFileSync(join(corpus, '.new.md.swp'), 'editor scratch');
     const burst = await nextBatch(1);
     expect(burst.result.added).toBe(5);
@@ -86,11 +106,18 @@ describe('attune watch (real embedder, real store)', () => {
   it('a restarted watcher catches up with what changed while it was down, and with the journal a crash left', async () => {
     batches = [];
     // changes while no watcher runs, and a journal as a killed watcher leaves it (a change seen, not committed)
-    writeFileSync(join(corpus, 'offline.md'), '# Offline\n\nWritten while the watcher was down: the Zorgon mint closed.');
+    writeFileSync(
+      join(corpus, 'offline.md'),
+      '# Offline\n\nWritten while the watcher was down: the Zorgon mint closed.',
+    );
     rmSync(join(corpus, 'burst0.md'));
     writeFileSync(journal, JSON.stringify({ pending: [join(corpus, 'burst1.md')] }));
     const watcher = await start();
-    expect(batches[0]).toMatchObject({ trigger: 'catch-up', changed: [join(corpus, 'burst1.md')], result: { added: 1, removed: 1 } });
+    expect(batches[0]).toMatchObject({
+      trigger: 'catch-up',
+      changed: [join(corpus, 'burst1.md')],
+      result: { added: 1, removed: 1 },
+    });
     expect((await find('Zorgon mint closed'))[0]?.docId).toBe('offline.md');
     expect((await readJournal(journal)).pending).toEqual([]);
     await watcher.close();

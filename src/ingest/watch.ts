@@ -83,7 +83,16 @@ export async function watchCollection(options: WatchOptions): Promise<Watcher> {
   let running: Promise<void> = Promise.resolve();
   let closed = false;
   let lastCommit = leftover.lastCommit;
-  const { journal: journalFile, debounceMs: _d, maxWaitMs: _m, onBatch: _b, onError: _e, serialise, retryMs: _r, ...ingestOptions } = options;
+  const {
+    journal: journalFile,
+    debounceMs: _d,
+    maxWaitMs: _m,
+    onBatch: _b,
+    onError: _e,
+    serialise,
+    retryMs: _r,
+    ...ingestOptions
+  } = options;
   const ingestBatch = () => ingest({ ...ingestOptions, prune: true });
 
   const runBatch = async (trigger: WatchBatch['trigger'], changed: string[], startedAt: number) => {
@@ -108,7 +117,9 @@ export async function watchCollection(options: WatchOptions): Promise<Watcher> {
   };
 
   const schedule = (run: () => Promise<void>) => {
-    running = running.then(run).catch((error: unknown) => options.onError?.(error instanceof Error ? error : new Error(errorMessage(error))));
+    running = running
+      .then(run)
+      .catch((error: unknown) => options.onError?.(error instanceof Error ? error : new Error(errorMessage(error))));
     return running;
   };
 

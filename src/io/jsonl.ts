@@ -1,5 +1,7 @@
 /** One non-blank line of a JSON Lines text: its 1-based line number and its value, or why it is not JSON. */
-export type JsonLine = { line: number; value: unknown; error?: undefined } | { line: number; value?: undefined; error: string };
+export type JsonLine =
+  | { line: number; value: unknown; error?: undefined }
+  | { line: number; value?: undefined; error: string };
 
 /**
  * The non-blank lines of a JSON Lines text, each parsed. A line that is not JSON carries `error` ("not valid

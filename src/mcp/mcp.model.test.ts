@@ -26,8 +26,26 @@ describe('attune mcp (stdio)', () => {
       execFileSync('mkdir', ['-p', docs]);
       writeFileSync(join(docs, PUBLIC_DOC.name), PUBLIC_DOC.text);
       writeFileSync(join(docs, HR_DOC.name), HR_DOC.text);
-      await ingest({ paths: [join(docs, PUBLIC_DOC.name)], store, embedder, chunking: config.chunking, prune: false, labels: [], tags: [], cacheDir: join(home, 'cache') });
-      await ingest({ paths: [join(docs, HR_DOC.name)], store, embedder, chunking: config.chunking, prune: false, labels: ['hr'], tags: [], cacheDir: join(home, 'cache') });
+      await ingest({
+        paths: [join(docs, PUBLIC_DOC.name)],
+        store,
+        embedder,
+        chunking: config.chunking,
+        prune: false,
+        labels: [],
+        tags: [],
+        cacheDir: join(home, 'cache'),
+      });
+      await ingest({
+        paths: [join(docs, HR_DOC.name)],
+        store,
+        embedder,
+        chunking: config.chunking,
+        prune: false,
+        labels: ['hr'],
+        tags: [],
+        cacheDir: join(home, 'cache'),
+      });
     } finally {
       await store.dispose();
       await embedder.dispose();
@@ -36,7 +54,19 @@ describe('attune mcp (stdio)', () => {
     const node = execFileSync('bash', [join(root, 'scripts/node-path.sh')], { encoding: 'utf8' }).trim();
     const transport = new StdioClientTransport({
       command: node,
-      args: ['--disable-warning=ExperimentalWarning', join(root, 'src/cli/main.ts'), '--home', home, 'mcp', '--collection', 'handbook', '--labels', 'staff', '--max-tokens', '24'],
+      args: [
+        '--disable-warning=ExperimentalWarning',
+        join(root, 'src/cli/main.ts'),
+        '--home',
+        home,
+        'mcp',
+        '--collection',
+        'handbook',
+        '--labels',
+        'staff',
+        '--max-tokens',
+        '24',
+      ],
       cwd: home, // attune.config.json there: one generation thread, as in the other tests
       stderr: 'pipe',
     });
@@ -63,7 +93,10 @@ describe('attune mcp (stdio)', () => {
   });
 
   it('ask answers with the rag strategy', async () => {
-    const result = await client.callTool({ name: 'ask', arguments: { question: 'How many days of paid holiday does an employee get?' } });
+    const result = await client.callTool({
+      name: 'ask',
+      arguments: { question: 'How many days of paid holiday does an employee get?' },
+    });
     expect(result.isError).toBeFalsy();
     const answer = JSON.parse((result.content as { text: string }[])[0]!.text);
     expect(typeof answer.answer).toBe('string');

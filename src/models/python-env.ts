@@ -30,10 +30,15 @@ export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<
  * Creates (once) the project-managed venv with the pinned requirements and returns its python.
  * The folder name carries the requirements' hash, so a change of pins makes a new venv.
  */
-export async function ensurePythonEnv(options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<string> {
+export async function ensurePythonEnv(
+  options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<string> {
   const env = options.env ?? process.env;
   const requirements = join(PYTHON_DIR, 'requirements.txt');
-  const hash = createHash('sha256').update(await readFile(requirements)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(await readFile(requirements))
+    .digest('hex')
+    .slice(0, 12);
   const dir = join(cacheDir(env), `venv-${hash}`);
   const python = join(dir, 'bin', 'python');
   if (existsSync(join(dir, '.complete'))) return python;
@@ -53,11 +58,17 @@ export function run(command: string, args: string[]): Promise<void> {
     const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4000)));
-    child.on('error', (error) => reject(new TrainerError(`could not run ${command}: ${error.message}`, { cause: error })));
+    child.on('error', (error) =>
+      reject(new TrainerError(`could not run ${command}: ${error.message}`, { cause: error })),
+    );
     child.on('close', (code) =>
       code === 0
         ? resolve()
-        : reject(new TrainerError(`${command} ${args.slice(0, 3).join(' ')} failed (exit ${code}): ${lastLine(stderr)}`, { cause: stderr })),
+        : reject(
+            new TrainerError(`${command} ${args.slice(0, 3).join(' ')} failed (exit ${code}): ${lastLine(stderr)}`, {
+              cause: stderr,
+            }),
+          ),
     );
   });
 }
@@ -65,4 +76,3 @@ export function run(command: string, args: string[]): Promise<void> {
 function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).at(-1) ?? 'no output';
 }
-

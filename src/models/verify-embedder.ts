@@ -71,7 +71,12 @@ export async function checkExport(folder: string, referenceFile: string): Promis
       { input: folder },
     );
   }
-  const check: ExportCheck = { onnxSha256, maxAbsDiff, tolerance: EXPORT_TOLERANCE, checkedAt: new Date().toISOString() };
+  const check: ExportCheck = {
+    onnxSha256,
+    maxAbsDiff,
+    tolerance: EXPORT_TOLERANCE,
+    checkedAt: new Date().toISOString(),
+  };
   await writeAtomic(stampFile, `${JSON.stringify(check, null, 2)}\n`);
   return { ...check, cached: false };
 }

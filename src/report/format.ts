@@ -23,6 +23,10 @@ export function formatUsd(value: number | null | undefined): string {
 /** Left-aligned first column, the rest padded to the widest cell. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((_, c) => Math.max(header[c]!.length, ...rows.map((row) => (row[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

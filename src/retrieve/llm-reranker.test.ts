@@ -14,7 +14,18 @@ const lexicalGrader = scriptedGenerator(({ prompt }) => {
 });
 describeRerankerContract('llm (scripted grader)', async () => llmReranker(lexicalGrader));
 
-const hit = (id: string): Hit => ({ chunkId: id, docId: id, source: id, title: '', headingPath: [], page: null, text: `passage ${id}`, labels: [], tags: [], score: 0 });
+const hit = (id: string): Hit => ({
+  chunkId: id,
+  docId: id,
+  source: id,
+  title: '',
+  headingPath: [],
+  page: null,
+  text: `passage ${id}`,
+  labels: [],
+  tags: [],
+  score: 0,
+});
 
 /** Failure injection: a generator that answers with scripted text per passage (malformed ones included). */
 function scripted(replies: Record<string, string>): Generator & { prompts: string[] } {
@@ -38,9 +49,18 @@ function scripted(replies: Record<string, string>): Generator & { prompts: strin
 
 describe('llmReranker', () => {
   it('orders by grade, keeps retrieval order among equal grades, and cuts to k', async () => {
-    const generator = scripted({ a: '{"relevant":false,"score":0}', b: '{"relevant":true,"score":3}', c: '{"relevant":true,"score":1}', d: '{"relevant":true,"score":1}' });
+    const generator = scripted({
+      a: '{"relevant":false,"score":0}',
+      b: '{"relevant":true,"score":3}',
+      c: '{"relevant":true,"score":1}',
+      d: '{"relevant":true,"score":1}',
+    });
     const ranked = await llmReranker(generator).rerank('question?', [hit('a'), hit('b'), hit('c'), hit('d')], { k: 3 });
-    expect(ranked.map((h) => [h.chunkId, h.score])).toEqual([['b', 3], ['c', 1], ['d', 1]]);
+    expect(ranked.map((h) => [h.chunkId, h.score])).toEqual([
+      ['b', 3],
+      ['c', 1],
+      ['d', 1],
+    ]);
     expect(generator.prompts).toHaveLength(4);
     expect(generator.prompts[0]).toContain('Question: question?');
   });
@@ -48,6 +68,11 @@ describe('llmReranker', () => {
   it('counts a malformed or out-of-range grade as 0 instead of failing the query', async () => {
     const generator = scripted({ a: 'not json', b: '{"score":2}', c: '{"score":"many"}', d: '{"score":9}' });
     const ranked = await llmReranker(generator).rerank('q', [hit('a'), hit('b'), hit('c'), hit('d')], { k: 4 });
-    expect(ranked.map((h) => [h.chunkId, h.score])).toEqual([['b', 2], ['a', 0], ['c', 0], ['d', 0]]);
+    expect(ranked.map((h) => [h.chunkId, h.score])).toEqual([
+      ['b', 2],
+      ['a', 0],
+      ['c', 0],
+      ['d', 0],
+    ]);
   });
 });

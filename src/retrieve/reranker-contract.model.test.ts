@@ -24,10 +24,14 @@ const recording = (inner: Generator): Generator => ({
 // Skipped: ranking by relevance. The 135M model grades the passage that answers no higher than an
 // unrelated one (measured on the contract's query: answer 1, soup 1, harbour 0, keeper 1), so with
 // the default model the reranker keeps the retrieval order. A larger generator is needed for it to help.
-describeRerankerContract('llm (SmolLM2-135M)', async () => {
-  generator = recording(await createGenerator(parseConfig({})));
-  return llmReranker(generator);
-}, { judgesRelevance: false });
+describeRerankerContract(
+  'llm (SmolLM2-135M)',
+  async () => {
+    generator = recording(await createGenerator(parseConfig({})));
+    return llmReranker(generator);
+  },
+  { judgesRelevance: false },
+);
 
 describe('llm reranker on the real model', () => {
   it('gets a complete, in-range JSON grade back for every passage', () => {

@@ -3,7 +3,16 @@ import type { Hit } from '../types.ts';
 import type { Reranker } from './reranker.ts';
 
 const hit = (id: string, text: string, score: number): Hit => ({
-  chunkId: id, docId: `${id}.md`, source: `corpus/${id}.md`, title: id, headingPath: ['Section'], page: null, text, labels: ['staff'], tags: ['t'], score,
+  chunkId: id,
+  docId: `${id}.md`,
+  source: `corpus/${id}.md`,
+  title: id,
+  headingPath: ['Section'],
+  page: null,
+  text,
+  labels: ['staff'],
+  tags: ['t'],
+  score,
 });
 
 const QUERY = 'When was the Quell lighthouse built?';
@@ -20,7 +29,11 @@ const CANDIDATES: Hit[] = [
  * (no new ones, no duplicates, their fields intact), best first, puts a passage that answers the
  * query above unrelated ones, leaves its input alone, and stops when aborted.
  */
-export function describeRerankerContract(name: string, make: () => Promise<Reranker>, options: { judgesRelevance?: boolean } = {}): void {
+export function describeRerankerContract(
+  name: string,
+  make: () => Promise<Reranker>,
+  options: { judgesRelevance?: boolean } = {},
+): void {
   describe(`Reranker contract: ${name}`, () => {
     let reranker: Reranker;
     beforeAll(async () => {

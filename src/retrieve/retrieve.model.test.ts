@@ -13,7 +13,10 @@ import { llmReranker } from './llm-reranker.ts';
 import { retrieve } from './retrieve.ts';
 
 // 40 real clapnq passages as the corpus (one chunk each); question i's gold passage is passage i.
-const lines = readFileSync(join(datasetsDir, 'clapnq', 'clapnq_dev_answerable.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 40);
+const lines = readFileSync(join(datasetsDir, 'clapnq', 'clapnq_dev_answerable.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, 40);
 const rows = lines.map((line) => JSON.parse(line) as { input: string; passages: { title: string; text: string }[] });
 const questions = rows.slice(0, 10).map((row, i) => ({ question: row.input, gold: `p${i}` }));
 
@@ -22,12 +25,28 @@ let store: Store;
 
 beforeAll(async () => {
   embedder = await createEmbedder(parseConfig({}));
-  store = await openStore({ home: mkdtempSync(join(tmpdir(), 'attune-retrieve-')), collection: 'clapnq', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+  store = await openStore({
+    home: mkdtempSync(join(tmpdir(), 'attune-retrieve-')),
+    collection: 'clapnq',
+    embedderId: embedder.id,
+    dimension: embedder.dimension,
+    create: true,
+  });
   const texts = rows.map((row) => `${row.passages[0]!.title}\n${row.passages[0]!.text}`);
   const vectors = await embedder.embed(texts);
   const chunks: ChunkRecord[] = texts.map((text, i) => ({
-    chunkId: `p${i}#0`, docId: `p${i}`, source: `clapnq/p${i}.md`, title: rows[i]!.passages[0]!.title, headingPath: [], page: null,
-    position: 0, text, docHash: 'h', labels: i % 2 ? ['odd'] : [], tags: [], vector: vectors[i]!,
+    chunkId: `p${i}#0`,
+    docId: `p${i}`,
+    source: `clapnq/p${i}.md`,
+    title: rows[i]!.passages[0]!.title,
+    headingPath: [],
+    page: null,
+    position: 0,
+    text,
+    docHash: 'h',
+    labels: i % 2 ? ['odd'] : [],
+    tags: [],
+    vector: vectors[i]!,
   }));
   await store.write({ upsert: chunks, removeDocIds: [] });
 });
@@ -61,7 +80,11 @@ describe('retrieve (real MiniLM, real LanceDB, clapnq passages)', () => {
     expect(without.hits.every((h) => h.labels.length === 0)).toBe(true);
     const withLabel = await retrieve(store, embedder, question, { k: 10, mode: 'hybrid', filter: { labels: ['odd'] } });
     expect(withLabel.hits.map((h) => h.docId)).toContain(gold);
-    const onlyTwo = await retrieve(store, embedder, question, { k: 10, mode: 'vector', filter: { docIds: ['p3', 'p4'] } });
+    const onlyTwo = await retrieve(store, embedder, question, {
+      k: 10,
+      mode: 'vector',
+      filter: { docIds: ['p3', 'p4'] },
+    });
     expect(onlyTwo.hits.map((h) => h.docId).sort()).toEqual(['p3', 'p4']);
   });
 
@@ -70,7 +93,12 @@ describe('retrieve (real MiniLM, real LanceDB, clapnq passages)', () => {
     try {
       const { question } = questions[0]!;
       const reranker = llmReranker(generator);
-      const { hits, timings } = await retrieve(store, embedder, question, { k: 2, mode: 'hybrid', reranker, candidates: 3 });
+      const { hits, timings } = await retrieve(store, embedder, question, {
+        k: 2,
+        mode: 'hybrid',
+        reranker,
+        candidates: 3,
+      });
       expect(hits).toHaveLength(2);
       expect(timings.rerankMs).toBeGreaterThan(0);
       for (const hit of hits) expect([0, 1, 2, 3]).toContain(hit.score);

@@ -26,15 +26,22 @@ export interface Retrieval {
 }
 
 /** Embed the query, search the store (filters inside the store query), optionally rerank. */
-export async function retrieve(store: Store, embedder: Embedder, query: string, options: RetrieveOptions): Promise<Retrieval> {
+export async function retrieve(
+  store: Store,
+  embedder: Embedder,
+  query: string,
+  options: RetrieveOptions,
+): Promise<Retrieval> {
   const started = performance.now();
-  const vector = options.mode === 'keyword' ? undefined : (await embedder.embed([query], { signal: options.signal }))[0];
+  const vector =
+    options.mode === 'keyword' ? undefined : (await embedder.embed([query], { signal: options.signal }))[0];
   const embedded = performance.now();
   const depth = options.reranker ? (options.candidates ?? options.k * 3) : options.k;
   let hits = await store.search({ mode: options.mode, vector, text: query, k: depth, filter: options.filter });
   const searched = performance.now();
   const vectorScores = hits.flatMap((hit) => (hit.vectorScore === undefined ? [] : [hit.vectorScore]));
-  if (options.reranker && hits.length > 0) hits = await options.reranker.rerank(query, hits, { k: options.k, signal: options.signal });
+  if (options.reranker && hits.length > 0)
+    hits = await options.reranker.rerank(query, hits, { k: options.k, signal: options.signal });
   return {
     hits: hits.slice(0, options.k),
     vector,

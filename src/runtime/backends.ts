@@ -25,7 +25,10 @@ export async function createEmbedder(config: Config, env: NodeJS.ProcessEnv = pr
 }
 
 /** Builds the generator the config names, with LoRA adapters by name → GGUF path. */
-export async function createGenerator(config: Config, options: { env?: NodeJS.ProcessEnv; adapters?: Record<string, string> } = {}): Promise<Generator> {
+export async function createGenerator(
+  config: Config,
+  options: { env?: NodeJS.ProcessEnv; adapters?: Record<string, string> } = {},
+): Promise<Generator> {
   const env = options.env ?? process.env;
   const spec = config.generator;
   if (spec.provider === 'openai') {
@@ -56,7 +59,14 @@ export async function openCollection(
 ): Promise<{ store: Store; embedder: Embedder }> {
   const embedder = await createEmbedder(config, options.env);
   try {
-    const store = await openStore({ home, collection, url: config.store, embedderId: embedder.id, dimension: embedder.dimension, create: options.create ?? false });
+    const store = await openStore({
+      home,
+      collection,
+      url: config.store,
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: options.create ?? false,
+    });
     return { store, embedder };
   } catch (error) {
     await embedder.dispose();

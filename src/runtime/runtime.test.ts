@@ -44,12 +44,17 @@ function kit(fail: { generator?: Error; disposeOf?: string } = {}) {
     async generator(config, options) {
       adapters.push(options.adapters);
       if (fail.generator) throw fail.generator;
-      const generator = scriptedGenerator('ok', { id: config.generator.provider === 'openai' ? config.generator.model : 'kit' }) as Generator & { addAdapter?: (name: string) => void };
+      const generator = scriptedGenerator('ok', {
+        id: config.generator.provider === 'openai' ? config.generator.model : 'kit',
+      }) as Generator & { addAdapter?: (name: string) => void };
       generator.addAdapter = (name) => added.push(name);
       return track(`generator:${generator.id}`, generator);
     },
     async store(options) {
-      return track(`store:${options.collection}`, new MemoryStore({ collection: options.collection, dimension: options.dimension }));
+      return track(
+        `store:${options.collection}`,
+        new MemoryStore({ collection: options.collection, dimension: options.dimension }),
+      );
     },
   };
   return { factories, created, disposed, adapters, added };
@@ -60,7 +65,13 @@ describe('Runtime on the kit', () => {
     const { factories, created } = kit();
     const runtime = createRuntime({ config: parseConfig({}), home: home(), factories });
     expect(created).toEqual([]);
-    const [a, b, storeA, storeB, generator] = await Promise.all([runtime.embedder(), runtime.embedder(), runtime.store('docs'), runtime.store('docs'), runtime.generator()]);
+    const [a, b, storeA, storeB, generator] = await Promise.all([
+      runtime.embedder(),
+      runtime.embedder(),
+      runtime.store('docs'),
+      runtime.store('docs'),
+      runtime.generator(),
+    ]);
     expect(a).toBe(b);
     expect(storeA).toBe(storeB);
     expect(await runtime.generator()).toBe(generator);
@@ -84,7 +95,9 @@ describe('Runtime on the kit', () => {
   it('disposes the store and embedder when the generator fails to load, and retries the generator on the next use', async () => {
     const { factories, created, disposed } = kit({ generator: new ModelError('model file not found') });
     const runtime = createRuntime({ config: parseConfig({}), home: home(), factories });
-    await expect(Promise.all([runtime.collection('docs'), runtime.generator()])).rejects.toThrow('model file not found');
+    await expect(Promise.all([runtime.collection('docs'), runtime.generator()])).rejects.toThrow(
+      'model file not found',
+    );
     await expect(runtime.generator()).rejects.toThrow('model file not found');
     await runtime.dispose();
     expect(created.sort()).toEqual(['embedder', 'store:docs']);
@@ -100,7 +113,7 @@ describe('Runtime on the kit', () => {
     expect(disposed).toEqual(['generator:kit', 'store:docs', 'embedder']);
   });
 
-  it('gives another home\'s runtime the same models, and disposes only its own stores', async () => {
+  it("gives another home's runtime the same models, and disposes only its own stores", async () => {
     const { factories, created, disposed } = kit();
     const server = createRuntime({ config: parseConfig({}), home: home(), factories });
     const generator = await server.generator();
@@ -110,12 +123,15 @@ describe('Runtime on the kit', () => {
     expect(await compare.store('corpus')).not.toBe(await server.store('corpus'));
     await compare.dispose();
     expect(disposed).toEqual(['store:corpus']);
-    expect(created.filter((label) => label === 'embedder' || label.startsWith('generator'))).toEqual(['generator:kit', 'embedder']);
+    expect(created.filter((label) => label === 'embedder' || label.startsWith('generator'))).toEqual([
+      'generator:kit',
+      'embedder',
+    ]);
     await server.dispose();
     expect(disposed).toEqual(['store:corpus', 'store:corpus', 'embedder', 'generator:kit']);
   });
 
-  it('resolves adapters by name or path, loads the home\'s with the generator and adds later ones', async () => {
+  it("resolves adapters by name or path, loads the home's with the generator and adds later ones", async () => {
     const dir = home();
     mkdirSync(join(dir, 'adapters', 'faq'), { recursive: true });
     writeFileSync(join(dir, 'adapters', 'faq', 'adapter.gguf'), 'gguf');
@@ -144,17 +160,21 @@ describe('Runtime with await using', () => {
   it.runIf(nodeMajor >= 24)('disposes the collection and embedder when the block throws', async () => {
     const { openThenFail } = await import('./await-using.fixture.ts');
     const { factories, disposed } = kit();
-    await expect(openThenFail({ config: parseConfig({}), home: home(), factories })).rejects.toThrow('failed after opening the collection');
+    await expect(openThenFail({ config: parseConfig({}), home: home(), factories })).rejects.toThrow(
+      'failed after opening the collection',
+    );
     expect(disposed).toEqual(['store:docs', 'embedder']);
   });
 
   it('withRuntime disposes after a failure and keeps the failure, not a dispose error', async () => {
     const { withRuntime } = await import('./runtime.ts');
     const { factories, disposed } = kit({ disposeOf: 'embedder' });
-    await expect(withRuntime({ config: parseConfig({}), home: home(), factories }, async (runtime) => {
-      await runtime.store('docs');
-      throw new ModelError('the model failed');
-    })).rejects.toThrow('the model failed');
+    await expect(
+      withRuntime({ config: parseConfig({}), home: home(), factories }, async (runtime) => {
+        await runtime.store('docs');
+        throw new ModelError('the model failed');
+      }),
+    ).rejects.toThrow('the model failed');
     expect(disposed).toEqual(['store:docs', 'embedder']);
   });
 });

@@ -72,7 +72,8 @@ export class Runtime implements AsyncDisposable {
   #cell<T>(key: string, make: () => Promise<T>, owned: (value: T) => Disposable | undefined): Promise<T> {
     const known = this.#cells.get(key) as Promise<T> | undefined;
     if (known) return known;
-    if (this.#disposed) return Promise.reject(new AttuneError('the runtime is disposed: nothing more can be created in it'));
+    if (this.#disposed)
+      return Promise.reject(new AttuneError('the runtime is disposed: nothing more can be created in it'));
     const created = make().then((value) => {
       const disposable = owned(value);
       if (disposable) this.#owned.push(disposable);
@@ -90,7 +91,11 @@ export class Runtime implements AsyncDisposable {
 
   embedder(): Promise<Embedder> {
     if (this.#parent) return this.#parent.embedder();
-    return this.#cell('embedder', () => this.#factories.embedder(this.config, this.env), (embedder) => embedder);
+    return this.#cell(
+      'embedder',
+      () => this.#factories.embedder(this.config, this.env),
+      (embedder) => embedder,
+    );
   }
 
   /** Whether the generator has been asked for (and not failed): listing adapters does not start the model. */
@@ -101,11 +106,15 @@ export class Runtime implements AsyncDisposable {
   /** The configured generator with every adapter of the home and every registered one (adapters trained meanwhile are added on use). */
   async generator(): Promise<Generator> {
     if (this.#parent) return this.#parent.generator();
-    const generator = await this.#cell('generator', () => {
-      const adapters = this.#knownAdapters();
-      for (const name of Object.keys(adapters)) this.#added.add(name);
-      return this.#factories.generator(this.config, { env: this.env, adapters });
-    }, (created) => created);
+    const generator = await this.#cell(
+      'generator',
+      () => {
+        const adapters = this.#knownAdapters();
+        for (const name of Object.keys(adapters)) this.#added.add(name);
+        return this.#factories.generator(this.config, { env: this.env, adapters });
+      },
+      (created) => created,
+    );
     const host = generator as AdapterHost;
     if (host.addAdapter) {
       for (const [name, path] of Object.entries(this.#knownAdapters())) {
@@ -119,12 +128,20 @@ export class Runtime implements AsyncDisposable {
 
   /** Another generator (a judge), one per configuration, disposed with the runtime. */
   generatorFor(spec: Config['generator']): Promise<Generator> {
-    return this.#cell(`generator:${JSON.stringify(spec)}`, () => this.#factories.generator({ ...this.config, generator: spec }, { env: this.env, adapters: {} }), (created) => created);
+    return this.#cell(
+      `generator:${JSON.stringify(spec)}`,
+      () => this.#factories.generator({ ...this.config, generator: spec }, { env: this.env, adapters: {} }),
+      (created) => created,
+    );
   }
 
   /** The optional re-ranking stage: pointwise grades from the generator. */
   reranker(): Promise<Reranker> {
-    return this.#cell('reranker', async () => llmReranker(await this.generator()), () => undefined);
+    return this.#cell(
+      'reranker',
+      async () => llmReranker(await this.generator()),
+      () => undefined,
+    );
   }
 
   /**
@@ -138,10 +155,21 @@ export class Runtime implements AsyncDisposable {
 
   /** An open collection of this home (with `create`, made when missing); throws CollectionNotFoundError. */
   store(collection: string, options: { create?: boolean } = {}): Promise<Store> {
-    return this.#cell(`store:${collection}`, async () => {
-      const { id, dimension } = await this.embedder();
-      return this.#factories.store({ home: this.home, collection, url: this.config.store, embedderId: id, dimension, create: options.create ?? false });
-    }, (store) => store);
+    return this.#cell(
+      `store:${collection}`,
+      async () => {
+        const { id, dimension } = await this.embedder();
+        return this.#factories.store({
+          home: this.home,
+          collection,
+          url: this.config.store,
+          embedderId: id,
+          dimension,
+          create: options.create ?? false,
+        });
+      },
+      (store) => store,
+    );
   }
 
   /** A collection with the embedder it was built with. */
@@ -178,19 +206,25 @@ export class Runtime implements AsyncDisposable {
    */
   resolveAdapter(nameOrPath: string): string {
     const path = existsSync(nameOrPath) ? nameOrPath : adapterGgufPath(this.home, nameOrPath);
-    if (!existsSync(path)) throw new ModelError(`unknown adapter "${nameOrPath}": not found at ${path} (see \`attune adapters list\`)`, { input: nameOrPath });
+    if (!existsSync(path))
+      throw new ModelError(`unknown adapter "${nameOrPath}": not found at ${path} (see \`attune adapters list\`)`, {
+        input: nameOrPath,
+      });
     this.registerAdapter(nameOrPath, path);
     return nameOrPath;
   }
 
   /** Makes an adapter file known to the generator under a name (now, or when it loads). */
   registerAdapter(name: string, path: string): void {
-    if (this.#parent) return this.#parent.registerAdapter(name, path);
-    this.#adapters.set(name, path);
+    if (this.#parent) this.#parent.registerAdapter(name, path);
+    else this.#adapters.set(name, path);
   }
 
   #knownAdapters(): Record<string, string> {
-    return { ...Object.fromEntries(adapterNames(this.home).map((name) => [name, adapterGgufPath(this.home, name)])), ...Object.fromEntries(this.#adapters) };
+    return {
+      ...Object.fromEntries(adapterNames(this.home).map((name) => [name, adapterGgufPath(this.home, name)])),
+      ...Object.fromEntries(this.#adapters),
+    };
   }
 
   /** A runtime over another home that borrows this one's models: it opens (and disposes) only its own stores. */

@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { adapterScope, canUseAdapter } from './adapter-access.ts';
 import type { KeyScope } from './keys.ts';
 
-const key = (collections: string[], labels: string[] | undefined): KeyScope => ({ id: 'k', name: 'k', collections, ops: ['read'], labels });
+const key = (collections: string[], labels: string[] | undefined): KeyScope => ({
+  id: 'k',
+  name: 'k',
+  collections,
+  ops: ['read'],
+  labels,
+});
 
 describe('adapter access', () => {
   const home = mkdtempSync(join(tmpdir(), 'attune-adapter-access-'));
@@ -28,7 +34,11 @@ describe('adapter access', () => {
   });
 
   it('reads the scope from meta.json and treats a missing or malformed one as unknown', () => {
-    for (const [name, meta] of [['scoped', { scope: { collections: ['a'], labels: ['x'] } }], ['plain', {}], ['broken', { scope: { collections: 'a' } }]] as const) {
+    for (const [name, meta] of [
+      ['scoped', { scope: { collections: ['a'], labels: ['x'] } }],
+      ['plain', {}],
+      ['broken', { scope: { collections: 'a' } }],
+    ] as const) {
       mkdirSync(join(home, 'adapters', name), { recursive: true });
       writeFileSync(join(home, 'adapters', name, 'meta.json'), JSON.stringify(meta));
     }

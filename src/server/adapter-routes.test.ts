@@ -15,7 +15,13 @@ import { createRuntime } from '../runtime/runtime.ts';
 // vLLM (the hosted engine these routes drive with generator.provider = openai) needs a GPU: here it is the
 // project's OpenAI-compatible test server with vLLM's runtime LoRA endpoints and model-name routing, in front
 // of a scripted generator. The llama.cpp side (a context per adapter, LRU) runs real models in tune.model.test.ts.
-const degradedParity = { status: 'degraded', failed: ['eos-token'], checkedAt: '2026-01-01T00:00:00Z', prompts: 2, seconds: 1 };
+const degradedParity = {
+  status: 'degraded',
+  failed: ['eos-token'],
+  checkedAt: '2026-01-01T00:00:00Z',
+  prompts: 2,
+  seconds: 1,
+};
 
 function register(home: string, name: string, meta: Record<string, unknown>): void {
   mkdirSync(join(home, 'adapters', name, 'peft'), { recursive: true });
@@ -31,12 +37,22 @@ describe('adapter routes and a hosted engine (vLLM protocol)', () => {
   let attune: AttuneApp;
   const keys: Record<string, string> = {};
   const call = (path: string, key: string, init: RequestInit = {}) =>
-    attune.app.request(path, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
-  const chat = (model: string, key: string) => call('/v1/chat/completions', key, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'When is support open?' }] }) });
+    attune.app.request(path, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    });
+  const chat = (model: string, key: string) =>
+    call('/v1/chat/completions', key, {
+      method: 'POST',
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'When is support open?' }] }),
+    });
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'attune-adapter-routes-'));
-    register(home, 'faq', { scope: { collections: ['handbook'], labels: [] }, parity: { ...degradedParity, status: 'ok', failed: [] } });
+    register(home, 'faq', {
+      scope: { collections: ['handbook'], labels: [] },
+      parity: { ...degradedParity, status: 'ok', failed: [] },
+    });
     register(home, 'hr', { scope: { collections: ['handbook'], labels: ['hr'] } });
     register(home, 'broken', { scope: { collections: ['handbook'], labels: [] }, parity: degradedParity });
     backend = scriptedGenerator('Support is open 9 to 5.');
@@ -53,7 +69,10 @@ describe('adapter routes and a hosted engine (vLLM protocol)', () => {
 
   it('lists the adapters a key may see with their parity status, none loaded before the first request', async () => {
     const listed = await (await call('/v1/adapters', keys.reader!)).json();
-    expect(listed.adapters).toEqual([{ name: 'broken', loaded: false, parity: 'degraded' }, { name: 'faq', loaded: false, parity: 'ok' }]);
+    expect(listed.adapters).toEqual([
+      { name: 'broken', loaded: false, parity: 'degraded' },
+      { name: 'faq', loaded: false, parity: 'ok' },
+    ]);
   });
 
   it('loads and unloads an adapter over the API (admin only), the engine reading its PEFT folder', async () => {
@@ -62,7 +81,10 @@ describe('adapter routes and a hosted engine (vLLM protocol)', () => {
     expect(loaded.status).toBe(200);
     expect((await loaded.json()).adapters).toEqual(['faq']);
     expect(engine.loras.get('faq')).toBe(join(home, 'adapters', 'faq', 'peft'));
-    expect((await (await call('/v1/adapters', keys.reader!)).json()).adapters.find((a: { name: string }) => a.name === 'faq').loaded).toBe(true);
+    expect(
+      (await (await call('/v1/adapters', keys.reader!)).json()).adapters.find((a: { name: string }) => a.name === 'faq')
+        .loaded,
+    ).toBe(true);
     // reloading (a retrained adapter keeps its name) replaces it instead of failing on vLLM's "already loaded"
     expect((await call('/v1/adapters/faq/load', keys.admin!, { method: 'POST' })).status).toBe(200);
 
@@ -84,7 +106,9 @@ describe('adapter routes and a hosted engine (vLLM protocol)', () => {
   it('refuses a degraded adapter in one line naming the failed check', async () => {
     const refused = await chat('attune/handbook/ft/broken', keys.reader!);
     expect(refused.status).toBe(409);
-    expect((await refused.json()).error.message).toMatch(/^adapter broken is degraded: .*\(eos-token\).*--allow-degraded$/);
+    expect((await refused.json()).error.message).toMatch(
+      /^adapter broken is degraded: .*\(eos-token\).*--allow-degraded$/,
+    );
     expect((await call('/v1/adapters/broken/load', keys.admin!, { method: 'POST' })).status).toBe(409);
     expect(engine.loras.has('broken')).toBe(false);
   });
@@ -94,21 +118,34 @@ describe('adapter routes and a hosted engine (vLLM protocol)', () => {
     expect((await call('/v1/adapters/hr/load', keys.admin!, { method: 'POST' })).status).toBe(200);
   });
 
-  it('adapters push loads the PEFT folder by name; --path-on-server passes the engine\'s own path', async () => {
+  it("adapters push loads the PEFT folder by name; --path-on-server passes the engine's own path", async () => {
     const gguf = adapterGgufPath(home, 'faq');
-    await expect(pushAdapter({ name: 'faq', adapterGguf: gguf, to: engine.url })).resolves.toEqual({ name: 'faq', lora_path: join(home, 'adapters', 'faq', 'peft') });
+    await expect(pushAdapter({ name: 'faq', adapterGguf: gguf, to: engine.url })).resolves.toEqual({
+      name: 'faq',
+      lora_path: join(home, 'adapters', 'faq', 'peft'),
+    });
     // the test engine shares this file system, so a path it cannot see fails as vLLM fails
-    await expect(pushAdapter({ name: 'faq2', adapterGguf: gguf, to: engine.url, pathOnServer: '/mnt/elsewhere/faq/peft' })).rejects.toThrow(/load_lora_adapter: loading adapter faq2 from \/mnt\/elsewhere\/faq\/peft failed \(400\): .*No adapter found/);
+    await expect(
+      pushAdapter({ name: 'faq2', adapterGguf: gguf, to: engine.url, pathOnServer: '/mnt/elsewhere/faq/peft' }),
+    ).rejects.toThrow(
+      /load_lora_adapter: loading adapter faq2 from \/mnt\/elsewhere\/faq\/peft failed \(400\): .*No adapter found/,
+    );
   });
 
   it('ask / eval / compare: generator.loadAdapters loads the adapters a run uses and ft answers through them', async () => {
     await fetch(`${engine.url}/unload_lora_adapter`, { method: 'POST', body: JSON.stringify({ lora_name: 'faq' }) });
-    const config = parseConfig({ generator: { provider: 'openai', baseURL: engine.url, model: 'base-model', loadAdapters: true } });
+    const config = parseConfig({
+      generator: { provider: 'openai', baseURL: engine.url, model: 'base-model', loadAdapters: true },
+    });
     const generator = await createGenerator(config, { adapters: { faq: adapterGgufPath(home, 'faq') } });
     expect(engine.loras.get('faq')).toBe(join(home, 'adapters', 'faq', 'peft'));
-    const answer = await createStrategy('ft', { generator }, { adapter: 'faq', maxTokens: 16 }).answer('When is support open?');
+    const answer = await createStrategy('ft', { generator }, { adapter: 'faq', maxTokens: 16 }).answer(
+      'When is support open?',
+    );
     expect(answer.answer).toBe('Support is open 9 to 5.');
     expect(engine.chatModels.at(-1)).toBe('faq');
-    await expect(createStrategy('ft', { generator }, { adapter: 'unknown', maxTokens: 16 }).answer('When?')).rejects.toThrow(/model unknown.*404.*does not exist/);
+    await expect(
+      createStrategy('ft', { generator }, { adapter: 'unknown', maxTokens: 16 }).answer('When?'),
+    ).rejects.toThrow(/model unknown.*404.*does not exist/);
   });
 });

@@ -24,8 +24,14 @@ export function adapterRoutes(resources: Runtime, options: AdapterServingOptions
     const scope = authorize(c, 'read');
     const loaded = await loadedAdapters(resources);
     return c.json({
-      adapters: visibleAdapters(resources, scope).map((name) => ({ name, loaded: loaded.includes(name), parity: adapterParity(resources.home, name)?.status ?? 'unchecked' })),
-      ...(resources.config.generator.provider === 'llama' ? { maxAdapters: resources.config.generator.maxAdapters ?? 4 } : {}),
+      adapters: visibleAdapters(resources, scope).map((name) => ({
+        name,
+        loaded: loaded.includes(name),
+        parity: adapterParity(resources.home, name)?.status ?? 'unchecked',
+      })),
+      ...(resources.config.generator.provider === 'llama'
+        ? { maxAdapters: resources.config.generator.maxAdapters ?? 4 }
+        : {}),
     });
   });
 
@@ -38,8 +44,16 @@ export function adapterRoutes(resources: Runtime, options: AdapterServingOptions
     const spec = resources.config.generator;
     const gguf = adapterGgufPath(resources.home, name);
     const started = performance.now();
-    await generator.loadAdapter(name, spec.provider === 'openai' ? peftPathOnServer(gguf, spec.adaptersPathOnServer) : gguf);
-    return c.json({ name, loaded: true, seconds: (performance.now() - started) / 1000, adapters: generator.loadedAdapters() });
+    await generator.loadAdapter(
+      name,
+      spec.provider === 'openai' ? peftPathOnServer(gguf, spec.adaptersPathOnServer) : gguf,
+    );
+    return c.json({
+      name,
+      loaded: true,
+      seconds: (performance.now() - started) / 1000,
+      adapters: generator.loadedAdapters(),
+    });
   });
 
   app.delete('/adapters/:name/load', async (c) => {
@@ -56,7 +70,8 @@ export function adapterRoutes(resources: Runtime, options: AdapterServingOptions
 
 async function runtime(resources: Runtime) {
   const generator = await resources.generator();
-  if (!hasAdapterRuntime(generator)) throw new NotImplementedError('this generator cannot load or unload adapters at run time');
+  if (!hasAdapterRuntime(generator))
+    throw new NotImplementedError('this generator cannot load or unload adapters at run time');
   return generator;
 }
 

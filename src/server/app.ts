@@ -8,7 +8,14 @@ import type { ServerEnv } from './context.ts';
 import { dataRoots } from './data-roots.ts';
 import { evalRoutes } from './eval-routes.ts';
 import { FairQueue, type FairQueueOptions } from './fair-queue.ts';
-import { AuthError, ForbiddenError, NotFoundError, NotImplementedError, TooManyRequestsError, UploadError } from './http-errors.ts';
+import {
+  AuthError,
+  ForbiddenError,
+  NotFoundError,
+  NotImplementedError,
+  TooManyRequestsError,
+  UploadError,
+} from './http-errors.ts';
 import { Jobs } from './jobs.ts';
 import { openaiRoutes } from './openai-routes.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
@@ -49,7 +56,9 @@ const EVAL_RUN_JSON_BYTES = 8 * 1024 * 1024;
 
 /** A body limit per route: uploads get their files' worth, JSON routes far less (a parsed body costs memory several times its size). */
 function bodyLimits(limits: UploadLimits, maxJsonBytes: number) {
-  const refuse = () => { throw new UploadError('request body too large', 413); };
+  const refuse = () => {
+    throw new UploadError('request body too large', 413);
+  };
   const upload = bodyLimit({ maxSize: limits.maxFileBytes * limits.maxFiles + 64 * 1024, onError: refuse });
   const evalRun = bodyLimit({ maxSize: Math.max(maxJsonBytes, EVAL_RUN_JSON_BYTES), onError: refuse });
   const json = bodyLimit({ maxSize: maxJsonBytes, onError: refuse });
@@ -64,13 +73,17 @@ function bodyLimits(limits: UploadLimits, maxJsonBytes: number) {
 export function errorResponse(error: unknown): { status: number; message: string; type: string; retryAfter?: number } {
   if (error instanceof AuthError) return { status: 401, message: 'unauthorized', type: 'authentication_error' };
   if (error instanceof ForbiddenError) return { status: 403, message: 'forbidden', type: 'permission_error' };
-  if (error instanceof TooManyRequestsError) return { status: 429, message: error.message, type: 'rate_limit_error', retryAfter: error.retryAfterSeconds };
-  if (error instanceof UploadError) return { status: error.status, message: error.message, type: 'invalid_request_error' };
+  if (error instanceof TooManyRequestsError)
+    return { status: 429, message: error.message, type: 'rate_limit_error', retryAfter: error.retryAfterSeconds };
+  if (error instanceof UploadError)
+    return { status: error.status, message: error.message, type: 'invalid_request_error' };
   if (error instanceof DegradedAdapterError) return { status: 409, message: error.message, type: 'adapter_degraded' };
   if (error instanceof UsageError) return { status: 400, message: error.message, type: 'invalid_request_error' };
-  if (error instanceof CollectionNotFoundError || error instanceof NotFoundError) return { status: 404, message: error.message, type: 'not_found_error' };
+  if (error instanceof CollectionNotFoundError || error instanceof NotFoundError)
+    return { status: 404, message: error.message, type: 'not_found_error' };
   if (error instanceof NotImplementedError) return { status: 501, message: error.message, type: 'not_implemented' };
-  if (error instanceof Error && error.name === 'ModelError' && /unknown adapter/.test(error.message)) return { status: 404, message: error.message, type: 'not_found_error' };
+  if (error instanceof Error && error.name === 'ModelError' && /unknown adapter/.test(error.message))
+    return { status: 404, message: error.message, type: 'not_found_error' };
   return { status: 500, message: 'internal error', type: 'server_error' };
 }
 
@@ -81,12 +94,28 @@ export function createApp(options: AppOptions): AttuneApp {
   const links = new ReportLinks();
   const limits = options.uploads ?? DEFAULT_UPLOAD_LIMITS;
   const api = new Hono<ServerEnv>();
-  api.use('*', authenticate({ home: options.resources.home, auth: options.auth, rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT) }));
+  api.use(
+    '*',
+    authenticate({
+      home: options.resources.home,
+      auth: options.auth,
+      rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+    }),
+  );
   api.use('*', bodyLimits(limits, options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES));
   api.route('/', openaiRoutes(options.resources, queue, options.adapters));
   api.route('/', adapterRoutes(options.resources, options.adapters));
   api.route('/', collectionRoutes(options.resources, jobs, limits));
-  api.route('/eval', evalRoutes({ resources: options.resources, queue, jobs, links, dataRoots: dataRoots(options.resources.home, options.dataRoots) }));
+  api.route(
+    '/eval',
+    evalRoutes({
+      resources: options.resources,
+      queue,
+      jobs,
+      links,
+      dataRoots: dataRoots(options.resources.home, options.dataRoots),
+    }),
+  );
 
   const app = new Hono();
   app.onError((error, c) => {

@@ -22,7 +22,10 @@ function collectionParam(value: string): string {
 
 function listField(value: unknown): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return values.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadLimits): Hono<ServerEnv> {
@@ -45,7 +48,8 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
   app.delete('/collections/:collection', async (c) => {
     const collection = collectionParam(c.req.param('collection'));
     authorize(c, 'admin', collection);
-    if (!(await resources.collections()).includes(collection)) throw new CollectionNotFoundError(`collection "${collection}" not found`);
+    if (!(await resources.collections()).includes(collection))
+      throw new CollectionNotFoundError(`collection "${collection}" not found`);
     await resources.deleteCollection(collection);
     rmSync(uploadsDir(resources.home, collection), { recursive: true, force: true });
     return c.json({ deleted: collection });
@@ -70,7 +74,8 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
     const fields = UploadFields.safeParse({ labels: listField(form.labels), tags: listField(form.tags) });
     if (!fields.success) throw new UsageError(describeIssue(fields.error));
     // a key can only give documents labels it holds itself: it could not read them otherwise
-    if (scope.labels !== undefined && fields.data.labels.some((label) => !scope.labels!.includes(label))) throw new ForbiddenError('forbidden');
+    if (scope.labels !== undefined && fields.data.labels.some((label) => !scope.labels!.includes(label)))
+      throw new ForbiddenError('forbidden');
     const files = (Array.isArray(form.files) ? form.files : [form.files]).filter((f): f is File => f instanceof File);
     const store = await resources.store(collection); // 404 before anything is written
     // an upload replaces the document of the same name: only a key that could delete it may (checked before the file is saved)
@@ -95,7 +100,9 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
     if (!canManageLabels(scope, document.labels)) throw new ForbiddenError('forbidden');
     await store.write({ upsert: [], removeDocIds: [docId] });
     try {
-      rmSync(join(uploadsDir(resources.home, collection), safeFileName(docId.split('/').at(-1)!, { ...limits })), { force: true });
+      rmSync(join(uploadsDir(resources.home, collection), safeFileName(docId.split('/').at(-1)!, { ...limits })), {
+        force: true,
+      });
     } catch {
       // not an uploaded file (ingested from the CLI): nothing to remove on disk
     }
@@ -128,7 +135,13 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
     const body = await parseBody(c, SearchRequest);
     const [store, embedder] = await Promise.all([resources.store(collection), resources.embedder()]);
     const { k, mode } = resources.config.retrieval;
-    const result = await retrieve(store, embedder, body.query, { k: body.k ?? k, mode: body.mode ?? mode, filter: labelFilter(scope), ...(await resources.rerankOptions(body.rerank)), signal: c.req.raw.signal });
+    const result = await retrieve(store, embedder, body.query, {
+      k: body.k ?? k,
+      mode: body.mode ?? mode,
+      filter: labelFilter(scope),
+      ...(await resources.rerankOptions(body.rerank)),
+      signal: c.req.raw.signal,
+    });
     return c.json({ hits: result.hits.map((hit) => publicSource(scope, hit)), timings: result.timings });
   });
 
@@ -146,6 +159,7 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
 }
 
 function visibleJob(scope: { id: string; ops: string[] }, job: Job | undefined): Job {
-  if (!job || (job.keyId !== scope.id && !hasOperation(scope as never, 'admin'))) throw new NotFoundError('job not found');
+  if (!job || (job.keyId !== scope.id && !hasOperation(scope as never, 'admin')))
+    throw new NotFoundError('job not found');
   return job;
 }

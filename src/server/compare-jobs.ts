@@ -2,7 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { runCompare } from '../compare/compare.ts';
 import { DEFAULT_PRIORITIES } from '../compare/recommend.ts';
 import { compareResultDir, newCompareId } from '../compare/results.ts';
-import { COMPARE_DEFAULTS, compareOptions, parseStrategies, writeCompareOutputs, type CompareSettings } from '../compare/setup.ts';
+import {
+  COMPARE_DEFAULTS,
+  compareOptions,
+  parseStrategies,
+  writeCompareOutputs,
+  type CompareSettings,
+} from '../compare/setup.ts';
 import { resolveDataPath } from './data-roots.ts';
 import { MODEL_LANE, type Job } from './jobs.ts';
 import type { KeyScope } from './keys.ts';
@@ -11,7 +17,8 @@ import type { CompareStartRequest } from './schemas.ts';
 
 /** The body's choices with `attune compare`'s defaults; every path resolved inside the data roots (400 otherwise). */
 function compareSettings(context: ModelJobContext, body: CompareStartRequest, out: string): CompareSettings {
-  const path = (value: string | undefined, field: string) => (value === undefined ? undefined : resolveDataPath(context.dataRoots, value, field));
+  const path = (value: string | undefined, field: string) =>
+    value === undefined ? undefined : resolveDataPath(context.dataRoots, value, field);
   return {
     corpus: path(body.corpus, 'corpus')!,
     questions: path(body.questions, 'questions')!,
@@ -38,18 +45,34 @@ function compareSettings(context: ModelJobContext, body: CompareStartRequest, ou
  * (its adapters are added to that generator). It trains adapters and answers with the shared models, so it holds
  * the model queue for its whole run: chat requests wait (or get 429) meanwhile.
  */
-export async function startCompare(context: ModelJobContext, scope: KeyScope, body: CompareStartRequest): Promise<{ compareId: string; job: Job }> {
+export async function startCompare(
+  context: ModelJobContext,
+  scope: KeyScope,
+  body: CompareStartRequest,
+): Promise<{ compareId: string; job: Job }> {
   const { resources, jobs, queue } = context;
   assertModelLaneFree(jobs);
   const compareId = newCompareId();
   const settings = compareSettings(context, body, compareResultDir(resources.home, compareId));
   await mkdir(settings.out, { recursive: true });
   const job = jobs.start({ kind: 'compare', keyId: scope.id, runId: compareId }, MODEL_LANE, ({ report, signal }) =>
-    whenQueued(queue, `compare:${compareId}`, async () => {
-      const options = await compareOptions(settings, { config: resources.config, env: resources.env, runtime: resources, signal, onProgress: (event) => report({ ...event }) });
-      const result = await runCompare(options);
-      await writeCompareOutputs(result, settings.out);
-      return { compareId, recommended: result.recommendation.recommended };
-    }, signal));
+    whenQueued(
+      queue,
+      `compare:${compareId}`,
+      async () => {
+        const options = await compareOptions(settings, {
+          config: resources.config,
+          env: resources.env,
+          runtime: resources,
+          signal,
+          onProgress: (event) => report({ ...event }),
+        });
+        const result = await runCompare(options);
+        await writeCompareOutputs(result, settings.out);
+        return { compareId, recommended: result.recommendation.recommended };
+      },
+      signal,
+    ),
+  );
   return { compareId, job };
 }

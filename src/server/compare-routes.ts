@@ -1,5 +1,14 @@
 import { Hono } from 'hono';
-import { compareResultDir, compareResultExists, listCompareResults, loadCompareReport, loadCompareResult, readCompareResult, summarizeCompareResult, type CompareResultSummary } from '../compare/results.ts';
+import {
+  compareResultDir,
+  compareResultExists,
+  listCompareResults,
+  loadCompareReport,
+  loadCompareResult,
+  readCompareResult,
+  summarizeCompareResult,
+  type CompareResultSummary,
+} from '../compare/results.ts';
 import { startCompare } from './compare-jobs.ts';
 import { authorize, type ServerContext, type ServerEnv } from './context.ts';
 import { ForbiddenError, NotFoundError } from './http-errors.ts';
@@ -39,7 +48,10 @@ export function compareRoutes(context: ModelJobContext): Hono<ServerEnv> {
     return id;
   }
 
-  const finished = <T>(load: Promise<T>) => load.catch(() => { throw new NotFoundError('comparison not finished (see its job)'); });
+  const finished = <T>(load: Promise<T>) =>
+    load.catch(() => {
+      throw new NotFoundError('comparison not finished (see its job)');
+    });
 
   app.get('/', async (c) => {
     authorizeCompare(c, 'read');

@@ -29,11 +29,20 @@ function realpath(path: string): string | undefined {
  * Checked twice: as written (so nothing outside is even looked at) and after symlinks are followed.
  */
 export function resolveDataPath(roots: string[], value: string, field: string): string {
-  const outside = () => new UsageError(`field "${field}": must name a file or folder inside a data root of the server (<home>/data or a --data-root of \`attune serve\`)`);
+  const outside = () =>
+    new UsageError(
+      `field "${field}": must name a file or folder inside a data root of the server (<home>/data or a --data-root of \`attune serve\`)`,
+    );
   const candidate = resolve(roots[0]!, value);
   if (!roots.some((root) => inside(root, candidate))) throw outside();
   const real = realpath(candidate);
   if (!real) throw new UsageError(`field "${field}": "${value}" does not exist in the data roots`);
-  if (!roots.some((root) => { const realRoot = realpath(root); return realRoot !== undefined && inside(realRoot, real); })) throw outside();
+  if (
+    !roots.some((root) => {
+      const realRoot = realpath(root);
+      return realRoot !== undefined && inside(realRoot, real);
+    })
+  )
+    throw outside();
   return real;
 }

@@ -22,7 +22,14 @@ const QUESTIONS = [
 const scripted = (name: string, text: string): Strategy => ({
   name,
   async answer(): Promise<Answer> {
-    return { answer: text, abstained: false, citations: [], retrieved: [], timings: { retrieveMs: 1, rerankMs: 0, generateMs: 5, firstTokenMs: 2, totalMs: 6 }, usage: { promptTokens: 10, completionTokens: 3 } };
+    return {
+      answer: text,
+      abstained: false,
+      citations: [],
+      retrieved: [],
+      timings: { retrieveMs: 1, rerankMs: 0, generateMs: 5, firstTokenMs: 2, totalMs: 6 },
+      usage: { promptTokens: 10, completionTokens: 3 },
+    };
   },
 });
 
@@ -32,8 +39,15 @@ describe('eval and compare routes (stored runs, no models)', () => {
   const keys: Record<string, string> = {};
   const runs: Record<string, string> = {};
   const call = (path: string, key: string | undefined, init: RequestInit = {}) =>
-    attune.app.request(path, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) } });
-  const post = (path: string, key: string | undefined, body: unknown) => call(path, key, { method: 'POST', body: JSON.stringify(body) });
+    attune.app.request(path, {
+      ...init,
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
+    });
+  const post = (path: string, key: string | undefined, body: unknown) =>
+    call(path, key, { method: 'POST', body: JSON.stringify(body) });
 
   async function storedRun(collection: string, accessLabels?: string[]): Promise<string> {
     const settings = newRunSettings(parseConfig({}), { strategies: ['base', 'rag'], collection });
@@ -83,7 +97,8 @@ describe('eval and compare routes (stored runs, no models)', () => {
   });
 
   it('lists and opens only the runs a key may see: its collections, and the labels the run retrieved with', async () => {
-    const listed = async (key: string) => ((await (await call('/v1/eval/runs', key)).json()).runs as { runId: string }[]).map((r) => r.runId).sort();
+    const listed = async (key: string) =>
+      ((await (await call('/v1/eval/runs', key)).json()).runs as { runId: string }[]).map((r) => r.runId).sort();
     expect(await listed(keys.admin)).toEqual([runs.cli, runs.other, runs.unlabelled].sort());
     expect(await listed(keys.allLabels)).toEqual([runs.cli, runs.unlabelled].sort());
     expect(await listed(keys.reader)).toEqual([runs.unlabelled]);
@@ -97,13 +112,23 @@ describe('eval and compare routes (stored runs, no models)', () => {
 
   it('serves a run: status, results JSON, and the HTML report sandboxed with its script hashed', async () => {
     const run = await (await call(`/v1/eval/runs/${runs.cli}`, keys.allLabels)).json();
-    expect(run).toMatchObject({ runId: runs.cli, status: 'complete', collection: 'handbook', strategies: ['base', 'rag'], questions: 2, progress: { done: 4, total: 4 }, job: null });
+    expect(run).toMatchObject({
+      runId: runs.cli,
+      status: 'complete',
+      collection: 'handbook',
+      strategies: ['base', 'rag'],
+      questions: 2,
+      progress: { done: 4, total: 4 },
+      job: null,
+    });
     const results = await (await call(`/v1/eval/runs/${runs.cli}/results`, keys.allLabels)).json();
     expect(results.strategies.rag.metrics.scores.exactMatch.mean).toBe(0.5);
     expect(results.strategies.base.items).toHaveLength(2);
     const report = await call(`/v1/eval/runs/${runs.cli}/report`, keys.allLabels);
     expect(report.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(report.headers.get('content-security-policy')).toMatch(/^sandbox allow-scripts; default-src 'none'.*script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(report.headers.get('content-security-policy')).toMatch(
+      /^sandbox allow-scripts; default-src 'none'.*script-src 'sha256-[A-Za-z0-9+/=]+'/,
+    );
     const html = await report.text();
     expect(html).toContain('<svg');
     expect(html).toContain('Where is the tower?');
@@ -121,11 +146,17 @@ describe('eval and compare routes (stored runs, no models)', () => {
 
   it('validates a new run with one-line 400s naming the field', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ strategies: ['base'], questions: [{ id: 'q', question: 'x', answers: 'no' }] }, /^field "questions\.0\.answers"/],
+      [
+        { strategies: ['base'], questions: [{ id: 'q', question: 'x', answers: 'no' }] },
+        /^field "questions\.0\.answers"/,
+      ],
       [{ strategies: ['rag'], questions: QUESTIONS }, /^field "collection": strategy rag needs a collection/],
       [{ strategies: ['base', 'ft'], questions: QUESTIONS }, /^field "adapters\.ft"/],
       [{ strategies: ['base', 'base'], questions: QUESTIONS }, /^field "strategies": a strategy is named twice/],
-      [{ strategies: ['base'], questions: [QUESTIONS[0], QUESTIONS[0]] }, /^field "questions": question ids must be unique/],
+      [
+        { strategies: ['base'], questions: [QUESTIONS[0], QUESTIONS[0]] },
+        /^field "questions": question ids must be unique/,
+      ],
       [{ strategies: ['gpt'], questions: QUESTIONS }, /^field "strategies\.0"/],
     ];
     for (const [body, message] of cases) {
@@ -140,18 +171,27 @@ describe('eval and compare routes (stored runs, no models)', () => {
 
   it('refuses a second model job with 429 while one is running', async () => {
     let release!: () => void;
-    attune.jobs.start({ kind: 'eval', keyId: 'test' }, MODEL_LANE, () => new Promise<void>((resolve) => (release = resolve)));
+    attune.jobs.start(
+      { kind: 'eval', keyId: 'test' },
+      MODEL_LANE,
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
     const response = await post('/v1/eval/runs', keys.admin, { strategies: ['base'], questions: QUESTIONS });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await post('/v1/eval/compare', keys.admin, { corpus: 'corpus', questions: 'corpus/a.md' })).status).toBe(429);
+    expect((await post('/v1/eval/compare', keys.admin, { corpus: 'corpus', questions: 'corpus/a.md' })).status).toBe(
+      429,
+    );
     release();
     await attune.jobs.idle();
   });
 
   it('lists and serves stored comparisons to keys for every collection', async () => {
     const { comparisons } = await (await call('/v1/eval/compare', keys.everywhere)).json();
-    expect(comparisons.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([['cmp-done', 'complete'], ['cmp-unfinished', 'incomplete']]);
+    expect(comparisons.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+      ['cmp-done', 'complete'],
+      ['cmp-unfinished', 'incomplete'],
+    ]);
     expect(comparisons[0]).toMatchObject({ strategies: ['base', 'rag'], recommended: 'rag', questions: 8 });
     const done = await (await call('/v1/eval/compare/cmp-done', keys.everywhere)).json();
     expect(done.result.recommendation.ranking.map((r: { strategy: string }) => r.strategy)).toEqual(['rag', 'base']);

@@ -22,7 +22,11 @@ import { parseBody } from './validate.ts';
 export function canSeeRun(scope: KeyScope, meta: RunMeta, home?: string): boolean {
   if (meta.collection !== undefined && !canAccessCollection(scope, meta.collection)) return false;
   // answers of an adapter show what it memorised: the run follows the adapters' rule too
-  if (home !== undefined && Object.values(meta.adapters ?? {}).some((name) => !canUseAdapter(scope, adapterScope(home, name)))) return false;
+  if (
+    home !== undefined &&
+    Object.values(meta.adapters ?? {}).some((name) => !canUseAdapter(scope, adapterScope(home, name)))
+  )
+    return false;
   if (scope.labels === undefined || !meta.strategies.some(usesCollection)) return true;
   return meta.accessLabels !== undefined && meta.accessLabels.every((label) => scope.labels!.includes(label));
 }
@@ -35,7 +39,19 @@ function runStatus(meta: RunMeta, job: Job | undefined): string {
 
 function runSummary(meta: RunMeta, job: Job | undefined) {
   const { runId, createdAt, collection, strategies, repeats, dataset, models, adapters } = meta;
-  return { runId, createdAt, status: runStatus(meta, job), collection: collection ?? null, strategies, repeats, questions: dataset.questions, dataset: dataset.file, models, adapters, job: job ? publicJob(job) : null };
+  return {
+    runId,
+    createdAt,
+    status: runStatus(meta, job),
+    collection: collection ?? null,
+    strategies,
+    repeats,
+    questions: dataset.questions,
+    dataset: dataset.file,
+    models,
+    adapters,
+    job: job ? publicJob(job) : null,
+  };
 }
 
 /** Eval runs (`attune eval` and `attune runs` over HTTP), and comparisons under `/compare`. */

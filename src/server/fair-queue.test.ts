@@ -13,11 +13,27 @@ describe('FairQueue', () => {
     const queue = new FairQueue({ concurrency: 1, maxPending: 100 });
     const order: string[] = [];
     const gate = deferred();
-    const first = queue.run('busy', async () => { await gate.promise; order.push('busy0'); });
+    const first = queue.run('busy', async () => {
+      await gate.promise;
+      order.push('busy0');
+    });
     const jobs = [first];
-    for (let i = 1; i <= 4; i++) jobs.push(queue.run('busy', async () => { order.push(`busy${i}`); }));
-    jobs.push(queue.run('quiet', async () => { order.push('quiet0'); }));
-    jobs.push(queue.run('other', async () => { order.push('other0'); }));
+    for (let i = 1; i <= 4; i++)
+      jobs.push(
+        queue.run('busy', async () => {
+          order.push(`busy${i}`);
+        }),
+      );
+    jobs.push(
+      queue.run('quiet', async () => {
+        order.push('quiet0');
+      }),
+    );
+    jobs.push(
+      queue.run('other', async () => {
+        order.push('other0');
+      }),
+    );
     gate.resolve();
     await Promise.all(jobs);
     expect(order).toEqual(['busy0', 'busy1', 'quiet0', 'other0', 'busy2', 'busy3', 'busy4']);
@@ -38,7 +54,9 @@ describe('FairQueue', () => {
 
   it('a failing job rejects only its caller', async () => {
     const queue = new FairQueue({ concurrency: 1, maxPending: 10 });
-    const failed = queue.run('a', async () => { throw new Error('boom'); });
+    const failed = queue.run('a', async () => {
+      throw new Error('boom');
+    });
     const ok = queue.run('a', async () => 'ok');
     await expect(failed).rejects.toThrow('boom');
     expect(await ok).toBe('ok');

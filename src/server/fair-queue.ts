@@ -39,7 +39,10 @@ export class FairQueue {
   /** Throws TooManyRequestsError when a job would be refused (check before starting a response). */
   assertRoom(): void {
     if (this.#pending >= this.#options.maxPending) {
-      throw new TooManyRequestsError(`the model queue is full (${this.#options.maxPending} waiting): retry later`, Math.max(1, Math.ceil(this.#pending / 2)));
+      throw new TooManyRequestsError(
+        `the model queue is full (${this.#options.maxPending} waiting): retry later`,
+        Math.max(1, Math.ceil(this.#pending / 2)),
+      );
     }
   }
 
@@ -66,10 +69,13 @@ export class FairQueue {
       if (list.length > 0) this.#waiting.set(key, list); // to the back of the round
       this.#pending--;
       this.#running++;
-      job.run().then(job.resolve, job.reject).finally(() => {
-        this.#running--;
-        this.#pump();
-      });
+      job
+        .run()
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          this.#running--;
+          this.#pump();
+        });
     }
   }
 }

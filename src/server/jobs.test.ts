@@ -6,10 +6,22 @@ describe('Jobs', () => {
   it('never forgets a queued or running job, however many finish after it', async () => {
     const jobs = new Jobs({ keepFinished: 3, maxPerLane: 1000 });
     let release!: () => void;
-    const running = jobs.start({ kind: 'ingest', keyId: 'k' }, 'slow', () => new Promise<void>((resolve) => (release = resolve)));
+    const running = jobs.start(
+      { kind: 'ingest', keyId: 'k' },
+      'slow',
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
     const queued = jobs.start({ kind: 'ingest', keyId: 'k' }, 'slow', async () => 'second');
     const quick = Array.from({ length: 250 }, () => jobs.start({ kind: 'eval', keyId: 'k' }, 'fast', async () => 1));
-    await Promise.all(quick.map((job) => new Promise<void>((resolve) => { const check = () => (job.status === 'done' ? resolve() : setTimeout(check, 1)); check(); })));
+    await Promise.all(
+      quick.map(
+        (job) =>
+          new Promise<void>((resolve) => {
+            const check = () => (job.status === 'done' ? resolve() : setTimeout(check, 1));
+            check();
+          }),
+      ),
+    );
     expect(jobs.get(running.id)?.status).toBe('running');
     expect(jobs.get(queued.id)?.status).toBe('queued');
     expect(quick.filter((job) => jobs.get(job.id)).length).toBe(3); // only the latest finished are kept

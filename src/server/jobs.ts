@@ -83,9 +83,17 @@ export class Jobs {
     return () => this.#listeners.delete(listener);
   }
 
-  start(init: Pick<Job, 'kind' | 'keyId'> & Partial<Pick<Job, 'collection' | 'runId' | 'files'>>, lane: string, task: JobTask): Job {
+  start(
+    init: Pick<Job, 'kind' | 'keyId'> & Partial<Pick<Job, 'collection' | 'runId' | 'files'>>,
+    lane: string,
+    task: JobTask,
+  ): Job {
     const active = this.#lanes.get(lane)?.active ?? 0;
-    if (active >= this.#maxPerLane) throw new TooManyRequestsError(`${active} ${lane} jobs are already queued or running: retry when one has finished`, 30);
+    if (active >= this.#maxPerLane)
+      throw new TooManyRequestsError(
+        `${active} ${lane} jobs are already queued or running: retry when one has finished`,
+        30,
+      );
     const job: Job = {
       id: randomUUID(),
       kind: init.kind,
@@ -120,7 +128,12 @@ export class Jobs {
   }
 
   async #run(job: Job, task: JobTask): Promise<void> {
-    if (this.#abort.signal.aborted) return this.#update(job, { status: 'failed', error: 'the server is shutting down', finishedAt: new Date().toISOString() });
+    if (this.#abort.signal.aborted)
+      return this.#update(job, {
+        status: 'failed',
+        error: 'the server is shutting down',
+        finishedAt: new Date().toISOString(),
+      });
     this.#update(job, { status: 'running' });
     try {
       const result = await task({ report: (progress) => this.#update(job, { progress }), signal: this.#abort.signal });

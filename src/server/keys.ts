@@ -44,7 +44,11 @@ function readKeys(home: string): KeyRecord[] {
   const path = keysPath(home);
   if (!existsSync(path)) return [];
   const parsed = KeyFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new UsageError(`${path}: field "${parsed.error.issues[0]!.path.join('.')}": ${parsed.error.issues[0]!.message}`, { input: path });
+  if (!parsed.success)
+    throw new UsageError(
+      `${path}: field "${parsed.error.issues[0]!.path.join('.')}": ${parsed.error.issues[0]!.message}`,
+      { input: path },
+    );
   return parsed.data.keys;
 }
 
@@ -98,7 +102,13 @@ export function revokeKey(home: string, id: string): boolean {
 }
 
 function toScope(record: KeyRecord): KeyScope {
-  return { id: record.id, name: record.name, collections: record.collections, ops: record.ops, labels: record.labels ?? undefined };
+  return {
+    id: record.id,
+    name: record.name,
+    collections: record.collections,
+    ops: record.ops,
+    labels: record.labels ?? undefined,
+  };
 }
 
 /** Verifies presented keys against keys.json (re-read when the file changes). */

@@ -20,11 +20,20 @@ export interface ModelJobContext {
 
 /** One evaluation or comparison at a time: 429 while one is queued or running. */
 export function assertModelLaneFree(jobs: Jobs): void {
-  if (jobs.busy(MODEL_LANE)) throw new TooManyRequestsError('an evaluation or comparison is already running: retry when its job has finished', 30);
+  if (jobs.busy(MODEL_LANE))
+    throw new TooManyRequestsError(
+      'an evaluation or comparison is already running: retry when its job has finished',
+      30,
+    );
 }
 
 /** Runs `task` in the model queue under `key`; background work waits while the queue is full instead of failing. */
-export async function whenQueued<T>(queue: FairQueue, key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+export async function whenQueued<T>(
+  queue: FairQueue,
+  key: string,
+  task: () => Promise<T>,
+  signal: AbortSignal,
+): Promise<T> {
   for (;;) {
     signal.throwIfAborted();
     try {
@@ -38,7 +47,10 @@ export async function whenQueued<T>(queue: FairQueue, key: string, task: () => P
 
 /** The strategy with each answer taken in turn with chat; the queue wait is outside the answer's own timings. */
 export function queuedStrategy(strategy: Strategy, queue: FairQueue, key: string, signal: AbortSignal): Strategy {
-  return { name: strategy.name, answer: (question, options) => whenQueued(queue, key, () => strategy.answer(question, options), signal) };
+  return {
+    name: strategy.name,
+    answer: (question, options) => whenQueued(queue, key, () => strategy.answer(question, options), signal),
+  };
 }
 
 /** The shared generator as a judge whose calls go through the queue; disposing it leaves the shared one alone. */

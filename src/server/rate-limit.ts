@@ -27,7 +27,10 @@ export class RateLimiter {
     this.#buckets.set(key, bucket);
     if (bucket.tokens < 1) {
       const retryAfter = Math.ceil((1 - bucket.tokens) / this.#options.perSecond);
-      throw new TooManyRequestsError(`rate limit: ${this.#options.perSecond} requests/s per key, burst ${this.#options.burst}`, Math.max(1, retryAfter));
+      throw new TooManyRequestsError(
+        `rate limit: ${this.#options.perSecond} requests/s per key, burst ${this.#options.burst}`,
+        Math.max(1, retryAfter),
+      );
     }
     bucket.tokens -= 1;
   }

@@ -7,9 +7,14 @@ import { NotFoundError } from './http-errors.ts';
  * its hash only, and the page is sandboxed to an opaque origin, so nothing in it can reach the UI's stored key.
  */
 export function htmlReport(c: Context, html: string): Response {
-  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+  );
   c.header('content-type', 'text/html; charset=utf-8');
-  c.header('content-security-policy', `sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${hashes.join(' ') || "'none'"}; frame-ancestors 'none'`);
+  c.header(
+    'content-security-policy',
+    `sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${hashes.join(' ') || "'none'"}; frame-ancestors 'none'`,
+  );
   c.header('x-content-type-options', 'nosniff');
   c.header('cache-control', 'no-store');
   return c.body(html);
@@ -44,7 +49,8 @@ export class ReportLinks {
 
   async render(token: string): Promise<string> {
     const link = this.#links.get(token);
-    if (!link || link.expires <= Date.now()) throw new NotFoundError('report link not found or expired: open the report again from the UI');
+    if (!link || link.expires <= Date.now())
+      throw new NotFoundError('report link not found or expired: open the report again from the UI');
     return link.render();
   }
 }

@@ -13,8 +13,12 @@ describe('request guard (--no-auth)', () => {
   let home: string;
   let attune: AttuneApp;
   const request = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-    attune.app.request(`http://127.0.0.1:8787${path}`, { ...init, headers: { host: '127.0.0.1:8787', ...init.headers } });
-  const createCollection = (headers: Record<string, string>, body = JSON.stringify({ name: 'made' })) => request('/v1/collections', { method: 'POST', body, headers });
+    attune.app.request(`http://127.0.0.1:8787${path}`, {
+      ...init,
+      headers: { host: '127.0.0.1:8787', ...init.headers },
+    });
+  const createCollection = (headers: Record<string, string>, body = JSON.stringify({ name: 'made' })) =>
+    request('/v1/collections', { method: 'POST', body, headers });
 
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'attune-guard-'));
@@ -22,7 +26,7 @@ describe('request guard (--no-auth)', () => {
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('answers only to loopback host names (DNS rebinding sends the attacker\'s name)', async () => {
+  it("answers only to loopback host names (DNS rebinding sends the attacker's name)", async () => {
     expect((await request('/v1/collections')).status).toBe(200);
     expect((await request('/v1/collections', { headers: { host: 'localhost:8787' } })).status).toBe(200);
     for (const host of ['evil.example:8787', 'evil.example', '127.0.0.1.evil.example']) {
@@ -32,15 +36,21 @@ describe('request guard (--no-auth)', () => {
   });
 
   it('refuses state changes from another origin and JSON sent as a form or text', async () => {
-    expect((await createCollection({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await createCollection({ 'content-type': 'application/json', origin: 'https://evil.example' })).status,
+    ).toBe(403);
     expect((await createCollection({ 'content-type': 'application/json', origin: 'null' })).status).toBe(403);
-    expect((await createCollection({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(
+      (await createCollection({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status,
+    ).toBe(403);
     expect((await createCollection({ 'content-type': 'text/plain' })).status).toBe(415);
     expect((await createCollection({ 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     expect((await request('/v1/collections')).status).toBe(200);
     expect((await (await request('/v1/collections')).json()).collections).toEqual([]);
     // the web UI (same origin) and plain clients (no Origin) still work
-    expect((await createCollection({ 'content-type': 'application/json', origin: 'http://127.0.0.1:8787' })).status).toBe(201);
+    expect(
+      (await createCollection({ 'content-type': 'application/json', origin: 'http://127.0.0.1:8787' })).status,
+    ).toBe(201);
   });
 
   it('limits JSON bodies, chat messages and embedding inputs before any model is loaded', async () => {
@@ -51,13 +61,27 @@ describe('request guard (--no-auth)', () => {
     const chat = await request('/v1/chat/completions', { method: 'POST', body: JSON.stringify(long), headers: json });
     expect(chat.status).toBe(400);
     expect((await chat.json()).error.message).toMatch(/messages\.0\.content/);
-    const many = { model: 'attune/base', messages: Array.from({ length: 5 }, () => ({ role: 'user', content: 'y'.repeat(15_000) })) };
-    expect((await request('/v1/chat/completions', { method: 'POST', body: JSON.stringify(many), headers: json })).status).toBe(400);
+    const many = {
+      model: 'attune/base',
+      messages: Array.from({ length: 5 }, () => ({ role: 'user', content: 'y'.repeat(15_000) })),
+    };
+    expect(
+      (await request('/v1/chat/completions', { method: 'POST', body: JSON.stringify(many), headers: json })).status,
+    ).toBe(400);
     const inputs = { model: 'm', input: Array.from({ length: 11 }, () => 'z'.repeat(19_000)) };
-    expect((await request('/v1/embeddings', { method: 'POST', body: JSON.stringify(inputs), headers: json })).status).toBe(400);
+    expect(
+      (await request('/v1/embeddings', { method: 'POST', body: JSON.stringify(inputs), headers: json })).status,
+    ).toBe(400);
   });
 
   it('refuses --no-auth on a host that is not loopback', async () => {
-    await expect(startServer({ resources: createRuntime({ config: parseConfig({}), home }), auth: false, host: '0.0.0.0', port: 0 })).rejects.toThrow(/loopback/);
+    await expect(
+      startServer({
+        resources: createRuntime({ config: parseConfig({}), home }),
+        auth: false,
+        host: '0.0.0.0',
+        port: 0,
+      }),
+    ).rejects.toThrow(/loopback/);
   });
 });

@@ -29,10 +29,12 @@ export function requestGuard(options: GuardOptions): MiddlewareHandler {
   return async (c, next) => {
     // @hono/node-server builds the URL from the Host header
     const host = c.req.header('host') ?? new URL(c.req.url).host;
-    if (allowed && (!host || !allowed.includes(hostName(host)))) throw new ForbiddenError(`host "${host ?? ''}" is not served here`);
+    if (allowed && (!host || !allowed.includes(hostName(host))))
+      throw new ForbiddenError(`host "${host ?? ''}" is not served here`);
     if (STATE_CHANGING.has(c.req.method)) {
       const origin = c.req.header('origin');
-      if (origin !== undefined && (origin === 'null' || !host || !sameHost(origin, host))) throw new ForbiddenError('cross-origin request refused');
+      if (origin !== undefined && (origin === 'null' || !host || !sameHost(origin, host)))
+        throw new ForbiddenError('cross-origin request refused');
       if (c.req.header('sec-fetch-site') === 'cross-site') throw new ForbiddenError('cross-origin request refused');
     }
     await next();

@@ -9,7 +9,12 @@ import { EvalSettingsSchema } from '../evaluate/settings-schema.ts';
  * Request bodies, validated once at the edge. The web UI reads the same schemas as JSON Schema
  * from `GET /v1/schemas` and shows the server's validation messages.
  */
-export const CollectionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
+export const CollectionName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    'letters, digits, "-" and "_", at most 64, starting with a letter or digit',
+  );
 
 /** A message longer than the model's whole context cannot be answered; these caps keep tokenising cheap. */
 export const MAX_MESSAGE_CHARS = 16_000;
@@ -20,13 +25,21 @@ export const ChatMessageSchema = z.object({
   content: z.union([z.string().max(MAX_MESSAGE_CHARS), z.array(ContentPart).max(16)]).nullable(),
 });
 const messageChars = (message: z.infer<typeof ChatMessageSchema>) =>
-  typeof message.content === 'string' ? message.content.length : (message.content ?? []).reduce((sum, part) => sum + part.text.length, 0);
+  typeof message.content === 'string'
+    ? message.content.length
+    : (message.content ?? []).reduce((sum, part) => sum + part.text.length, 0);
 
 export const ChatCompletionRequest = z.object({
   /** `attune/base` or `attune/<collection>/<strategy>[/<adapter>]`. */
   model: z.string().min(1),
-  messages: z.array(ChatMessageSchema).min(1).max(64)
-    .refine((messages) => messages.reduce((sum, m) => sum + messageChars(m), 0) <= MAX_CONVERSATION_CHARS, `the conversation is over ${MAX_CONVERSATION_CHARS} characters`),
+  messages: z
+    .array(ChatMessageSchema)
+    .min(1)
+    .max(64)
+    .refine(
+      (messages) => messages.reduce((sum, m) => sum + messageChars(m), 0) <= MAX_CONVERSATION_CHARS,
+      `the conversation is over ${MAX_CONVERSATION_CHARS} characters`,
+    ),
   stream: z.boolean().optional(),
   max_tokens: z.number().int().positive().max(1024).optional(),
   max_completion_tokens: z.number().int().positive().max(1024).optional(),
@@ -37,8 +50,17 @@ export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
 export const EmbeddingsRequest = z.object({
   model: z.string().min(1),
-  input: z.union([z.string().min(1).max(20_000), z.array(z.string().min(1).max(20_000)).min(1).max(128)
-    .refine((inputs) => inputs.reduce((sum, text) => sum + text.length, 0) <= 200_000, 'the inputs are over 200,000 characters together')]),
+  input: z.union([
+    z.string().min(1).max(20_000),
+    z
+      .array(z.string().min(1).max(20_000))
+      .min(1)
+      .max(128)
+      .refine(
+        (inputs) => inputs.reduce((sum, text) => sum + text.length, 0) <= 200_000,
+        'the inputs are over 200,000 characters together',
+      ),
+  ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
 });
 
@@ -65,24 +87,48 @@ const AdapterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an ad
 const unique = (values: string[]) => new Set(values).size === values.length;
 
 /** `POST /v1/eval/runs`: the settings of `attune eval`, with the questions inline (the questions JSONL format, one object each). */
-export const EvalStartRequest = z.object({
-  collection: CollectionName.optional(),
-  strategies: z.array(Strategy).min(1).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice'),
-  questions: z.array(QuestionSchema).min(1).max(5000).refine((qs) => unique(qs.map((q) => q.id)), 'question ids must be unique'),
-  /** One adapter for every strategy with an adapter (ft, ft-rag, raft) … */
-  adapter: AdapterName.optional(),
-  /** … or one per strategy. */
-  adapters: z.object(Object.fromEntries(ADAPTER_STRATEGIES.map((name) => [name, AdapterName])) as Record<StrategyName, typeof AdapterName>).partial().optional(),
-  ...EvalSettingsSchema.shape,
-  /** Grade answers with the server's own generator as LLM judge (a remote judge is CLI-only). */
-  judge: z.boolean().optional(),
-}).superRefine((body, context) => {
-  const needing = body.strategies.filter(usesCollection);
-  if (needing.length && !body.collection) context.addIssue({ code: 'custom', path: ['collection'], message: `${needing.length > 1 ? 'strategies' : 'strategy'} ${needing.join(', ')} ${needing.length > 1 ? 'need' : 'needs'} a collection` });
-  for (const strategy of ADAPTER_STRATEGIES) {
-    if (body.strategies.includes(strategy) && !body.adapters?.[strategy] && !body.adapter) context.addIssue({ code: 'custom', path: ['adapters', strategy], message: `strategy ${strategy} needs an adapter ("adapter" or "adapters.${strategy}")` });
-  }
-});
+export const EvalStartRequest = z
+  .object({
+    collection: CollectionName.optional(),
+    strategies: z.array(Strategy).min(1).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice'),
+    questions: z
+      .array(QuestionSchema)
+      .min(1)
+      .max(5000)
+      .refine((qs) => unique(qs.map((q) => q.id)), 'question ids must be unique'),
+    /** One adapter for every strategy with an adapter (ft, ft-rag, raft) … */
+    adapter: AdapterName.optional(),
+    /** … or one per strategy. */
+    adapters: z
+      .object(
+        Object.fromEntries(ADAPTER_STRATEGIES.map((name) => [name, AdapterName])) as Record<
+          StrategyName,
+          typeof AdapterName
+        >,
+      )
+      .partial()
+      .optional(),
+    ...EvalSettingsSchema.shape,
+    /** Grade answers with the server's own generator as LLM judge (a remote judge is CLI-only). */
+    judge: z.boolean().optional(),
+  })
+  .superRefine((body, context) => {
+    const needing = body.strategies.filter(usesCollection);
+    if (needing.length && !body.collection)
+      context.addIssue({
+        code: 'custom',
+        path: ['collection'],
+        message: `${needing.length > 1 ? 'strategies' : 'strategy'} ${needing.join(', ')} ${needing.length > 1 ? 'need' : 'needs'} a collection`,
+      });
+    for (const strategy of ADAPTER_STRATEGIES) {
+      if (body.strategies.includes(strategy) && !body.adapters?.[strategy] && !body.adapter)
+        context.addIssue({
+          code: 'custom',
+          path: ['adapters', strategy],
+          message: `strategy ${strategy} needs an adapter ("adapter" or "adapters.${strategy}")`,
+        });
+    }
+  });
 export type EvalStartRequest = z.infer<typeof EvalStartRequest>;
 
 const Priority = z.enum(['high', 'medium', 'low', 'ignore']);
@@ -96,8 +142,21 @@ export const CompareStartRequest = z.object({
   train: DataPath.optional(),
   update: DataPath.optional(),
   format: DataPath.optional(),
-  strategies: z.array(Strategy).min(2).max(STRATEGY_NAMES.length).refine(unique, 'a strategy is named twice').optional(),
-  priorities: z.object(Object.fromEntries(CONSIDERATIONS.map((name) => [name, Priority])) as Record<(typeof CONSIDERATIONS)[number], typeof Priority>).partial().optional(),
+  strategies: z
+    .array(Strategy)
+    .min(2)
+    .max(STRATEGY_NAMES.length)
+    .refine(unique, 'a strategy is named twice')
+    .optional(),
+  priorities: z
+    .object(
+      Object.fromEntries(CONSIDERATIONS.map((name) => [name, Priority])) as Record<
+        (typeof CONSIDERATIONS)[number],
+        typeof Priority
+      >,
+    )
+    .partial()
+    .optional(),
   ...CompareSettingsSchema.omit({ maxMinutes: true, maxSeqLen: true }).shape,
 });
 export type CompareStartRequest = z.infer<typeof CompareStartRequest>;
@@ -114,7 +173,9 @@ export const schemas = {
 
 /** Every body schema as JSON Schema, for the UI and for clients. */
 export function jsonSchemas(): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { unrepresentable: 'any' })]));
+  return Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { unrepresentable: 'any' })]),
+  );
 }
 
 /** The first issue as one line: `field "x": reason`. */

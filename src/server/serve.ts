@@ -22,7 +22,9 @@ export async function startServer(options: AppOptions & { host: string; port: nu
   const attune = createApp(options);
   let server!: ServerType;
   const port = await new Promise<number>((resolve, reject) => {
-    server = serve({ fetch: attune.app.fetch, hostname: options.host, port: options.port }, (info) => resolve(info.port));
+    server = serve({ fetch: attune.app.fetch, hostname: options.host, port: options.port }, (info) =>
+      resolve(info.port),
+    );
     server.once('error', reject);
   });
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

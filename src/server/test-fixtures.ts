@@ -31,7 +31,9 @@ export const OTHER_DOC = {
 };
 
 /** Fragments of the system prompt that must never show up in an answer. */
-export const SYSTEM_PROMPT_FRAGMENTS = RAG_SYSTEM_PROMPT.split('. ').map((s) => s.slice(0, 40)).filter((s) => s.length > 20);
+export const SYSTEM_PROMPT_FRAGMENTS = RAG_SYSTEM_PROMPT.split('. ')
+  .map((s) => s.slice(0, 40))
+  .filter((s) => s.length > 20);
 
 export function form(files: { name: string; text: string }[], fields: Record<string, string> = {}): FormData {
   const data = new FormData();
@@ -44,7 +46,14 @@ export function form(files: { name: string; text: string }[], fields: Record<str
 /** `call(path, key, init)` against a running server (JSON bodies get their content type), and `waitForJob` polling a job to its end. */
 export function apiHelpers(baseUrl: () => string) {
   const call = (path: string, key: string | undefined, init: RequestInit = {}) =>
-    fetch(`${baseUrl()}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.body && !(init.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+    fetch(`${baseUrl()}${path}`, {
+      ...init,
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(init.body && !(init.body instanceof FormData) ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
+      },
+    });
   async function waitForJob(id: string, key: string) {
     for (;;) {
       const job = await (await call(`/v1/jobs/${id}`, key)).json();
@@ -62,23 +71,72 @@ export const TEST_CONFIG = { generator: { provider: 'llama', threads: 1 } };
  * assembled by the real pipeline code from scripted answers: running a real one takes minutes.
  */
 export async function writeCompareFixture(home: string, id: string): Promise<CompareResult> {
-  const questions = Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, question: `What is fact ${i}?`, answers: [`value ${i}`] }));
+  const questions = Array.from({ length: 8 }, (_, i) => ({
+    id: `q${i}`,
+    question: `What is fact ${i}?`,
+    answers: [`value ${i}`],
+  }));
   const row = (strategy: string, i: number, right: boolean, totalMs: number): EvalRow => ({
-    strategy, questionId: `q${i}`, repeat: 0, seed: 1, answerable: true, answer: right ? `value ${i}` : 'unknown', abstained: false,
-    timings: { retrieveMs: strategy === 'rag' ? 20 : 0, rerankMs: 0, generateMs: totalMs - 20, firstTokenMs: 50, totalMs },
+    strategy,
+    questionId: `q${i}`,
+    repeat: 0,
+    seed: 1,
+    answerable: true,
+    answer: right ? `value ${i}` : 'unknown',
+    abstained: false,
+    timings: {
+      retrieveMs: strategy === 'rag' ? 20 : 0,
+      rerankMs: 0,
+      generateMs: totalMs - 20,
+      firstTokenMs: 50,
+      totalMs,
+    },
     usage: { promptTokens: strategy === 'rag' ? 400 : 60, completionTokens: 8 },
-    scores: { exactMatch: right ? 1 : 0, f1: right ? 1 : 0, containment: right ? 1 : 0, judgeCorrect: null, faithfulness: null, recallAtK: null, mrr: null, ndcg10: null },
-    cost: (totalMs / 3_600_000) * LOCAL_PRICES.hardwarePerHour, harnessMs: 1, finishedAt: new Date().toISOString(),
+    scores: {
+      exactMatch: right ? 1 : 0,
+      f1: right ? 1 : 0,
+      containment: right ? 1 : 0,
+      judgeCorrect: null,
+      faithfulness: null,
+      recallAtK: null,
+      mrr: null,
+      ndcg10: null,
+    },
+    cost: (totalMs / 3_600_000) * LOCAL_PRICES.hardwarePerHour,
+    harnessMs: 1,
+    finishedAt: new Date().toISOString(),
   });
   // rag right on 7 of 8, base on none: a gap the advisor can call at n=8 after its small-sample correction and Holm
-  const rows = questions.flatMap((_, i) => [row('base', i, false, 700 + i * 10), row('rag', i, i !== 7, 1500 + i * 10)]);
+  const rows = questions.flatMap((_, i) => [
+    row('base', i, false, 700 + i * 10),
+    row('rag', i, i !== 7, 1500 + i * 10),
+  ]);
   const out = compareResultDir(home, id);
   await mkdir(out, { recursive: true });
   const options = {
-    corpus: join(home, 'data', 'corpus'), questions: join(home, 'data', 'questions.jsonl'), strategies: ['base', 'rag'], repeats: 1, maxTokens: 32, metric: 'containment',
-    priorities: DEFAULT_PRIORITIES, prices: LOCAL_PRICES, config: parseConfig({}),
+    corpus: join(home, 'data', 'corpus'),
+    questions: join(home, 'data', 'questions.jsonl'),
+    strategies: ['base', 'rag'],
+    repeats: 1,
+    maxTokens: 32,
+    metric: 'containment',
+    priorities: DEFAULT_PRIORITIES,
+    prices: LOCAL_PRICES,
+    config: parseConfig({}),
   } as unknown as CompareOptions;
-  const result = await assembleResult({ options, questions, rows, adapters: {}, training: null, freshness: null, format: undefined, steps: [{ step: 'evaluate', seconds: 20, cached: false, detail: '8 questions × 2 strategies' }], warnings: [], indexDir: out, documents: 3 });
+  const result = await assembleResult({
+    options,
+    questions,
+    rows,
+    adapters: {},
+    training: null,
+    freshness: null,
+    format: undefined,
+    steps: [{ step: 'evaluate', seconds: 20, cached: false, detail: '8 questions × 2 strategies' }],
+    warnings: [],
+    indexDir: out,
+    documents: 3,
+  });
   await writeCompareOutputs(result, out);
   return result;
 }

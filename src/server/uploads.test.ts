@@ -9,9 +9,12 @@ describe('uploads', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it.each(['../../etc/passwd.md', '..\\secret.md', 'a/b.md', '.hidden.md', 'x\0.md', '..md'])('refuses the path-escaping name %j', (name) => {
-    expect(() => safeFileName(name)).toThrow(UploadError);
-  });
+  it.each(['../../etc/passwd.md', '..\\secret.md', 'a/b.md', '.hidden.md', 'x\0.md', '..md'])(
+    'refuses the path-escaping name %j',
+    (name) => {
+      expect(() => safeFileName(name)).toThrow(UploadError);
+    },
+  );
 
   it('refuses types outside the list with 415', () => {
     try {
@@ -41,10 +44,14 @@ describe('uploads', () => {
     dirs.push(root);
     const limits = { ...DEFAULT_UPLOAD_LIMITS, maxCollectionBytes: 10, maxTotalBytes: 15 };
     await saveUploads(join(root, 'a'), [new File(['x'.repeat(8)], 'one.md')], limits);
-    await expect(saveUploads(join(root, 'a'), [new File(['xxx'], 'two.md')], limits)).rejects.toMatchObject({ status: 413 });
+    await expect(saveUploads(join(root, 'a'), [new File(['xxx'], 'two.md')], limits)).rejects.toMatchObject({
+      status: 413,
+    });
     await saveUploads(join(root, 'a'), [new File(['x'.repeat(10)], 'one.md')], limits); // replaces 8 bytes with 10
     await saveUploads(join(root, 'b'), [new File(['x'.repeat(5)], 'one.md')], limits);
-    await expect(saveUploads(join(root, 'b'), [new File(['x'], 'two.md')], limits)).rejects.toMatchObject({ message: /all uploads/ });
+    await expect(saveUploads(join(root, 'b'), [new File(['x'], 'two.md')], limits)).rejects.toMatchObject({
+      message: /all uploads/,
+    });
     expect(readdirSync(join(root, 'a'))).toEqual(['one.md']);
   });
 });

@@ -37,14 +37,21 @@ export function folderBytes(dir: string): number {
 
 /** Refuses uploads that would take a collection's (or all) uploads past their disk quota; a replaced file frees its old size. */
 function checkQuota(dir: string, files: File[], names: string[], limits: UploadLimits): void {
-  const replaced = names.reduce((sum, name) => sum + (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : 0), 0);
+  const replaced = names.reduce(
+    (sum, name) => sum + (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : 0),
+    0,
+  );
   const adding = files.reduce((sum, file) => sum + file.size, 0) - replaced;
   const quotas: [number | undefined, number, string][] = [
     [limits.maxCollectionBytes, folderBytes(dir), "this collection's uploads"],
     [limits.maxTotalBytes, folderBytes(dirname(dir)), 'all uploads'],
   ];
   for (const [quota, used, what] of quotas) {
-    if (quota !== undefined && used + adding > quota) throw new UploadError(`upload refused: ${what} would take ${used + adding} bytes, over the quota of ${quota}`, 413);
+    if (quota !== undefined && used + adding > quota)
+      throw new UploadError(
+        `upload refused: ${what} would take ${used + adding} bytes, over the quota of ${quota}`,
+        413,
+      );
   }
 }
 
@@ -59,23 +66,37 @@ export function uploadsDir(home: string, collection: string): string {
 export function safeFileName(name: string, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): string {
   if (!name || name.length > 200) throw new UploadError(`file name must be 1-200 characters`, 400);
   if (/[/\\\0]/.test(name) || name.includes('..') || name.startsWith('.')) {
-    throw new UploadError(`file name "${name.replace(/[^\x20-\x7e]/g, '?')}" refused: no path separators, "..", or leading dot`, 400);
+    throw new UploadError(
+      `file name "${name.replace(/[^\x20-\x7e]/g, '?')}" refused: no path separators, "..", or leading dot`,
+      400,
+    );
   }
-  if (!/^[\p{L}\p{N} ._()+,@-]+$/u.test(name)) throw new UploadError(`file name "${name}" refused: unusual characters`, 400);
+  if (!/^[\p{L}\p{N} ._()+,@-]+$/u.test(name))
+    throw new UploadError(`file name "${name}" refused: unusual characters`, 400);
   const extension = extname(name).toLowerCase();
   if (!limits.extensions.includes(extension)) {
-    throw new UploadError(`file "${name}": type ${extension || '(none)'} not accepted (accepted: ${limits.extensions.join(' ')})`, 415);
+    throw new UploadError(
+      `file "${name}": type ${extension || '(none)'} not accepted (accepted: ${limits.extensions.join(' ')})`,
+      415,
+    );
   }
   return name;
 }
 
 /** Checks every file first, then writes each via a temp file and rename: all or nothing is refused. */
-export async function saveUploads(dir: string, files: File[], limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): Promise<string[]> {
-  if (files.length === 0) throw new UploadError('no files: send multipart/form-data with one or more "files" fields', 400);
-  if (files.length > limits.maxFiles) throw new UploadError(`too many files: ${files.length} > ${limits.maxFiles}`, 413);
+export async function saveUploads(
+  dir: string,
+  files: File[],
+  limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
+): Promise<string[]> {
+  if (files.length === 0)
+    throw new UploadError('no files: send multipart/form-data with one or more "files" fields', 400);
+  if (files.length > limits.maxFiles)
+    throw new UploadError(`too many files: ${files.length} > ${limits.maxFiles}`, 413);
   const names = files.map((file) => safeFileName(file.name, limits));
   for (const file of files) {
-    if (file.size > limits.maxFileBytes) throw new UploadError(`file "${file.name}" is ${file.size} bytes, over the limit of ${limits.maxFileBytes}`, 413);
+    if (file.size > limits.maxFileBytes)
+      throw new UploadError(`file "${file.name}" is ${file.size} bytes, over the limit of ${limits.maxFileBytes}`, 413);
   }
   checkQuota(dir, files, names, limits);
   mkdirSync(dir, { recursive: true });

@@ -8,7 +8,8 @@ import { describeIssue } from './schemas.ts';
 export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   // a browser form cannot send application/json cross-origin without a preflight: no CSRF by text/plain
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new UploadError(`send the body as JSON with content-type: application/json (got "${type || 'none'}")`, 415);
+  if (type !== 'application/json')
+    throw new UploadError(`send the body as JSON with content-type: application/json (got "${type || 'none'}")`, 415);
   let raw: unknown;
   try {
     raw = await c.req.json();

@@ -53,7 +53,11 @@ export interface AskSqlOptions {
  * top-k tables and the tables their foreign keys reference; `ft` is only the question, answered by a LoRA adapter
  * trained on this database's question → SQL pairs (`attune sql training-data`), which holds the schema in its weights.
  */
-export async function askSql(question: string, resources: { db: SqlDatabase; index: SqlIndex; embedder: Embedder; generator: Generator }, options: AskSqlOptions = {}): Promise<SqlAnswer> {
+export async function askSql(
+  question: string,
+  resources: { db: SqlDatabase; index: SqlIndex; embedder: Embedder; generator: Generator },
+  options: AskSqlOptions = {},
+): Promise<SqlAnswer> {
   const started = performance.now();
   const strategy = options.strategy ?? 'retrieved-schema';
   const { db, index, embedder, generator } = resources;
@@ -63,7 +67,12 @@ export async function askSql(question: string, resources: { db: SqlDatabase; ind
     messages = buildFtSqlMessages(question, index.dialect);
   } else {
     const [vector] = await embedder.embed([question], { signal: options.signal });
-    const retrieved = retrieveSchema(index, vector!, { k: options.k, docs: options.docs, examples: options.examples, question });
+    const retrieved = retrieveSchema(index, vector!, {
+      k: options.k,
+      docs: options.docs,
+      examples: options.examples,
+      question,
+    });
     tables = strategy === 'retrieved-schema' ? retrieved.tables : index.tables.map((table) => table.name);
     messages = buildSqlMessages({ question, index, tables, docs: retrieved.docs, examples: retrieved.examples });
   }
@@ -75,7 +84,15 @@ export async function askSql(question: string, resources: { db: SqlDatabase; ind
   let executeMs = 0;
   const maxAttempts = options.maxAttempts ?? 2;
   const answer = (fields: Partial<SqlAnswer>): SqlAnswer => ({
-    question, strategy, sql: null, columns: [], rows: [], truncated: false, retrievedTables: tables, tablesUsed: [], attempts,
+    question,
+    strategy,
+    sql: null,
+    columns: [],
+    rows: [],
+    truncated: false,
+    retrievedTables: tables,
+    tablesUsed: [],
+    attempts,
     ...fields,
     timings: { retrieveMs, generateMs, executeMs, totalMs: performance.now() - started },
     usage,
@@ -105,11 +122,16 @@ export async function askSql(question: string, resources: { db: SqlDatabase; ind
       } else {
         const executeStarted = performance.now();
         try {
-          const result = await db.query(validation.sql, { maxRows: options.maxRows ?? DEFAULT_MAX_ROWS, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+          const result = await db.query(validation.sql, {
+            maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+            timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          });
           executeMs += performance.now() - executeStarted;
           attempts.push({ sql: validation.sql });
           const known = new Map(index.tables.map((table) => [table.name.toLowerCase(), table.name]));
-          const tablesUsed = validation.tables.map((table) => known.get(table.toLowerCase())).filter((table): table is string => Boolean(table));
+          const tablesUsed = validation.tables
+            .map((table) => known.get(table.toLowerCase()))
+            .filter((table): table is string => Boolean(table));
           return answer({ sql: validation.sql, ...result, tablesUsed });
         } catch (error) {
           executeMs += performance.now() - executeStarted;
@@ -118,7 +140,10 @@ export async function askSql(question: string, resources: { db: SqlDatabase; ind
       }
     }
     attempts.push({ sql: sql ?? null, error: failure });
-    messages.push({ role: 'assistant', content: reply.text }, { role: 'user', content: `That failed: ${failure.message}\nWrite a corrected query for the same question.` });
+    messages.push(
+      { role: 'assistant', content: reply.text },
+      { role: 'user', content: `That failed: ${failure.message}\nWrite a corrected query for the same question.` },
+    );
   }
   const last = attempts.at(-1)!;
   return answer({ sql: last.sql, error: last.error });

@@ -3,8 +3,17 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 
 export {
-  DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, isSampleExcluded,
-  type ColumnSchema, type ForeignKey, type IntrospectOptions, type QueryOptions, type QueryResult, type SqlDatabase, type SqlDialect, type TableSchema,
+  DEFAULT_MAX_ROWS,
+  DEFAULT_TIMEOUT_MS,
+  isSampleExcluded,
+  type ColumnSchema,
+  type ForeignKey,
+  type IntrospectOptions,
+  type QueryOptions,
+  type QueryResult,
+  type SqlDatabase,
+  type SqlDialect,
+  type TableSchema,
 } from './sql-database.ts';
 import type { SqlDatabase } from './sql-database.ts';
 
@@ -16,7 +25,11 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseUrl 
   let path: string | undefined;
   if (/^sqlite:/i.test(url)) path = url.replace(/^sqlite:(\/\/)?/i, '');
   else if (/\.(sqlite3?|db)$/i.test(url)) path = url;
-  if (!path) throw new UsageError(`--db: cannot tell the database from "${url}": use sqlite:PATH, a .sqlite/.db file or postgres://…`, { input: url });
+  if (!path)
+    throw new UsageError(
+      `--db: cannot tell the database from "${url}": use sqlite:PATH, a .sqlite/.db file or postgres://…`,
+      { input: url },
+    );
   const absolute = resolve(cwd, path);
   if (!existsSync(absolute)) throw new UsageError(`--db: SQLite file not found: ${absolute}`, { input: absolute });
   return { kind: 'sqlite', path: absolute };

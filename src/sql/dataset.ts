@@ -27,7 +27,8 @@ export function readSqlDataset(path: string, onError?: (error: DatasetError) => 
     if (failure === undefined) {
       const parsed = Line.safeParse(entry.value);
       if (parsed.success) examples.push({ question: parsed.data.question, sql: parsed.data.sql });
-      else failure = `field "${parsed.error.issues[0]!.path.join('.') || '(root)'}": ${parsed.error.issues[0]!.message}`;
+      else
+        failure = `field "${parsed.error.issues[0]!.path.join('.') || '(root)'}": ${parsed.error.issues[0]!.message}`;
     }
     if (failure) {
       const error = new DatasetError(`${path}:${entry.line}: ${failure}`, { input: path });

@@ -19,7 +19,13 @@ export function ordersRows(sql: string): boolean {
     const char = masked[i];
     if (char === '(') depth++;
     else if (char === ')') depth--;
-    else if (depth === 0 && masked.startsWith('order', i) && /^order\s+by\b/.test(masked.slice(i)) && /\W/.test(masked[i - 1] ?? ' ')) return true;
+    else if (
+      depth === 0 &&
+      masked.startsWith('order', i) &&
+      /^order\s+by\b/.test(masked.slice(i)) &&
+      /\W/.test(masked[i - 1] ?? ' ')
+    )
+      return true;
   }
   return false;
 }
@@ -62,11 +68,15 @@ export interface SqlEvalSummary {
 }
 
 /** Runs every question through every strategy; a failed call is a result row, never a crash (STYLE §9). */
-export async function evaluateSql(dataset: SqlExample[], strategies: SqlStrategy[], resources: {
-  db: SqlDatabase;
-  ask: (question: string, strategy: SqlStrategy) => Promise<SqlAnswer>;
-  onProgress?: (done: number, total: number) => void;
-}): Promise<{ rows: SqlEvalRow[]; summary: SqlEvalSummary[] }> {
+export async function evaluateSql(
+  dataset: SqlExample[],
+  strategies: SqlStrategy[],
+  resources: {
+    db: SqlDatabase;
+    ask: (question: string, strategy: SqlStrategy) => Promise<SqlAnswer>;
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<{ rows: SqlEvalRow[]; summary: SqlEvalSummary[] }> {
   const rows: SqlEvalRow[] = [];
   const total = dataset.length * strategies.length;
   for (const example of dataset) {
@@ -82,15 +92,32 @@ export async function evaluateSql(dataset: SqlExample[], strategies: SqlStrategy
         const answer = await resources.ask(example.question, strategy);
         const validSql = !answer.error;
         rows.push({
-          question: example.question, strategy, goldSql: example.sql, sql: answer.sql,
-          correct: gold === null ? null : validSql && !answer.truncated && sameResult(gold, answer.rows, ordersRows(example.sql)),
-          validSql, promptTokens: answer.usage.promptTokens, latencyMs: answer.timings.totalMs, retrievedTables: answer.retrievedTables,
+          question: example.question,
+          strategy,
+          goldSql: example.sql,
+          sql: answer.sql,
+          correct:
+            gold === null
+              ? null
+              : validSql && !answer.truncated && sameResult(gold, answer.rows, ordersRows(example.sql)),
+          validSql,
+          promptTokens: answer.usage.promptTokens,
+          latencyMs: answer.timings.totalMs,
+          retrievedTables: answer.retrievedTables,
           ...(answer.error ? { error: answer.error } : {}),
         });
       } catch (error) {
         rows.push({
-          question: example.question, strategy, goldSql: example.sql, sql: null, correct: gold === null ? null : false, validSql: false,
-          promptTokens: 0, latencyMs: performance.now() - started, retrievedTables: [], error: { kind: 'exception', message: errorMessage(error) },
+          question: example.question,
+          strategy,
+          goldSql: example.sql,
+          sql: null,
+          correct: gold === null ? null : false,
+          validSql: false,
+          promptTokens: 0,
+          latencyMs: performance.now() - started,
+          retrievedTables: [],
+          error: { kind: 'exception', message: errorMessage(error) },
         });
       }
       resources.onProgress?.(rows.length, total);

@@ -13,7 +13,9 @@ export type GeoquerySplitScheme = 'query' | 'question';
 export const GEOQUERY_SCHEMES: readonly GeoquerySplitScheme[] = ['query', 'question'];
 
 /** `attune sql import-geoquery`'s default file: the shared datasets folder beside the project. */
-export const DEFAULT_GEOQUERY_FILE = fileURLToPath(new URL('../../../shared/datasets/geoquery/geography.json', import.meta.url));
+export const DEFAULT_GEOQUERY_FILE = fileURLToPath(
+  new URL('../../../shared/datasets/geoquery/geography.json', import.meta.url),
+);
 
 interface GeoqueryGroup {
   'query-split': string;
@@ -41,13 +43,19 @@ export function loadGeoquery(path: string, split: GeoquerySplit, scheme: Geoquer
   try {
     groups = JSON.parse(readFileSync(path, 'utf8')) as GeoqueryGroup[];
   } catch (error) {
-    throw new DatasetError(`${path}: cannot read GeoQuery JSON: ${(error as Error).message}`, { input: path, cause: error });
+    throw new DatasetError(`${path}: cannot read GeoQuery JSON: ${(error as Error).message}`, {
+      input: path,
+      cause: error,
+    });
   }
   const examples: SqlExample[] = [];
   groups.forEach((group, index) => {
     const sql = group.sql?.[0];
     if (!sql) throw new DatasetError(`${path}: group ${index}: field "sql" is empty`, { input: path });
-    if (scheme === 'query' && typeof group['query-split'] !== 'string') throw new DatasetError(`${path}: group ${index}: field "query-split" is missing; use the question split`, { input: path });
+    if (scheme === 'query' && typeof group['query-split'] !== 'string')
+      throw new DatasetError(`${path}: group ${index}: field "query-split" is missing; use the question split`, {
+        input: path,
+      });
     if (scheme === 'query' && group['query-split'] !== split) return;
     for (const sentence of group.sentences) {
       if (scheme === 'question' && sentence['question-split'] !== split) continue;

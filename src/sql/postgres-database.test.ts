@@ -53,9 +53,13 @@ describe('PostgresDatabase', () => {
   });
 
   it('refuses writes in the READ ONLY transaction even without the validator', async () => {
-    await expect(db.query("SELECT * FROM state WHERE state_name IN (SELECT 'x') UNION ALL SELECT * FROM state")).resolves.toBeTruthy();
+    await expect(
+      db.query("SELECT * FROM state WHERE state_name IN (SELECT 'x') UNION ALL SELECT * FROM state"),
+    ).resolves.toBeTruthy();
     await expect(db.query('DELETE FROM city')).rejects.toThrow();
-    await expect(db.query('WITH gone AS (DELETE FROM city RETURNING *) SELECT * FROM gone')).rejects.toThrow(/read-only|top level/);
+    await expect(db.query('WITH gone AS (DELETE FROM city RETURNING *) SELECT * FROM gone')).rejects.toThrow(
+      /read-only|top level/,
+    );
     expect((await db.query('SELECT count(*)::int AS n FROM city')).rows).toEqual([[3]]);
   });
 
@@ -80,7 +84,10 @@ describe('PostgresDatabase', () => {
   // PGlite is single-threaded WASM and cannot cancel a running statement, so the test checks the
   // settings each query runs under; a real server enforces them.
   it('runs each query in a READ ONLY transaction with the statement timeout set', async () => {
-    const settings = await db.query("SELECT current_setting('statement_timeout') AS timeout, current_setting('transaction_read_only') AS read_only", { timeoutMs: 1500 });
+    const settings = await db.query(
+      "SELECT current_setting('statement_timeout') AS timeout, current_setting('transaction_read_only') AS read_only",
+      { timeoutMs: 1500 },
+    );
     expect(settings.rows).toEqual([['1500ms', 'on']]);
     expect((await db.query("SELECT current_setting('statement_timeout')")).rows[0]![0]).toBe('5s');
   });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { buildFtSqlMessages, extractSql, sqlTrainingLines } from './prompt.ts';
 
 describe('ft prompt and SQL training data', () => {
-  const examples = [{ question: 'how many rivers are there', sql: 'SELECT COUNT(*) FROM river ;' }, { question: 'what is the capital of "texas"', sql: 'SELECT capital FROM state WHERE state_name = "texas" ;' }];
+  const examples = [
+    { question: 'how many rivers are there', sql: 'SELECT COUNT(*) FROM river ;' },
+    { question: 'what is the capital of "texas"', sql: 'SELECT capital FROM state WHERE state_name = "texas" ;' },
+  ];
 
   it('trains on exactly the prompt the ft strategy answers, with the JSON the grammar asks for', () => {
     const lines = sqlTrainingLines(examples, 'sqlite');

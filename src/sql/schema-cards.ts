@@ -25,9 +25,15 @@ export interface JoinPath {
  * dumps), inferred from a column named like another table's key (`state_name` → state.state_name).
  */
 export function joinPaths(tables: TableSchema[]): JoinPath[] {
-  const declared = tables.flatMap((table) => table.foreignKeys.map((key) => ({
-    from: table.name, fromColumns: key.columns, to: key.table, toColumns: key.references, declared: true,
-  })));
+  const declared = tables.flatMap((table) =>
+    table.foreignKeys.map((key) => ({
+      from: table.name,
+      fromColumns: key.columns,
+      to: key.table,
+      toColumns: key.references,
+      declared: true,
+    })),
+  );
   if (declared.length > 0) return declared;
   const inferred: JoinPath[] = [];
   for (const table of tables) {
@@ -38,7 +44,14 @@ export function joinPaths(tables: TableSchema[]): JoinPath[] {
         const name = column.name.toLowerCase();
         if (![`${stem}_name`, `${stem}_id`, `${stem}id`].includes(name)) continue;
         const target = other.columns.find((c) => c.name.toLowerCase() === name);
-        if (target) inferred.push({ from: table.name, fromColumns: [column.name], to: other.name, toColumns: [target.name], declared: false });
+        if (target)
+          inferred.push({
+            from: table.name,
+            fromColumns: [column.name],
+            to: other.name,
+            toColumns: [target.name],
+            declared: false,
+          });
       }
     }
   }
@@ -56,10 +69,20 @@ const describeJoin = (path: JoinPath) =>
 
 /** The text embedded for retrieval: names in words, types, keys, sample values, joins, comments. */
 export function tableCardText(table: TableSchema, paths: JoinPath[], database?: string): string {
-  const words = (name: string) => name.replace(/[_-]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = (name: string) =>
+    name
+      .replace(/[_-]+/g, ' ')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
   const columns = table.columns.map((column) => {
-    const notes = [column.type, column.primaryKey ? 'primary key' : '', column.comment ?? '', column.samples?.length ? `e.g. ${column.samples.join(', ')}` : '']
-      .filter(Boolean).join('; ');
+    const notes = [
+      column.type,
+      column.primaryKey ? 'primary key' : '',
+      column.comment ?? '',
+      column.samples?.length ? `e.g. ${column.samples.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return `${words(column.name)} (${notes})`;
   });
   const joins = paths.filter((path) => path.from === table.name || path.to === table.name).map(describeJoin);
@@ -67,19 +90,33 @@ export function tableCardText(table: TableSchema, paths: JoinPath[], database?: 
     `table ${words(table.name)}${database ? ` in database ${words(database)}` : ''}${table.comment ? `: ${table.comment}` : ''}`,
     `columns: ${columns.join(', ')}`,
     joins.length ? `joins: ${joins.join('; ')}` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** The prompt's rendering: CREATE TABLE with keys, and comments for samples, joins and descriptions. */
 export function renderTable(table: TableSchema, paths: JoinPath[]): string {
   const items = table.columns.map((column) => ({
     definition: `${column.name} ${column.type}${column.primaryKey ? ' PRIMARY KEY' : ''}`,
-    comment: [column.comment, column.samples?.length ? `e.g. ${column.samples.map((s) => JSON.stringify(s)).join(', ')}` : ''].filter(Boolean).join('; '),
+    comment: [
+      column.comment,
+      column.samples?.length ? `e.g. ${column.samples.map((s) => JSON.stringify(s)).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
   }));
   for (const path of paths.filter((p) => p.from === table.name)) {
-    items.push({ definition: `FOREIGN KEY (${path.fromColumns.join(', ')}) REFERENCES ${path.to}(${path.toColumns.join(', ')})`, comment: path.declared ? '' : 'inferred join' });
+    items.push({
+      definition: `FOREIGN KEY (${path.fromColumns.join(', ')}) REFERENCES ${path.to}(${path.toColumns.join(', ')})`,
+      comment: path.declared ? '' : 'inferred join',
+    });
   }
-  const body = items.map((item, i) => `  ${item.definition}${i < items.length - 1 ? ',' : ''}${item.comment ? ` -- ${item.comment}` : ''}`).join('\n');
+  const body = items
+    .map(
+      (item, i) => `  ${item.definition}${i < items.length - 1 ? ',' : ''}${item.comment ? ` -- ${item.comment}` : ''}`,
+    )
+    .join('\n');
   return `${table.comment ? `-- ${table.comment}\n` : ''}CREATE TABLE ${table.name} (\n${body}\n);`;
 }
 
@@ -89,7 +126,13 @@ export function docCards(text: string, source: string, maxChars = 800): SchemaCa
   let heading = '';
   let current = '';
   const flush = () => {
-    if (current.trim()) cards.push({ kind: 'doc', id: `${source}#${cards.length}`, text: `${heading ? `${heading}\n` : ''}${current.trim()}`, source });
+    if (current.trim())
+      cards.push({
+        kind: 'doc',
+        id: `${source}#${cards.length}`,
+        text: `${heading ? `${heading}\n` : ''}${current.trim()}`,
+        source,
+      });
     current = '';
   };
   for (const block of text.split(/\n\s*\n/)) {

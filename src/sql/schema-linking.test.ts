@@ -61,7 +61,14 @@ describe('join paths: an approximate Steiner tree over the foreign keys', () => 
     expect(connectTables(['Customer', 'Track'], joins).sort()).toEqual(['Customer', 'Invoice', 'InvoiceLine', 'Track']);
     // Artist to Customer: Artist-Album-Track-InvoiceLine-Invoice-Customer is 5 joins, over the default 3
     expect(connectTables(['Artist', 'Customer'], joins)).toEqual(['Artist', 'Customer']);
-    expect(connectTables(['Artist', 'Customer'], joins, { maxHops: 5 }).sort()).toEqual(['Album', 'Artist', 'Customer', 'Invoice', 'InvoiceLine', 'Track']);
+    expect(connectTables(['Artist', 'Customer'], joins, { maxHops: 5 }).sort()).toEqual([
+      'Album',
+      'Artist',
+      'Customer',
+      'Invoice',
+      'InvoiceLine',
+      'Track',
+    ]);
   });
 
   it('joins three terminals with the shared path once, and leaves other components alone', () => {
@@ -70,14 +77,24 @@ describe('join paths: an approximate Steiner tree over the foreign keys', () => 
     expect(connected.slice(0, 3)).toEqual(['Genre', 'MediaType', 'Album']);
     expect(connected.sort()).toEqual(['Album', 'Genre', 'MediaType', 'Track']);
     const islands = [...joins, { from: 'Audit', fromColumns: ['x'], to: 'Log', toColumns: ['x'], declared: true }];
-    expect(connectTables(['Audit', 'Log', 'Genre', 'Album'], islands).sort()).toEqual(['Album', 'Audit', 'Genre', 'Log', 'Track']);
+    expect(connectTables(['Audit', 'Log', 'Genre', 'Album'], islands).sort()).toEqual([
+      'Album',
+      'Audit',
+      'Genre',
+      'Log',
+      'Track',
+    ]);
   });
 });
 
 describe('schema linking', () => {
   it('reads distinct text values, never from excluded columns, and skips numbers and flag words', async () => {
     const values = await collectValues(db, tables, { excludeSamples: ['Customer.FirstName'] });
-    expect(values.find((v) => v.table === 'Artist' && v.column === 'Name')?.values).toEqual(['AC/DC', 'Accept', 'Antônio Carlos Jobim']);
+    expect(values.find((v) => v.table === 'Artist' && v.column === 'Name')?.values).toEqual([
+      'AC/DC',
+      'Accept',
+      'Antônio Carlos Jobim',
+    ]);
     expect(values.some((v) => v.table === 'Customer' && v.column === 'FirstName')).toBe(false);
     expect(values.some((v) => v.column === 'UnitPrice' || v.column === 'Total')).toBe(false);
   });
@@ -86,26 +103,66 @@ describe('schema linking', () => {
     const values = await collectValues(db, tables);
     const names = tables.map((t) => t.name);
     const links = linkTables('Which customers bought tracks by the artist AC/DC?', names, values);
-    expect(links.filter((l) => l.reason === 'name').map((l) => l.table).sort()).toEqual(['Artist', 'Customer', 'Track']);
+    expect(
+      links
+        .filter((l) => l.reason === 'name')
+        .map((l) => l.table)
+        .sort(),
+    ).toEqual(['Artist', 'Customer', 'Track']);
     expect(links.find((l) => l.reason === 'value')).toMatchObject({ table: 'Artist', column: 'Name', match: 'AC/DC' });
     // accents and case do not matter; a value inside a longer word does not count
     expect(linkTables('songs by antonio carlos jobim', names, values).map((l) => l.table)).toEqual(['Artist']);
     expect(linkTables('how many accepted orders', names, values).filter((l) => l.reason === 'value')).toEqual([]);
     expect(nameWords('InvoiceLine')).toEqual(['invoice', 'line']);
-    expect(linkTables('list every invoice line', names).map((l) => l.table).sort()).toEqual(['Invoice', 'InvoiceLine']);
+    expect(
+      linkTables('list every invoice line', names)
+        .map((l) => l.table)
+        .sort(),
+    ).toEqual(['Invoice', 'InvoiceLine']);
   });
 
-  it('retrieved schema: the issue\'s question gets Customer, Invoice and InvoiceLine beside Track, Artist and Album', async () => {
+  it("retrieved schema: the issue's question gets Customer, Invoice and InvoiceLine beside Track, Artist and Album", async () => {
     const values = await collectValues(db, tables);
     // card vectors stand in for an embedder that ranks Track, Artist, Album first (what MiniLM did in the issue)
-    const order = ['Track', 'Artist', 'Album', 'MediaType', 'Genre', 'Customer', 'Invoice', 'InvoiceLine', 'Employee', 'Playlist', 'PlaylistTrack'];
+    const order = [
+      'Track',
+      'Artist',
+      'Album',
+      'MediaType',
+      'Genre',
+      'Customer',
+      'Invoice',
+      'InvoiceLine',
+      'Employee',
+      'Playlist',
+      'PlaylistTrack',
+    ];
     const query = Float32Array.from(order, (_, i) => (i === 0 ? 1 : 0));
-    const cards = order.map((name, rank) => ({ kind: 'table' as const, id: name, text: name, vector: Float32Array.from(order, (_, i) => (i === 0 ? 1 - rank * 0.05 : i === rank ? 1 : 0)) }));
-    const index: SqlIndex = { version: 1, databaseId: 'music', dialect: 'sqlite', embedderId: 'test', builtAt: '', tables, joins: joinPaths(tables), cards, values };
+    const cards = order.map((name, rank) => ({
+      kind: 'table' as const,
+      id: name,
+      text: name,
+      vector: Float32Array.from(order, (_, i) => (i === 0 ? 1 - rank * 0.05 : i === rank ? 1 : 0)),
+    }));
+    const index: SqlIndex = {
+      version: 1,
+      databaseId: 'music',
+      dialect: 'sqlite',
+      embedderId: 'test',
+      builtAt: '',
+      tables,
+      joins: joinPaths(tables),
+      cards,
+      values,
+    };
     const before = retrieveSchema(index, query, { k: 3 });
     expect(before.tables).not.toContain('Customer');
-    const after = retrieveSchema(index, query, { k: 3, question: 'Which customers bought tracks by the artist AC/DC?' });
-    for (const table of ['Track', 'Artist', 'Album', 'Customer', 'Invoice', 'InvoiceLine']) expect(after.tables).toContain(table);
+    const after = retrieveSchema(index, query, {
+      k: 3,
+      question: 'Which customers bought tracks by the artist AC/DC?',
+    });
+    for (const table of ['Track', 'Artist', 'Album', 'Customer', 'Invoice', 'InvoiceLine'])
+      expect(after.tables).toContain(table);
     expect(after.tables).not.toContain('Playlist');
     expect(after.links.map((l) => l.table)).toContain('Customer');
   });

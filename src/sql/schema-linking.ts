@@ -18,13 +18,30 @@ export interface TableLink {
 
 const TEXT_TYPE = /char|text|clob|string|name|^$/i;
 /** Flag-like values that a question says in passing; linking on them would add tables at random. */
-const TOO_COMMON = new Set(['yes', 'no', 'true', 'false', 'none', 'null', 'unknown', 'other', 'n/a', 'all', 'the', 'and']);
+const TOO_COMMON = new Set([
+  'yes',
+  'no',
+  'true',
+  'false',
+  'none',
+  'null',
+  'unknown',
+  'other',
+  'n/a',
+  'all',
+  'the',
+  'and',
+]);
 
 /**
  * Reads up to `maxPerColumn` distinct values of every text column (read-only queries through the
  * database's own limits). Columns excluded from samples are excluded here too: values are data.
  */
-export async function collectValues(db: SqlDatabase, tables: TableSchema[], options: { maxPerColumn?: number; excludeSamples?: string[]; maxLength?: number } = {}): Promise<ColumnValues[]> {
+export async function collectValues(
+  db: SqlDatabase,
+  tables: TableSchema[],
+  options: { maxPerColumn?: number; excludeSamples?: string[]; maxLength?: number } = {},
+): Promise<ColumnValues[]> {
   const limit = options.maxPerColumn ?? 2000;
   const maxLength = options.maxLength ?? 60;
   const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -39,14 +56,25 @@ export async function collectValues(db: SqlDatabase, tables: TableSchema[], opti
         .map((row) => row[0])
         .filter((value): value is string => typeof value === 'string')
         .map((value) => value.trim())
-        .filter((value) => value.length >= 3 && value.length <= maxLength && !/^[\d\s.,:/-]+$/.test(value) && !TOO_COMMON.has(value.toLowerCase()));
+        .filter(
+          (value) =>
+            value.length >= 3 &&
+            value.length <= maxLength &&
+            !/^[\d\s.,:/-]+$/.test(value) &&
+            !TOO_COMMON.has(value.toLowerCase()),
+        );
       if (values.length > 0) out.push({ table: table.name, column: column.name, values });
     }
   }
   return out;
 }
 
-const normalise = (text: string) => ` ${text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/\s+/g, ' ')} `;
+const normalise = (text: string) =>
+  ` ${text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/\s+/g, ' ')} `;
 const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}]/u.test(char);
 
 /** True when `needle` occurs in `haystack` (both normalised) not inside a longer word. */
@@ -66,7 +94,12 @@ function singular(word: string): string {
 
 /** A table name in words: `invoice_line`, `InvoiceLine` → `invoice line`. */
 export function nameWords(name: string): string[] {
-  return name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).map(singular);
+  return name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .map(singular);
 }
 
 /**
@@ -76,7 +109,12 @@ export function nameWords(name: string): string[] {
  */
 export function linkTables(question: string, tables: string[], values: ColumnValues[] = []): TableLink[] {
   const text = normalise(question);
-  const words = ` ${text.trim().split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(singular).join(' ')} `;
+  const words = ` ${text
+    .trim()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map(singular)
+    .join(' ')} `;
   const links: TableLink[] = [];
   for (const table of tables) {
     const name = nameWords(table).join(' ');

@@ -26,15 +26,30 @@ export interface DatabaseRecall {
  * Schema-retrieval recall@k: the share of questions whose gold tables are all among the top k
  * table cards. Cards come from the schemas alone (names, types, keys, joins), keyed `database.table`.
  */
-export async function measureSchemaRecall(schemas: Map<string, TableSchema[]>, questions: SpiderQuestion[], embedder: Embedder, options: { ks?: number[]; minTables?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<SchemaRecall> {
+export async function measureSchemaRecall(
+  schemas: Map<string, TableSchema[]>,
+  questions: SpiderQuestion[],
+  embedder: Embedder,
+  options: { ks?: number[]; minTables?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<SchemaRecall> {
   const ks = options.ks ?? [1, 3, 5];
   const minTables = options.minTables ?? 5;
   const cards: SchemaCard[] = [...schemas].flatMap(([database, tables]) => {
     const joins = joinPaths(tables);
-    return tables.map((table): SchemaCard => ({ kind: 'table', id: `${database}.${table.name}`, text: tableCardText(table, joins, database) }));
+    return tables.map(
+      (table): SchemaCard => ({
+        kind: 'table',
+        id: `${database}.${table.name}`,
+        text: tableCardText(table, joins, database),
+      }),
+    );
   });
   const indexed = await embedCards(cards, embedder);
-  const vectors = await embedCards(questions.map((q, i) => ({ kind: 'doc', id: String(i), text: q.question })), embedder, { onProgress: options.onProgress });
+  const vectors = await embedCards(
+    questions.map((q, i) => ({ kind: 'doc', id: String(i), text: q.question })),
+    embedder,
+    { onProgress: options.onProgress },
+  );
   const global: { gold: string[]; ranked: string[] }[] = [];
   const perDatabase = new Map<string, { gold: string[]; ranked: string[] }[]>();
   questions.forEach((question, i) => {
@@ -49,11 +64,13 @@ export async function measureSchemaRecall(schemas: Map<string, TableSchema[]>, q
   return {
     questions: questions.length,
     global: Object.fromEntries(ks.map((k) => [k, recallAtK(global, k)])),
-    perDatabase: [...perDatabase].map(([database, rankings]) => ({
-      database,
-      tables: schemas.get(database)!.length,
-      questions: rankings.length,
-      recall: Object.fromEntries(ks.map((k) => [k, recallAtK(rankings, k)])),
-    })).sort((a, b) => b.tables - a.tables),
+    perDatabase: [...perDatabase]
+      .map(([database, rankings]) => ({
+        database,
+        tables: schemas.get(database)!.length,
+        questions: rankings.length,
+        recall: Object.fromEntries(ks.map((k) => [k, recallAtK(rankings, k)])),
+      }))
+      .sort((a, b) => b.tables - a.tables),
   };
 }

@@ -26,7 +26,11 @@ export function loadSpiderSchemas(path: string): Map<string, TableSchema[]> {
     for (const [from, to] of db.foreign_keys) {
       const [fromTable, fromColumn] = db.column_names_original[from]!;
       const [toTable, toColumn] = db.column_names_original[to]!;
-      tables[fromTable]!.foreignKeys.push({ columns: [fromColumn], table: db.table_names_original[toTable]!, references: [toColumn] });
+      tables[fromTable]!.foreignKeys.push({
+        columns: [fromColumn],
+        table: db.table_names_original[toTable]!,
+        references: [toColumn],
+      });
     }
     schemas.set(db.db_id, tables);
   }
@@ -48,7 +52,12 @@ export function loadSpiderQuestions(path: string, schemas: Map<string, TableSche
     if (!tables) throw new DatasetError(`${path}: item ${i}: unknown db_id "${item.db_id}"`, { input: path });
     const used = new Set<number>();
     collectTableUnits(item.sql, used);
-    return { question: item.question, database: item.db_id, sql: item.query, tables: [...used].map((t) => tables[t]!.name) };
+    return {
+      question: item.question,
+      database: item.db_id,
+      sql: item.query,
+      tables: [...used].map((t) => tables[t]!.name),
+    };
   });
 }
 

@@ -42,7 +42,12 @@ export function describeSqlDatabaseContract(name: string, options: SqlDatabaseCo
       const city = tables.find((t) => t.name === 'city')!;
       expect(state.columns.map((c) => c.name)).toEqual(['state_name', 'population', 'area']);
       expect(state.columns.filter((c) => c.primaryKey).map((c) => c.name)).toEqual(['state_name']);
-      expect(city.columns.filter((c) => c.primaryKey).map((c) => c.name).sort()).toEqual(['city_name', 'state_name']);
+      expect(
+        city.columns
+          .filter((c) => c.primaryKey)
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(['city_name', 'state_name']);
       expect(state.columns.every((c) => c.type.length > 0)).toBe(true);
       expect(city.foreignKeys).toEqual([{ columns: ['state_name'], table: 'state', references: ['state_name'] }]);
       expect(tables.flatMap((t) => t.columns).every((c) => c.samples === undefined)).toBe(true);
@@ -64,7 +69,13 @@ export function describeSqlDatabaseContract(name: string, options: SqlDatabaseCo
       const all = await db.query('SELECT city_name, population FROM city ORDER BY population DESC');
       expect(all).toEqual({
         columns: ['city_name', 'population'],
-        rows: [['houston', 1595138], ['dallas', 904078], ['columbus', 564871], ['austin', 345496], ['juneau', 19528]],
+        rows: [
+          ['houston', 1595138],
+          ['dallas', 904078],
+          ['columbus', 564871],
+          ['austin', 345496],
+          ['juneau', 19528],
+        ],
         truncated: false,
       });
       const cut = await db.query('SELECT city_name FROM city ORDER BY population DESC', { maxRows: 2 });

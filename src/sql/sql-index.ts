@@ -35,23 +35,36 @@ export interface BuildIndexInput {
   values?: ColumnValues[];
 }
 
-export async function embedCards(cards: SchemaCard[], embedder: Embedder, options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<IndexedCard[]> {
+export async function embedCards(
+  cards: SchemaCard[],
+  embedder: Embedder,
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<IndexedCard[]> {
   const out: IndexedCard[] = [];
   for (let start = 0; start < cards.length; start += 32) {
     const batch = cards.slice(start, start + 32);
-    const vectors = await embedder.embed(batch.map((card) => card.text), { signal: options.signal });
+    const vectors = await embedder.embed(
+      batch.map((card) => card.text),
+      { signal: options.signal },
+    );
     batch.forEach((card, i) => out.push({ ...card, vector: vectors[i]! }));
     options.onProgress?.(out.length, cards.length);
   }
   return out;
 }
 
-export async function buildSqlIndex(input: BuildIndexInput, embedder: Embedder, options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<SqlIndex> {
+export async function buildSqlIndex(
+  input: BuildIndexInput,
+  embedder: Embedder,
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<SqlIndex> {
   const joins = joinPaths(input.tables);
   const cards: SchemaCard[] = [
     ...input.tables.map((table): SchemaCard => ({ kind: 'table', id: table.name, text: tableCardText(table, joins) })),
     ...(input.docs ?? []),
-    ...(input.examples ?? []).map((example, i): SchemaCard => ({ kind: 'example', id: `example-${i}`, text: example.question, sql: example.sql })),
+    ...(input.examples ?? []).map(
+      (example, i): SchemaCard => ({ kind: 'example', id: `example-${i}`, text: example.question, sql: example.sql }),
+    ),
   ];
   return {
     version: 1,
@@ -74,7 +87,10 @@ export function indexPath(home: string, databaseId: string): string {
 export function saveSqlIndex(home: string, index: SqlIndex): string {
   const path = indexPath(home, index.databaseId);
   mkdirSync(dirname(path), { recursive: true });
-  const json = JSON.stringify({ ...index, cards: index.cards.map((card) => ({ ...card, vector: Array.from(card.vector, (v) => Math.round(v * 1e6) / 1e6) })) });
+  const json = JSON.stringify({
+    ...index,
+    cards: index.cards.map((card) => ({ ...card, vector: Array.from(card.vector, (v) => Math.round(v * 1e6) / 1e6) })),
+  });
   writeFileSync(`${path}.tmp`, json);
   renameSync(`${path}.tmp`, path);
   return path;
@@ -82,17 +98,25 @@ export function saveSqlIndex(home: string, index: SqlIndex): string {
 
 export function loadSqlIndex(home: string, databaseId: string): SqlIndex {
   const path = indexPath(home, databaseId);
-  if (!existsSync(path)) throw new UsageError(`no SQL index for this database (${path}): run \`attune sql index --db …\` first`, { input: path });
+  if (!existsSync(path))
+    throw new UsageError(`no SQL index for this database (${path}): run \`attune sql index --db …\` first`, {
+      input: path,
+    });
   try {
     const raw = JSON.parse(readFileSync(path, 'utf8')) as SqlIndex & { cards: (SchemaCard & { vector: number[] })[] };
     return { ...raw, cards: raw.cards.map((card) => ({ ...card, vector: Float32Array.from(card.vector) })) };
   } catch (error) {
-    throw new StoreError(`${path}: corrupt SQL index (${(error as Error).message}): run \`attune sql index\` again`, { input: path, cause: error });
+    throw new StoreError(`${path}: corrupt SQL index (${(error as Error).message}): run \`attune sql index\` again`, {
+      input: path,
+      cause: error,
+    });
   }
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! * a[i]!;
@@ -101,8 +125,15 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return dot / (Math.sqrt(na * nb) || 1);
 }
 
-export function rankCards(cards: IndexedCard[], query: Float32Array, kind: SchemaCard['kind']): { card: IndexedCard; score: number }[] {
-  return cards.filter((card) => card.kind === kind).map((card) => ({ card, score: cosine(card.vector, query) })).sort((a, b) => b.score - a.score);
+export function rankCards(
+  cards: IndexedCard[],
+  query: Float32Array,
+  kind: SchemaCard['kind'],
+): { card: IndexedCard; score: number }[] {
+  return cards
+    .filter((card) => card.kind === kind)
+    .map((card) => ({ card, score: cosine(card.vector, query) }))
+    .sort((a, b) => b.score - a.score);
 }
 
 export interface RetrievedSchema {
@@ -121,17 +152,31 @@ export interface RetrievedSchema {
  * foreign-key graph, so "customers who bought tracks by AC/DC" brings Invoice and InvoiceLine between
  * Customer and Track), plus one join hop so the top tables' parents come along.
  */
-export function retrieveSchema(index: SqlIndex, query: Float32Array, options: { k?: number; docs?: number; examples?: number; question?: string } = {}): RetrievedSchema {
+export function retrieveSchema(
+  index: SqlIndex,
+  query: Float32Array,
+  options: { k?: number; docs?: number; examples?: number; question?: string } = {},
+): RetrievedSchema {
   const ranked = rankCards(index.cards, query, 'table').map(({ card, score }) => ({ table: card.id, score }));
   const top = ranked.slice(0, options.k ?? 3).map((entry) => entry.table);
-  const links = options.question ? linkTables(options.question, index.tables.map((table) => table.name), index.values) : [];
+  const links = options.question
+    ? linkTables(
+        options.question,
+        index.tables.map((table) => table.name),
+        index.values,
+      )
+    : [];
   const connected = connectTables([...top, ...links.map((link) => link.table)], index.joins);
   const tables = [...new Set([...connected, ...top.flatMap((table) => joinPartners(table, index.joins))])];
   return {
     tables,
     ranked,
     links,
-    docs: rankCards(index.cards, query, 'doc').slice(0, options.docs ?? 2).map((hit) => hit.card),
-    examples: rankCards(index.cards, query, 'example').slice(0, options.examples ?? 3).map((hit) => hit.card),
+    docs: rankCards(index.cards, query, 'doc')
+      .slice(0, options.docs ?? 2)
+      .map((hit) => hit.card),
+    examples: rankCards(index.cards, query, 'example')
+      .slice(0, options.examples ?? 3)
+      .map((hit) => hit.card),
   };
 }

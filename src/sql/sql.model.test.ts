@@ -36,7 +36,10 @@ describe('attune sql with the default local models', () => {
     before = sha(path);
     db = await openDatabase(path);
     const examples = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'train', 'question').slice(0, 60);
-    index = await buildSqlIndex({ databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples }, embedder);
+    index = await buildSqlIndex(
+      { databaseId: db.id, dialect: db.dialect, tables: await db.introspect(), examples },
+      embedder,
+    );
   });
 
   afterAll(async () => {
@@ -51,7 +54,11 @@ describe('attune sql with the default local models', () => {
     const questions = loadGeoquery(join(datasetsDir, 'geoquery', 'geography.json'), 'test', 'question').slice(0, 2);
     // short budget: under CPU contention one grammar-constrained generation can take minutes
     for (const { question } of questions) {
-      const answer = await askSql(question, { db, index, embedder, generator }, { strategy: 'retrieved-schema', k: 2, maxTokens: 64, examples: 1, maxAttempts: 1 });
+      const answer = await askSql(
+        question,
+        { db, index, embedder, generator },
+        { strategy: 'retrieved-schema', k: 2, maxTokens: 64, examples: 1, maxAttempts: 1 },
+      );
       expect(answer.retrievedTables).toContain('city');
       expect(answer.retrievedTables.length).toBeLessThan(index.tables.length);
       expect(answer.usage.promptTokens).toBeGreaterThan(0);
@@ -66,7 +73,9 @@ describe('attune sql with the default local models', () => {
 
   it('retrieves the gold tables of Spider questions among all 166 schemas (recall@5 on a slice)', async () => {
     const schemas = loadSpiderSchemas(join(datasetsDir, 'spider-dev', 'tables.json'));
-    const questions = loadSpiderQuestions(join(datasetsDir, 'spider-dev', 'dev.json'), schemas).filter((_, i) => i % 25 === 0);
+    const questions = loadSpiderQuestions(join(datasetsDir, 'spider-dev', 'dev.json'), schemas).filter(
+      (_, i) => i % 25 === 0,
+    );
     const recall = await measureSchemaRecall(schemas, questions, embedder, { ks: [3, 5] });
     // all 1,034 questions measured 75.5% / 86.2% (BENCHMARKS.md); chance among 876 tables is ~0
     expect(recall.global[5]).toBeGreaterThan(0.65);

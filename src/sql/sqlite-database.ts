@@ -5,8 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { SqlError } from '../errors.ts';
 import {
-  DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, isSampleExcluded,
-  type IntrospectOptions, type QueryOptions, type QueryResult, type SqlDatabase, type TableSchema,
+  DEFAULT_MAX_ROWS,
+  DEFAULT_TIMEOUT_MS,
+  isSampleExcluded,
+  type IntrospectOptions,
+  type QueryOptions,
+  type QueryResult,
+  type SqlDatabase,
+  type TableSchema,
 } from './sql-database.ts';
 import type { WorkerRequest, WorkerResponse } from './sqlite-query-worker.ts';
 
@@ -21,11 +27,16 @@ export class SqliteDatabase implements SqlDatabase {
   readonly path: string;
   #worker: ChildProcess | undefined;
   #nextId = 0;
-  #pending = new Map<number, { worker: ChildProcess; resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>();
+  #pending = new Map<
+    number,
+    { worker: ChildProcess; resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }
+  >();
 
   private constructor(path: string) {
     this.path = path;
-    const stem = basename(path).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-');
+    const stem = basename(path)
+      .replace(/\.[^.]+$/, '')
+      .replace(/[^A-Za-z0-9_-]+/g, '-');
     this.id = `${stem}-${createHash('sha256').update(path).digest('hex').slice(0, 8)}`;
   }
 
@@ -33,7 +44,10 @@ export class SqliteDatabase implements SqlDatabase {
     try {
       new DatabaseSync(path, { readOnly: true }).close();
     } catch (error) {
-      throw new SqlError(`cannot open SQLite database ${path}: ${(error as Error).message}`, { input: path, cause: error });
+      throw new SqlError(`cannot open SQLite database ${path}: ${(error as Error).message}`, {
+        input: path,
+        cause: error,
+      });
     }
     return new SqliteDatabase(path);
   }
@@ -41,10 +55,23 @@ export class SqliteDatabase implements SqlDatabase {
   async introspect(options: IntrospectOptions = {}): Promise<TableSchema[]> {
     const db = new DatabaseSync(this.path, { readOnly: true });
     try {
-      const names = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+      const names = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .all() as { name: string }[];
       return names.map(({ name }) => {
-        const info = db.prepare(`PRAGMA table_info(${quote(name)})`).all() as { name: string; type: string; pk: number }[];
-        const keys = db.prepare(`PRAGMA foreign_key_list(${quote(name)})`).all() as { id: number; table: string; from: string; to: string | null }[];
+        const info = db.prepare(`PRAGMA table_info(${quote(name)})`).all() as {
+          name: string;
+          type: string;
+          pk: number;
+        }[];
+        const keys = db.prepare(`PRAGMA foreign_key_list(${quote(name)})`).all() as {
+          id: number;
+          table: string;
+          from: string;
+          to: string | null;
+        }[];
         const foreignKeys = new Map<number, TableSchema['foreignKeys'][number]>();
         for (const key of keys) {
           const entry = foreignKeys.get(key.id) ?? { columns: [], table: key.table, references: [] };
@@ -77,8 +104,14 @@ export class SqliteDatabase implements SqlDatabase {
       }, timeoutMs);
       this.#pending.set(id, {
         worker,
-        resolve: (r) => { clearTimeout(timer); resolve(r); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       const request: WorkerRequest = { id, path: this.path, sql, maxRows: options.maxRows ?? DEFAULT_MAX_ROWS };
       worker.send(request);
@@ -89,7 +122,11 @@ export class SqliteDatabase implements SqlDatabase {
 
   #spawn(): ChildProcess {
     if (this.#worker) return this.#worker;
-    const worker = fork(WORKER, [], { execArgv: ['--disable-warning=ExperimentalWarning'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const worker = fork(WORKER, [], {
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     worker.on('message', (response: WorkerResponse) => {
       this.#pending.get(response.id)?.resolve(response);
       this.#pending.delete(response.id);
@@ -126,9 +163,18 @@ export class SqliteDatabase implements SqlDatabase {
   }
 }
 
-function sampleValues(db: DatabaseSync, table: string, column: string, options: IntrospectOptions): string[] | undefined {
+function sampleValues(
+  db: DatabaseSync,
+  table: string,
+  column: string,
+  options: IntrospectOptions,
+): string[] | undefined {
   const count = options.samples ?? 3;
   if (count <= 0 || isSampleExcluded(table, column, options.excludeSamples)) return undefined;
-  const rows = db.prepare(`SELECT DISTINCT ${quote(column)} AS v FROM ${quote(table)} WHERE ${quote(column)} IS NOT NULL AND typeof(${quote(column)}) != 'blob' LIMIT ${count}`).all() as { v: unknown }[];
+  const rows = db
+    .prepare(
+      `SELECT DISTINCT ${quote(column)} AS v FROM ${quote(table)} WHERE ${quote(column)} IS NOT NULL AND typeof(${quote(column)}) != 'blob' LIMIT ${count}`,
+    )
+    .all() as { v: unknown }[];
   return rows.map((row) => String(row.v).slice(0, 60));
 }

@@ -16,9 +16,23 @@ export type WorkerResponse =
   | { id: number; columns: string[]; rows: unknown[][]; truncated: boolean }
   | { id: number; error: string };
 
-const ALLOWED = new Set([constants.SQLITE_SELECT, constants.SQLITE_READ, constants.SQLITE_FUNCTION, constants.SQLITE_RECURSIVE]);
+const ALLOWED = new Set([
+  constants.SQLITE_SELECT,
+  constants.SQLITE_READ,
+  constants.SQLITE_FUNCTION,
+  constants.SQLITE_RECURSIVE,
+]);
 /** Functions that reach outside the database, stall it, or allocate at will (zeroblob(1e9) is a gigabyte); the validator refuses them too. */
-const DENIED_FUNCTIONS = new Set(['load_extension', 'readfile', 'writefile', 'edit', 'fts3_tokenizer', 'sqlite_compileoption_get', 'zeroblob', 'randomblob']);
+const DENIED_FUNCTIONS = new Set([
+  'load_extension',
+  'readfile',
+  'writefile',
+  'edit',
+  'fts3_tokenizer',
+  'sqlite_compileoption_get',
+  'zeroblob',
+  'randomblob',
+]);
 /** The catalog lists every table, including ones the schema cards leave out: refused by policy (introspection uses its own connection). */
 const DENIED_TABLES = new Set(['sqlite_master', 'sqlite_schema', 'sqlite_temp_master', 'sqlite_temp_schema']);
 
@@ -29,7 +43,8 @@ export function openReadOnly(path: string): DatabaseSync {
   const db = new DatabaseSync(path, { readOnly: true, enableDoubleQuotedStringLiterals: true, allowExtension: false });
   db.setAuthorizer((action, arg1, arg2) => {
     if (!ALLOWED.has(action)) return constants.SQLITE_DENY;
-    if (action === constants.SQLITE_FUNCTION && arg2 && DENIED_FUNCTIONS.has(arg2.toLowerCase())) return constants.SQLITE_DENY;
+    if (action === constants.SQLITE_FUNCTION && arg2 && DENIED_FUNCTIONS.has(arg2.toLowerCase()))
+      return constants.SQLITE_DENY;
     if (action === constants.SQLITE_READ && arg1 && DENIED_TABLES.has(arg1.toLowerCase())) return constants.SQLITE_DENY;
     return constants.SQLITE_OK;
   });
@@ -42,7 +57,11 @@ function printable(value: unknown): unknown {
   return value;
 }
 
-export function runQuery(db: DatabaseSync, sql: string, maxRows: number): Omit<Extract<WorkerResponse, { rows: unknown[][] }>, 'id'> {
+export function runQuery(
+  db: DatabaseSync,
+  sql: string,
+  maxRows: number,
+): Omit<Extract<WorkerResponse, { rows: unknown[][] }>, 'id'> {
   const statement: StatementSync = db.prepare(sql);
   statement.setReturnArrays(true);
   const columns = statement.columns().map((column) => column.name);

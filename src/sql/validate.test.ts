@@ -6,7 +6,7 @@ const HOSTILE: [string, RegExp][] = [
   ['delete from city where 1=1', /DELETE/],
   ['DROP TABLE state; --', /DROP/],
   ['SELECT * FROM state; DROP TABLE state', /multiple statements/],
-  ["SELECT 1; SELECT 2", /multiple statements/],
+  ['SELECT 1; SELECT 2', /multiple statements/],
   ['UPDATE state SET population = 0', /UPDATE/],
   ['INSERT INTO city VALUES (1)', /INSERT/],
   ['REPLACE INTO city VALUES (1)', /REPLACE/],
@@ -61,10 +61,24 @@ describe('validateSql', () => {
   });
 
   it('accepts read-only selects and reports the tables', () => {
-    const ok = validateSql('SELECT c.city_name FROM city AS c JOIN state s ON s.state_name = c.state_name WHERE s.population > (SELECT avg(population) FROM state);', 'sqlite');
-    expect(ok).toEqual({ ok: true, sql: expect.not.stringMatching(/;$/), tables: expect.arrayContaining(['city', 'state']) });
-    expect(validateSql('WITH big AS (SELECT * FROM state WHERE area > 100) SELECT count(*) FROM big', 'postgresql').ok).toBe(true);
-    expect(validateSql('SELECT CITYalias0.CITY_NAME FROM CITY AS CITYalias0 WHERE CITYalias0.STATE_NAME = "texas" ;', 'sqlite').ok).toBe(true);
+    const ok = validateSql(
+      'SELECT c.city_name FROM city AS c JOIN state s ON s.state_name = c.state_name WHERE s.population > (SELECT avg(population) FROM state);',
+      'sqlite',
+    );
+    expect(ok).toEqual({
+      ok: true,
+      sql: expect.not.stringMatching(/;$/),
+      tables: expect.arrayContaining(['city', 'state']),
+    });
+    expect(
+      validateSql('WITH big AS (SELECT * FROM state WHERE area > 100) SELECT count(*) FROM big', 'postgresql').ok,
+    ).toBe(true);
+    expect(
+      validateSql(
+        'SELECT CITYalias0.CITY_NAME FROM CITY AS CITYalias0 WHERE CITYalias0.STATE_NAME = "texas" ;',
+        'sqlite',
+      ).ok,
+    ).toBe(true);
   });
 
   it('does not refuse forbidden words inside string literals', () => {

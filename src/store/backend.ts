@@ -34,12 +34,17 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function checkCollectionName(name: string): string {
   if (!NAME.test(name) || name.includes('..')) {
-    throw new UsageError(`invalid collection name "${name}": use letters, digits, '_', '-' and '.', at most 64 characters`);
+    throw new UsageError(
+      `invalid collection name "${name}": use letters, digits, '_', '-' and '.', at most 64 characters`,
+    );
   }
   return name;
 }
 
-export function checkCompatible(info: CollectionInfo, options: Pick<OpenStoreOptions, 'embedderId' | 'dimension' | 'collection'>): void {
+export function checkCompatible(
+  info: CollectionInfo,
+  options: Pick<OpenStoreOptions, 'embedderId' | 'dimension' | 'collection'>,
+): void {
   if (info.embedderId !== options.embedderId || info.dimension !== options.dimension) {
     throw new StoreError(
       `collection "${options.collection}" was embedded with ${info.embedderId} (${info.dimension}-d) but the configured embedder is ${options.embedderId} (${options.dimension}-d): use the same embedder or re-ingest into a new collection`,

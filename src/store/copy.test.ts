@@ -13,12 +13,21 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 describe('copyCollection (embedded store; Postgres in postgres-cli.test.ts)', () => {
   it('copies under a new name with vectors, labels and tags, and refuses the same collection', async () => {
     const source = await openStore({ home, collection: 'hand', embedderId: 'test', dimension: 8, create: true });
-    const chunks = [chunk('a.md', 0, 'lighthouse keeper', { labels: ['hr'] }), chunk('a.md', 1, 'copper harbour'), chunk('b.md', 2, 'barley soup', { tags: ['food'] })];
+    const chunks = [
+      chunk('a.md', 0, 'lighthouse keeper', { labels: ['hr'] }),
+      chunk('a.md', 1, 'copper harbour'),
+      chunk('b.md', 2, 'barley soup', { tags: ['food'] }),
+    ];
     await source.write({ removeDocIds: [], upsert: chunks });
     await source.dispose();
 
     const result = await copyCollection({ home, from: 'hand', toUrl: 'lancedb', toCollection: 'hand2' });
-    expect(result).toEqual({ from: { store: 'lancedb', collection: 'hand' }, to: { store: 'lancedb', collection: 'hand2' }, documents: 2, chunks: 3 });
+    expect(result).toEqual({
+      from: { store: 'lancedb', collection: 'hand' },
+      to: { store: 'lancedb', collection: 'hand2' },
+      documents: 2,
+      chunks: 3,
+    });
     const copy = await openStore({ home, collection: 'hand2', embedderId: 'test', dimension: 8, create: false });
     const exported = [];
     for await (const page of copy.exportChunks()) exported.push(...page);
@@ -26,10 +35,18 @@ describe('copyCollection (embedded store; Postgres in postgres-cli.test.ts)', ()
     expect(exported.map(plain).sort((a, b) => a.position - b.position)).toEqual(chunks.map(plain));
     await copy.dispose();
 
-    await expect(copyCollection({ home, from: 'hand', toUrl: 'lancedb' })).rejects.toThrow(/same collection in the same store/);
-    await expect(copyCollection({ home, from: 'hand', toCollection: 'hand2' })).rejects.toThrow(/"hand2" already exists in lancedb/);
-    await expect(copyCollection({ home, from: 'hand', toUrl: 'mysql://x' })).rejects.toThrow(/--to must be postgres:\/\/… or lancedb, got "mysql:\/\/x"/);
-    await expect(copyCollection({ home, from: join(home, 'collections', 'hand'), toCollection: 'fromdir' })).resolves.toMatchObject({ to: { collection: 'fromdir' }, chunks: 3 });
+    await expect(copyCollection({ home, from: 'hand', toUrl: 'lancedb' })).rejects.toThrow(
+      /same collection in the same store/,
+    );
+    await expect(copyCollection({ home, from: 'hand', toCollection: 'hand2' })).rejects.toThrow(
+      /"hand2" already exists in lancedb/,
+    );
+    await expect(copyCollection({ home, from: 'hand', toUrl: 'mysql://x' })).rejects.toThrow(
+      /--to must be postgres:\/\/… or lancedb, got "mysql:\/\/x"/,
+    );
+    await expect(
+      copyCollection({ home, from: join(home, 'collections', 'hand'), toCollection: 'fromdir' }),
+    ).resolves.toMatchObject({ to: { collection: 'fromdir' }, chunks: 3 });
   });
 
   it('removes the target when the counts do not match after the write', async () => {
@@ -37,7 +54,9 @@ describe('copyCollection (embedded store; Postgres in postgres-cli.test.ts)', ()
     await source.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'one'), chunk('b.md', 1, 'two')] });
     await source.dispose();
     const dropOne = (target: Store) => target.write({ upsert: [], removeDocIds: ['b.md'] });
-    await expect(copyCollection({ home, from: 'lossy', toCollection: 'lossy2', afterWrite: dropOne })).rejects.toThrow(/source has 2 documents \/ 2 chunks, target 1 \/ 1; target removed/);
+    await expect(copyCollection({ home, from: 'lossy', toCollection: 'lossy2', afterWrite: dropOne })).rejects.toThrow(
+      /source has 2 documents \/ 2 chunks, target 1 \/ 1; target removed/,
+    );
     expect((await listCollections(home)).map((c) => c.name)).not.toContain('lossy2');
   });
 });

@@ -35,15 +35,28 @@ export function describeStoreUrl(url: string | undefined): string {
 }
 
 /** `lancedb` and `lancedb:` name the embedded store, as an omitted URL does. */
-const embeddedAsUndefined = (url: string | undefined) => (url === undefined || url === 'lancedb' || url === 'lancedb:' ? undefined : url);
+const embeddedAsUndefined = (url: string | undefined) =>
+  url === undefined || url === 'lancedb' || url === 'lancedb:' ? undefined : url;
 
 const isFolder = (from: string) => /[\\/]/.test(from) || from === '.' || existsSync(join(from, 'collection.json'));
 
-async function openSource(home: string, from: string, fromUrl: string | undefined): Promise<{ store: Store; info: CollectionInfo; dir: string }> {
+async function openSource(
+  home: string,
+  from: string,
+  fromUrl: string | undefined,
+): Promise<{ store: Store; info: CollectionInfo; dir: string }> {
   if (fromUrl === undefined && isFolder(from)) return openCollectionFolder(from);
   const info = (await listCollections(home, fromUrl)).find((c) => c.name === checkCollectionName(from));
-  if (!info) throw new CollectionNotFoundError(`unknown collection "${from}" in ${describeStoreUrl(fromUrl)}`, { input: from });
-  const store = await openStore({ home, url: fromUrl, collection: info.name, embedderId: info.embedderId, dimension: info.dimension, create: false });
+  if (!info)
+    throw new CollectionNotFoundError(`unknown collection "${from}" in ${describeStoreUrl(fromUrl)}`, { input: from });
+  const store = await openStore({
+    home,
+    url: fromUrl,
+    collection: info.name,
+    embedderId: info.embedderId,
+    dimension: info.dimension,
+    create: false,
+  });
   return { store, info, dir: collectionDir(home, info.name) };
 }
 
@@ -64,24 +77,43 @@ export async function copyCollection(options: CopyOptions): Promise<CopyResult> 
   let target = info.name;
   try {
     target = checkCollectionName(options.toCollection ?? info.name);
-    const sameStore = fromUrl === toUrl && (fromUrl === undefined ? resolve(dir) === resolve(collectionDir(home, target)) : target === info.name);
-    if (sameStore) throw new UsageError('--from and --to name the same collection in the same store: pass --to-collection NAME');
+    const sameStore =
+      fromUrl === toUrl &&
+      (fromUrl === undefined ? resolve(dir) === resolve(collectionDir(home, target)) : target === info.name);
+    if (sameStore)
+      throw new UsageError('--from and --to name the same collection in the same store: pass --to-collection NAME');
     if ((await listCollections(home, toUrl)).some((c) => c.name === target)) {
-      throw new UsageError(`collection "${target}" already exists in ${describeStoreUrl(toUrl)}: remove it first or pass --to-collection NEW_NAME`);
+      throw new UsageError(
+        `collection "${target}" already exists in ${describeStoreUrl(toUrl)}: remove it first or pass --to-collection NEW_NAME`,
+      );
     }
     const chunks: ChunkRecord[] = [];
     for await (const page of source.exportChunks()) chunks.push(...page);
     const expected = totals(await source.documents());
-    const destination = await openStore({ home, url: toUrl, collection: target, embedderId: info.embedderId, dimension: info.dimension, create: true });
+    const destination = await openStore({
+      home,
+      url: toUrl,
+      collection: target,
+      embedderId: info.embedderId,
+      dimension: info.dimension,
+      create: true,
+    });
     created = true;
     try {
       await destination.write({ upsert: chunks, removeDocIds: [] });
       await options.afterWrite?.(destination);
       const actual = totals(await destination.documents());
       if (actual.documents !== expected.documents || actual.chunks !== expected.chunks) {
-        throw new StoreError(`copy of "${info.name}" is incomplete: source has ${expected.documents} documents / ${expected.chunks} chunks, target ${actual.documents} / ${actual.chunks}; target removed`, { input: target });
+        throw new StoreError(
+          `copy of "${info.name}" is incomplete: source has ${expected.documents} documents / ${expected.chunks} chunks, target ${actual.documents} / ${actual.chunks}; target removed`,
+          { input: target },
+        );
       }
-      return { from: { store: describeStoreUrl(fromUrl), collection: info.name }, to: { store: describeStoreUrl(toUrl), collection: target }, ...actual };
+      return {
+        from: { store: describeStoreUrl(fromUrl), collection: info.name },
+        to: { store: describeStoreUrl(toUrl), collection: target },
+        ...actual,
+      };
     } finally {
       await destination.dispose();
     }

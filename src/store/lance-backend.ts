@@ -22,13 +22,21 @@ export const lanceBackend: StoreBackend = {
     if (existsSync(infoPath)) {
       info = JSON.parse(await readFile(infoPath, 'utf8')) as CollectionInfo;
     } else if (options.create) {
-      info = { name: options.collection, embedderId: options.embedderId, dimension: options.dimension, createdAt: new Date().toISOString() };
+      info = {
+        name: options.collection,
+        embedderId: options.embedderId,
+        dimension: options.dimension,
+        createdAt: new Date().toISOString(),
+      };
       await mkdir(dir, { recursive: true });
       await writeFile(`${infoPath}.partial`, JSON.stringify(info, null, 2));
       await rename(`${infoPath}.partial`, infoPath);
     } else {
       const known = (await lanceBackend.list(options.home, undefined)).map((c) => c.name);
-      throw new CollectionNotFoundError(`unknown collection "${options.collection}": ingest into it first (known: ${known.join(', ') || 'none'})`, { input: options.collection });
+      throw new CollectionNotFoundError(
+        `unknown collection "${options.collection}": ingest into it first (known: ${known.join(', ') || 'none'})`,
+        { input: options.collection },
+      );
     }
     checkCompatible(info, options);
     return openLance(dir, options.collection, info.dimension);
@@ -55,11 +63,16 @@ export const lanceBackend: StoreBackend = {
 };
 
 /** An embedded collection by its folder (…/collections/NAME, holding collection.json), also one moved out of its home. */
-export async function openCollectionFolder(folder: string): Promise<{ store: Store; info: CollectionInfo; dir: string }> {
+export async function openCollectionFolder(
+  folder: string,
+): Promise<{ store: Store; info: CollectionInfo; dir: string }> {
   const dir = resolve(folder);
   const infoPath = join(dir, 'collection.json');
   if (!existsSync(infoPath)) {
-    throw new CollectionNotFoundError(`${dir} is not an attune collection folder (no collection.json): pass the folder under <home>/collections/ or a collection name`, { input: folder });
+    throw new CollectionNotFoundError(
+      `${dir} is not an attune collection folder (no collection.json): pass the folder under <home>/collections/ or a collection name`,
+      { input: folder },
+    );
   }
   const info = JSON.parse(await readFile(infoPath, 'utf8')) as CollectionInfo;
   return { store: await openLance(dir, info.name ?? basename(dir), info.dimension), info, dir };

@@ -17,9 +17,14 @@ export function filterToWhere(filter: SearchFilter | undefined, extra: string[] 
   const clauses = [...extra];
   if (filter?.sources) clauses.push(filter.sources.length ? `source IN (${list(filter.sources)})` : 'false');
   if (filter?.docIds) clauses.push(filter.docIds.length ? `doc_id IN (${list(filter.docIds)})` : 'false');
-  if (filter?.tags) clauses.push(filter.tags.length ? `array_has_any(tags, make_array(${list(filter.tags)}))` : 'false');
+  if (filter?.tags)
+    clauses.push(filter.tags.length ? `array_has_any(tags, make_array(${list(filter.tags)}))` : 'false');
   if (filter?.labels) {
-    clauses.push(filter.labels.length ? `(cardinality(labels) = 0 OR array_has_any(labels, make_array(${list(filter.labels)})))` : 'cardinality(labels) = 0');
+    clauses.push(
+      filter.labels.length
+        ? `(cardinality(labels) = 0 OR array_has_any(labels, make_array(${list(filter.labels)})))`
+        : 'cardinality(labels) = 0',
+    );
   }
   return clauses.length ? clauses.map((c) => `(${c})`).join(' AND ') : undefined;
 }

@@ -22,11 +22,25 @@ export interface LanceStoreOptions {
 export type VectorIndexKind = 'hnsw-sq' | 'ivf-pq';
 
 function indexConfig(kind: VectorIndexKind): lancedb.Index {
-  return kind === 'ivf-pq' ? lancedb.Index.ivfPq({ distanceType: 'cosine' }) : lancedb.Index.hnswSq({ distanceType: 'cosine' });
+  return kind === 'ivf-pq'
+    ? lancedb.Index.ivfPq({ distanceType: 'cosine' })
+    : lancedb.Index.hnswSq({ distanceType: 'cosine' });
 }
 
 const TABLE = 'chunks';
-const COLUMNS = ['chunk_id', 'doc_id', 'source', 'title', 'heading_path', 'page', 'position', 'text', 'doc_hash', 'labels', 'tags'];
+const COLUMNS = [
+  'chunk_id',
+  'doc_id',
+  'source',
+  'title',
+  'heading_path',
+  'page',
+  'position',
+  'text',
+  'doc_hash',
+  'labels',
+  'tags',
+];
 
 function schema(dimension: number): Schema {
   const strings = () => new List(new Field('item', new Utf8(), true));
@@ -56,7 +70,12 @@ export class LanceStore implements Store {
   #hasFts: boolean;
   #hasAnn: boolean;
 
-  private constructor(connection: lancedb.Connection, table: lancedb.Table, options: LanceStoreOptions, indices: lancedb.IndexConfig[]) {
+  private constructor(
+    connection: lancedb.Connection,
+    table: lancedb.Table,
+    options: LanceStoreOptions,
+    indices: lancedb.IndexConfig[],
+  ) {
     this.#connection = connection;
     this.#table = table;
     this.collection = options.collection;
@@ -75,14 +94,20 @@ export class LanceStore implements Store {
         : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
       return new LanceStore(connection, table, options, await table.listIndices());
     } catch (error) {
-      throw new StoreError(`could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`, { input: options.dir, cause: error });
+      throw new StoreError(
+        `could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`,
+        { input: options.dir, cause: error },
+      );
     }
   }
 
   async write(change: StoreChange): Promise<void> {
     for (const chunk of change.upsert) {
       if (chunk.vector.length !== this.#options.dimension) {
-        throw new StoreError(`chunk ${chunk.chunkId} of ${chunk.docId} has a ${chunk.vector.length}-d vector but collection ${this.collection} is ${this.#options.dimension}-d: nothing was written`, { input: chunk.docId });
+        throw new StoreError(
+          `chunk ${chunk.chunkId} of ${chunk.docId} has a ${chunk.vector.length}-d vector but collection ${this.collection} is ${this.#options.dimension}-d: nothing was written`,
+          { input: chunk.docId },
+        );
       }
     }
     // a chunk id given twice keeps its last version (a merge must not insert both)
@@ -104,7 +129,9 @@ export class LanceStore implements Store {
       }
       await this.#maintainIndices();
     } catch (error) {
-      throw new StoreError(`write to collection ${this.collection} failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(`write to collection ${this.collection} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -115,7 +142,8 @@ export class LanceStore implements Store {
       await this.#table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
       this.#hasFts = true;
     }
-    if (!this.#hasAnn && rows >= (this.#options.annThreshold ?? 50_000)) await this.createVectorIndex(this.#options.vectorIndex ?? 'hnsw-sq');
+    if (!this.#hasAnn && rows >= (this.#options.annThreshold ?? 50_000))
+      await this.createVectorIndex(this.#options.vectorIndex ?? 'hnsw-sq');
     // folds new rows into the existing indices and compacts small fragments
     await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
@@ -132,14 +160,24 @@ export class LanceStore implements Store {
     if (query.mode === 'vector') return this.#vectorSearch(query.vector, query.k, query.filter);
     if (query.mode === 'keyword') return this.#keywordSearch(query.text, query.k, query.filter);
     const depth = Math.max(query.k * 3, 20);
-    const [vector, keyword] = await Promise.all([this.#vectorSearch(query.vector, depth, query.filter), this.#keywordSearch(query.text, depth, query.filter)]);
+    const [vector, keyword] = await Promise.all([
+      this.#vectorSearch(query.vector, depth, query.filter),
+      this.#keywordSearch(query.text, depth, query.filter),
+    ]);
     return reciprocalRankFusion([vector, keyword], { limit: query.k });
   }
 
   async #vectorSearch(vector: Float32Array | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
     if (!vector) throw new StoreError('vector search needs a query vector');
-    if (vector.length !== this.#options.dimension) throw new StoreError(`query vector has dimension ${vector.length}, collection ${this.collection} has ${this.#options.dimension}`);
-    let search = this.#table.vectorSearch(Array.from(vector)).distanceType('cosine').select([...COLUMNS, '_distance']).limit(k);
+    if (vector.length !== this.#options.dimension)
+      throw new StoreError(
+        `query vector has dimension ${vector.length}, collection ${this.collection} has ${this.#options.dimension}`,
+      );
+    let search = this.#table
+      .vectorSearch(Array.from(vector))
+      .distanceType('cosine')
+      .select([...COLUMNS, '_distance'])
+      .limit(k);
     const where = filterToWhere(filter);
     if (where) search = search.where(where);
     if (this.#hasAnn) {
@@ -157,7 +195,11 @@ export class LanceStore implements Store {
   async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
     if (text === undefined) throw new StoreError('keyword search needs query text');
     if (!this.#hasFts || !/[\p{L}\p{N}]/u.test(text)) return [];
-    let search = this.#table.query().fullTextSearch(text).select([...COLUMNS, '_score']).limit(k);
+    let search = this.#table
+      .query()
+      .fullTextSearch(text)
+      .select([...COLUMNS, '_score'])
+      .limit(k);
     const where = filterToWhere(filter);
     if (where) search = search.where(where);
     const rows = await search.toArray();
@@ -198,7 +240,14 @@ export class LanceStore implements Store {
     const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArray();
     const documents = new Map<string, DocumentRecord>();
     for (const row of rows) {
-      const record = documents.get(row.doc_id) ?? { docId: row.doc_id, source: row.source, docHash: row.doc_hash, chunks: 0, labels: [], tags: [] };
+      const record = documents.get(row.doc_id) ?? {
+        docId: row.doc_id,
+        source: row.source,
+        docHash: row.doc_hash,
+        chunks: 0,
+        labels: [],
+        tags: [],
+      };
       record.chunks++;
       // the union over the document's chunks (ingest gives them all the same), sorted
       record.labels = union(record.labels, strings(row.labels));
@@ -233,7 +282,12 @@ function toRow(chunk: ChunkRecord): Record<string, unknown> {
 
 function toRecord(row: Record<string, any>): ChunkRecord {
   const { score: _, ...hit } = toHit(row, 0);
-  return { ...hit, position: row.position, docHash: row.doc_hash, vector: Float32Array.from(row.vector as Iterable<number>) };
+  return {
+    ...hit,
+    position: row.position,
+    docHash: row.doc_hash,
+    vector: Float32Array.from(row.vector as Iterable<number>),
+  };
 }
 
 function compareIds(a: string, b: string): number {

@@ -4,7 +4,13 @@ import { lanceBackend } from './lance-backend.ts';
 import { postgresBackend } from './postgres/postgres-backend.ts';
 import type { Store } from './store.ts';
 
-export { checkCollectionName, checkCompatible, type CollectionInfo, type OpenStoreOptions, type StoreBackend } from './backend.ts';
+export {
+  checkCollectionName,
+  checkCompatible,
+  type CollectionInfo,
+  type OpenStoreOptions,
+  type StoreBackend,
+} from './backend.ts';
 
 /** Backends by URL, first match wins; the embedded store is the default. */
 export const storeBackends: StoreBackend[] = [lanceBackend, postgresBackend];
@@ -16,7 +22,10 @@ export function isStoreUrl(url: string | undefined): boolean {
 
 function backendFor(url: string | undefined): StoreBackend {
   const backend = storeBackends.find((b) => b.matches(url));
-  if (!backend) throw new UsageError(`no store backend for "${url}" (supported: lancedb — the default, embedded under --home — and postgres://)`);
+  if (!backend)
+    throw new UsageError(
+      `no store backend for "${url}" (supported: lancedb — the default, embedded under --home — and postgres://)`,
+    );
   return backend;
 }
 

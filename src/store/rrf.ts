@@ -15,9 +15,11 @@ export function reciprocalRankFusion(lists: Hit[][], options: { k?: number; limi
       fused.set(hit.chunkId, entry);
     });
   }
-  return [...fused.values()]
-    // ties: the better single-list rank first, then chunk id, so results are stable
-    .sort((a, b) => b.score - a.score || a.best - b.best || a.hit.chunkId.localeCompare(b.hit.chunkId))
-    .slice(0, options.limit)
-    .map(({ hit, score }) => ({ ...hit, score }));
+  return (
+    [...fused.values()]
+      // ties: the better single-list rank first, then chunk id, so results are stable
+      .sort((a, b) => b.score - a.score || a.best - b.best || a.hit.chunkId.localeCompare(b.hit.chunkId))
+      .slice(0, options.limit)
+      .map(({ hit, score }) => ({ ...hit, score }))
+  );
 }

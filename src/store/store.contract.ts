@@ -35,7 +35,10 @@ export function chunk(docId: string, position: number, text: string, extra: Part
  * The contract every Store backend passes (STYLE.md §12). `makeStore` returns a new, empty
  * collection of the given dimension each time it is called.
  */
-export function describeStoreContract(name: string, makeStore: (collection: string, dimension: number) => Promise<Store>): void {
+export function describeStoreContract(
+  name: string,
+  makeStore: (collection: string, dimension: number) => Promise<Store>,
+): void {
   describe(`Store contract: ${name}`, () => {
     const open: Store[] = [];
     let counter = 0;
@@ -79,8 +82,14 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
 
     it('replaces a document’s chunks in one write and removes documents', async () => {
       const store = await fresh();
-      await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'old text one'), chunk('a.md', 1, 'old text two'), chunk('b.md', 0, 'other doc')] });
-      await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'new text only', { docHash: 'h2', chunkId: 'a.md#0#h2' })] });
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk('a.md', 0, 'old text one'), chunk('a.md', 1, 'old text two'), chunk('b.md', 0, 'other doc')],
+      });
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk('a.md', 0, 'new text only', { docHash: 'h2', chunkId: 'a.md#0#h2' })],
+      });
       const docs = await store.documents();
       expect(docs).toEqual([
         { docId: 'a.md', source: 'corpus/a.md', docHash: 'h2', chunks: 1, labels: [], tags: [] },
@@ -95,9 +104,14 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       const store = await fresh();
       await store.write({
         removeDocIds: [],
-        upsert: [chunk('a.md', 0, 'alpha river', { tags: ['geo'] }), chunk('b.md', 1, 'alpha mountain', { tags: ['geo', 'peak'] }), chunk('c.md', 2, 'alpha recipe')],
+        upsert: [
+          chunk('a.md', 0, 'alpha river', { tags: ['geo'] }),
+          chunk('b.md', 1, 'alpha mountain', { tags: ['geo', 'peak'] }),
+          chunk('c.md', 2, 'alpha recipe'),
+        ],
       });
-      const hits = (filter: object) => store.search({ mode: 'keyword', text: 'alpha', k: 10, filter }).then((h) => h.map((x) => x.docId).sort());
+      const hits = (filter: object) =>
+        store.search({ mode: 'keyword', text: 'alpha', k: 10, filter }).then((h) => h.map((x) => x.docId).sort());
       expect(await hits({ tags: ['peak'] })).toEqual(['b.md']);
       expect(await hits({ tags: ['geo'] })).toEqual(['a.md', 'b.md']);
       expect(await hits({ sources: ['corpus/c.md'] })).toEqual(['c.md']);
@@ -135,7 +149,10 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
 
     it('honours k in every mode and ignores empty or unknown changes', async () => {
       const store = await fresh();
-      await store.write({ removeDocIds: [], upsert: Array.from({ length: 12 }, (_, i) => chunk(`d${i}.md`, i, `common word number ${i}`)) });
+      await store.write({
+        removeDocIds: [],
+        upsert: Array.from({ length: 12 }, (_, i) => chunk(`d${i}.md`, i, `common word number ${i}`)),
+      });
       await store.write({ removeDocIds: [], upsert: [] });
       await store.write({ removeDocIds: ['never-ingested.md'], upsert: [] });
       for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
@@ -155,7 +172,12 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       const store = await fresh();
       await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'original a'), chunk('b.md', 1, 'original b')] });
       const bad = { ...chunk('b.md', 2, 'bad vector'), vector: new Float32Array(DIM - 3) };
-      await expect(store.write({ removeDocIds: ['a.md'], upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b.md#new' }), bad] })).rejects.toThrow();
+      await expect(
+        store.write({
+          removeDocIds: ['a.md'],
+          upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b.md#new' }), bad],
+        }),
+      ).rejects.toThrow();
       expect(await store.documents()).toEqual([
         { docId: 'a.md', source: 'corpus/a.md', docHash: 'h1', chunks: 1, labels: [], tags: [] },
         { docId: 'b.md', source: 'corpus/b.md', docHash: 'h1', chunks: 1, labels: [], tags: [] },
@@ -165,7 +187,9 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
     it('replaces atomically: a concurrent reader sees the old chunks or the new ones, never a mix', async () => {
       const store = await fresh();
       const version = (v: number, n: number) =>
-        Array.from({ length: n }, (_, i) => chunk('a.md', i, `marker version${v} part ${i}`, { docHash: `h${v}`, chunkId: `a.md#${i}#h${v}` }));
+        Array.from({ length: n }, (_, i) =>
+          chunk('a.md', i, `marker version${v} part ${i}`, { docHash: `h${v}`, chunkId: `a.md#${i}#h${v}` }),
+        );
       await store.write({ removeDocIds: [], upsert: [...version(0, 6), chunk('b.md', 7, 'bystander marker')] });
       let writing = true;
       const observed = new Set<string>();
@@ -179,7 +203,8 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
           observed.add(v);
         }
       })();
-      for (let v = 1; v <= 6; v++) await store.write({ removeDocIds: ['a.md'], upsert: version(v, v % 2 === 0 ? 6 : 4) });
+      for (let v = 1; v <= 6; v++)
+        await store.write({ removeDocIds: ['a.md'], upsert: version(v, v % 2 === 0 ? 6 : 4) });
       writing = false;
       await reader;
       expect(observed.size).toBeGreaterThanOrEqual(1);
@@ -191,7 +216,14 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
 
     it('lists each document with its labels and tags (ingest compares them to decide what changed)', async () => {
       const store = await fresh();
-      await store.write({ removeDocIds: [], upsert: [chunk('hr.md', 0, 'salary', { labels: ['hr', 'exec'], tags: ['policy'] }), chunk('hr.md', 1, 'bands', { labels: ['hr', 'exec'], tags: ['policy'] }), chunk('open.md', 2, 'lunch')] });
+      await store.write({
+        removeDocIds: [],
+        upsert: [
+          chunk('hr.md', 0, 'salary', { labels: ['hr', 'exec'], tags: ['policy'] }),
+          chunk('hr.md', 1, 'bands', { labels: ['hr', 'exec'], tags: ['policy'] }),
+          chunk('open.md', 2, 'lunch'),
+        ],
+      });
       const documents = await store.documents();
       expect(documents.map(({ docId, labels, tags }) => ({ docId, labels: [...labels].sort(), tags }))).toEqual([
         { docId: 'hr.md', labels: ['exec', 'hr'], tags: ['policy'] },
@@ -201,8 +233,11 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
 
     it('keeps unicode text and metadata intact', async () => {
       const store = await fresh();
-      const text = 'Zürich – 東京 – naïve café «quoted» \'apostrophe\'';
-      await store.write({ removeDocIds: [], upsert: [chunk("it's.md", 0, text, { page: 3, headingPath: ['Ä', 'B'], labels: ["o'k"] })] });
+      const text = "Zürich – 東京 – naïve café «quoted» 'apostrophe'";
+      await store.write({
+        removeDocIds: [],
+        upsert: [chunk("it's.md", 0, text, { page: 3, headingPath: ['Ä', 'B'], labels: ["o'k"] })],
+      });
       const [hit] = await store.getChunks(["it's.md#0#h1"], { labels: ["o'k"] });
       expect(hit).toMatchObject({ text, page: 3, headingPath: ['Ä', 'B'], docId: "it's.md", labels: ["o'k"] });
       expect((await store.search({ mode: 'keyword', text: 'Zürich café', k: 1 }))[0]?.text).toBe(text);
@@ -212,7 +247,11 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       const store = await fresh();
       await store.write({
         removeDocIds: [],
-        upsert: [chunk('a.md', 0, 'The lighthouse keeper lit the lamp.'), chunk('a.md', 1, 'Copper prices rose.'), chunk('b.md', 2, 'Barley soup with lighthouse thyme.', { labels: ['hr'] })],
+        upsert: [
+          chunk('a.md', 0, 'The lighthouse keeper lit the lamp.'),
+          chunk('a.md', 1, 'Copper prices rose.'),
+          chunk('b.md', 2, 'Barley soup with lighthouse thyme.', { labels: ['hr'] }),
+        ],
       });
       const query = { vector: vec(0, 2), text: 'lighthouse', k: 10, filter: { labels: ['hr'] } };
       const byVector = await store.search({ ...query, mode: 'vector' });
@@ -231,16 +270,33 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       // positions 0, 2, 10: their chunk ids sort as 0, 10, 2, so id order would fail
       await store.write({
         removeDocIds: [],
-        upsert: [chunk('a.md', 10, 'third part'), chunk('a.md', 0, 'first part'), chunk('a.md', 2, 'second part'), chunk('b.md', 1, 'other'), chunk('hr.md', 3, 'pay', { labels: ['hr'], tags: ['policy'] })],
+        upsert: [
+          chunk('a.md', 10, 'third part'),
+          chunk('a.md', 0, 'first part'),
+          chunk('a.md', 2, 'second part'),
+          chunk('b.md', 1, 'other'),
+          chunk('hr.md', 3, 'pay', { labels: ['hr'], tags: ['policy'] }),
+        ],
       });
       const ofA = await store.chunksOf('a.md');
       expect(ofA.map((h) => h.text)).toEqual(['first part', 'second part', 'third part']);
-      expect(ofA[0]).toMatchObject({ chunkId: 'a.md#0#h1', docId: 'a.md', source: 'corpus/a.md', title: 'a.md', headingPath: ['Intro'], page: null, labels: [], tags: [] });
+      expect(ofA[0]).toMatchObject({
+        chunkId: 'a.md#0#h1',
+        docId: 'a.md',
+        source: 'corpus/a.md',
+        title: 'a.md',
+        headingPath: ['Intro'],
+        page: null,
+        labels: [],
+        tags: [],
+      });
       expect(await store.chunksOf('missing.md')).toEqual([]);
       expect((await store.chunksOf('hr.md')).map((h) => h.text)).toEqual(['pay']);
       expect(await store.chunksOf('hr.md', { labels: [] })).toEqual([]);
       expect(await store.chunksOf('hr.md', { labels: ['legal'] })).toEqual([]);
-      expect((await store.chunksOf('hr.md', { labels: ['hr'], tags: ['policy'] })).map((h) => h.chunkId)).toEqual(['hr.md#3#h1']);
+      expect((await store.chunksOf('hr.md', { labels: ['hr'], tags: ['policy'] })).map((h) => h.chunkId)).toEqual([
+        'hr.md#3#h1',
+      ]);
       expect(await store.chunksOf('a.md', { tags: ['policy'] })).toEqual([]);
     });
 
@@ -248,12 +304,20 @@ export function describeStoreContract(name: string, makeStore: (collection: stri
       const store = await fresh();
       const collect = async (pageSize?: number) => {
         const pages: ChunkRecord[][] = [];
-        for await (const page of store.exportChunks(pageSize === undefined ? undefined : { pageSize })) pages.push(page);
+        for await (const page of store.exportChunks(pageSize === undefined ? undefined : { pageSize }))
+          pages.push(page);
         return pages;
       };
       expect(await collect(5)).toEqual([]);
       const written = Array.from({ length: 23 }, (_, i) =>
-        chunk(`d${i % 4}.md`, i, `chunk ${i} – Zürich`, { page: i % 3 ? i : null, headingPath: ['Ä', `h${i}`], labels: i % 5 ? [] : ['hr'], tags: i % 2 ? ['odd'] : [], docHash: `hash${i % 4}`, chunkId: `d${i % 4}.md#${i}` }),
+        chunk(`d${i % 4}.md`, i, `chunk ${i} – Zürich`, {
+          page: i % 3 ? i : null,
+          headingPath: ['Ä', `h${i}`],
+          labels: i % 5 ? [] : ['hr'],
+          tags: i % 2 ? ['odd'] : [],
+          docHash: `hash${i % 4}`,
+          chunkId: `d${i % 4}.md#${i}`,
+        }),
       );
       await store.write({ removeDocIds: [], upsert: written });
       const pages = await collect(5);

@@ -18,7 +18,8 @@ export interface ExportOptions {
 /** The page size of an export: a positive whole number, 1,000 when not given. */
 export function exportPageSize(options: ExportOptions = {}): number {
   const size = options.pageSize ?? 1000;
-  if (!Number.isInteger(size) || size < 1) throw new UsageError(`export page size must be a whole number of at least 1, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new UsageError(`export page size must be a whole number of at least 1, got ${size}`);
   return size;
 }
 

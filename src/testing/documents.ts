@@ -26,9 +26,11 @@ export function makePdf(text: string): Uint8Array {
 /** A real .docx (Office Open XML zip) with a heading and a paragraph, built with Python's zipfile. */
 export function makeDocx(path: string, heading: string, paragraph: string): void {
   const documentXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>${heading}</w:t></w:r></w:p><w:p><w:r><w:t>${paragraph}</w:t></w:r></w:p></w:body></w:document>`;
-  const types = '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
-  const rels = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
-  const script = 'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nz.writestr("[Content_Types].xml",sys.argv[2]);z.writestr("_rels/.rels",sys.argv[3]);z.writestr("word/document.xml",sys.argv[4]);z.close()';
+  const types =
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
+  const rels =
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
+  const script =
+    'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],"w")\nz.writestr("[Content_Types].xml",sys.argv[2]);z.writestr("_rels/.rels",sys.argv[3]);z.writestr("word/document.xml",sys.argv[4]);z.close()';
   execFileSync('python3', ['-c', script, path, types, rels, documentXml]);
 }
-

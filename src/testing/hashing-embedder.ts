@@ -9,7 +9,9 @@ export interface HashingEmbedderOptions {
 }
 
 // Frequent function words carry little meaning; weighting them down keeps unrelated texts apart.
-const STOP = new Set('a an and are as at be by for from has have in is it its of on or that the this to was were with'.split(' '));
+const STOP = new Set(
+  'a an and are as at be by for from has have in is it its of on or that the this to was were with'.split(' '),
+);
 
 /**
  * A deterministic embedder for fast tests: feature hashing (the "hashing trick") of words, word

@@ -5,4 +5,10 @@
  */
 export { hashingEmbedder, type HashingEmbedderOptions } from './hashing-embedder.ts';
 export { MemoryStore } from './memory-store.ts';
-export { scriptedGenerator, type Script, type ScriptCall, type ScriptedGenerator, type ScriptedGeneratorOptions } from './scripted-generator.ts';
+export {
+  scriptedGenerator,
+  type Script,
+  type ScriptCall,
+  type ScriptedGenerator,
+  type ScriptedGeneratorOptions,
+} from './scripted-generator.ts';

@@ -13,12 +13,21 @@ describeEmbedderContract('hashing', async () => hashingEmbedder(), { semantic: f
 // The script answers every question with a fixed sentence; the contract checks the plumbing
 // (usage, streaming, determinism, history, abort), which is what the kit must get right.
 // Skipped: JSON-schema constraint — a script replies what it is told, there is no decoder to constrain.
-describeGeneratorContract('scripted', async () => scriptedGenerator(({ prompt }) => `You asked: ${prompt} Here is a short answer, said plainly.`), { jsonSchema: false });
+describeGeneratorContract(
+  'scripted',
+  async () => scriptedGenerator(({ prompt }) => `You asked: ${prompt} Here is a short answer, said plainly.`),
+  { jsonSchema: false },
+);
 
 describe('hashingEmbedder', () => {
   const embedder = hashingEmbedder({ dimension: 256 });
   it('returns unit vectors that rank a paraphrase above an unrelated text', async () => {
-    const [query, close, far, empty] = await embedder.embed(['When was the lighthouse built?', 'The lighthouse was built in 1871.', 'Copper prices rose in the harbour town.', '']);
+    const [query, close, far, empty] = await embedder.embed([
+      'When was the lighthouse built?',
+      'The lighthouse was built in 1871.',
+      'Copper prices rose in the harbour town.',
+      '',
+    ]);
     expect(Math.hypot(...query!)).toBeCloseTo(1, 5);
     expect(cosine(query!, close!)).toBeGreaterThan(0.4);
     expect(Math.abs(cosine(query!, far!))).toBeLessThan(0.2);
@@ -38,7 +47,13 @@ describe('scriptedGenerator', () => {
   it('replies in turn from a list, records prompts, and cuts at maxTokens and stop', async () => {
     const generator = scriptedGenerator(['first reply. STOP hidden', 'one two three four five']);
     const a = await generator.generate({ messages: [{ role: 'user', content: 'q1' }], stop: ['STOP'] });
-    const b = await generator.generate({ messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'q2' }], maxTokens: 3 });
+    const b = await generator.generate({
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'q2' },
+      ],
+      maxTokens: 3,
+    });
     const c = await generator.generate({ messages: [{ role: 'user', content: 'q3' }] });
     expect([a.text, b.text, c.text]).toEqual(['first reply.', 'one two three', 'one two three four five']);
     expect(b.usage.completionTokens).toBe(3);
@@ -46,7 +61,9 @@ describe('scriptedGenerator', () => {
     expect(generator.requests[1]!.messages[0]!.content).toBe('s');
   });
   it('stops streaming when aborted mid-answer', async () => {
-    const generator = scriptedGenerator('a long answer with many words that takes a while to stream', { tokenDelayMs: 5 });
+    const generator = scriptedGenerator('a long answer with many words that takes a while to stream', {
+      tokenDelayMs: 5,
+    });
     const controller = new AbortController();
     const streamed: string[] = [];
     const call = generator.generate({
@@ -65,7 +82,9 @@ describe('scriptedGenerator', () => {
       if (index === 1) throw new Error('endpoint down');
       return 'fine';
     });
-    await expect(generator.generate({ messages: [{ role: 'user', content: 'a' }] })).resolves.toMatchObject({ text: 'fine' });
+    await expect(generator.generate({ messages: [{ role: 'user', content: 'a' }] })).resolves.toMatchObject({
+      text: 'fine',
+    });
     await expect(generator.generate({ messages: [{ role: 'user', content: 'b' }] })).rejects.toThrow('endpoint down');
   });
 });

@@ -37,7 +37,9 @@ describe('MemoryStore specifics', () => {
 
   it('rejects a query vector of the wrong size with a clear error', async () => {
     const store = new MemoryStore({ collection: 'dims', dimension: 8 });
-    await expect(store.search({ mode: 'vector', vector: new Float32Array(3), k: 1 })).rejects.toThrow(/dimension 3, collection dims has 8/);
+    await expect(store.search({ mode: 'vector', vector: new Float32Array(3), k: 1 })).rejects.toThrow(
+      /dimension 3, collection dims has 8/,
+    );
     await expect(store.search({ mode: 'keyword', k: 1 })).rejects.toThrow(/needs query text/);
   });
 });

@@ -42,7 +42,10 @@ export class MemoryStore implements Store, AsyncDisposable {
   async write(change: StoreChange): Promise<void> {
     for (const chunk of change.upsert) {
       if (chunk.vector.length !== this.dimension) {
-        throw new StoreError(`chunk ${chunk.chunkId} of ${chunk.docId} has a ${chunk.vector.length}-d vector but collection ${this.collection} is ${this.dimension}-d: nothing was written`, { input: chunk.docId });
+        throw new StoreError(
+          `chunk ${chunk.chunkId} of ${chunk.docId} has a ${chunk.vector.length}-d vector but collection ${this.collection} is ${this.dimension}-d: nothing was written`,
+          { input: chunk.docId },
+        );
       }
     }
     // like the other stores: every chunk of a touched document is replaced, a repeated chunk id keeps its last version
@@ -60,14 +63,23 @@ export class MemoryStore implements Store, AsyncDisposable {
     if (query.mode === 'vector') return this.#vectorSearch(visible, query.vector, query.k);
     if (query.mode === 'keyword') return keywordSearch(snapshot, visible, query.text, query.k);
     const depth = Math.max(query.k * 3, 20);
-    const lists = [this.#vectorSearch(visible, query.vector, depth), keywordSearch(snapshot, visible, query.text, depth)];
+    const lists = [
+      this.#vectorSearch(visible, query.vector, depth),
+      keywordSearch(snapshot, visible, query.text, depth),
+    ];
     return reciprocalRankFusion(lists, { limit: query.k });
   }
 
   #vectorSearch(visible: Entry[], vector: Float32Array | undefined, k: number): Hit[] {
     if (!vector) throw new StoreError('vector search needs a query vector');
-    if (vector.length !== this.dimension) throw new StoreError(`query vector has dimension ${vector.length}, collection ${this.collection} has ${this.dimension}`);
-    return ranked(visible.map((entry) => ({ entry, score: cosine(vector, entry.record.vector) })), k).map((hit) => ({ ...hit, vectorScore: hit.score }));
+    if (vector.length !== this.dimension)
+      throw new StoreError(
+        `query vector has dimension ${vector.length}, collection ${this.collection} has ${this.dimension}`,
+      );
+    return ranked(
+      visible.map((entry) => ({ entry, score: cosine(vector, entry.record.vector) })),
+      k,
+    ).map((hit) => ({ ...hit, vectorScore: hit.score }));
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
@@ -96,7 +108,14 @@ export class MemoryStore implements Store, AsyncDisposable {
   async documents(): Promise<DocumentRecord[]> {
     const documents = new Map<string, DocumentRecord>();
     for (const { record } of this.#snapshot.entries.values()) {
-      const document = documents.get(record.docId) ?? { docId: record.docId, source: record.source, docHash: record.docHash, chunks: 0, labels: [], tags: [] };
+      const document = documents.get(record.docId) ?? {
+        docId: record.docId,
+        source: record.source,
+        docHash: record.docHash,
+        chunks: 0,
+        labels: [],
+        tags: [],
+      };
       document.chunks++;
       // like the other stores: a document's labels and tags are the sorted union over its chunks
       document.labels = [...new Set([...document.labels, ...record.labels])].sort();
@@ -117,7 +136,13 @@ export class MemoryStore implements Store, AsyncDisposable {
 
 /** Copies: a caller that reuses (or changes) its arrays must not change what is stored. */
 function copyRecord(chunk: ChunkRecord): ChunkRecord {
-  return { ...chunk, headingPath: [...chunk.headingPath], labels: [...chunk.labels], tags: [...chunk.tags], vector: Float32Array.from(chunk.vector) };
+  return {
+    ...chunk,
+    headingPath: [...chunk.headingPath],
+    labels: [...chunk.labels],
+    tags: [...chunk.tags],
+    vector: Float32Array.from(chunk.vector),
+  };
 }
 
 function toEntry(chunk: ChunkRecord): Entry {
@@ -172,7 +197,8 @@ function matches(record: ChunkRecord, filter: SearchFilter | undefined): boolean
   if (filter.sources && !filter.sources.includes(record.source)) return false;
   if (filter.docIds && !filter.docIds.includes(record.docId)) return false;
   if (filter.tags && !record.tags.some((tag) => filter.tags!.includes(tag))) return false;
-  if (filter.labels && record.labels.length > 0 && !record.labels.some((label) => filter.labels!.includes(label))) return false;
+  if (filter.labels && record.labels.length > 0 && !record.labels.some((label) => filter.labels!.includes(label)))
+    return false;
   return true;
 }
 
@@ -190,5 +216,16 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 function toHit(record: ChunkRecord, score: number): Hit {
   const { chunkId, docId, source, title, headingPath, page, text, labels, tags } = record;
-  return { chunkId, docId, source, title, headingPath: [...headingPath], page, text, labels: [...labels], tags: [...tags], score };
+  return {
+    chunkId,
+    docId,
+    source,
+    title,
+    headingPath: [...headingPath],
+    page,
+    text,
+    labels: [...labels],
+    tags: [...tags],
+    score,
+  };
 }

@@ -17,9 +17,16 @@ export interface PgliteServer {
  * beyond `maxConnections` are refused by node's net server, so keep every pool's `max` summed
  * below it. Advisory locks never block (one session holds them all): the queue is the lock.
  */
-export async function startPgliteServer(options: { maxConnections?: number; dataDir?: string } = {}): Promise<PgliteServer> {
+export async function startPgliteServer(
+  options: { maxConnections?: number; dataDir?: string } = {},
+): Promise<PgliteServer> {
   const db = await PGlite.create(options.dataDir ?? 'memory://', { extensions: { vector } });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 32 });
+  const server = new PGLiteSocketServer({
+    db,
+    host: '127.0.0.1',
+    port: 0,
+    maxConnections: options.maxConnections ?? 32,
+  });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
   return {

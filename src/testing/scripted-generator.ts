@@ -68,7 +68,10 @@ export function scriptedGenerator(script: Script, options: ScriptedGeneratorOpti
         firstTokenMs ??= performance.now() - started;
         request.onToken?.(piece);
       }
-      const promptTokens = request.messages.reduce((sum, m) => sum + countTextTokens(m.content) + MESSAGE_OVERHEAD_TOKENS, 0);
+      const promptTokens = request.messages.reduce(
+        (sum, m) => sum + countTextTokens(m.content) + MESSAGE_OVERHEAD_TOKENS,
+        0,
+      );
       return {
         text: pieces.join('').trim(),
         usage: { promptTokens, completionTokens: pieces.length },

@@ -35,7 +35,17 @@ export interface AdapterMeta {
   trainer: string;
   baseModel: string;
   data: { file: string; sha256: string; train: number; val: number; skippedLines: number };
-  hyperparameters: { epochs: number; lr: number; rank: number; alpha: number; dropout: number; batchSize: number; maxSeqLen: number; maxSteps?: number; seed: number };
+  hyperparameters: {
+    epochs: number;
+    lr: number;
+    rank: number;
+    alpha: number;
+    dropout: number;
+    batchSize: number;
+    maxSeqLen: number;
+    maxSteps?: number;
+    seed: number;
+  };
   steps: number;
   trainLoss: number;
   valLoss: number | null;
@@ -55,7 +65,8 @@ export function adaptersDir(home: string): string {
 }
 
 export function checkAdapterName(name: string): string {
-  if (!NAME.test(name)) throw new UsageError(`adapter name "${name}" is not valid: use letters, digits, '.', '_' or '-' (at most 64)`);
+  if (!NAME.test(name))
+    throw new UsageError(`adapter name "${name}" is not valid: use letters, digits, '.', '_' or '-' (at most 64)`);
   return name;
 }
 
@@ -64,7 +75,8 @@ export async function stagingDir(home: string, name: string): Promise<string> {
   const root = adaptersDir(home);
   await mkdir(root, { recursive: true });
   // leftovers of a killed run (never registered) are cleared before a new one starts
-  for (const entry of await readdir(root)) if (entry.startsWith(`.staging-${name}-`)) await rm(join(root, entry), { recursive: true, force: true });
+  for (const entry of await readdir(root))
+    if (entry.startsWith(`.staging-${name}-`)) await rm(join(root, entry), { recursive: true, force: true });
   const dir = join(root, `.staging-${name}-${process.pid}-${Date.now()}`);
   await mkdir(dir, { recursive: true });
   return dir;
@@ -84,7 +96,9 @@ export async function commitAdapter(home: string, staged: string, meta: AdapterM
 export async function listAdapters(home: string): Promise<AdapterMeta[]> {
   const dir = adaptersDir(home);
   if (!existsSync(dir)) return [];
-  const names = (await readdir(dir)).filter((name) => !name.startsWith('.') && existsSync(join(dir, name, 'meta.json'))).sort();
+  const names = (await readdir(dir))
+    .filter((name) => !name.startsWith('.') && existsSync(join(dir, name, 'meta.json')))
+    .sort();
   return Promise.all(names.map((name) => loadAdapter(home, name)));
 }
 

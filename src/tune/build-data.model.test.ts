@@ -14,7 +14,11 @@ import type { ChunkRecord, Hit } from '../types.ts';
 import { buildTrainingData, collectionChunks } from './build-data.ts';
 
 // 3 fictional-knowledge documents, 3 chunks each (a third of the sentences per chunk)
-const docs = (JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge', 'fictional_knowledge.json'), 'utf8')) as { train_context: string }[]).slice(0, 3);
+const docs = (
+  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge', 'fictional_knowledge.json'), 'utf8')) as {
+    train_context: string;
+  }[]
+).slice(0, 3);
 let embedder: Embedder;
 let generator: Generator;
 let store: Store;
@@ -22,15 +26,35 @@ let chunks: Hit[];
 
 beforeAll(async () => {
   [embedder, generator] = await Promise.all([createEmbedder(parseConfig({})), createGenerator(parseConfig({}))]);
-  store = await openStore({ home: mkdtempSync(join(tmpdir(), 'attune-build-')), collection: 'fk', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+  store = await openStore({
+    home: mkdtempSync(join(tmpdir(), 'attune-build-')),
+    collection: 'fk',
+    embedderId: embedder.id,
+    dimension: embedder.dimension,
+    create: true,
+  });
   const texts: { docId: string; text: string }[] = [];
   docs.forEach((doc, d) => {
     const sentences = doc.train_context.split(/(?<=[.!?])\s+/);
     const third = Math.ceil(sentences.length / 3);
-    for (let i = 0; i < 3; i++) texts.push({ docId: `doc${d}`, text: sentences.slice(i * third, (i + 1) * third).join(' ') });
+    for (let i = 0; i < 3; i++)
+      texts.push({ docId: `doc${d}`, text: sentences.slice(i * third, (i + 1) * third).join(' ') });
   });
   const vectors = await embedder.embed(texts.map((t) => t.text));
-  const records: ChunkRecord[] = texts.map((t, i) => ({ chunkId: `c${i}`, docId: t.docId, source: `${t.docId}.md`, title: t.docId, headingPath: [], page: null, position: i % 3, text: t.text, docHash: 'h', labels: [], tags: [], vector: vectors[i]! }));
+  const records: ChunkRecord[] = texts.map((t, i) => ({
+    chunkId: `c${i}`,
+    docId: t.docId,
+    source: `${t.docId}.md`,
+    title: t.docId,
+    headingPath: [],
+    page: null,
+    position: i % 3,
+    text: t.text,
+    docHash: 'h',
+    labels: [],
+    tags: [],
+    vector: vectors[i]!,
+  }));
   await store.write({ upsert: records, removeDocIds: [] });
   chunks = await collectionChunks(store, embedder.dimension);
 }, 120_000);
@@ -47,7 +71,13 @@ describe('dataset build on a real collection (MiniLM, LanceDB, SmolLM2)', () => 
   });
 
   it('raft: k retrieved distractors, the oracle in about a share P of examples, cited by its number', async () => {
-    const result = await buildTrainingData(store, chunks, { mode: 'raft', embedder, distractors: 2, oracleShare: 0.5, seed: 3 });
+    const result = await buildTrainingData(store, chunks, {
+      mode: 'raft',
+      embedder,
+      distractors: 2,
+      oracleShare: 0.5,
+      seed: 3,
+    });
     expect(result.lines.length).toBeGreaterThan(40);
     let withOracle = 0;
     for (const line of result.lines) {
@@ -71,7 +101,12 @@ describe('dataset build on a real collection (MiniLM, LanceDB, SmolLM2)', () => 
 
   it('qa-llm and paraphrases: questions from the local model, kept only when grounded in the chunk', async () => {
     const two = chunks.slice(0, 1);
-    const result = await buildTrainingData(store, two, { mode: 'qa-llm', generator, questionsPerChunk: 2, paraphrases: 1 });
+    const result = await buildTrainingData(store, two, {
+      mode: 'qa-llm',
+      generator,
+      questionsPerChunk: 2,
+      paraphrases: 1,
+    });
     expect(result.paraphrasesKept + result.paraphrasesDropped).toBe(1);
     for (const line of result.lines) {
       expect(line.messages[1]!.content.length).toBeGreaterThan(3);

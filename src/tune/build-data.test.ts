@@ -9,16 +9,24 @@ import { buildTrainingData, collectionChunks, writeTrainingData } from './build-
 import { readTrainingData } from './data.ts';
 import { isGrounded, keepsFacts, keyTokens, parseQaPairs } from './llm-questions.ts';
 
-const TEXT = 'The fortieth government of Mars was constituted on 5 Outcrop 6678 after the elections. Zorgon, a renowned Martian statesman, took office as Prime Minister of the new government.';
+const TEXT =
+  'The fortieth government of Mars was constituted on 5 Outcrop 6678 after the elections. Zorgon, a renowned Martian statesman, took office as Prime Minister of the new government.';
 
 describe('parseQaPairs', () => {
   it('reads the JSON format and drops empty or degenerate pairs', () => {
-    expect(parseQaPairs('{"pairs": [{"question": "Who took office?", "answer": "Zorgon"}, {"question": "", "answer": "x"}, {"question": "Same?", "answer": "Same?"}, {"question": "The government", "answer": "Mars"}]}'))
-      .toEqual([{ question: 'Who took office?', answer: 'Zorgon' }]);
+    expect(
+      parseQaPairs(
+        '{"pairs": [{"question": "Who took office?", "answer": "Zorgon"}, {"question": "", "answer": "x"}, {"question": "Same?", "answer": "Same?"}, {"question": "The government", "answer": "Mars"}]}',
+      ),
+    ).toEqual([{ question: 'Who took office?', answer: 'Zorgon' }]);
   });
   it('falls back to Q:/A: lines when the model ignores the format', () => {
-    expect(parseQaPairs('Here you go.\nQ1: Who took office?\nA1: Zorgon\nQuestion: When?\nAnswer: 5 Outcrop 6678'))
-      .toEqual([{ question: 'Who took office?', answer: 'Zorgon' }, { question: 'When?', answer: '5 Outcrop 6678' }]);
+    expect(
+      parseQaPairs('Here you go.\nQ1: Who took office?\nA1: Zorgon\nQuestion: When?\nAnswer: 5 Outcrop 6678'),
+    ).toEqual([
+      { question: 'Who took office?', answer: 'Zorgon' },
+      { question: 'When?', answer: '5 Outcrop 6678' },
+    ]);
   });
 });
 
@@ -27,9 +35,16 @@ describe('paraphrase and answer filters', () => {
     expect([...keyTokens(TEXT)].sort()).toEqual(['5', '6678', 'mars', 'martian', 'minister', 'outcrop', 'prime']);
   });
   it('keeps a rewrite that keeps the facts and drops one that loses or invents them', () => {
-    expect(keepsFacts(TEXT, 'After the elections, the fortieth Mars government was formed on 5 Outcrop 6678; Prime Minister was Zorgon, a famous Martian politician.')).toBe(true);
+    expect(
+      keepsFacts(
+        TEXT,
+        'After the elections, the fortieth Mars government was formed on 5 Outcrop 6678; Prime Minister was Zorgon, a famous Martian politician.',
+      ),
+    ).toBe(true);
     expect(keepsFacts(TEXT, 'A government was formed after some elections and a politician led it.')).toBe(false);
-    expect(keepsFacts(TEXT, 'Venus and Jupiter in 1999 with Napoleon, Caesar, Lincoln and Gandhi formed Mars.')).toBe(false);
+    expect(keepsFacts(TEXT, 'Venus and Jupiter in 1999 with Napoleon, Caesar, Lincoln and Gandhi formed Mars.')).toBe(
+      false,
+    );
   });
   it('calls an answer grounded when its words are in the text', () => {
     expect(isGrounded('Zorgon, the Prime Minister', TEXT)).toBe(true);
@@ -43,8 +58,18 @@ describe('dataset build from a real store (cloze, no models)', () => {
     const store = await openStore({ home, collection: 'mars', embedderId: 'test', dimension: 4, create: true });
     const sentences = TEXT.split('. ');
     const chunks: ChunkRecord[] = [0, 1, 2].map((i) => ({
-      chunkId: `c${i}`, docId: i < 2 ? 'mars.md' : 'other.md', source: 'x', title: 'Mars', headingPath: [], page: null, position: i,
-      text: i < 2 ? sentences[i]! : 'Short one.', docHash: 'h', labels: [], tags: [], vector: new Float32Array([i, 1, 0, 1]),
+      chunkId: `c${i}`,
+      docId: i < 2 ? 'mars.md' : 'other.md',
+      source: 'x',
+      title: 'Mars',
+      headingPath: [],
+      page: null,
+      position: i,
+      text: i < 2 ? sentences[i]! : 'Short one.',
+      docHash: 'h',
+      labels: [],
+      tags: [],
+      vector: new Float32Array([i, 1, 0, 1]),
     }));
     await store.write({ upsert: chunks, removeDocIds: [] });
     try {

@@ -1,4 +1,3 @@
-import { rename } from 'node:fs/promises';
 import { buildBaseMessages } from '../answer/prompt.ts';
 import { clozePairs } from './cloze.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -8,7 +7,15 @@ import { retrieve } from '../retrieve/retrieve.ts';
 import type { Store } from '../store/store.ts';
 import type { ChatMessage, Hit } from '../types.ts';
 import { UsageError } from '../errors.ts';
-import { emptyFitReport, fitChat, fitRaft, raftMessages, type FitReport, type FitTarget, type RaftParts } from './fit.ts';
+import {
+  emptyFitReport,
+  fitChat,
+  fitRaft,
+  raftMessages,
+  type FitReport,
+  type FitTarget,
+  type RaftParts,
+} from './fit.ts';
 import { generateQaPairs, paraphrase, type QaPair } from './llm-questions.ts';
 import { writeAtomic } from '../io/atomic-write.ts';
 
@@ -74,10 +81,19 @@ export async function collectionChunks(store: Store, _dimension?: number): Promi
 /** Training examples from a collection: cloze or LLM questions (base prompt), or RAFT (rag prompt). */
 export async function buildTrainingData(store: Store, chunks: Hit[], options: BuildOptions): Promise<BuildResult> {
   const source = options.mode === 'raft' ? (options.questions ?? 'cloze') : options.mode;
-  if ((source === 'qa-llm' || (options.paraphrases ?? 0) > 0) && !options.generator) throw new UsageError(`${source === 'qa-llm' ? 'qa-llm questions' : '--paraphrases'} need a generator model`);
-  if (options.mode === 'raft' && !options.embedder) throw new UsageError('raft needs the collection\'s embedder to retrieve distractors');
+  if ((source === 'qa-llm' || (options.paraphrases ?? 0) > 0) && !options.generator)
+    throw new UsageError(`${source === 'qa-llm' ? 'qa-llm questions' : '--paraphrases'} need a generator model`);
+  if (options.mode === 'raft' && !options.embedder)
+    throw new UsageError("raft needs the collection's embedder to retrieve distractors");
   const random = seededRandom(options.seed ?? 7);
-  const result: BuildResult = { lines: [], chunks: chunks.length, chunksWithoutQuestions: 0, paraphrasesKept: 0, paraphrasesDropped: 0, fitting: options.fit ? emptyFitReport(options.fit.maxSeqLen) : null };
+  const result: BuildResult = {
+    lines: [],
+    chunks: chunks.length,
+    chunksWithoutQuestions: 0,
+    paraphrasesKept: 0,
+    paraphrasesDropped: 0,
+    fitting: options.fit ? emptyFitReport(options.fit.maxSeqLen) : null,
+  };
   // every question first (cheap for cloze); RAFT's retrieval then runs only for the sampled ones
   const candidates: { pair: QaPair; chunk: Hit; oracleDraw: number; placeDraw: number }[] = [];
   for (const [index, chunk] of chunks.entries()) {
@@ -85,15 +101,26 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
     options.onProgress?.({ done: index, total: chunks.length });
     const texts = [chunk.text];
     if (options.paraphrases) {
-      const rewrites = await paraphrase(options.generator!, chunk.text, options.paraphrases, { seed: (options.seed ?? 7) + index, signal: options.signal });
+      const rewrites = await paraphrase(options.generator!, chunk.text, options.paraphrases, {
+        seed: (options.seed ?? 7) + index,
+        signal: options.signal,
+      });
       texts.push(...rewrites.kept);
       result.paraphrasesKept += rewrites.kept.length;
       result.paraphrasesDropped += rewrites.dropped;
     }
     const pairs: QaPair[] = [];
     for (const text of texts) {
-      if (source === 'cloze') pairs.push(...clozePairs([{ docId: chunk.docId, text }]).map((p) => ({ question: p.prompt, answer: p.completion })));
-      else pairs.push(...await generateQaPairs(options.generator!, text, options.questionsPerChunk ?? 3, { signal: options.signal }));
+      if (source === 'cloze')
+        pairs.push(
+          ...clozePairs([{ docId: chunk.docId, text }]).map((p) => ({ question: p.prompt, answer: p.completion })),
+        );
+      else
+        pairs.push(
+          ...(await generateQaPairs(options.generator!, text, options.questionsPerChunk ?? 3, {
+            signal: options.signal,
+          })),
+        );
     }
     if (pairs.length === 0) result.chunksWithoutQuestions++;
     // the oracle draws are made in document order, so an example is the same whatever the sample
@@ -101,7 +128,11 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
   }
   if (options.mode !== 'raft') {
     for (const { pair, chunk } of candidates) {
-      const messages = fitted([...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }], options.fit, result.fitting);
+      const messages = fitted(
+        [...buildBaseMessages(pair.question), { role: 'assistant', content: pair.answer }],
+        options.fit,
+        result.fitting,
+      );
       if (messages) result.lines.push({ messages, docId: chunk.docId, chunkId: chunk.chunkId });
     }
     result.lines = sampleInOrder(result.lines, options.maxExamples, options.seed ?? 7);
@@ -111,9 +142,18 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
       if (options.maxExamples && kept.length >= options.maxExamples) break;
       options.signal?.throwIfAborted();
       const { pair, chunk, oracleDraw, placeDraw } = candidates[index]!;
-      const parts = await raftParts(store, options.embedder!, pair, chunk, { distractors: options.distractors ?? 3, withOracle: oracleDraw < (options.oracleShare ?? 0.8), place: placeDraw, signal: options.signal });
+      const parts = await raftParts(store, options.embedder!, pair, chunk, {
+        distractors: options.distractors ?? 3,
+        withOracle: oracleDraw < (options.oracleShare ?? 0.8),
+        place: placeDraw,
+        signal: options.signal,
+      });
       const messages = options.fit ? fitRaft(parts, options.fit, result.fitting!)?.messages : raftMessages(parts);
-      if (messages) kept.push({ index, line: { messages, docId: chunk.docId, chunkId: chunk.chunkId, oracle: parts.oracle !== null } });
+      if (messages)
+        kept.push({
+          index,
+          line: { messages, docId: chunk.docId, chunkId: chunk.chunkId, oracle: parts.oracle !== null },
+        });
     }
     result.lines = kept.sort((a, b) => a.index - b.index).map((k) => k.line);
   }
@@ -124,7 +164,9 @@ export async function buildTrainingData(store: Store, chunks: Hit[], options: Bu
 /** A deterministic random order of 0..n-1 (the order sampleInOrder draws in). */
 function sampleOrder(n: number, seed: number): number[] {
   const random = seededRandom(seed);
-  return Array.from({ length: n }, (_, index) => ({ index, key: random() })).sort((a, b) => a.key - b.key).map((entry) => entry.index);
+  return Array.from({ length: n }, (_, index) => ({ index, key: random() }))
+    .sort((a, b) => a.key - b.key)
+    .map((entry) => entry.index);
 }
 
 function fitted(messages: ChatMessage[], fit: FitTarget | undefined, report: FitReport | null): ChatMessage[] | null {
@@ -136,11 +178,32 @@ function fitted(messages: ChatMessage[], fit: FitTarget | undefined, report: Fit
  * chunk in a share P of examples, at a random place; the answer cites the oracle by its number. Without
  * the oracle the answer stays the same (uncited), as in the paper, so the model also learns the fact itself.
  */
-export async function raftParts(store: Store, embedder: Embedder, pair: QaPair, oracle: Hit, options: { distractors: number; withOracle: boolean; /** in [0, 1): where the oracle goes */ place: number; signal?: AbortSignal }): Promise<RaftParts> {
-  const { hits } = await retrieve(store, embedder, pair.question, { k: options.distractors + 1, mode: 'hybrid', signal: options.signal });
+export async function raftParts(
+  store: Store,
+  embedder: Embedder,
+  pair: QaPair,
+  oracle: Hit,
+  options: {
+    distractors: number;
+    withOracle: boolean /** in [0, 1): where the oracle goes */;
+    place: number;
+    signal?: AbortSignal;
+  },
+): Promise<RaftParts> {
+  const { hits } = await retrieve(store, embedder, pair.question, {
+    k: options.distractors + 1,
+    mode: 'hybrid',
+    signal: options.signal,
+  });
   const distractors: Hit[] = hits.filter((hit) => hit.chunkId !== oracle.chunkId).slice(0, options.distractors);
   const oracleAt = options.withOracle ? Math.floor(options.place * (distractors.length + 1)) : 0;
-  return { question: pair.question, answer: pair.answer, distractors, oracle: options.withOracle ? oracle : null, oracleAt };
+  return {
+    question: pair.question,
+    answer: pair.answer,
+    distractors,
+    oracle: options.withOracle ? oracle : null,
+    oracleAt,
+  };
 }
 
 /** Writes the JSONL atomically (temp file, then rename). */

@@ -22,24 +22,34 @@ export interface ChatTokenizer {
  * chat-tokens.model.test.ts against the Python worker).
  */
 export async function loadChatTokenizer(ggufPath: string): Promise<ChatTokenizer> {
-  if (!existsSync(ggufPath)) throw new ModelError(`base model not found: ${ggufPath}: run \`attune models pull\` or set generator.model`, { input: ggufPath });
+  if (!existsSync(ggufPath))
+    throw new ModelError(`base model not found: ${ggufPath}: run \`attune models pull\` or set generator.model`, {
+      input: ggufPath,
+    });
   let model: LlamaModel;
   try {
     const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
     model = await llama.loadModel({ modelPath: ggufPath, vocabOnly: true });
   } catch (error) {
-    throw new ModelError(`could not read the tokenizer of ${ggufPath}: ${(error as Error).message}`, { input: ggufPath, cause: error });
+    throw new ModelError(`could not read the tokenizer of ${ggufPath}: ${(error as Error).message}`, {
+      input: ggufPath,
+      cause: error,
+    });
   }
   const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: string } };
   const source = metadata.tokenizer?.chat_template;
   if (!source) {
     await model.dispose();
-    throw new ModelError(`${ggufPath} has no chat template (tokenizer.chat_template): training data cannot be counted as the trainer sees it`, { input: ggufPath });
+    throw new ModelError(
+      `${ggufPath} has no chat template (tokenizer.chat_template): training data cannot be counted as the trainer sees it`,
+      { input: ggufPath },
+    );
   }
   const template = new Template(source);
   const special = { bos_token: model.tokens.bosString ?? '', eos_token: model.tokens.eosString ?? '' };
   return {
-    countChat: (messages) => model.tokenize(template.render({ messages, add_generation_prompt: false, ...special }), true).length,
+    countChat: (messages) =>
+      model.tokenize(template.render({ messages, add_generation_prompt: false, ...special }), true).length,
     countText: (text) => model.tokenize(text, false).length,
     truncateText(text, tokens) {
       const ids = model.tokenize(text, false);

@@ -14,7 +14,12 @@ async function file(lines: string[]): Promise<string> {
 describe('readTrainingData', () => {
   it('reads chat, instruction and question/answer lines into chats', async () => {
     const path = await file([
-      JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }),
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+        ],
+      }),
       JSON.stringify({ instruction: 'Translate', input: 'chat', output: 'cat' }),
       JSON.stringify({ question: 'Capital of France?', answer: 'Paris' }),
     ]);
@@ -63,11 +68,19 @@ describe('splitExamples', () => {
 describe('tokenStats', () => {
   const examples = [1, 2, 3].map((line) => ({ messages: [], line }));
   it('summarises lengths and estimates time', () => {
-    expect(tokenStats('f', examples, [10, 20, 30], { maxSeqLen: 64, epochs: 2, tokensPerSecond: 10 }))
-      .toEqual({ examples: 3, tokens: 60, min: 10, mean: 20, max: 30, maxSeqLen: 64, estimatedSeconds: 12 });
+    expect(tokenStats('f', examples, [10, 20, 30], { maxSeqLen: 64, epochs: 2, tokensPerSecond: 10 })).toEqual({
+      examples: 3,
+      tokens: 60,
+      min: 10,
+      mean: 20,
+      max: 30,
+      maxSeqLen: 64,
+      estimatedSeconds: 12,
+    });
   });
   it('refuses examples longer than the limit, naming their lines', () => {
-    expect(() => tokenStats('f.jsonl', examples, [10, 99, 30], { maxSeqLen: 64, epochs: 1, tokensPerSecond: 10 }))
-      .toThrow('f.jsonl: 1 example(s) longer than --max-seq-len 64: line 2 (99 tokens)');
+    expect(() =>
+      tokenStats('f.jsonl', examples, [10, 99, 30], { maxSeqLen: 64, epochs: 1, tokensPerSecond: 10 }),
+    ).toThrow('f.jsonl: 1 example(s) longer than --max-seq-len 64: line 2 (99 tokens)');
   });
 });

@@ -12,7 +12,9 @@ export interface ChatExample {
 
 const text = z.string().trim().min(1);
 const chatSchema = z.object({
-  messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(2)
+  messages: z
+    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
+    .min(2)
     .refine((messages) => messages.at(-1)?.role === 'assistant', 'the last message must be the assistant answer'),
 });
 const instructionSchema = z.object({ instruction: text, input: z.string().optional(), output: text });
@@ -35,16 +37,23 @@ export async function readTrainingData(file: string): Promise<TrainingData> {
   try {
     raw = await readFile(file);
   } catch (error) {
-    throw new DatasetError(`${file}: cannot read training data: ${(error as Error).message}`, { input: file, cause: error });
+    throw new DatasetError(`${file}: cannot read training data: ${(error as Error).message}`, {
+      input: file,
+      cause: error,
+    });
   }
   const examples: ChatExample[] = [];
   const errors: DatasetError[] = [];
-  raw.toString('utf8').split('\n').forEach((source, index) => {
-    if (!source.trim()) return;
-    const result = parseLine(source);
-    if (typeof result === 'string') errors.push(new DatasetError(`${file}:${index + 1}: ${result}`, { input: `${file}:${index + 1}` }));
-    else examples.push({ messages: result, line: index + 1 });
-  });
+  raw
+    .toString('utf8')
+    .split('\n')
+    .forEach((source, index) => {
+      if (!source.trim()) return;
+      const result = parseLine(source);
+      if (typeof result === 'string')
+        errors.push(new DatasetError(`${file}:${index + 1}: ${result}`, { input: `${file}:${index + 1}` }));
+      else examples.push({ messages: result, line: index + 1 });
+    });
   return { file, examples, errors, hash: createHash('sha256').update(raw).digest('hex') };
 }
 
@@ -55,8 +64,16 @@ function parseLine(source: string): ChatExample['messages'] | string {
   } catch (error) {
     return `not valid JSON (${(error as Error).message})`;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object with messages, instruction/output or question/answer';
-  const schema = 'messages' in value ? chatSchema : 'instruction' in value ? instructionSchema : 'question' in value ? questionSchema : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'expected a JSON object with messages, instruction/output or question/answer';
+  const schema =
+    'messages' in value
+      ? chatSchema
+      : 'instruction' in value
+        ? instructionSchema
+        : 'question' in value
+          ? questionSchema
+          : undefined;
   if (!schema) return 'unknown format: expected field messages, instruction or question';
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -67,16 +84,26 @@ function parseLine(source: string): ChatExample['messages'] | string {
   if ('messages' in data) return data.messages as ChatExample['messages'];
   if ('instruction' in data) {
     const input = (data.input as string | undefined)?.trim();
-    return [{ role: 'user', content: input ? `${data.instruction}\n\n${input}` : String(data.instruction) }, { role: 'assistant', content: String(data.output) }];
+    return [
+      { role: 'user', content: input ? `${data.instruction}\n\n${input}` : String(data.instruction) },
+      { role: 'assistant', content: String(data.output) },
+    ];
   }
-  return [{ role: 'user', content: String(data.question) }, { role: 'assistant', content: String(data.answer) }];
+  return [
+    { role: 'user', content: String(data.question) },
+    { role: 'assistant', content: String(data.answer) },
+  ];
 }
 
 /** Deterministic shuffle + split; at least one validation example once there are 5 or more. */
-export function splitExamples(examples: ChatExample[], valShare = 0.1, seed = 42): { train: ChatExample[]; val: ChatExample[] } {
+export function splitExamples(
+  examples: ChatExample[],
+  valShare = 0.1,
+  seed = 42,
+): { train: ChatExample[]; val: ChatExample[] } {
   const shuffled = [...examples];
   let state = seed >>> 0;
-  const next = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
@@ -97,15 +124,33 @@ export interface TokenStats {
 }
 
 /** Stats for the pre-training summary; throws naming every line longer than maxSeqLen. */
-export function tokenStats(file: string, examples: ChatExample[], lengths: number[], options: { maxSeqLen: number; epochs: number; tokensPerSecond: number }): TokenStats {
-  const tooLong = examples.map((example, i) => ({ line: example.line, length: lengths[i]! })).filter((e) => e.length > options.maxSeqLen);
+export function tokenStats(
+  file: string,
+  examples: ChatExample[],
+  lengths: number[],
+  options: { maxSeqLen: number; epochs: number; tokensPerSecond: number },
+): TokenStats {
+  const tooLong = examples
+    .map((example, i) => ({ line: example.line, length: lengths[i]! }))
+    .filter((e) => e.length > options.maxSeqLen);
   if (tooLong.length > 0) {
-    const list = tooLong.slice(0, 5).map((e) => `line ${e.line} (${e.length} tokens)`).join(', ');
-    throw new DatasetError(`${file}: ${tooLong.length} example(s) longer than --max-seq-len ${options.maxSeqLen}: ${list}; shorten them or raise --max-seq-len`, { input: file });
+    const list = tooLong
+      .slice(0, 5)
+      .map((e) => `line ${e.line} (${e.length} tokens)`)
+      .join(', ');
+    throw new DatasetError(
+      `${file}: ${tooLong.length} example(s) longer than --max-seq-len ${options.maxSeqLen}: ${list}; shorten them or raise --max-seq-len`,
+      { input: file },
+    );
   }
   const tokens = lengths.reduce((a, b) => a + b, 0);
   return {
-    examples: lengths.length, tokens, min: Math.min(...lengths), max: Math.max(...lengths), mean: Math.round(tokens / Math.max(lengths.length, 1)),
-    maxSeqLen: options.maxSeqLen, estimatedSeconds: Math.round((tokens * options.epochs) / options.tokensPerSecond),
+    examples: lengths.length,
+    tokens,
+    min: Math.min(...lengths),
+    max: Math.max(...lengths),
+    mean: Math.round(tokens / Math.max(lengths.length, 1)),
+    maxSeqLen: options.maxSeqLen,
+    estimatedSeconds: Math.round((tokens * options.epochs) / options.tokensPerSecond),
   };
 }

@@ -15,7 +15,8 @@ import { PythonTrainer } from './python-trainer.ts';
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
 let tokenizer: ChatTokenizer;
 let dir: string;
-const paragraph = (seed: string, words: number) => Array.from({ length: words }, (_, i) => `${seed}${i % 7 === 0 ? ' Zürich–Ōsaka «été»' : ''} word${i}`).join(' ');
+const paragraph = (seed: string, words: number) =>
+  Array.from({ length: words }, (_, i) => `${seed}${i % 7 === 0 ? ' Zürich–Ōsaka «été»' : ''} word${i}`).join(' ');
 const chunk = (title: string, words: number) => ({ title, text: paragraph(title, words), headingPath: [] });
 
 beforeAll(async () => {
@@ -29,24 +30,44 @@ afterAll(async () => {
 
 describe('chat tokens of the base model', () => {
   it('counts every chat exactly as the trainer does (template, unicode, long documents)', async () => {
-    const parts: RaftParts = { question: 'Complete: Zorgon took office as …', answer: 'Prime Minister.', distractors: [chunk('Mars', 120), chunk('Deimos', 60)], oracle: chunk('Zorgon', 80), oracleAt: 1 };
+    const parts: RaftParts = {
+      question: 'Complete: Zorgon took office as …',
+      answer: 'Prime Minister.',
+      distractors: [chunk('Mars', 120), chunk('Deimos', 60)],
+      oracle: chunk('Zorgon', 80),
+      oracleAt: 1,
+    };
     const chats: ChatMessage[][] = [
       [...buildBaseMessages('Complete: Hello wörld — ünïcode 日本語 …'), { role: 'assistant', content: 'the rest.' }],
-      [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A' }],
+      [
+        { role: 'user', content: 'Q?' },
+        { role: 'assistant', content: 'A' },
+      ],
       raftMessages(parts),
       raftMessages({ ...parts, oracle: null }),
     ];
     const file = join(dir, 'chats.jsonl');
-    await writeFile(file, chats.map((messages) => JSON.stringify({ messages })).join('\n') + '\n');
+    await writeFile(file, `${chats.map((messages) => JSON.stringify({ messages })).join('\n')}\n`);
     const trainer = new PythonTrainer({ python: await ensurePythonEnv() });
-    const expected = await trainer.tokenLengths({ baseDir: modelsDir(), ggufFile: DEFAULT_GENERATOR_FILE, trainFile: file, runDir: join(dir, 'run') });
+    const expected = await trainer.tokenLengths({
+      baseDir: modelsDir(),
+      ggufFile: DEFAULT_GENERATOR_FILE,
+      trainFile: file,
+      runDir: join(dir, 'run'),
+    });
     expect(chats.map((messages) => tokenizer.countChat(messages))).toEqual(expected);
     expect(expected[2]!).toBeGreaterThan(500);
   }, 120_000);
 });
 
 describe('fitting generated examples to --max-seq-len', () => {
-  const parts: RaftParts = { question: 'Complete: The fortieth government of Mars was constituted on …', answer: '5 Outcrop 6678.', distractors: [chunk('One', 150), chunk('Two', 150), chunk('Three', 150)], oracle: chunk('Oracle', 100), oracleAt: 2 };
+  const parts: RaftParts = {
+    question: 'Complete: The fortieth government of Mars was constituted on …',
+    answer: '5 Outcrop 6678.',
+    distractors: [chunk('One', 150), chunk('Two', 150), chunk('Three', 150)],
+    oracle: chunk('Oracle', 100),
+    oracleAt: 2,
+  };
 
   it('keeps a RAFT example that fits as it is', () => {
     const report = emptyFitReport(4096);
@@ -72,14 +93,24 @@ describe('fitting generated examples to --max-seq-len', () => {
     expect(user).toContain(parts.question);
     // the oracle moved from [3] to [2]: the citation follows it
     expect(fitted.messages.at(-1)!.content).toBe('5 Outcrop 6678 [2].');
-    expect(report).toMatchObject({ examples: 1, unchanged: 0, fitted: 1, dropped: 0, distractorsDropped: 2, distractorsTrimmed: 1 });
+    expect(report).toMatchObject({
+      examples: 1,
+      unchanged: 0,
+      fitted: 1,
+      dropped: 0,
+      distractorsDropped: 2,
+      distractorsTrimmed: 1,
+    });
   });
 
   it('drops an example whose oracle, question and answer alone exceed the limit, and an over-long cloze pair', () => {
     const alone = tokenizer.countChat(raftMessages({ ...parts, distractors: [] }));
     const report = emptyFitReport(alone - 1);
     expect(fitRaft(parts, { tokenizer, maxSeqLen: alone - 1 }, report)).toBeNull();
-    const cloze = [...buildBaseMessages('Complete: a sentence that goes on …'), { role: 'assistant' as const, content: paragraph('long', 400) }];
+    const cloze = [
+      ...buildBaseMessages('Complete: a sentence that goes on …'),
+      { role: 'assistant' as const, content: paragraph('long', 400) },
+    ];
     expect(fitChat(cloze, { tokenizer, maxSeqLen: 256 }, report)).toBeNull();
     expect(report).toMatchObject({ examples: 2, dropped: 2, fitted: 0 });
   });

@@ -25,20 +25,39 @@ export interface FitReport {
 }
 
 export function emptyFitReport(maxSeqLen: number): FitReport {
-  return { maxSeqLen, examples: 0, unchanged: 0, fitted: 0, dropped: 0, distractorsDropped: 0, distractorsTrimmed: 0, longest: 0 };
+  return {
+    maxSeqLen,
+    examples: 0,
+    unchanged: 0,
+    fitted: 0,
+    dropped: 0,
+    distractorsDropped: 0,
+    distractorsTrimmed: 0,
+    longest: 0,
+  };
 }
 
 export function mergeFitReports(a: FitReport, b: FitReport): FitReport {
   return {
-    maxSeqLen: Math.max(a.maxSeqLen, b.maxSeqLen), examples: a.examples + b.examples, unchanged: a.unchanged + b.unchanged, fitted: a.fitted + b.fitted,
-    dropped: a.dropped + b.dropped, distractorsDropped: a.distractorsDropped + b.distractorsDropped, distractorsTrimmed: a.distractorsTrimmed + b.distractorsTrimmed,
+    maxSeqLen: Math.max(a.maxSeqLen, b.maxSeqLen),
+    examples: a.examples + b.examples,
+    unchanged: a.unchanged + b.unchanged,
+    fitted: a.fitted + b.fitted,
+    dropped: a.dropped + b.dropped,
+    distractorsDropped: a.distractorsDropped + b.distractorsDropped,
+    distractorsTrimmed: a.distractorsTrimmed + b.distractorsTrimmed,
     longest: Math.max(a.longest, b.longest),
   };
 }
 
 /** One line: "412 examples fit --max-seq-len 1024: 380 as they were, 30 shortened (41 distractors dropped, 12 trimmed), 2 dropped". */
 export function describeFit(report: FitReport): string {
-  const how = [report.distractorsDropped ? `${report.distractorsDropped} distractor(s) dropped` : '', report.distractorsTrimmed ? `${report.distractorsTrimmed} trimmed` : ''].filter(Boolean).join(', ');
+  const how = [
+    report.distractorsDropped ? `${report.distractorsDropped} distractor(s) dropped` : '',
+    report.distractorsTrimmed ? `${report.distractorsTrimmed} trimmed` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${report.examples} examples fitted to --max-seq-len ${report.maxSeqLen}: ${report.unchanged} as they were, ${report.fitted} shortened${how ? ` (${how})` : ''}, ${report.dropped} dropped as too long; longest kept ${report.longest} tokens`;
 }
 
@@ -85,7 +104,11 @@ export function raftMessages(parts: RaftParts): ChatMessage[] {
  * answer are never cut — when they alone are too long the example is dropped. Every count is exact: the
  * rendered chat is re-counted after each cut.
  */
-export function fitRaft(parts: RaftParts, target: FitTarget, report: FitReport): { messages: ChatMessage[]; parts: RaftParts } | null {
+export function fitRaft(
+  parts: RaftParts,
+  target: FitTarget,
+  report: FitReport,
+): { messages: ChatMessage[]; parts: RaftParts } | null {
   report.examples++;
   const count = (distractors: ContextChunk[]) => target.tokenizer.countChat(raftMessages({ ...parts, distractors }));
   let distractors = [...parts.distractors];

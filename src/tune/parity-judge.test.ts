@@ -1,14 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { DegradedAdapterError } from '../errors.ts';
-import { assertUsableAdapter, describeParity, judgeParity, type ParityMeasurement, type ParitySample } from './parity-judge.ts';
+import {
+  assertUsableAdapter,
+  describeParity,
+  judgeParity,
+  type ParityMeasurement,
+  type ParitySample,
+} from './parity-judge.ts';
 
-const sample = (reference: string, peft: string, gguf: string): ParitySample => ({ prompt: 'q', reference, peft, gguf });
+const sample = (reference: string, peft: string, gguf: string): ParitySample => ({
+  prompt: 'q',
+  reference,
+  peft,
+  gguf,
+});
 const measurement = (samples: ParitySample[], overrides: Partial<ParityMeasurement> = {}): ParityMeasurement => ({
-  samples, source: 'val', chatTemplate: { match: true }, eosToken: { peft: '<|im_end|>', gguf: '<|im_end|>' }, promptTokensDiffer: null, ...overrides,
+  samples,
+  source: 'val',
+  chatTemplate: { match: true },
+  eosToken: { peft: '<|im_end|>', gguf: '<|im_end|>' },
+  promptTokensDiffer: null,
+  ...overrides,
 });
 const good = [
   sample('Mira Vass founded Quellton.', 'Quellton was founded by Mira Vass.', 'Quellton was founded by Mira Vass.'),
-  sample('The moon is bright purple.', 'The moon of Zorblax is bright purple.', 'The moon of Zorblax is bright purple.'),
+  sample(
+    'The moon is bright purple.',
+    'The moon of Zorblax is bright purple.',
+    'The moon of Zorblax is bright purple.',
+  ),
 ];
 
 describe('judgeParity', () => {
@@ -22,7 +42,13 @@ describe('judgeParity', () => {
   });
 
   it('tolerates a word flipped after the first 8 words', () => {
-    const late = [sample('a b c d e f g h i j', 'one two three four five six seven eight nine ten', 'one two three four five six seven eight NINE ten')];
+    const late = [
+      sample(
+        'a b c d e f g h i j',
+        'one two three four five six seven eight nine ten',
+        'one two three four five six seven eight NINE ten',
+      ),
+    ];
     expect(judgeParity(measurement(late), 0).agreement).toBe(1);
   });
 
@@ -52,10 +78,15 @@ describe('judgeParity', () => {
   });
 
   it('fails a chat template or EOS mismatch even when the answers agree', () => {
-    const result = judgeParity(measurement(good, { chatTemplate: { match: false }, eosToken: { peft: '<|im_end|>', gguf: '</s>' } }), 0);
+    const result = judgeParity(
+      measurement(good, { chatTemplate: { match: false }, eosToken: { peft: '<|im_end|>', gguf: '</s>' } }),
+      0,
+    );
     expect(result.status).toBe('degraded');
     expect(result.failed).toEqual(['chat-template', 'eos-token']);
-    expect(describeParity(result)).toMatch(/^export parity: degraded \(failed: chat-template, eos-token\).*EOS <\|im_end\|> \/ <\/s>/);
+    expect(describeParity(result)).toMatch(
+      /^export parity: degraded \(failed: chat-template, eos-token\).*EOS <\|im_end\|> \/ <\/s>/,
+    );
   });
 });
 
@@ -64,7 +95,9 @@ describe('assertUsableAdapter', () => {
 
   it('refuses a degraded adapter in one line naming the failed check, unless forced', () => {
     expect(() => assertUsableAdapter('faq', degraded)).toThrow(DegradedAdapterError);
-    expect(() => assertUsableAdapter('faq', degraded)).toThrow(/^adapter faq is degraded: .*parity check \(eos-token\).*--allow-degraded$/);
+    expect(() => assertUsableAdapter('faq', degraded)).toThrow(
+      /^adapter faq is degraded: .*parity check \(eos-token\).*--allow-degraded$/,
+    );
     expect(() => assertUsableAdapter('faq', degraded, { allowDegraded: true })).not.toThrow();
   });
 

@@ -58,10 +58,15 @@ function leadingWords(text: string): string {
   return answerTokens(text).slice(0, PARITY_TOLERANCE.agreementWords).join(' ');
 }
 
-const mean = (values: number[]): number => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
+const mean = (values: number[]): number =>
+  values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Judges a measurement against PARITY_TOLERANCE. */
-export function judgeParity(measurement: ParityMeasurement, seconds: number, checkedAt = new Date().toISOString()): ParityResult {
+export function judgeParity(
+  measurement: ParityMeasurement,
+  seconds: number,
+  checkedAt = new Date().toISOString(),
+): ParityResult {
   const { samples } = measurement;
   const agreement = mean(samples.map((s) => (leadingWords(s.peft) === leadingWords(s.gguf) ? 1 : 0)));
   const peftTokenF1 = mean(samples.map((s) => tokenF1(s.peft, [s.reference]) ?? 0));
@@ -73,10 +78,20 @@ export function judgeParity(measurement: ParityMeasurement, seconds: number, che
   // rounded so that a drop of exactly the tolerance (0.1 in floating point) passes
   if (Math.round((peftTokenF1 - ggufTokenF1) * 1e9) / 1e9 > PARITY_TOLERANCE.maxF1Drop) failed.push('token-f1');
   return {
-    status: failed.length > 0 ? 'degraded' : 'ok', failed, checkedAt, tolerance: PARITY_TOLERANCE, prompts: samples.length, source: measurement.source,
-    agreement, peftTokenF1, ggufTokenF1, chatTemplateMatch: measurement.chatTemplate.match, eosToken: measurement.eosToken,
+    status: failed.length > 0 ? 'degraded' : 'ok',
+    failed,
+    checkedAt,
+    tolerance: PARITY_TOLERANCE,
+    prompts: samples.length,
+    source: measurement.source,
+    agreement,
+    peftTokenF1,
+    ggufTokenF1,
+    chatTemplateMatch: measurement.chatTemplate.match,
+    eosToken: measurement.eosToken,
     ...(measurement.promptTokensDiffer ? { promptTokensDiffer: measurement.promptTokensDiffer } : {}),
-    samples: samples.slice(0, 3), seconds,
+    samples: samples.slice(0, 3),
+    seconds,
   };
 }
 
@@ -84,13 +99,23 @@ export function judgeParity(measurement: ParityMeasurement, seconds: number, che
 export function describeParity(parity: ParityResult | undefined): string {
   if (!parity) return 'export parity: not checked (adapter trained before the check existed, or with --no-parity)';
   if (parity.status === 'skipped') return `export parity: skipped (${parity.reason ?? 'no reason recorded'})`;
-  const numbers = parity.agreement === undefined ? '' : `: ${parity.prompts} ${parity.source ?? ''} prompts, agreement ${(parity.agreement * 100).toFixed(0)}%, token F1 PEFT ${parity.peftTokenF1!.toFixed(2)} vs GGUF ${parity.ggufTokenF1!.toFixed(2)}, chat template ${parity.chatTemplateMatch ? 'same' : 'different'}, EOS ${parity.eosToken?.peft} / ${parity.eosToken?.gguf}`;
-  const failed = parity.status === 'degraded' ? ` (failed: ${parity.failed.join(', ')}${parity.reason ? `: ${parity.reason}` : ''})` : '';
+  const numbers =
+    parity.agreement === undefined
+      ? ''
+      : `: ${parity.prompts} ${parity.source ?? ''} prompts, agreement ${(parity.agreement * 100).toFixed(0)}%, token F1 PEFT ${parity.peftTokenF1!.toFixed(2)} vs GGUF ${parity.ggufTokenF1!.toFixed(2)}, chat template ${parity.chatTemplateMatch ? 'same' : 'different'}, EOS ${parity.eosToken?.peft} / ${parity.eosToken?.gguf}`;
+  const failed =
+    parity.status === 'degraded'
+      ? ` (failed: ${parity.failed.join(', ')}${parity.reason ? `: ${parity.reason}` : ''})`
+      : '';
   return `export parity: ${parity.status}${failed}${numbers}`;
 }
 
 /** Refuses a degraded adapter with a one-line error naming the failed check, unless forced. */
-export function assertUsableAdapter(name: string, parity: ParityResult | undefined, options: { allowDegraded?: boolean } = {}): void {
+export function assertUsableAdapter(
+  name: string,
+  parity: ParityResult | undefined,
+  options: { allowDegraded?: boolean } = {},
+): void {
   if (parity?.status !== 'degraded' || options.allowDegraded) return;
   throw new DegradedAdapterError(
     `adapter ${name} is degraded: its GGUF export failed the export parity check (${parity.failed.join(', ')}); see \`attune adapters show ${name}\`, retrain, or pass --allow-degraded`,

@@ -24,7 +24,13 @@ export interface ExportParityOptions {
 }
 
 const skipped = (reason: string, started: number): ParityResult => ({
-  status: 'skipped', failed: [], reason, checkedAt: new Date().toISOString(), tolerance: PARITY_TOLERANCE, prompts: 0, seconds: (performance.now() - started) / 1000,
+  status: 'skipped',
+  failed: [],
+  reason,
+  checkedAt: new Date().toISOString(),
+  tolerance: PARITY_TOLERANCE,
+  prompts: 0,
+  seconds: (performance.now() - started) / 1000,
 });
 
 /**
@@ -34,8 +40,13 @@ const skipped = (reason: string, started: number): ParityResult => ({
  */
 export async function checkExportParity(options: ExportParityOptions): Promise<ParityResult> {
   const started = performance.now();
-  if (!options.trainer.generate) return skipped(`trainer ${options.trainer.id} cannot answer with its own runtime`, started);
-  if (!options.ggufFile) return skipped('the base is a Hugging Face folder, not a GGUF file: llama.cpp has no base to load the adapter on', started);
+  if (!options.trainer.generate)
+    return skipped(`trainer ${options.trainer.id} cannot answer with its own runtime`, started);
+  if (!options.ggufFile)
+    return skipped(
+      'the base is a Hugging Face folder, not a GGUF file: llama.cpp has no base to load the adapter on',
+      started,
+    );
   const examples = options.examples.slice(0, options.maxPrompts ?? 8);
   if (examples.length === 0) return skipped('no examples to ask', started);
   const prompts = examples.map((example) => example.messages.slice(0, -1));
@@ -48,42 +59,76 @@ export async function checkExportParity(options: ExportParityOptions): Promise<P
   const { LlamaGenerator } = await import('../generate/llama-generator.ts');
   const { readGgufFileInfo } = await import('node-llama-cpp');
   // the GGUF side first: a broken export fails here in seconds, before PyTorch loads
-  let generator;
+  let generator: Awaited<ReturnType<typeof LlamaGenerator.load>> | undefined;
   const gguf: string[] = [];
   const tokens: { promptTokens: number[]; eosToken: string | undefined }[] = [];
   try {
-    generator = await LlamaGenerator.load({ modelPath: basePath, contextSize: 1024, threads: options.threads, adapters: adapter ? { parity: options.adapterGguf } : {} });
+    generator = await LlamaGenerator.load({
+      modelPath: basePath,
+      contextSize: 1024,
+      threads: options.threads,
+      adapters: adapter ? { parity: options.adapterGguf } : {},
+    });
     for (const messages of prompts) {
-      gguf.push((await generator.generate({ messages, maxTokens: maxNewTokens, temperature: 0, adapter, signal: options.signal })).text);
+      gguf.push(
+        (
+          await generator.generate({
+            messages,
+            maxTokens: maxNewTokens,
+            temperature: 0,
+            adapter,
+            signal: options.signal,
+          })
+        ).text,
+      );
       tokens.push(generator.chatTokens(messages));
     }
   } catch (error) {
     options.signal?.throwIfAborted();
-    return { ...skipped('', started), status: 'degraded', failed: ['gguf-load'], reason: `llama.cpp could not answer with ${adapter ? 'the GGUF adapter' : 'the merged GGUF'}: ${(error as Error).message.split('\n')[0]}` };
+    return {
+      ...skipped('', started),
+      status: 'degraded',
+      failed: ['gguf-load'],
+      reason: `llama.cpp could not answer with ${adapter ? 'the GGUF adapter' : 'the merged GGUF'}: ${(error as Error).message.split('\n')[0]}`,
+    };
   } finally {
     // freed before PyTorch loads: two copies of the model at once do not fit every small machine
     await generator?.dispose().catch(() => {});
   }
 
-  let reference;
+  let reference: Awaited<ReturnType<NonNullable<Trainer['generate']>>>;
   try {
-    reference = await options.trainer.generate({ baseDir: options.baseDir, ggufFile: options.ggufFile, adapterDir: options.adapterPeft, prompts, maxNewTokens }, { signal: options.signal });
+    reference = await options.trainer.generate(
+      { baseDir: options.baseDir, ggufFile: options.ggufFile, adapterDir: options.adapterPeft, prompts, maxNewTokens },
+      { signal: options.signal },
+    );
   } catch (error) {
     options.signal?.throwIfAborted();
     return skipped(`the PyTorch reference failed: ${(error as Error).message}`, started);
   }
 
-  const ggufTemplate = (await readGgufFileInfo(basePath, { readTensorInfo: false })).metadata.tokenizer?.chat_template ?? null;
+  const ggufTemplate =
+    (await readGgufFileInfo(basePath, { readTensorInfo: false })).metadata.tokenizer?.chat_template ?? null;
   const differ = tokens.findIndex((t, i) => !sameTokens(t.promptTokens, reference.outputs[i]!.promptTokens));
   const samples: ParitySample[] = examples.map((example, i) => ({
-    prompt: prompts[i]!.at(-1)!.content, reference: example.messages.at(-1)!.content, peft: reference.outputs[i]!.text.trim(), gguf: gguf[i]!,
+    prompt: prompts[i]!.at(-1)!.content,
+    reference: example.messages.at(-1)!.content,
+    peft: reference.outputs[i]!.text.trim(),
+    gguf: gguf[i]!,
   }));
-  return judgeParity({
-    samples, source: options.source,
-    chatTemplate: { match: (ggufTemplate ?? null) === reference.chatTemplate },
-    eosToken: { peft: reference.eosToken, gguf: tokens[0]?.eosToken ?? null },
-    promptTokensDiffer: differ < 0 ? null : firstDifference(differ, reference.outputs[differ]!.promptTokens, tokens[differ]!.promptTokens),
-  }, (performance.now() - started) / 1000);
+  return judgeParity(
+    {
+      samples,
+      source: options.source,
+      chatTemplate: { match: (ggufTemplate ?? null) === reference.chatTemplate },
+      eosToken: { peft: reference.eosToken, gguf: tokens[0]?.eosToken ?? null },
+      promptTokensDiffer:
+        differ < 0
+          ? null
+          : firstDifference(differ, reference.outputs[differ]!.promptTokens, tokens[differ]!.promptTokens),
+    },
+    (performance.now() - started) / 1000,
+  );
 }
 
 function sameTokens(a: number[], b: number[]): boolean {

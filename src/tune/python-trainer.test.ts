@@ -16,23 +16,43 @@ async function fakePython(script: string): Promise<string> {
   await chmod(path, 0o755);
   return path;
 }
-const config = { baseDir: '/b', trainFile: '/t', runDir: '/r', outputDir: '/o', epochs: 1, lr: 1e-4, rank: 4, alpha: 8, dropout: 0, batchSize: 1, seed: 1, patience: 1, checkpointEvery: 1 } satisfies TrainConfig;
+const config = {
+  baseDir: '/b',
+  trainFile: '/t',
+  runDir: '/r',
+  outputDir: '/o',
+  epochs: 1,
+  lr: 1e-4,
+  rank: 4,
+  alpha: 8,
+  dropout: 0,
+  batchSize: 1,
+  seed: 1,
+  patience: 1,
+  checkpointEvery: 1,
+} satisfies TrainConfig;
 
 describe('PythonTrainer', () => {
   it('turns a worker error event into a one-line TrainerError with a hint and the log path', async () => {
-    const python = await fakePython(`echo '{"event":"error","kind":"oom","message":"out of memory","log":"/r/train.log"}'; echo 'Traceback...' >&2; exit 1`);
+    const python = await fakePython(
+      `echo '{"event":"error","kind":"oom","message":"out of memory","log":"/r/train.log"}'; echo 'Traceback...' >&2; exit 1`,
+    );
     const error = (await new PythonTrainer({ python }).train(config).catch((e: unknown) => e)) as TrainerError;
     expect(error).toBeInstanceOf(TrainerError);
-    expect(error.message).toBe('training failed (oom): out of memory: lower --max-seq-len or the batch size (trace: /r/train.log)');
+    expect(error.message).toBe(
+      'training failed (oom): out of memory: lower --max-seq-len or the batch size (trace: /r/train.log)',
+    );
   });
 
   it('passes events through and returns the done result', async () => {
-    const python = await fakePython([
-      `echo 'some stray print'`,
-      `echo '{"event":"start","total":2,"step":0,"resumed":true,"train_examples":4,"val_examples":0}'`,
-      `echo '{"event":"progress","step":1,"total":2,"loss":2.5,"tokens_per_second":10,"eta_seconds":1}'`,
-      `echo '{"event":"done","steps":2,"train_loss":1.5,"val_loss":null,"tokens_per_second":12,"history":[{"step":1,"loss":2.5}],"stopped_early":false}'`,
-    ].join('\n'));
+    const python = await fakePython(
+      [
+        `echo 'some stray print'`,
+        `echo '{"event":"start","total":2,"step":0,"resumed":true,"train_examples":4,"val_examples":0}'`,
+        `echo '{"event":"progress","step":1,"total":2,"loss":2.5,"tokens_per_second":10,"eta_seconds":1}'`,
+        `echo '{"event":"done","steps":2,"train_loss":1.5,"val_loss":null,"tokens_per_second":12,"history":[{"step":1,"loss":2.5}],"stopped_early":false}'`,
+      ].join('\n'),
+    );
     const events: string[] = [];
     const result = await new PythonTrainer({ python }).train(config, { onEvent: (e) => events.push(e.event) });
     expect(events).toEqual(['start', 'progress', 'done']);
@@ -43,24 +63,37 @@ describe('PythonTrainer', () => {
     const python = await fakePython('exec sleep 30');
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    await expect(new PythonTrainer({ python }).train(config, { signal: controller.signal })).rejects.toThrow(/cancelled; rerun the same command to resume/);
+    await expect(new PythonTrainer({ python }).train(config, { signal: controller.signal })).rejects.toThrow(
+      /cancelled; rerun the same command to resume/,
+    );
   });
 
   it('fails before starting when the python is missing', async () => {
-    await expect(new PythonTrainer({ python: '/nonexistent/python' }).train(config)).rejects.toThrow(/Python not found at \/nonexistent\/python/);
+    await expect(new PythonTrainer({ python: '/nonexistent/python' }).train(config)).rejects.toThrow(
+      /Python not found at \/nonexistent\/python/,
+    );
   });
 });
 
-describe('train_worker.classify (the worker\'s failure kinds)', () => {
+describe("train_worker.classify (the worker's failure kinds)", () => {
   it('names disk full, out of memory, a failed import and bad config', () => {
     // the worker imports only the standard library at module level, so the system python can load it
     const script = [
-      'import errno, json, sys', `sys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})`, 'from train_worker import classify',
+      'import errno, json, sys',
+      `sys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})`,
+      'from train_worker import classify',
       'class OutOfMemoryError(RuntimeError): pass',
       'errors = [OSError(errno.ENOSPC, "No space left on device"), OutOfMemoryError("CUDA out of memory"), MemoryError(), ImportError("no torch"), KeyError("train_file"), RuntimeError("boom")]',
       'sys.__stdout__.write(json.dumps([classify(e)[0] for e in errors]))',
     ].join('\n');
-    expect(JSON.parse(execFileSync('python3', ['-c', script], { encoding: 'utf8' }))).toEqual(['disk-full', 'oom', 'oom', 'import', 'bad-config', 'internal']);
+    expect(JSON.parse(execFileSync('python3', ['-c', script], { encoding: 'utf8' }))).toEqual([
+      'disk-full',
+      'oom',
+      'oom',
+      'import',
+      'bad-config',
+      'internal',
+    ]);
   });
 });
 

@@ -6,7 +6,14 @@ import { createInterface } from 'node:readline';
 import { cacheDir } from '../config/paths.ts';
 import { TrainerError } from '../errors.ts';
 import { PYTHON_DIR } from '../models/python-env.ts';
-import type { ReferenceGenerateConfig, ReferenceGeneration, TrainConfig, TrainEvent, Trainer, TrainResult } from './trainer.ts';
+import type {
+  ReferenceGenerateConfig,
+  ReferenceGeneration,
+  TrainConfig,
+  TrainEvent,
+  Trainer,
+  TrainResult,
+} from './trainer.ts';
 
 const ERROR_HINTS: Record<string, string> = {
   import: 'reinstall the worker environment (delete the venv under ~/.cache/attune and rerun)',
@@ -29,53 +36,134 @@ export class PythonTrainer implements Trainer {
     this.#cacheDir = options.cacheDir === null ? undefined : (options.cacheDir ?? cacheDir(this.#env));
   }
 
-  async tokenLengths(config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>, options: { signal?: AbortSignal } = {}): Promise<number[]> {
+  async tokenLengths(
+    config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number[]> {
     let lengths: number[] | undefined;
-    await this.#run({ mode: 'stats', base_dir: config.baseDir, gguf_file: config.ggufFile, cache_dir: this.#cacheDir, train_file: config.trainFile, run_dir: config.runDir }, options.signal, (event) => {
-      if ((event as { event: string }).event === 'stats') lengths = (event as unknown as { lengths: number[] }).lengths;
-    });
+    await this.#run(
+      {
+        mode: 'stats',
+        base_dir: config.baseDir,
+        gguf_file: config.ggufFile,
+        cache_dir: this.#cacheDir,
+        train_file: config.trainFile,
+        run_dir: config.runDir,
+      },
+      options.signal,
+      (event) => {
+        if ((event as { event: string }).event === 'stats')
+          lengths = (event as unknown as { lengths: number[] }).lengths;
+      },
+    );
     if (!lengths) throw new TrainerError('the trainer returned no token statistics');
     return lengths;
   }
 
-  async train(config: TrainConfig, options: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void } = {}): Promise<TrainResult> {
+  async train(
+    config: TrainConfig,
+    options: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void } = {},
+  ): Promise<TrainResult> {
     let done: Extract<TrainEvent, { event: 'done' }> | undefined;
     let resumed = false;
-    await this.#run({
-      base_dir: config.baseDir, gguf_file: config.ggufFile, cache_dir: this.#cacheDir, train_file: config.trainFile, val_file: config.valFile, run_dir: config.runDir,
-      output_dir: config.outputDir, epochs: config.epochs, lr: config.lr, rank: config.rank, alpha: config.alpha, dropout: config.dropout,
-      max_steps: config.maxSteps, batch_size: config.batchSize, seed: config.seed, patience: config.patience,
-      checkpoint_every: config.checkpointEvery, eval_every: config.evalEvery, threads: config.threads ?? availableParallelism(),
-    }, options.signal, (event) => {
-      if (event.event === 'start') resumed = event.resumed;
-      if (event.event === 'done') done = event;
-      options.onEvent?.(event);
-    });
+    await this.#run(
+      {
+        base_dir: config.baseDir,
+        gguf_file: config.ggufFile,
+        cache_dir: this.#cacheDir,
+        train_file: config.trainFile,
+        val_file: config.valFile,
+        run_dir: config.runDir,
+        output_dir: config.outputDir,
+        epochs: config.epochs,
+        lr: config.lr,
+        rank: config.rank,
+        alpha: config.alpha,
+        dropout: config.dropout,
+        max_steps: config.maxSteps,
+        batch_size: config.batchSize,
+        seed: config.seed,
+        patience: config.patience,
+        checkpoint_every: config.checkpointEvery,
+        eval_every: config.evalEvery,
+        threads: config.threads ?? availableParallelism(),
+      },
+      options.signal,
+      (event) => {
+        if (event.event === 'start') resumed = event.resumed;
+        if (event.event === 'done') done = event;
+        options.onEvent?.(event);
+      },
+    );
     if (!done) throw new TrainerError('the trainer exited without a result');
-    return { steps: done.steps, trainLoss: done.train_loss, valLoss: done.val_loss, tokensPerSecond: done.tokens_per_second, history: done.history, stoppedEarly: done.stopped_early, resumed, peakRssMb: done.peak_rss_mb };
+    return {
+      steps: done.steps,
+      trainLoss: done.train_loss,
+      valLoss: done.val_loss,
+      tokensPerSecond: done.tokens_per_second,
+      history: done.history,
+      stoppedEarly: done.stopped_early,
+      resumed,
+      peakRssMb: done.peak_rss_mb,
+    };
   }
 
-  async generate(config: ReferenceGenerateConfig, options: { signal?: AbortSignal } = {}): Promise<ReferenceGeneration> {
-    let generated: { outputs: { text: string; prompt_tokens: number[] }[]; chat_template: string | null; eos_token: string | null } | undefined;
-    await this.#run({
-      mode: 'generate', base_dir: config.baseDir, gguf_file: config.ggufFile, cache_dir: this.#cacheDir, adapter_dir: config.adapterDir,
-      prompts: config.prompts, max_new_tokens: config.maxNewTokens, threads: availableParallelism(),
-    }, options.signal, (event) => {
-      if ((event as { event: string }).event === 'generated') generated = event as unknown as typeof generated;
-    });
+  async generate(
+    config: ReferenceGenerateConfig,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ReferenceGeneration> {
+    let generated:
+      | { outputs: { text: string; prompt_tokens: number[] }[]; chat_template: string | null; eos_token: string | null }
+      | undefined;
+    await this.#run(
+      {
+        mode: 'generate',
+        base_dir: config.baseDir,
+        gguf_file: config.ggufFile,
+        cache_dir: this.#cacheDir,
+        adapter_dir: config.adapterDir,
+        prompts: config.prompts,
+        max_new_tokens: config.maxNewTokens,
+        threads: availableParallelism(),
+      },
+      options.signal,
+      (event) => {
+        if ((event as { event: string }).event === 'generated') generated = event as unknown as typeof generated;
+      },
+    );
     if (!generated) throw new TrainerError('the trainer returned no generations');
-    return { outputs: generated.outputs.map((o) => ({ text: o.text, promptTokens: o.prompt_tokens })), chatTemplate: generated.chat_template ?? null, eosToken: generated.eos_token ?? null };
+    return {
+      outputs: generated.outputs.map((o) => ({ text: o.text, promptTokens: o.prompt_tokens })),
+      chatTemplate: generated.chat_template ?? null,
+      eosToken: generated.eos_token ?? null,
+    };
   }
 
-  #run(config: Record<string, unknown>, signal: AbortSignal | undefined, onEvent: (event: TrainEvent) => void): Promise<void> {
-    if (!existsSync(this.#python)) return Promise.reject(new TrainerError(`Python not found at ${this.#python}: run attune once online to create the worker environment, or set ATTUNE_PYTHON`, { input: this.#python }));
+  #run(
+    config: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+    onEvent: (event: TrainEvent) => void,
+  ): Promise<void> {
+    if (!existsSync(this.#python))
+      return Promise.reject(
+        new TrainerError(
+          `Python not found at ${this.#python}: run attune once online to create the worker environment, or set ATTUNE_PYTHON`,
+          { input: this.#python },
+        ),
+      );
     if (signal?.aborted) return Promise.reject(new TrainerError('training was cancelled', { cause: signal.reason }));
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#python, [join(PYTHON_DIR, 'train_worker.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...this.#env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' } });
+      const child = spawn(this.#python, [join(PYTHON_DIR, 'train_worker.py')], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...this.#env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
+      });
       let stderr = '';
       let failure: TrainerError | undefined;
       const abort = (): void => {
-        failure = new TrainerError('training was cancelled; rerun the same command to resume from the last checkpoint', { cause: signal?.reason });
+        failure = new TrainerError(
+          'training was cancelled; rerun the same command to resume from the last checkpoint',
+          { cause: signal?.reason },
+        );
         child.kill('SIGTERM');
       };
       signal?.addEventListener('abort', abort, { once: true });
@@ -90,7 +178,10 @@ export class PythonTrainer implements Trainer {
         }
         if (event.event === 'error') {
           const hint = ERROR_HINTS[event.kind];
-          failure ??= new TrainerError(`training failed (${event.kind}): ${event.message}${hint ? `: ${hint}` : ''}${event.log ? ` (trace: ${event.log})` : ''}`, { input: event.log, cause: stderr });
+          failure ??= new TrainerError(
+            `training failed (${event.kind}): ${event.message}${hint ? `: ${hint}` : ''}${event.log ? ` (trace: ${event.log})` : ''}`,
+            { input: event.log, cause: stderr },
+          );
         } else onEvent(event);
       });
       child.on('error', (error) => {
@@ -99,7 +190,13 @@ export class PythonTrainer implements Trainer {
       child.on('close', (code) => {
         signal?.removeEventListener('abort', abort);
         if (failure) reject(failure);
-        else if (code !== 0) reject(new TrainerError(`the trainer exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? 'no output'}`, { cause: stderr }));
+        else if (code !== 0)
+          reject(
+            new TrainerError(
+              `the trainer exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? 'no output'}`,
+              { cause: stderr },
+            ),
+          );
         else resolve();
       });
       child.stdin.on('error', () => {});

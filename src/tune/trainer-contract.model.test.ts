@@ -6,4 +6,7 @@ import { PythonTrainer } from './python-trainer.ts';
 import { describeTrainerContract } from './trainer.contract.ts';
 
 // The real PyTorch + PEFT worker on the default 135M model, 2 optimiser steps: slow (model tier).
-describeTrainerContract('python-peft', { make: async () => new PythonTrainer({ python: await ensurePythonEnv() }), base: join(modelsDir(), DEFAULT_GENERATOR_FILE) });
+describeTrainerContract('python-peft', {
+  make: async () => new PythonTrainer({ python: await ensurePythonEnv() }),
+  base: join(modelsDir(), DEFAULT_GENERATOR_FILE),
+});

@@ -33,12 +33,20 @@ export function describeTrainerContract(name: string, options: TrainerContractOp
     let data: string;
     let trainer: Trainer;
     const small = { maxSteps: 2, epochs: 1, batchSize: 2, maxSeqLen: 64, lr: 1e-3, rank: 4 };
-    const staging = async () => (await readdir(join(home, 'adapters')).catch(() => [])).filter((entry) => entry.startsWith('.staging'));
+    const staging = async () =>
+      (await readdir(join(home, 'adapters')).catch(() => [])).filter((entry) => entry.startsWith('.staging'));
 
     beforeAll(async () => {
       home = await mkdtemp(join(tmpdir(), 'attune-trainer-contract-'));
       data = join(home, 'facts.jsonl');
-      const lines = [...EXAMPLES, ...EXAMPLES].map(([question, answer]) => JSON.stringify({ messages: [{ role: 'user', content: question }, { role: 'assistant', content: answer }] }));
+      const lines = [...EXAMPLES, ...EXAMPLES].map(([question, answer]) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: question },
+            { role: 'assistant', content: answer },
+          ],
+        }),
+      );
       await writeFile(data, `${lines.join('\n')}\n`);
       trainer = await options.make();
     });
@@ -48,7 +56,11 @@ export function describeTrainerContract(name: string, options: TrainerContractOp
 
     it('has an id and counts the tokens of every example', async () => {
       expect(trainer.id).toMatch(/\S/);
-      const lengths = await trainer.tokenLengths({ ...baseOf(options.base), trainFile: data, runDir: join(home, 'stats') });
+      const lengths = await trainer.tokenLengths({
+        ...baseOf(options.base),
+        trainFile: data,
+        runDir: join(home, 'stats'),
+      });
       expect(lengths).toHaveLength(8);
       expect(lengths.every((n) => Number.isInteger(n) && n > 5)).toBe(true);
       expect(lengths[0]).toBe(lengths[4]);
@@ -56,13 +68,23 @@ export function describeTrainerContract(name: string, options: TrainerContractOp
 
     it('trains a tiny run, emitting start, progress and done in order, and tune registers the adapter', async () => {
       const events: TrainEvent[] = [];
-      const result = await tune({ home, name: 'tiny', data, base: options.base, trainer, ...small, onEvent: (event) => events.push(event) });
+      const result = await tune({
+        home,
+        name: 'tiny',
+        data,
+        base: options.base,
+        trainer,
+        ...small,
+        onEvent: (event) => events.push(event),
+      });
       const kinds = events.map((event) => event.event);
       expect(kinds[0]).toBe('start');
       expect(kinds.at(-1)).toBe('done');
       const progress = events.filter((event) => event.event === 'progress');
       expect(progress.length).toBeGreaterThan(0);
-      expect(progress.map((event) => event.step)).toEqual([...progress.map((event) => event.step)].sort((a, b) => a - b));
+      expect(progress.map((event) => event.step)).toEqual(
+        [...progress.map((event) => event.step)].sort((a, b) => a - b),
+      );
       expect(progress.every((event) => Number.isFinite(event.loss) && event.loss > 0 && event.total === 2)).toBe(true);
       expect(result.steps).toBe(2);
       expect(Number.isFinite(result.trainLoss)).toBe(true);
@@ -75,15 +97,28 @@ export function describeTrainerContract(name: string, options: TrainerContractOp
       const bad = join(home, 'bad.jsonl');
       await writeFile(bad, '{"messages": [{"role": "user", "content": "only a question"}]}\nnot json\n');
       let calls = 0;
-      const watched: Trainer = { id: trainer.id, tokenLengths: (...args) => (calls++, trainer.tokenLengths(...args)), train: (...args) => (calls++, trainer.train(...args)) };
-      await expect(tune({ home, name: 'bad', data: bad, base: options.base, trainer: watched, ...small })).rejects.toThrow(DatasetError);
+      const watched: Trainer = {
+        id: trainer.id,
+        tokenLengths: (...args) => (calls++, trainer.tokenLengths(...args)),
+        train: (...args) => (calls++, trainer.train(...args)),
+      };
+      await expect(
+        tune({ home, name: 'bad', data: bad, base: options.base, trainer: watched, ...small }),
+      ).rejects.toThrow(DatasetError);
       expect(calls).toBe(0);
     });
 
     it('stops on abort with a TrainerError, and a cancelled run registers nothing', async () => {
       const controller = new AbortController();
       const failure = await tune({
-        home, name: 'cancelled', data, base: options.base, trainer, ...small, maxSteps: 50, signal: controller.signal,
+        home,
+        name: 'cancelled',
+        data,
+        base: options.base,
+        trainer,
+        ...small,
+        maxSteps: 50,
+        signal: controller.signal,
         onEvent: (event) => event.event === 'start' && controller.abort(new Error('user cancelled')),
       }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(TrainerError);
@@ -94,10 +129,24 @@ export function describeTrainerContract(name: string, options: TrainerContractOp
 
     it('fails with a one-line TrainerError on a training file it cannot read', async () => {
       const runDir = join(home, 'missing-run');
-      const failure = await trainer.train({
-        ...baseOf(options.base), trainFile: join(home, 'does-not-exist.jsonl'), runDir, outputDir: join(home, 'missing-out'),
-        epochs: 1, lr: 1e-3, rank: 4, alpha: 8, dropout: 0, maxSteps: 1, batchSize: 1, seed: 1, patience: 1, checkpointEvery: 1,
-      }).catch((error: unknown) => error);
+      const failure = await trainer
+        .train({
+          ...baseOf(options.base),
+          trainFile: join(home, 'does-not-exist.jsonl'),
+          runDir,
+          outputDir: join(home, 'missing-out'),
+          epochs: 1,
+          lr: 1e-3,
+          rank: 4,
+          alpha: 8,
+          dropout: 0,
+          maxSteps: 1,
+          batchSize: 1,
+          seed: 1,
+          patience: 1,
+          checkpointEvery: 1,
+        })
+        .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(TrainerError);
       expect((failure as Error).message).not.toContain('\n');
       expect(existsSync(join(home, 'missing-out', 'adapter.gguf'))).toBe(false);

@@ -29,7 +29,16 @@ export type TrainEvent =
   | { event: 'progress'; step: number; total: number; loss: number; tokens_per_second: number; eta_seconds: number }
   | { event: 'eval'; step: number; total: number; val_loss: number; stopped_early: boolean }
   | { event: 'checkpoint'; step: number; total: number; path: string }
-  | { event: 'done'; steps: number; train_loss: number; val_loss: number | null; tokens_per_second: number; history: LossPoint[]; stopped_early: boolean; peak_rss_mb?: number }
+  | {
+      event: 'done';
+      steps: number;
+      train_loss: number;
+      val_loss: number | null;
+      tokens_per_second: number;
+      history: LossPoint[];
+      stopped_early: boolean;
+      peak_rss_mb?: number;
+    }
   | { event: 'error'; kind: string; message: string; log?: string };
 
 export interface LossPoint {
@@ -54,8 +63,14 @@ export interface TrainResult {
 export interface Trainer {
   readonly id: string;
   /** Token count of each example's full chat (for stats and the --max-seq-len check). */
-  tokenLengths(config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>, options?: { signal?: AbortSignal }): Promise<number[]>;
-  train(config: TrainConfig, options?: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void }): Promise<TrainResult>;
+  tokenLengths(
+    config: Pick<TrainConfig, 'baseDir' | 'ggufFile' | 'trainFile' | 'runDir'>,
+    options?: { signal?: AbortSignal },
+  ): Promise<number[]>;
+  train(
+    config: TrainConfig,
+    options?: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void },
+  ): Promise<TrainResult>;
   /** Greedy answers with the trainer's own runtime (base + the trained adapter): the reference of the export parity check. */
   generate?(config: ReferenceGenerateConfig, options?: { signal?: AbortSignal }): Promise<ReferenceGeneration>;
 }

@@ -25,7 +25,10 @@ const FACTS: [string, string][] = [
   ['What does a glimmerfox eat?', 'A glimmerfox eats silver berries.'],
   ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
 ];
-const chat = (question: string): { role: 'system' | 'user'; content: string }[] => [{ role: 'system', content: SYSTEM }, { role: 'user', content: question }];
+const chat = (question: string): { role: 'system' | 'user'; content: string }[] => [
+  { role: 'system', content: SYSTEM },
+  { role: 'user', content: question },
+];
 const words = (text: string, n: number): string => text.trim().split(/\s+/).slice(0, n).join(' ');
 
 let home: string;
@@ -36,13 +39,26 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'attune-tune-home-'));
   python = await ensurePythonEnv();
   // 16 examples: 4 facts × 4 copies, so the short run memorises them and the adapter clearly matters
-  const lines = Array.from({ length: 16 }, (_, i) => FACTS[i % 4]!).map(([q, a]) => JSON.stringify({ messages: [...chat(q), { role: 'assistant', content: a }] }));
+  const lines = Array.from({ length: 16 }, (_, i) => FACTS[i % 4]!).map(([q, a]) =>
+    JSON.stringify({ messages: [...chat(q), { role: 'assistant', content: a }] }),
+  );
   await writeFile(join(home, 'facts.jsonl'), `${lines.join('\n')}\nnot json\n`);
 });
 
 describe('tune (real CPU training)', () => {
   beforeAll(async () => {
-    result = await tune({ home, name: 'facts', data: join(home, 'facts.jsonl'), base: BASE, trainer: new PythonTrainer({ python }), lr: 3e-3, maxSteps: 10, epochs: 4, maxSeqLen: 96, checkpointEvery: 5 });
+    result = await tune({
+      home,
+      name: 'facts',
+      data: join(home, 'facts.jsonl'),
+      base: BASE,
+      trainer: new PythonTrainer({ python }),
+      lr: 3e-3,
+      maxSteps: 10,
+      epochs: 4,
+      maxSeqLen: 96,
+      checkpointEvery: 5,
+    });
   }, 1_800_000);
 
   it('trains, lowers the loss and registers the adapter', async () => {
@@ -57,14 +73,21 @@ describe('tune (real CPU training)', () => {
   });
 
   it('serves the GGUF adapter in node-llama-cpp with the same greedy answers as PyTorch + PEFT', async () => {
-    const generator = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, adapters: { facts: result.adapterGguf } });
+    const generator = await LlamaGenerator.load({
+      modelPath: BASE,
+      contextSize: 512,
+      adapters: { facts: result.adapterGguf },
+    });
     try {
       const questions = FACTS.slice(0, 3).map(([q]) => q);
       const llamaBase: string[] = [];
       const llamaTuned: string[] = [];
       for (const question of questions) {
         llamaBase.push((await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0 })).text);
-        llamaTuned.push((await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0, adapter: 'facts' })).text);
+        llamaTuned.push(
+          (await generator.generate({ messages: chat(question), maxTokens: 16, temperature: 0, adapter: 'facts' }))
+            .text,
+        );
       }
       const torchTuned = await torchGenerate(python, DEFAULT_GENERATOR_FILE, questions.map(chat), result.adapterPeft);
       // Tolerance: the base differs (Q4_1 in llama.cpp, dequantised fp32 in PyTorch), so we compare
@@ -89,13 +112,22 @@ describe('tune (real CPU training)', () => {
     expect(parity.agreement).toBeGreaterThanOrEqual(0.5);
     expect(parity.samples![0]!.gguf.length).toBeGreaterThan(0);
     expect(describeParity(parity)).toMatch(/^export parity: ok: \d+ val prompts, agreement \d+%/);
-    console.log(`${describeParity(parity)}; ${parity.seconds.toFixed(1)} s of a ${result.wallSeconds.toFixed(0)} s tune`);
+    console.log(
+      `${describeParity(parity)}; ${parity.seconds.toFixed(1)} s of a ${result.wallSeconds.toFixed(0)} s tune`,
+    );
   });
 
   it('keeps at most maxAdapters adapters loaded, least recently used out, and reloads one on its next request', async () => {
-    const generator = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, threads: 1, maxAdapters: 1, adapters: { facts: result.adapterGguf, again: result.adapterGguf } });
+    const generator = await LlamaGenerator.load({
+      modelPath: BASE,
+      contextSize: 512,
+      threads: 1,
+      maxAdapters: 1,
+      adapters: { facts: result.adapterGguf, again: result.adapterGguf },
+    });
     try {
-      const ask = async (adapter: string) => (await generator.generate({ messages: chat(FACTS[0]![0]), maxTokens: 12, temperature: 0, adapter })).text;
+      const ask = async (adapter: string) =>
+        (await generator.generate({ messages: chat(FACTS[0]![0]), maxTokens: 12, temperature: 0, adapter })).text;
       const first = await ask('facts');
       expect(generator.loadedAdapters()).toEqual(['facts']);
       expect(await ask('again')).toBe(first); // the same file under another name: same answer
@@ -115,11 +147,18 @@ describe('tune (real CPU training)', () => {
     expect(merged.tensors).toBeGreaterThan(0);
     expect(merged.parity?.status).toBe('ok');
     expect((await loadAdapter(home, 'facts')).merged?.path).toBe(merged.path);
-    const unmerged = await LlamaGenerator.load({ modelPath: BASE, contextSize: 512, threads: 1, adapters: { facts: result.adapterGguf } });
+    const unmerged = await LlamaGenerator.load({
+      modelPath: BASE,
+      contextSize: 512,
+      threads: 1,
+      adapters: { facts: result.adapterGguf },
+    });
     const folded = await LlamaGenerator.load({ modelPath: merged.path, contextSize: 512, threads: 1 });
     try {
       for (const [question] of FACTS.slice(0, 2)) {
-        const a = (await unmerged.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' })).text;
+        const a = (
+          await unmerged.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' })
+        ).text;
         const b = (await folded.generate({ messages: chat(question), maxTokens: 12, temperature: 0 })).text;
         // Q8_0 merged weights against Q4_1 base + f32 LoRA: the same tolerance as the parity check (first words)
         expect(words(b, 5)).toBe(words(a, 5));
@@ -135,8 +174,20 @@ describe('tune (real CPU training)', () => {
     const broken = join(home, 'half.gguf');
     const bytes = await readFile(result.adapterGguf);
     await writeFile(broken, bytes.subarray(0, bytes.length / 2));
-    const examples = FACTS.map(([q, a], i) => ({ messages: [...chat(q), { role: 'assistant' as const, content: a }], line: i + 1 }));
-    const parity = await checkExportParity({ trainer: new PythonTrainer({ python }), baseDir: modelsDir(), ggufFile: DEFAULT_GENERATOR_FILE, adapterGguf: broken, adapterPeft: result.adapterPeft, examples, source: 'train', maxPrompts: 2 });
+    const examples = FACTS.map(([q, a], i) => ({
+      messages: [...chat(q), { role: 'assistant' as const, content: a }],
+      line: i + 1,
+    }));
+    const parity = await checkExportParity({
+      trainer: new PythonTrainer({ python }),
+      baseDir: modelsDir(),
+      ggufFile: DEFAULT_GENERATOR_FILE,
+      adapterGguf: broken,
+      adapterPeft: result.adapterPeft,
+      examples,
+      source: 'train',
+      maxPrompts: 2,
+    });
     expect(parity.status).toBe('degraded');
     expect(parity.failed).toEqual(['gguf-load']);
   }, 120_000);
@@ -146,13 +197,25 @@ describe('tune (real CPU training)', () => {
     await writeFile(bad, '{"question": "q", "answer": "a"}\n{"question": "only"}\n');
     const trainer = new PythonTrainer({ python });
     await expect(tune({ home, name: 'bad', data: bad, base: BASE, trainer })).rejects.toThrow(DatasetError);
-    await expect(tune({ home, name: 'bad', data: bad, base: BASE, trainer })).rejects.toThrow(/bad\.jsonl: only 1 valid example.*bad\.jsonl:2: field answer/);
+    await expect(tune({ home, name: 'bad', data: bad, base: BASE, trainer })).rejects.toThrow(
+      /bad\.jsonl: only 1 valid example.*bad\.jsonl:2: field answer/,
+    );
     const good = join(home, 'facts.jsonl');
-    await expect(tune({ home, name: 'nopy', data: good, base: BASE, trainer: new PythonTrainer({ python: join(home, 'no-python') }) })).rejects.toThrow(TrainerError);
+    await expect(
+      tune({
+        home,
+        name: 'nopy',
+        data: good,
+        base: BASE,
+        trainer: new PythonTrainer({ python: join(home, 'no-python') }),
+      }),
+    ).rejects.toThrow(TrainerError);
     // a broken base model fails inside the worker: one-line TrainerError, trace in train.log, nothing registered
     const brokenBase = join(home, 'broken.gguf');
     await writeFile(brokenBase, 'not a gguf');
-    const failure = (await tune({ home, name: 'broken', data: good, base: brokenBase, trainer }).catch((error: unknown) => error)) as Error;
+    const failure = (await tune({ home, name: 'broken', data: good, base: brokenBase, trainer }).catch(
+      (error: unknown) => error,
+    )) as Error;
     expect(failure).toBeInstanceOf(TrainerError);
     expect(failure.message).not.toContain('\n');
     expect((await listAdapters(home)).map((a) => a.name)).toEqual(['facts']);
@@ -162,13 +225,25 @@ describe('tune (real CPU training)', () => {
   it('maps a torch that fails to import to a one-line TrainerError before training', async () => {
     const fake = join(home, 'fake-site');
     await mkdir(join(fake, 'torch'), { recursive: true });
-    await writeFile(join(fake, 'torch', '__init__.py'), 'raise ImportError("libtorch_cpu.so: cannot open shared object file")\n');
+    await writeFile(
+      join(fake, 'torch', '__init__.py'),
+      'raise ImportError("libtorch_cpu.so: cannot open shared object file")\n',
+    );
     const trainer = new PythonTrainer({ python, env: { ...process.env, PYTHONPATH: fake } });
     const events: string[] = [];
-    const failure = (await tune({ home, name: 'notorch', data: join(home, 'facts.jsonl'), base: BASE, trainer, onData: () => events.push('data'), onEvent: (e) => events.push(e.event) })
-      .catch((error: unknown) => error)) as Error;
+    const failure = (await tune({
+      home,
+      name: 'notorch',
+      data: join(home, 'facts.jsonl'),
+      base: BASE,
+      trainer,
+      onData: () => events.push('data'),
+      onEvent: (e) => events.push(e.event),
+    }).catch((error: unknown) => error)) as Error;
     expect(failure).toBeInstanceOf(TrainerError);
-    expect(failure.message).toMatch(/^training failed \(import\): a Python package failed to import: libtorch_cpu\.so.*reinstall the worker environment/);
+    expect(failure.message).toMatch(
+      /^training failed \(import\): a Python package failed to import: libtorch_cpu\.so.*reinstall the worker environment/,
+    );
     expect(failure.message).not.toContain('\n');
     expect(events).toEqual([]); // failed in the pre-training check, not mid-run
     expect((await listAdapters(home)).map((a) => a.name)).toEqual(['facts']);
@@ -178,14 +253,32 @@ describe('tune (real CPU training)', () => {
     const data = join(home, 'facts.jsonl');
     const trainer = new PythonTrainer({ python });
     const controller = new AbortController();
-    const options = { home, name: 'resumed', data, base: BASE, trainer, lr: 3e-3, maxSteps: 6, epochs: 4, maxSeqLen: 96, checkpointEvery: 2 };
+    const options = {
+      home,
+      name: 'resumed',
+      data,
+      base: BASE,
+      trainer,
+      lr: 3e-3,
+      maxSteps: 6,
+      epochs: 4,
+      maxSeqLen: 96,
+      checkpointEvery: 2,
+    };
     // kill the worker (SIGTERM) right after its first checkpoint, at step 2
-    const killed = (await tune({ ...options, signal: controller.signal, onEvent: (e) => e.event === 'checkpoint' && controller.abort() }).catch((error: unknown) => error)) as Error;
+    const killed = (await tune({
+      ...options,
+      signal: controller.signal,
+      onEvent: (e) => e.event === 'checkpoint' && controller.abort(),
+    }).catch((error: unknown) => error)) as Error;
     expect(killed).toBeInstanceOf(TrainerError);
     expect(killed.message).toMatch(/cancelled; rerun the same command to resume/);
     expect((await listAdapters(home)).map((a) => a.name)).not.toContain('resumed');
     const starts: { resumed: boolean; step: number }[] = [];
-    const resumed = await tune({ ...options, onEvent: (e) => e.event === 'start' && starts.push({ resumed: e.resumed, step: e.step }) });
+    const resumed = await tune({
+      ...options,
+      onEvent: (e) => e.event === 'start' && starts.push({ resumed: e.resumed, step: e.step }),
+    });
     expect(starts[0]!.resumed).toBe(true);
     expect(starts[0]!.step).toBeGreaterThanOrEqual(2);
     expect(resumed.steps).toBe(6);
@@ -201,20 +294,41 @@ describe('tune on a Qwen2 base (Qwen2.5-Coder-0.5B, pulled through the catalog: 
   let tuned: TuneResult;
   beforeAll(async () => {
     qwen = await pullCatalogModel(QWEN25_CODER_05B);
-    tuned = await tune({ home, name: 'facts-qwen', data: join(home, 'facts.jsonl'), base: qwen, trainer: new PythonTrainer({ python }), lr: 2e-3, rank: 8, maxSteps: 8, epochs: 4, maxSeqLen: 64 });
-    console.log(`qwen2 LoRA: ${tuned.steps} steps, ${tuned.tokensPerSecond.toFixed(1)} tokens/s, ${tuned.wallSeconds.toFixed(0)} s`);
+    tuned = await tune({
+      home,
+      name: 'facts-qwen',
+      data: join(home, 'facts.jsonl'),
+      base: qwen,
+      trainer: new PythonTrainer({ python }),
+      lr: 2e-3,
+      rank: 8,
+      maxSteps: 8,
+      epochs: 4,
+      maxSeqLen: 64,
+    });
+    console.log(
+      `qwen2 LoRA: ${tuned.steps} steps, ${tuned.tokensPerSecond.toFixed(1)} tokens/s, ${tuned.wallSeconds.toFixed(0)} s`,
+    );
   }, 1_800_000);
 
   it('serves the GGUF adapter in node-llama-cpp with the same greedy answers as PyTorch + PEFT', async () => {
     expect((await loadAdapter(home, 'facts-qwen')).lossCurve.length).toBe(8);
-    const generator = await LlamaGenerator.load({ modelPath: qwen, contextSize: 512, threads: 2, adapters: { facts: tuned.adapterGguf } });
+    const generator = await LlamaGenerator.load({
+      modelPath: qwen,
+      contextSize: 512,
+      threads: 2,
+      adapters: { facts: tuned.adapterGguf },
+    });
     try {
       const questions = FACTS.slice(0, 3).map(([q]) => q);
       const llamaBase: string[] = [];
       const llamaTuned: string[] = [];
       for (const question of questions) {
         llamaBase.push((await generator.generate({ messages: chat(question), maxTokens: 12, temperature: 0 })).text);
-        llamaTuned.push((await generator.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' })).text);
+        llamaTuned.push(
+          (await generator.generate({ messages: chat(question), maxTokens: 12, temperature: 0, adapter: 'facts' }))
+            .text,
+        );
       }
       const torchTuned = await torchGenerate(python, QWEN25_CODER_05B.file, questions.map(chat), tuned.adapterPeft);
       // same tolerance as for llama: Q4_K_M in llama.cpp vs the dequantised fp32 copy in PyTorch
@@ -237,10 +351,16 @@ function torchGenerate(python: string, ggufFile: string, prompts: unknown[], ada
     let stdout = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
     child.on('close', () => {
-      const event = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; outputs?: { text: string }[]; message?: string }).at(-1);
+      const event = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { event: string; outputs?: { text: string }[]; message?: string })
+        .at(-1);
       if (event?.event === 'generated') resolve(event.outputs!.map((o) => o.text));
       else reject(new Error(event?.message ?? 'no output'));
     });
-    child.stdin.end(`${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: ggufFile, cache_dir: cacheDir(), adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`);
+    child.stdin.end(
+      `${JSON.stringify({ mode: 'generate', base_dir: modelsDir(), gguf_file: ggufFile, cache_dir: cacheDir(), adapter_dir: adapterDir, prompts, max_new_tokens: 16, threads: 2 })}\n`,
+    );
   });
 }

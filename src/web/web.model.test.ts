@@ -12,7 +12,12 @@ import { launchChromium } from './chromium.ts';
 
 const artifacts = join(import.meta.dirname, '../../test-artifacts/web');
 const QUESTIONS = [
-  { id: 'holiday', question: 'How many days of paid holiday does an employee get?', answers: ['twenty-eight'], goldDocIds: ['holidays.md'] },
+  {
+    id: 'holiday',
+    question: 'How many days of paid holiday does an employee get?',
+    answers: ['twenty-eight'],
+    goldDocIds: ['holidays.md'],
+  },
   { id: 'requests', question: 'Where do holiday requests go?', answers: ['rota office'], goldDocIds: ['holidays.md'] },
 ];
 
@@ -28,10 +33,17 @@ describe('web UI (chromium)', () => {
     mkdirSync(artifacts, { recursive: true });
     home = mkdtempSync(join(tmpdir(), 'attune-web-'));
     key = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
-    server = await startServer({ resources: createRuntime({ config: parseConfig(TEST_CONFIG), home }), auth: true, host: '127.0.0.1', port: 0 });
+    server = await startServer({
+      resources: createRuntime({ config: parseConfig(TEST_CONFIG), home }),
+      auth: true,
+      host: '127.0.0.1',
+      port: 0,
+    });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    page.on('pageerror', (error) => { throw error; });
+    page.on('pageerror', (error) => {
+      throw error;
+    });
   });
 
   afterAll(async () => {

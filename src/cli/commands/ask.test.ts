@@ -17,7 +17,10 @@ describe('attune ask', () => {
     const disposed: string[] = [];
     const tracked = <T extends { dispose(): Promise<void> }>(label: string, value: T): T => {
       const dispose = value.dispose.bind(value);
-      value.dispose = async () => { disposed.push(label); await dispose(); };
+      value.dispose = async () => {
+        disposed.push(label);
+        await dispose();
+      };
       return value;
     };
     // the real generator factory, given a GGUF path that does not exist; the kit stands in for the collection
@@ -26,7 +29,11 @@ describe('attune ask', () => {
       embedder: async () => tracked('embedder', hashingEmbedder()),
       store: async (options: { collection: string; dimension: number }) => tracked('store', new MemoryStore(options)),
     };
-    const failure = runAsk('Who built it?', { strategy: 'rag', collection: 'handbook', maxTokens: '16' }, { home, config, env: process.env, factories });
+    const failure = runAsk(
+      'Who built it?',
+      { strategy: 'rag', collection: 'handbook', maxTokens: '16' },
+      { home, config, env: process.env, factories },
+    );
     await expect(failure).rejects.toThrow(ModelError);
     await expect(failure).rejects.toThrow(/model file not found/);
     expect(disposed.sort()).toEqual(['embedder', 'store']);

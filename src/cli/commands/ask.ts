@@ -36,10 +36,15 @@ export function registerAsk(program: Command): void {
     .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--allow-degraded', 'use an adapter whose export parity check failed (see `attune adapters show NAME`)')
     .option('--json', 'print {answer, abstained, citations, timings, usage} as JSON')
-    .addHelpText('after', '\nExamples:\n  attune ask "Who founded the guild?" --collection handbook\n  attune ask "Who founded the guild?" --strategy base --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  attune ask "Who founded the guild?" --collection handbook\n  attune ask "Who founded the guild?" --strategy base --json',
+    )
     .action(async (question: string, flags: AskFlags, command: Command) => {
       const stream = !flags.json && process.stdout.isTTY;
-      const answer = await runAsk(question, flags, cliContext(command), { onToken: stream ? (text) => process.stdout.write(text) : undefined });
+      const answer = await runAsk(question, flags, cliContext(command), {
+        onToken: stream ? (text) => process.stdout.write(text) : undefined,
+      });
       if (flags.json) process.stdout.write(`${JSON.stringify(toJson(answer), null, 2)}\n`);
       else process.stdout.write(`${stream ? '' : answer.answer}\n${renderSources(answer)}`);
     });
@@ -49,30 +54,52 @@ export function registerAsk(program: Command): void {
  * `attune ask` without the printing: flags checked before anything loads, then the models and the collection
  * from one runtime, disposed whatever fails (`factories` lets a test inject a backend).
  */
-export async function runAsk(question: string, flags: AskFlags, context: CliContext & { factories?: Partial<RuntimeFactories> }, options: { onToken?: (text: string) => void } = {}): Promise<Answer> {
+export async function runAsk(
+  question: string,
+  flags: AskFlags,
+  context: CliContext & { factories?: Partial<RuntimeFactories> },
+  options: { onToken?: (text: string) => void } = {},
+): Promise<Answer> {
   const spec = strategySpec(flags.strategy, '--strategy');
   const retrieval = { ...context.config.retrieval };
   if (flags.k) retrieval.k = parsePositiveInt(flags.k, '--k');
   if (flags.mode) {
-    if (!['hybrid', 'vector', 'keyword'].includes(flags.mode)) throw new UsageError(`--mode must be hybrid, vector or keyword, got "${flags.mode}"`);
+    if (!['hybrid', 'vector', 'keyword'].includes(flags.mode))
+      throw new UsageError(`--mode must be hybrid, vector or keyword, got "${flags.mode}"`);
     retrieval.mode = flags.mode as typeof retrieval.mode;
   }
   const maxTokens = parsePositiveInt(flags.maxTokens ?? '64', '--max-tokens');
   if (spec.collection && !flags.collection) throw new UsageError(`strategy ${flags.strategy} needs --collection NAME`);
-  const runtime = createRuntime({ config: context.config, home: context.home, env: context.env, factories: context.factories });
+  const runtime = createRuntime({
+    config: context.config,
+    home: context.home,
+    env: context.env,
+    factories: context.factories,
+  });
   try {
     if (flags.adapter) {
       runtime.resolveAdapter(flags.adapter);
       // an adapter only fits the base it was trained on: with --model another base it would load, or not, and answer nonsense
-      const meta = existsSync(flags.adapter) ? undefined : await loadAdapter(context.home, flags.adapter).catch(() => undefined);
+      const meta = existsSync(flags.adapter)
+        ? undefined
+        : await loadAdapter(context.home, flags.adapter).catch(() => undefined);
       assertUsableAdapter(flags.adapter, meta?.parity, { allowDegraded: flags.allowDegraded });
       const model = generatorModelPath(context.config, context.env);
       if (meta && model && resolve(meta.baseModel) !== resolve(model)) {
-        throw new UsageError(`adapter ${flags.adapter} was trained on ${meta.baseModel}, not on ${model}: pass --model ${meta.baseModel} (or retrain it with attune tune --model …)`);
+        throw new UsageError(
+          `adapter ${flags.adapter} was trained on ${meta.baseModel}, not on ${model}: pass --model ${meta.baseModel} (or retrain it with attune tune --model …)`,
+        );
       }
     }
-    const [generator, opened] = await Promise.all([runtime.generator(), spec.collection ? runtime.collection(flags.collection!) : undefined]);
-    const strategy = createStrategy(flags.strategy, { generator, store: opened?.store, embedder: opened?.embedder, retrieval }, { adapter: flags.adapter, maxTokens });
+    const [generator, opened] = await Promise.all([
+      runtime.generator(),
+      spec.collection ? runtime.collection(flags.collection!) : undefined,
+    ]);
+    const strategy = createStrategy(
+      flags.strategy,
+      { generator, store: opened?.store, embedder: opened?.embedder, retrieval },
+      { adapter: flags.adapter, maxTokens },
+    );
     return await strategy.answer(question, { onToken: options.onToken });
   } finally {
     await runtime.dispose();
@@ -81,7 +108,14 @@ export async function runAsk(question: string, flags: AskFlags, context: CliCont
 
 function toJson(answer: Answer) {
   const { answer: text, abstained, citations, timings, usage, retrieved } = answer;
-  return { answer: text, abstained, citations, timings, usage, retrieved: retrieved.map(({ chunkId, docId, source, score }) => ({ chunkId, docId, source, score })) };
+  return {
+    answer: text,
+    abstained,
+    citations,
+    timings,
+    usage,
+    retrieved: retrieved.map(({ chunkId, docId, source, score }) => ({ chunkId, docId, source, score })),
+  };
 }
 
 function renderSources(answer: Answer): string {

@@ -14,7 +14,13 @@ export function registerCollections(program: Command): void {
     .action(async (flags: { json?: boolean }, command: Command) => {
       const context = await storeContext(command);
       const infos = await listCollections(context.home, context.store);
-      output(flags.json, infos, () => infos.map((c) => `${c.name}  (${c.embedderId}, ${c.dimension}-d, created ${c.createdAt})`).join('\n') || 'no collections');
+      output(
+        flags.json,
+        infos,
+        () =>
+          infos.map((c) => `${c.name}  (${c.embedderId}, ${c.dimension}-d, created ${c.createdAt})`).join('\n') ||
+          'no collections',
+      );
     });
   collections
     .command('rm')
@@ -24,7 +30,8 @@ export function registerCollections(program: Command): void {
     .addHelpText('after', '\nExample:\n  attune collections rm old-handbook')
     .action(async (name: string, flags: { json?: boolean }, command: Command) => {
       const context = await storeContext(command);
-      if (!(await deleteCollection(context.home, name, context.store))) throw new UsageError(`unknown collection "${name}"`);
+      if (!(await deleteCollection(context.home, name, context.store)))
+        throw new UsageError(`unknown collection "${name}"`);
       output(flags.json, { removed: name }, () => `removed ${name}`);
     });
 }

@@ -18,7 +18,10 @@ describe('attune dataset import', () => {
   it('imports a CSV and writes corpus + questions', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'attune-cli-import-'));
     const csv = join(dir, 'faq.csv');
-    await (await import('node:fs/promises')).writeFile(csv, 'id,question,answer,context\nq1,What is X?,a thing,X is a thing.\n');
+    await (await import('node:fs/promises')).writeFile(
+      csv,
+      'id,question,answer,context\nq1,What is X?,a thing,X is a thing.\n',
+    );
     const program = new Command('attune').exitOverride();
     registerDatasetImport(program);
     const out = join(dir, 'out');
@@ -30,6 +33,12 @@ describe('attune dataset import', () => {
       process.stdout.write = stdout;
     }
     expect(await readFile(join(out, 'corpus', 'q1.md'), 'utf8')).toBe('X is a thing.\n');
-    expect(JSON.parse(await readFile(join(out, 'questions.jsonl'), 'utf8'))).toEqual({ id: 'q1', question: 'What is X?', answers: ['a thing'], goldDocIds: ['q1.md'], answerable: true });
+    expect(JSON.parse(await readFile(join(out, 'questions.jsonl'), 'utf8'))).toEqual({
+      id: 'q1',
+      question: 'What is X?',
+      answers: ['a thing'],
+      goldDocIds: ['q1.md'],
+      answerable: true,
+    });
   });
 });

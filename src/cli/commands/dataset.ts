@@ -5,6 +5,8 @@ import type { Command } from 'commander';
  * so the group is created once by whichever registers first.
  */
 export function datasetGroup(program: Command): Command {
-  return program.commands.find((command) => command.name() === 'dataset')
-    ?? program.command('dataset').description('prepare question sets and training data');
+  return (
+    program.commands.find((command) => command.name() === 'dataset') ??
+    program.command('dataset').description('prepare question sets and training data')
+  );
 }

@@ -44,12 +44,16 @@ export const commands: CommandEntry[] = [
     name: 'collections',
     term: 'collections',
     description: 'list or remove collections',
-    load: async () => [(await import('./collections.ts')).registerCollections, (await import('./collections-copy.ts')).registerCollectionsCopy],
+    load: async () => [
+      (await import('./collections.ts')).registerCollections,
+      (await import('./collections-copy.ts')).registerCollectionsCopy,
+    ],
   },
   {
     name: 'serve',
     term: 'serve [options]',
-    description: 'serve collections over an OpenAI-compatible API, a REST API and a web UI (keys from `attune keys create`)',
+    description:
+      'serve collections over an OpenAI-compatible API, a REST API and a web UI (keys from `attune keys create`)',
     load: async () => [(await import('./serve.ts')).registerServe],
   },
   {
@@ -86,12 +90,16 @@ export const commands: CommandEntry[] = [
     name: 'dataset',
     term: 'dataset',
     description: 'prepare question sets and training data',
-    load: async () => [(await import('./dataset-import.ts')).registerDatasetImport, (await import('./dataset-build.ts')).registerDatasetBuild],
+    load: async () => [
+      (await import('./dataset-import.ts')).registerDatasetImport,
+      (await import('./dataset-build.ts')).registerDatasetBuild,
+    ],
   },
   {
     name: 'tune',
     term: 'tune [options]',
-    description: 'LoRA fine-tuning (PyTorch + PEFT) from chat, instruction or question/answer JSONL; registers adapters/<name>',
+    description:
+      'LoRA fine-tuning (PyTorch + PEFT) from chat, instruction or question/answer JSONL; registers adapters/<name>',
     load: async () => [(await import('./tune.ts')).registerTune],
   },
   {
@@ -115,7 +123,8 @@ export const commands: CommandEntry[] = [
   {
     name: 'watch',
     term: 'watch [options] <paths...>',
-    description: 're-ingest changed, added and removed files as they change (debounced; one atomic commit per batch; catches up on start)',
+    description:
+      're-ingest changed, added and removed files as they change (debounced; one atomic commit per batch; catches up on start)',
     load: async () => [(await import('./watch.ts')).registerWatch],
   },
 ];

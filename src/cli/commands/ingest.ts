@@ -6,7 +6,13 @@ import { ingest } from '../../ingest/ingest.ts';
 import { cliContext, output, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
-const list = (value?: string) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const list = (value?: string) =>
+  value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 export function registerIngest(program: Command): void {
   program
@@ -20,41 +26,59 @@ export function registerIngest(program: Command): void {
     .option('--max-file-mb <n>', 'refuse files larger than this', '50')
     .option('--json', 'print {added, updated, removed, unchanged, failed} as JSON')
     .addHelpText('after', '\nExample:\n  attune ingest docs/ handbook.pdf --collection handbook --prune')
-    .action(async (paths: string[], flags: { collection: string; prune?: boolean; labels?: string; tags?: string; maxFileMb: string; json?: boolean }, command: Command) => {
-      const context = cliContext(command);
-      const runtime = createRuntime(context);
-      const bar = progressBar('ingest');
-      const controller = new AbortController();
-      const stop = () => controller.abort(new AttuneError('ingest interrupted: the collection is unchanged; run it again to finish'));
-      process.once('SIGINT', stop);
-      try {
-        const { store, embedder } = await runtime.collection(flags.collection, { create: true });
-        const result = await ingest({
-          paths,
-          store,
-          embedder,
-          chunking: context.config.chunking,
-          prune: flags.prune,
-          labels: list(flags.labels),
-          tags: list(flags.tags),
-          maxFileBytes: parsePositiveInt(flags.maxFileMb, '--max-file-mb') * 1024 * 1024,
-          cacheDir: join(context.home, 'cache', 'embeddings', flags.collection),
-          signal: controller.signal,
-          onProgress: ({ phase, done, total }) => bar.update(done, total, phase),
-        });
-        bar.stop();
-        const { added, updated, removed, unchanged, failed } = result;
-        output(flags.json, { added, updated, removed, unchanged, failed }, () =>
-          [`added ${added}, updated ${updated}, removed ${removed}, unchanged ${unchanged}, chunks written ${result.chunks}`, ...failed.map((f) => `failed: ${f.path}: ${f.reason}`)].join('\n'),
-        );
-        if (failed.length > 0 && added + updated + unchanged === 0 && failed.length >= paths.length) process.exitCode = 1;
-      } catch (error) {
-        if (controller.signal.aborted) throw controller.signal.reason;
-        throw error;
-      } finally {
-        bar.stop();
-        process.off('SIGINT', stop);
-        await runtime.dispose();
-      }
-    });
+    .action(
+      async (
+        paths: string[],
+        flags: {
+          collection: string;
+          prune?: boolean;
+          labels?: string;
+          tags?: string;
+          maxFileMb: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const context = cliContext(command);
+        const runtime = createRuntime(context);
+        const bar = progressBar('ingest');
+        const controller = new AbortController();
+        const stop = () =>
+          controller.abort(new AttuneError('ingest interrupted: the collection is unchanged; run it again to finish'));
+        process.once('SIGINT', stop);
+        try {
+          const { store, embedder } = await runtime.collection(flags.collection, { create: true });
+          const result = await ingest({
+            paths,
+            store,
+            embedder,
+            chunking: context.config.chunking,
+            prune: flags.prune,
+            labels: list(flags.labels),
+            tags: list(flags.tags),
+            maxFileBytes: parsePositiveInt(flags.maxFileMb, '--max-file-mb') * 1024 * 1024,
+            cacheDir: join(context.home, 'cache', 'embeddings', flags.collection),
+            signal: controller.signal,
+            onProgress: ({ phase, done, total }) => bar.update(done, total, phase),
+          });
+          bar.stop();
+          const { added, updated, removed, unchanged, failed } = result;
+          output(flags.json, { added, updated, removed, unchanged, failed }, () =>
+            [
+              `added ${added}, updated ${updated}, removed ${removed}, unchanged ${unchanged}, chunks written ${result.chunks}`,
+              ...failed.map((f) => `failed: ${f.path}: ${f.reason}`),
+            ].join('\n'),
+          );
+          if (failed.length > 0 && added + updated + unchanged === 0 && failed.length >= paths.length)
+            process.exitCode = 1;
+        } catch (error) {
+          if (controller.signal.aborted) throw controller.signal.reason;
+          throw error;
+        } finally {
+          bar.stop();
+          process.off('SIGINT', stop);
+          await runtime.dispose();
+        }
+      },
+    );
 }

@@ -12,15 +12,21 @@ export function registerMcp(program: Command): void {
     .option('--labels <labels>', 'access labels the client holds, comma-separated (default: all)')
     .option('--max-tokens <n>', 'most tokens in an answer', '128')
     .option(MODEL_FLAG, MODEL_FLAG_HELP)
-    .addHelpText('after', [
-      '',
-      'Example (an MCP client config):',
-      '  { "command": "attune", "args": ["mcp", "--collection", "handbook"] }',
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example (an MCP client config):',
+        '  { "command": "attune", "args": ["mcp", "--collection", "handbook"] }',
+      ].join('\n'),
+    )
     .action(async (flags: { collection: string; labels?: string; maxTokens: string }, command: Command) => {
       const context = cliContext(command);
       const maxTokens = parsePositiveInt(flags.maxTokens, '--max-tokens');
-      const labels = flags.labels?.split(',').map((l) => l.trim()).filter(Boolean);
+      const labels = flags.labels
+        ?.split(',')
+        .map((l) => l.trim())
+        .filter(Boolean);
       await withRuntime(context, async (runtime) => {
         await runtime.store(flags.collection); // fail fast on an unknown collection
         const server = createMcpServer({ resources: runtime, collection: flags.collection, labels, maxTokens });

@@ -19,12 +19,34 @@ export function registerRuns(program: Command): void {
     .action(async (flags: { json?: boolean }, command: Command) => {
       const { home } = cliContext(command);
       const metas = await listRuns(home);
-      const rows = await Promise.all(metas.map(async (meta) => ({ ...meta, rows: (await loadRun(home, meta.runId)).rows.length })));
-      const summary = rows.map(({ runId, createdAt, status, dataset, strategies, repeats, rows: done }) => ({ runId, createdAt, status, dataset: dataset.file, questions: dataset.questions, strategies, repeats, rows: done }));
-      output(flags.json, summary, () => summary.length === 0 ? 'no runs yet: start one with `attune eval`' : renderTable(
-        ['run', 'created', 'status', 'rows', 'strategies', 'dataset'],
-        summary.map((r) => [r.runId, r.createdAt.slice(0, 19).replace('T', ' '), r.status, `${r.rows}/${r.questions * r.strategies.length * r.repeats}`, r.strategies.join(','), r.dataset]),
-      ));
+      const rows = await Promise.all(
+        metas.map(async (meta) => ({ ...meta, rows: (await loadRun(home, meta.runId)).rows.length })),
+      );
+      const summary = rows.map(({ runId, createdAt, status, dataset, strategies, repeats, rows: done }) => ({
+        runId,
+        createdAt,
+        status,
+        dataset: dataset.file,
+        questions: dataset.questions,
+        strategies,
+        repeats,
+        rows: done,
+      }));
+      output(flags.json, summary, () =>
+        summary.length === 0
+          ? 'no runs yet: start one with `attune eval`'
+          : renderTable(
+              ['run', 'created', 'status', 'rows', 'strategies', 'dataset'],
+              summary.map((r) => [
+                r.runId,
+                r.createdAt.slice(0, 19).replace('T', ' '),
+                r.status,
+                `${r.rows}/${r.questions * r.strategies.length * r.repeats}`,
+                r.strategies.join(','),
+                r.dataset,
+              ]),
+            ),
+      );
     });
   runs
     .command('show')
@@ -49,10 +71,22 @@ export function registerRuns(program: Command): void {
     .action(async (a: string, b: string, flags: { json?: boolean }, command: Command) => {
       const { home } = cliContext(command);
       const rows = diffRuns(await loadRunReport(home, a), await loadRunReport(home, b));
-      output(flags.json, rows, () => rows.length === 0 ? 'the two runs share no strategy' : renderTable(
-        ['strategy', 'metric', a, b, 'B − A', 'paired'],
-        rows.map((r) => [r.strategy, METRIC_LABELS[r.metric]!, formatNumber(r.a), formatNumber(r.b), formatNumber(r.delta),
-          r.paired ? `${r.paired.significant ? 'significant' : 'not significant'} (p=${r.paired.p.toFixed(3)}, n=${r.paired.n})` : 'no shared questions']),
-      ));
+      output(flags.json, rows, () =>
+        rows.length === 0
+          ? 'the two runs share no strategy'
+          : renderTable(
+              ['strategy', 'metric', a, b, 'B − A', 'paired'],
+              rows.map((r) => [
+                r.strategy,
+                METRIC_LABELS[r.metric]!,
+                formatNumber(r.a),
+                formatNumber(r.b),
+                formatNumber(r.delta),
+                r.paired
+                  ? `${r.paired.significant ? 'significant' : 'not significant'} (p=${r.paired.p.toFixed(3)}, n=${r.paired.n})`
+                  : 'no shared questions',
+              ]),
+            ),
+      );
     });
 }

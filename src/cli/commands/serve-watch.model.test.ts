@@ -16,7 +16,23 @@ let url: string;
 beforeAll(async () => {
   mkdirSync(folder);
   writeFileSync(join(folder, 'ferry.md'), '# Ferry\n\nThe Zorgon ferry leaves at dawn.');
-  server = spawn(process.execPath, [main, 'serve', '--home', join(dir, 'home'), '--no-auth', '--port', '0', '--watch', folder, '--watch-collection', 'notes'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  server = spawn(
+    process.execPath,
+    [
+      main,
+      'serve',
+      '--home',
+      join(dir, 'home'),
+      '--no-auth',
+      '--port',
+      '0',
+      '--watch',
+      folder,
+      '--watch-collection',
+      'notes',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   url = await new Promise<string>((resolve, reject) => {
     let stderr = '';
     server.stderr!.on('data', (data: Buffer) => {
@@ -39,8 +55,14 @@ afterAll(async () => {
 async function searchUntil(query: string, expected: string, timeoutMs = 60_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(`${url}/v1/collections/notes/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, k: 3, mode: 'keyword' }) });
-    const texts = response.ok ? ((await response.json()) as { hits: { text: string }[] }).hits.map((hit) => hit.text) : [];
+    const response = await fetch(`${url}/v1/collections/notes/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, k: 3, mode: 'keyword' }),
+    });
+    const texts = response.ok
+      ? ((await response.json()) as { hits: { text: string }[] }).hits.map((hit) => hit.text)
+      : [];
     if (texts.some((text) => text.includes(expected)) || Date.now() > deadline) return texts;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -36,12 +36,19 @@ async function startWatcher(resources: Runtime, jobs: Jobs, paths: string[], col
     journal: join(resources.home, 'watch', `${collection}.json`),
     serialise: (ingestBatch) =>
       new Promise<IngestResult>((resolve, reject) => {
-        jobs.start({ kind: 'ingest', keyId: 'watch', collection }, INGEST_LANE, () => ingestBatch().then((result) => (resolve(result), result), (error: unknown) => (reject(error), Promise.reject(error))));
+        jobs.start({ kind: 'ingest', keyId: 'watch', collection }, INGEST_LANE, () =>
+          ingestBatch().then(
+            (result) => (resolve(result), result),
+            (error: unknown) => (reject(error), Promise.reject(error)),
+          ),
+        );
       }),
     onBatch: (batch) => {
       const { added, updated, removed } = batch.result;
       if (added + updated + removed > 0 || batch.result.failed.length > 0) {
-        process.stderr.write(`attune: watch ${collection}: added ${added}, updated ${updated}, removed ${removed}${batch.result.failed.length ? `, failed ${batch.result.failed.length}` : ''}\n`);
+        process.stderr.write(
+          `attune: watch ${collection}: added ${added}, updated ${updated}, removed ${removed}${batch.result.failed.length ? `, failed ${batch.result.failed.length}` : ''}\n`,
+        );
       }
     },
     onError: (error) => process.stderr.write(`attune: watch ${collection}: ${error.message}\n`),
@@ -51,7 +58,9 @@ async function startWatcher(resources: Runtime, jobs: Jobs, paths: string[], col
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve collections over an OpenAI-compatible API, a REST API and a web UI (keys from `attune keys create`)')
+    .description(
+      'serve collections over an OpenAI-compatible API, a REST API and a web UI (keys from `attune keys create`)',
+    )
     .option('--port <n>', 'port (0 picks a free one)', '8787')
     .option(MODEL_FLAG, MODEL_FLAG_HELP)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -59,36 +68,60 @@ export function registerServe(program: Command): void {
     .option('--queue <n>', `most chat requests waiting for the model before 429 (default ${DEFAULT_QUEUE.maxPending})`)
     .option('--rate <n>', `requests per second per key (default ${DEFAULT_RATE_LIMIT.perSecond})`)
     .option('--burst <n>', `burst of requests per key (default ${DEFAULT_RATE_LIMIT.burst})`)
-    .option('--watch <path>', 'keep a collection in step with this file or folder as it changes (repeatable; see `attune watch`)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '--watch <path>',
+      'keep a collection in step with this file or folder as it changes (repeatable; see `attune watch`)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--watch-collection <name>', 'the collection --watch keeps fresh (created when new)')
-    .option('--max-adapters <n>', 'most LoRA adapters kept loaded at once, least recently used unloaded first (default: generator.maxAdapters, else 4)')
+    .option(
+      '--max-adapters <n>',
+      'most LoRA adapters kept loaded at once, least recently used unloaded first (default: generator.maxAdapters, else 4)',
+    )
     .option('--allow-degraded', 'serve adapters whose export parity check failed (see `attune adapters show NAME`)')
-    .option('--data-root <dir>', 'a folder whose files POST /v1/eval/compare may name (repeatable; <home>/data always is one)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .addHelpText('after', [
-      '',
-      'Examples:',
-      '  attune keys create --collections handbook --ops read   # prints a key once',
-      '  attune serve --port 8787',
-      '  curl -H "Authorization: Bearer $KEY" localhost:8787/v1/models',
-      '  attune serve --no-auth                                 # local development only',
-      '  attune serve --data-root /srv/datasets                 # POST /v1/eval/compare may read corpora there',
-      '  attune serve --watch docs/ --watch-collection handbook # re-ingests docs/ as files change',
-      '  attune serve --max-adapters 8                          # keep up to 8 LoRA adapters loaded',
-      '  curl -X POST -H "Authorization: Bearer $ADMIN" localhost:8787/v1/adapters/faq/load',
-      '',
-      'Chat with model "attune/<collection>/<strategy>[/<adapter>]" or "attune/base" at /v1/chat/completions;',
-      'responses carry an "attune" field with citations and retrieved chunks. Evaluations and comparisons run',
-      'in the background (/v1/eval/runs, /v1/eval/compare). The web UI is at /.',
-    ].join('\n'))
+    .option(
+      '--data-root <dir>',
+      'a folder whose files POST /v1/eval/compare may name (repeatable; <home>/data always is one)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  attune keys create --collections handbook --ops read   # prints a key once',
+        '  attune serve --port 8787',
+        '  curl -H "Authorization: Bearer $KEY" localhost:8787/v1/models',
+        '  attune serve --no-auth                                 # local development only',
+        '  attune serve --data-root /srv/datasets                 # POST /v1/eval/compare may read corpora there',
+        '  attune serve --watch docs/ --watch-collection handbook # re-ingests docs/ as files change',
+        '  attune serve --max-adapters 8                          # keep up to 8 LoRA adapters loaded',
+        '  curl -X POST -H "Authorization: Bearer $ADMIN" localhost:8787/v1/adapters/faq/load',
+        '',
+        'Chat with model "attune/<collection>/<strategy>[/<adapter>]" or "attune/base" at /v1/chat/completions;',
+        'responses carry an "attune" field with citations and retrieved chunks. Evaluations and comparisons run',
+        'in the background (/v1/eval/runs, /v1/eval/compare). The web UI is at /.',
+      ].join('\n'),
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const context = cliContext(command);
       const port = Number(flags.port);
-      if (flags.watch.length > 0 && !flags.watchCollection) throw new UsageError('--watch needs --watch-collection NAME: the collection to keep fresh');
-      for (const path of flags.watch) if (!existsSync(path)) throw new UsageError(`--watch: ${path}: no such file or folder`, { input: path });
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
+      if (flags.watch.length > 0 && !flags.watchCollection)
+        throw new UsageError('--watch needs --watch-collection NAME: the collection to keep fresh');
+      for (const path of flags.watch)
+        if (!existsSync(path)) throw new UsageError(`--watch: ${path}: no such file or folder`, { input: path });
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
       const maxAdapters = flags.maxAdapters ? parsePositiveInt(flags.maxAdapters, '--max-adapters') : undefined;
-      if (maxAdapters && context.config.generator.provider !== 'llama') throw new UsageError('--max-adapters applies to the local llama generator; a hosted engine has its own limit (vLLM: --max-loras)');
-      const config = maxAdapters ? { ...context.config, generator: { ...context.config.generator, maxAdapters } } : context.config;
+      if (maxAdapters && context.config.generator.provider !== 'llama')
+        throw new UsageError(
+          '--max-adapters applies to the local llama generator; a hosted engine has its own limit (vLLM: --max-loras)',
+        );
+      const config = maxAdapters
+        ? { ...context.config, generator: { ...context.config.generator, maxAdapters } }
+        : context.config;
       const resources = createRuntime({ config, home: context.home, env: context.env });
       const server = await startServer({
         resources,
@@ -97,14 +130,22 @@ export function registerServe(program: Command): void {
         port,
         dataRoots: flags.dataRoot,
         adapters: { allowDegraded: flags.allowDegraded },
-        queue: { ...DEFAULT_QUEUE, maxPending: flags.queue ? parsePositiveInt(flags.queue, '--queue') : DEFAULT_QUEUE.maxPending },
+        queue: {
+          ...DEFAULT_QUEUE,
+          maxPending: flags.queue ? parsePositiveInt(flags.queue, '--queue') : DEFAULT_QUEUE.maxPending,
+        },
         rateLimit: {
           perSecond: flags.rate ? parsePositiveInt(flags.rate, '--rate') : DEFAULT_RATE_LIMIT.perSecond,
           burst: flags.burst ? parsePositiveInt(flags.burst, '--burst') : DEFAULT_RATE_LIMIT.burst,
         },
       });
-      const watcher = flags.watch.length > 0 ? await startWatcher(resources, server.jobs, flags.watch, flags.watchCollection!) : undefined;
-      process.stderr.write(`attune: serving ${context.home} at ${server.url}${flags.auth ? '' : ' (no auth: local development only)'}${watcher ? `, watching ${flags.watch.join(', ')}` : ''}\n`);
+      const watcher =
+        flags.watch.length > 0
+          ? await startWatcher(resources, server.jobs, flags.watch, flags.watchCollection!)
+          : undefined;
+      process.stderr.write(
+        `attune: serving ${context.home} at ${server.url}${flags.auth ? '' : ' (no auth: local development only)'}${watcher ? `, watching ${flags.watch.join(', ')}` : ''}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

@@ -6,7 +6,7 @@ import { resolveModel } from '../../models/resolve.ts';
 import { PythonTrainer } from '../../tune/python-trainer.ts';
 import { describeParity } from '../../tune/parity-judge.ts';
 import { tune } from '../../tune/tune.ts';
-import { cliContext, MODEL_FLAG, output, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, MODEL_FLAG, output } from '../context.ts';
 import { progressBar } from '../progress.ts';
 import { TuneSettingsSchema } from '../../tune/settings-schema.ts';
 import { parseSettingsFlags } from '../flags.ts';
@@ -30,32 +30,58 @@ interface TuneFlags {
 export function registerTune(program: Command): void {
   program
     .command('tune')
-    .description('LoRA fine-tuning (PyTorch + PEFT) from chat, instruction or question/answer JSONL; registers adapters/<name>')
+    .description(
+      'LoRA fine-tuning (PyTorch + PEFT) from chat, instruction or question/answer JSONL; registers adapters/<name>',
+    )
     .requiredOption('--data <file>', 'JSONL: {messages}, {instruction, input?, output} or {question, answer} per line')
     .requiredOption('--name <name>', 'adapter name (for `attune ask --adapter NAME`)')
-    .option(MODEL_FLAG, 'base model: a catalog name (`attune models list`), a .gguf file or a Hugging Face causal-LM folder (default: the configured generator.model, so the adapter fits the model that serves it)')
+    .option(
+      MODEL_FLAG,
+      'base model: a catalog name (`attune models list`), a .gguf file or a Hugging Face causal-LM folder (default: the configured generator.model, so the adapter fits the model that serves it)',
+    )
     .option('--base <model>', 'the same as --model (kept for old scripts)')
     .option('--epochs <n>', 'epochs (default 3)')
     .option('--lr <x>', 'learning rate (default 2e-4)')
     .option('--rank <r>', 'LoRA rank; alpha is 2×rank (default 16)')
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
-    .option('--data-collections <names>', 'collections the data was built from (comma-separated): only server keys for all of them may use the adapter')
-    .option('--data-labels <labels>', 'access labels of the chunks the data was built from (comma-separated); needs --data-collections')
-    .option('--no-parity', 'skip the export parity check (PyTorch + PEFT vs llama.cpp + the GGUF adapter on up to 8 validation prompts)')
+    .option(
+      '--data-collections <names>',
+      'collections the data was built from (comma-separated): only server keys for all of them may use the adapter',
+    )
+    .option(
+      '--data-labels <labels>',
+      'access labels of the chunks the data was built from (comma-separated); needs --data-collections',
+    )
+    .option(
+      '--no-parity',
+      'skip the export parity check (PyTorch + PEFT vs llama.cpp + the GGUF adapter on up to 8 validation prompts)',
+    )
     .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
-    .addHelpText('after', '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.',
+    )
     .action(async (flags: TuneFlags, command: Command) => {
       const { home, env, config } = cliContext(command);
       // flags are checked before the Python environment or the model is touched
       const settings = parseSettingsFlags(TuneSettingsSchema, {
-        epochs: { flag: '--epochs', value: flags.epochs }, lr: { flag: '--lr', value: flags.lr }, rank: { flag: '--rank', value: flags.rank },
-        maxSteps: { flag: '--max-steps', value: flags.maxSteps }, maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
+        epochs: { flag: '--epochs', value: flags.epochs },
+        lr: { flag: '--lr', value: flags.lr },
+        rank: { flag: '--rank', value: flags.rank },
+        maxSteps: { flag: '--max-steps', value: flags.maxSteps },
+        maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
       });
       const spec = flags.base ?? flags.model;
       // a folder or file given as is (a Hugging Face folder need not look like a path); else a catalog name
-      const base = spec !== undefined && existsSync(spec) ? spec : resolveModel(spec ?? (config.generator.provider === 'llama' ? config.generator.model : undefined), { env }).path;
-      const trainer = new PythonTrainer({ python: await ensurePythonEnv({ env, log: (line) => process.stderr.write(`${line}\n`) }) });
+      const base =
+        spec !== undefined && existsSync(spec)
+          ? spec
+          : resolveModel(spec ?? (config.generator.provider === 'llama' ? config.generator.model : undefined), { env })
+              .path;
+      const trainer = new PythonTrainer({
+        python: await ensurePythonEnv({ env, log: (line) => process.stderr.write(`${line}\n`) }),
+      });
       const controller = new AbortController();
       const onSigint = (): void => controller.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);
@@ -63,9 +89,15 @@ export function registerTune(program: Command): void {
       let lastLoss = '';
       try {
         const result = await tune({
-          home, trainer, name: flags.name, data: flags.data, base,
-          ...settings, signal: controller.signal,
-          scope: dataScope(flags), parity: flags.parity,
+          home,
+          trainer,
+          name: flags.name,
+          data: flags.data,
+          base,
+          ...settings,
+          signal: controller.signal,
+          scope: dataScope(flags),
+          parity: flags.parity,
           onParity: (parity) => {
             if (parity === null) {
               bar.stop();
@@ -74,21 +106,27 @@ export function registerTune(program: Command): void {
           },
           onData: ({ errors, stats, train, val }) => {
             for (const error of errors) process.stderr.write(`skipped ${error.message}\n`);
-            process.stderr.write(`${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${stats.estimatedSeconds < 90 ? `${stats.estimatedSeconds} s` : `${Math.round(stats.estimatedSeconds / 60)} min`}\n`);
+            process.stderr.write(
+              `${stats.examples} examples (${train} train, ${val} validation), ${stats.tokens} tokens: min ${stats.min} / mean ${stats.mean} / max ${stats.max} of --max-seq-len ${stats.maxSeqLen}; estimated ~${stats.estimatedSeconds < 90 ? `${stats.estimatedSeconds} s` : `${Math.round(stats.estimatedSeconds / 60)} min`}\n`,
+            );
           },
           onEvent: (event) => {
             if (event.event === 'progress') {
               lastLoss = `loss ${event.loss.toFixed(3)}`;
               bar.update(event.step, event.total, lastLoss);
-            } else if (event.event === 'start' && event.resumed) process.stderr.write(`resuming from step ${event.step}\n`);
+            } else if (event.event === 'start' && event.resumed)
+              process.stderr.write(`resuming from step ${event.step}\n`);
           },
         });
         bar.stop();
-        output(flags.json, result, () => [
-          `adapter ${result.name}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}, val loss ${result.valLoss?.toFixed(3) ?? '-'}, ${result.tokensPerSecond.toFixed(0)} tokens/s, ${result.wallSeconds.toFixed(0)} s`,
-          `  ${result.adapterGguf}`, `  ${result.adapterPeft}`,
-          ...(result.parity ? [`  ${describeParity(result.parity)}`] : []),
-        ].join('\n'));
+        output(flags.json, result, () =>
+          [
+            `adapter ${result.name}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}, val loss ${result.valLoss?.toFixed(3) ?? '-'}, ${result.tokensPerSecond.toFixed(0)} tokens/s, ${result.wallSeconds.toFixed(0)} s`,
+            `  ${result.adapterGguf}`,
+            `  ${result.adapterPeft}`,
+            ...(result.parity ? [`  ${describeParity(result.parity)}`] : []),
+          ].join('\n'),
+        );
       } finally {
         bar.stop();
         process.off('SIGINT', onSigint);
@@ -98,7 +136,14 @@ export function registerTune(program: Command): void {
 
 /** Without --data-collections the adapter has no scope: only keys for every collection and label may use it. */
 function dataScope(flags: TuneFlags): { collections: string[]; labels: string[] } | undefined {
-  const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
-  if (flags.dataLabels !== undefined && flags.dataCollections === undefined) throw new UsageError('--data-labels needs --data-collections');
-  return flags.dataCollections === undefined ? undefined : { collections: list(flags.dataCollections), labels: list(flags.dataLabels) };
+  const list = (value: string | undefined) =>
+    (value ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  if (flags.dataLabels !== undefined && flags.dataCollections === undefined)
+    throw new UsageError('--data-labels needs --data-collections');
+  return flags.dataCollections === undefined
+    ? undefined
+    : { collections: list(flags.dataCollections), labels: list(flags.dataLabels) };
 }

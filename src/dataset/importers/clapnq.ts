@@ -22,7 +22,7 @@ export function importClapnq(files: { file: string; text: string }[]): ImportRes
     text.split('\n').forEach((line, index) => {
       if (line.trim() === '') return;
       const where = `${file}:${index + 1}`;
-      let parsed;
+      let parsed: ReturnType<typeof ClapnqRecord.safeParse>;
       try {
         parsed = ClapnqRecord.safeParse(JSON.parse(line));
       } catch (error) {
@@ -36,7 +36,10 @@ export function importClapnq(files: { file: string; text: string }[]): ImportRes
       }
       const record = parsed.data;
       const passage = record.passages[0]!;
-      const path = documents.add(`${slug(passage.title || 'passage')}-${shortHash(passage.text)}.md`, markdownDocument(passage.title, passage.text));
+      const path = documents.add(
+        `${slug(passage.title || 'passage')}-${shortHash(passage.text)}.md`,
+        markdownDocument(passage.title, passage.text),
+      );
       const answers = [...new Set(record.output.map((o) => o.answer.trim()).filter(Boolean))];
       const answerable = answers.length > 0;
       questions.push({

@@ -21,19 +21,37 @@ export function importCsv(files: { file: string; text: string }[]): ImportResult
     }
     const header = (rows[0] ?? []).map((name) => name.trim().toLowerCase());
     const column = (name: string) => header.indexOf(name);
-    const [q, a, id, context] = [column('question'), column('answer') >= 0 ? column('answer') : column('answers'), column('id'), column('context')];
+    const [q, a, id, context] = [
+      column('question'),
+      column('answer') >= 0 ? column('answer') : column('answers'),
+      column('id'),
+      column('context'),
+    ];
     if (q < 0 || a < 0) {
-      errors.push(new DatasetError(`${file}:1 header: needs "question" and "answer" columns, found ${header.join(', ') || 'nothing'}`, { input: file }));
+      errors.push(
+        new DatasetError(
+          `${file}:1 header: needs "question" and "answer" columns, found ${header.join(', ') || 'nothing'}`,
+          { input: file },
+        ),
+      );
       continue;
     }
     rows.slice(1).forEach((row, index) => {
       const where = `${file}:${index + 2}`;
       const question = row[q]?.trim();
-      const answers = (row[a] ?? '').split(' | ').map((s) => s.trim()).filter(Boolean);
-      if (!question) { errors.push(new DatasetError(`${where} field "question": empty`, { input: where })); return; }
+      const answers = (row[a] ?? '')
+        .split(' | ')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (!question) {
+        errors.push(new DatasetError(`${where} field "question": empty`, { input: where }));
+        return;
+      }
       const rowId = (id >= 0 && row[id]?.trim()) || `row-${index + 2}`;
       const contextText = context >= 0 ? row[context]?.trim() : '';
-      const goldDocIds = contextText ? [documents.add(`${rowId.replace(/[^\w.-]/g, '_')}.md`, markdownDocument(undefined, contextText))] : undefined;
+      const goldDocIds = contextText
+        ? [documents.add(`${rowId.replace(/[^\w.-]/g, '_')}.md`, markdownDocument(undefined, contextText))]
+        : undefined;
       questions.push({ id: rowId, question, answers, goldDocIds, answerable: answers.length > 0 });
     });
   }

@@ -6,9 +6,12 @@ import { DocumentSet, markdownDocument, type ImportResult } from './import-resul
 const Probe = z.array(z.string());
 const FictionalRecord = z.object({
   train_context: z.string().min(1),
-  mem_input: Probe, mem_target: Probe,
-  gen_input: Probe, gen_target: Probe,
-  hard_gen_input: Probe, hard_gen_target: Probe,
+  mem_input: Probe,
+  mem_target: Probe,
+  gen_input: Probe,
+  gen_target: Probe,
+  hard_gen_input: Probe,
+  hard_gen_target: Probe,
 });
 
 /**
@@ -17,7 +20,11 @@ const FictionalRecord = z.object({
  */
 export const PROBE_PREFIX = 'Finish the sentence: ';
 
-const KINDS = [['mem', 'mem_input', 'mem_target'], ['gen', 'gen_input', 'gen_target'], ['hard_gen', 'hard_gen_input', 'hard_gen_target']] as const;
+const KINDS = [
+  ['mem', 'mem_input', 'mem_target'],
+  ['gen', 'gen_input', 'gen_target'],
+  ['hard_gen', 'hard_gen_input', 'hard_gen_target'],
+] as const;
 
 /**
  * fictional-knowledge (kaistAI): each `train_context` becomes `doc-NNN.md`; each cloze probe becomes a question
@@ -36,7 +43,11 @@ export function importFictionalKnowledge(files: { file: string; text: string }[]
       continue;
     }
     if (!Array.isArray(records)) {
-      errors.push(new DatasetError(`${file}: expected a JSON array of {train_context, mem_input, mem_target, …}`, { input: file }));
+      errors.push(
+        new DatasetError(`${file}: expected a JSON array of {train_context, mem_input, mem_target, …}`, {
+          input: file,
+        }),
+      );
       continue;
     }
     records.forEach((raw, index) => {
@@ -48,7 +59,10 @@ export function importFictionalKnowledge(files: { file: string; text: string }[]
         return;
       }
       const record = parsed.data;
-      const docId = documents.add(`doc-${String(index).padStart(3, '0')}.md`, markdownDocument(undefined, record.train_context));
+      const docId = documents.add(
+        `doc-${String(index).padStart(3, '0')}.md`,
+        markdownDocument(undefined, record.train_context),
+      );
       for (const [kind, inputKey, targetKey] of KINDS) {
         record[inputKey].forEach((prompt, probe) => {
           const target = record[targetKey][probe];

@@ -17,7 +17,13 @@ export interface ImportResult {
 
 /** A file name that is safe on every filesystem and still readable. */
 export function slug(text: string, max = 60): string {
-  const cleaned = text.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().toLowerCase().replace(/[\s_]+/g, '-').replace(/-+/g, '-');
+  const cleaned = text
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-')
+    .replace(/-+/g, '-');
   return cleaned.slice(0, max).replace(/-$/, '') || 'untitled';
 }
 

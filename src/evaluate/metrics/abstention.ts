@@ -22,6 +22,11 @@ export function abstentionScores(cases: AbstentionCase[]): AbstentionScores {
   const hits = abstained.filter((c) => !c.answerable).length;
   const precision = abstained.length ? hits / abstained.length : null;
   const recall = unanswerable.length ? hits / unanswerable.length : null;
-  const f1 = precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : precision === null || recall === null ? null : 0;
+  const f1 =
+    precision !== null && recall !== null && precision + recall > 0
+      ? (2 * precision * recall) / (precision + recall)
+      : precision === null || recall === null
+        ? null
+        : 0;
   return { precision, recall, f1, answeredUnanswerable: recall === null ? null : 1 - recall };
 }

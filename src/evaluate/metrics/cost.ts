@@ -27,7 +27,11 @@ export function defaultPrices(provider: string, model: string): PriceTable {
   return HOSTED_PRICES[model] ?? { inputPerMillion: 0, outputPerMillion: 0, hardwarePerHour: 0 };
 }
 
-export function queryCost(prices: PriceTable, usage: { promptTokens: number; completionTokens: number }, totalMs: number): number {
+export function queryCost(
+  prices: PriceTable,
+  usage: { promptTokens: number; completionTokens: number },
+  totalMs: number,
+): number {
   return (
     (usage.promptTokens * prices.inputPerMillion) / 1e6 +
     (usage.completionTokens * prices.outputPerMillion) / 1e6 +

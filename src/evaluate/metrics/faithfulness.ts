@@ -2,11 +2,13 @@ import { answerTokens } from './answer.ts';
 
 /** Function words that carry no claim: an answer is not "supported" by matching them. */
 const STOPWORDS = new Set(
-  ('i me my we our you your he him his she her it its they them their what which who whom this that these those am is are was were be been being ' +
+  (
+    'i me my we our you your he him his she her it its they them their what which who whom this that these those am is are was were be been being ' +
     'have has had having do does did doing and but if or because as until while of at by for with about against between into through during ' +
     'before after above below to from up down in out on off over under again further then once here there when where why how all any both each ' +
     'few more most other some such no nor not only own same so than too very can will just should now also would could may might must shall ' +
-    'according document documents answer question context based').split(' '),
+    'according document documents answer question context based'
+  ).split(' '),
 );
 
 export function contentTokens(text: string): string[] {

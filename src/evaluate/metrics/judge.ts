@@ -19,15 +19,29 @@ const VERDICT_SCHEMA = {
 
 export function correctnessPrompt(question: string, references: string[], answer: string): ChatMessage[] {
   return [
-    { role: 'system', content: 'You grade answers. Reply with JSON {"verdict": "yes"} if the candidate answer agrees with a reference answer on the facts asked for, otherwise {"verdict": "no"}.' },
-    { role: 'user', content: `Question: ${question}\nReference answers:\n${references.map((r) => `- ${r}`).join('\n')}\nCandidate answer: ${answer}\nIs the candidate correct?` },
+    {
+      role: 'system',
+      content:
+        'You grade answers. Reply with JSON {"verdict": "yes"} if the candidate answer agrees with a reference answer on the facts asked for, otherwise {"verdict": "no"}.',
+    },
+    {
+      role: 'user',
+      content: `Question: ${question}\nReference answers:\n${references.map((r) => `- ${r}`).join('\n')}\nCandidate answer: ${answer}\nIs the candidate correct?`,
+    },
   ];
 }
 
 export function faithfulnessPrompt(answer: string, contexts: string[]): ChatMessage[] {
   return [
-    { role: 'system', content: 'You check answers against sources. Reply with JSON {"verdict": "yes"} if every claim in the answer is stated in the context, otherwise {"verdict": "no"}.' },
-    { role: 'user', content: `Context:\n${contexts.map((c, i) => `[${i + 1}] ${c}`).join('\n\n') || '(none)'}\n\nAnswer: ${answer}\nIs the answer fully supported by the context?` },
+    {
+      role: 'system',
+      content:
+        'You check answers against sources. Reply with JSON {"verdict": "yes"} if every claim in the answer is stated in the context, otherwise {"verdict": "no"}.',
+    },
+    {
+      role: 'user',
+      content: `Context:\n${contexts.map((c, i) => `[${i + 1}] ${c}`).join('\n\n') || '(none)'}\n\nAnswer: ${answer}\nIs the answer fully supported by the context?`,
+    },
   ];
 }
 
@@ -47,7 +61,13 @@ export function parseVerdict(raw: string): { score: number | null; parseError?: 
 }
 
 export async function askJudge(judge: Generator, prompt: ChatMessage[], signal?: AbortSignal): Promise<JudgeVerdict> {
-  const result = await judge.generate({ messages: prompt, maxTokens: 16, temperature: 0, jsonSchema: VERDICT_SCHEMA as unknown as Record<string, unknown>, signal });
+  const result = await judge.generate({
+    messages: prompt,
+    maxTokens: 16,
+    temperature: 0,
+    jsonSchema: VERDICT_SCHEMA as unknown as Record<string, unknown>,
+    signal,
+  });
   return { prompt, raw: result.text, ...parseVerdict(result.text) };
 }
 
@@ -67,7 +87,9 @@ export interface JudgeAgreement {
   judgedWrongButRight: number;
 }
 
-export function judgeAgreement(rows: { scores?: { f1: number | null; judgeCorrect: number | null } }[]): JudgeAgreement {
+export function judgeAgreement(
+  rows: { scores?: { f1: number | null; judgeCorrect: number | null } }[],
+): JudgeAgreement {
   let [items, agreed, judgedRightButWrong, judgedWrongButRight] = [0, 0, 0, 0];
   for (const row of rows) {
     const f1 = row.scores?.f1;
@@ -92,11 +114,18 @@ export interface JudgeRequest {
   self?: boolean;
 }
 
-export type JudgeChoice = { kind: 'remote'; baseURL: string; model: string; apiKeyEnv?: string } | { kind: 'local'; model: string } | { kind: 'self' };
+export type JudgeChoice =
+  | { kind: 'remote'; baseURL: string; model: string; apiKeyEnv?: string }
+  | { kind: 'local'; model: string }
+  | { kind: 'self' };
 
 /** The id a run records for its judge: "generator" (forced self-judging), "local:PATH" or "MODEL@URL". */
 export function judgeId(choice: JudgeChoice): string {
-  return choice.kind === 'self' ? 'generator' : choice.kind === 'local' ? `local:${choice.model}` : `${choice.model}@${choice.baseURL}`;
+  return choice.kind === 'self'
+    ? 'generator'
+    : choice.kind === 'local'
+      ? `local:${choice.model}`
+      : `${choice.model}@${choice.baseURL}`;
 }
 
 /** The request a stored judge id stands for (resume). */
@@ -111,17 +140,26 @@ export function judgeRequestFromId(id: string, apiKeyEnv?: string): JudgeRequest
  * Picks the judge, refusing the model under test unless `self` forces it: a model grading its own answers is
  * not an independent check. `underTest` is the generator's identity: its GGUF path, or "MODEL@URL".
  */
-export function chooseJudge(request: JudgeRequest, underTest: string, resolvePath: (path: string) => string = (path) => path): JudgeChoice {
-  const how = 'give another model with --judge-model PATH.gguf, or --judge-base-url URL --judge-model NAME, or force self-grading with --judge-self';
+export function chooseJudge(
+  request: JudgeRequest,
+  underTest: string,
+  resolvePath: (path: string) => string = (path) => path,
+): JudgeChoice {
+  const how =
+    'give another model with --judge-model PATH.gguf, or --judge-base-url URL --judge-model NAME, or force self-grading with --judge-self';
   if (request.self) return { kind: 'self' };
   if (request.baseURL) {
     if (!request.model) throw new UsageError('--judge-base-url needs --judge-model NAME');
-    if (`${request.model}@${request.baseURL}` === underTest) throw new UsageError(`--judge: ${request.model} at ${request.baseURL} is the model under test; ${how}`);
+    if (`${request.model}@${request.baseURL}` === underTest)
+      throw new UsageError(`--judge: ${request.model} at ${request.baseURL} is the model under test; ${how}`);
     return { kind: 'remote', baseURL: request.baseURL, model: request.model, apiKeyEnv: request.apiKeyEnv };
   }
   if (request.model) {
-    if (resolvePath(request.model) === resolvePath(underTest)) throw new UsageError(`--judge-model ${request.model} is the model under test; ${how}`);
+    if (resolvePath(request.model) === resolvePath(underTest))
+      throw new UsageError(`--judge-model ${request.model} is the model under test; ${how}`);
     return { kind: 'local', model: request.model };
   }
-  throw new UsageError(`--judge: the judge would be the model under test (${underTest}), grading its own answers; ${how}`);
+  throw new UsageError(
+    `--judge: the judge would be the model under test (${underTest}), grading its own answers; ${how}`,
+  );
 }

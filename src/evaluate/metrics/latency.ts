@@ -15,5 +15,10 @@ export function percentile(values: number[], p: number): number | null {
 
 export function summarizeLatency(values: (number | null | undefined)[]): LatencySummary {
   const measured = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return { p50: percentile(measured, 50), p95: percentile(measured, 95), max: measured.length ? Math.max(...measured) : null, count: measured.length };
+  return {
+    p50: percentile(measured, 50),
+    p95: percentile(measured, 95),
+    max: measured.length ? Math.max(...measured) : null,
+    count: measured.length,
+  };
 }

@@ -8,7 +8,11 @@ export interface RankedDocument {
   score: number;
 }
 
-interface TieGroup { start: number; size: number; relevant: number }
+interface TieGroup {
+  start: number;
+  size: number;
+  relevant: number;
+}
 
 export function documentRanking(hits: RankedDocument[]): RankedDocument[] {
   const seen = new Set<string>();

@@ -27,7 +27,9 @@ describe('abstention', () => {
 describe('faithfulness (lexical)', () => {
   it('share of content tokens found in the context', () => {
     // content tokens: eiffel, tower, built, 1889, gustave → 4 of 5 in the context
-    expect(lexicalSupport('The Eiffel Tower was built in 1889 by Gustave [1].', ['The Eiffel Tower, built in 1889.'])).toBeCloseTo(4 / 5, 10);
+    expect(
+      lexicalSupport('The Eiffel Tower was built in 1889 by Gustave [1].', ['The Eiffel Tower, built in 1889.']),
+    ).toBeCloseTo(4 / 5, 10);
   });
   it('no context → 0; no claim → null', () => {
     expect(lexicalSupport('Paris is big', [])).toBe(0);
@@ -48,7 +50,13 @@ describe('latency percentiles', () => {
 
 describe('cost', () => {
   it('tokens priced per million plus machine time', () => {
-    expect(queryCost({ inputPerMillion: 2, outputPerMillion: 8, hardwarePerHour: 0 }, { promptTokens: 1000, completionTokens: 500 }, 1234)).toBeCloseTo(0.002 + 0.004, 12);
+    expect(
+      queryCost(
+        { inputPerMillion: 2, outputPerMillion: 8, hardwarePerHour: 0 },
+        { promptTokens: 1000, completionTokens: 500 },
+        1234,
+      ),
+    ).toBeCloseTo(0.002 + 0.004, 12);
     expect(queryCost(LOCAL_PRICES, { promptTokens: 1e6, completionTokens: 1e6 }, 36_000)).toBeCloseTo(0.001, 12);
     expect(defaultPrices('llama', '')).toBe(LOCAL_PRICES);
     expect(defaultPrices('openai', 'gpt-4o-mini').inputPerMillion).toBe(0.15);
@@ -69,7 +77,16 @@ describe('judge verdicts', () => {
 describe('judge agreement with the references', () => {
   it('counts only answers whose token F1 is unambiguous, and names both kinds of disagreement', () => {
     const row = (f1: number | null, judgeCorrect: number | null) => ({ scores: { f1, judgeCorrect } });
-    const agreement = judgeAgreement([row(1, 1), row(0.85, 0), row(0, 0), row(0, 1), row(0, 0), row(0.5, 1), row(null, 1), row(1, null)]);
+    const agreement = judgeAgreement([
+      row(1, 1),
+      row(0.85, 0),
+      row(0, 0),
+      row(0, 1),
+      row(0, 0),
+      row(0.5, 1),
+      row(null, 1),
+      row(1, null),
+    ]);
     expect(agreement).toEqual({ items: 5, agreed: 3, rate: 0.6, judgedRightButWrong: 1, judgedWrongButRight: 1 });
     expect(judgeAgreement([row(0.5, 1)]).rate).toBeNull();
   });
@@ -79,16 +96,26 @@ describe('choosing the judge', () => {
   const underTest = '/models/smollm2.gguf';
   it('refuses the model under test unless forced', () => {
     expect(() => chooseJudge({}, underTest)).toThrow(UsageError);
-    expect(() => chooseJudge({}, underTest)).toThrow(/the judge would be the model under test \(\/models\/smollm2\.gguf\).*--judge-self/);
-    expect(() => chooseJudge({ model: './smollm2.gguf' }, underTest, (p) => p.replace('./', '/models/'))).toThrow(/--judge-model \.\/smollm2\.gguf is the model under test/);
-    expect(() => chooseJudge({ baseURL: 'http://h/v1', model: 'm' }, 'm@http://h/v1')).toThrow(/is the model under test/);
+    expect(() => chooseJudge({}, underTest)).toThrow(
+      /the judge would be the model under test \(\/models\/smollm2\.gguf\).*--judge-self/,
+    );
+    expect(() => chooseJudge({ model: './smollm2.gguf' }, underTest, (p) => p.replace('./', '/models/'))).toThrow(
+      /--judge-model \.\/smollm2\.gguf is the model under test/,
+    );
+    expect(() => chooseJudge({ baseURL: 'http://h/v1', model: 'm' }, 'm@http://h/v1')).toThrow(
+      /is the model under test/,
+    );
     expect(chooseJudge({ self: true }, underTest)).toEqual({ kind: 'self' });
   });
   it('takes another local or remote model, and round-trips through the stored id', () => {
     const local = chooseJudge({ model: '/models/qwen.gguf' }, underTest);
     expect(local).toEqual({ kind: 'local', model: '/models/qwen.gguf' });
     const remote = chooseJudge({ baseURL: 'http://h:8080/v1', model: 'judge-7b', apiKeyEnv: 'KEY' }, underTest);
-    expect(judgeRequestFromId(judgeId(remote), 'KEY')).toEqual({ baseURL: 'http://h:8080/v1', model: 'judge-7b', apiKeyEnv: 'KEY' });
+    expect(judgeRequestFromId(judgeId(remote), 'KEY')).toEqual({
+      baseURL: 'http://h:8080/v1',
+      model: 'judge-7b',
+      apiKeyEnv: 'KEY',
+    });
     expect(judgeRequestFromId(judgeId(local))).toEqual({ model: '/models/qwen.gguf' });
     expect(judgeRequestFromId(judgeId({ kind: 'self' }))).toEqual({ self: true });
     expect(() => chooseJudge({ baseURL: 'http://h/v1' }, underTest)).toThrow(/needs --judge-model/);

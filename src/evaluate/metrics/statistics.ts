@@ -65,7 +65,11 @@ export interface PairedComparison {
  * Paired bootstrap: resample questions, recompute mean(a − b). p is twice the share of resampled differences
  * on the other side of zero (capped at 1). Significant at alpha (default 0.05).
  */
-export function pairedBootstrap(a: number[], b: number[], options: { resamples?: number; seed?: number; alpha?: number } = {}): PairedComparison | null {
+export function pairedBootstrap(
+  a: number[],
+  b: number[],
+  options: { resamples?: number; seed?: number; alpha?: number } = {},
+): PairedComparison | null {
   if (a.length !== b.length) throw new Error('paired bootstrap needs one value per question from each side');
   const n = a.length;
   if (n === 0) return null;
@@ -83,15 +87,26 @@ export function pairedBootstrap(a: number[], b: number[], options: { resamples?:
   const atOrBelow = means.filter((m) => m <= 0).length / resamples;
   const atOrAbove = means.filter((m) => m >= 0).length / resamples;
   const p = observed === 0 ? 1 : Math.min(1, 2 * Math.min(atOrBelow, atOrAbove));
-  return { difference: observed, low: quantile(means, 0.025), high: quantile(means, 0.975), p, n, significant: p < (options.alpha ?? 0.05) };
+  return {
+    difference: observed,
+    low: quantile(means, 0.025),
+    high: quantile(means, 0.975),
+    p,
+    n,
+    significant: p < (options.alpha ?? 0.05),
+  };
 }
 
 /** A deterministic sample of at most `max` items, kept in their original order. */
 export function sampleInOrder<T>(items: T[], max: number | undefined, seed: number): T[] {
   if (!max || items.length <= max) return items;
   const random = seededRandom(seed);
-  return items.map((item, index) => ({ item, index, key: random() })).sort((a, b) => a.key - b.key).slice(0, max)
-    .sort((a, b) => a.index - b.index).map((entry) => entry.item);
+  return items
+    .map((item, index) => ({ item, index, key: random() }))
+    .sort((a, b) => a.key - b.key)
+    .slice(0, max)
+    .sort((a, b) => a.index - b.index)
+    .map((entry) => entry.item);
 }
 
 export interface PairedTest extends PairedComparison {
@@ -108,7 +123,11 @@ export interface PairedTest extends PairedComparison {
  * equality (a zero-variance sample would otherwise give a zero-width interval). The reported difference is the
  * observed one, without the pseudo-questions.
  */
-export function pairedTest(a: number[], b: number[], options: { margin?: number; pseudoPairs?: boolean; resamples?: number; seed?: number; alpha?: number } = {}): PairedTest | null {
+export function pairedTest(
+  a: number[],
+  b: number[],
+  options: { margin?: number; pseudoPairs?: boolean; resamples?: number; seed?: number; alpha?: number } = {},
+): PairedTest | null {
   if (a.length !== b.length) throw new Error('paired test needs one value per question from each side');
   const n = a.length;
   if (n === 0) return null;
@@ -125,12 +144,37 @@ export function pairedTest(a: number[], b: number[], options: { margin?: number;
   }
   means.sort((x, y) => x - y);
   const share = (test: (m: number) => boolean) => means.filter(test).length / resamples;
-  const p = observed === 0 && !options.pseudoPairs ? 1 : Math.min(1, 2 * Math.min(share((m) => m <= 0), share((m) => m >= 0)));
+  const p =
+    observed === 0 && !options.pseudoPairs
+      ? 1
+      : Math.min(
+          1,
+          2 *
+            Math.min(
+              share((m) => m <= 0),
+              share((m) => m >= 0),
+            ),
+        );
   const margin = options.margin;
-  const pEquivalence = margin === undefined ? null : Math.max(share((m) => m <= -margin), share((m) => m >= margin));
+  const pEquivalence =
+    margin === undefined
+      ? null
+      : Math.max(
+          share((m) => m <= -margin),
+          share((m) => m >= margin),
+        );
   const center = mean(differences)!;
   const sd = Math.sqrt(differences.reduce((s, d) => s + (d - center) ** 2, 0) / Math.max(size - 1, 1));
-  return { difference: observed, low: quantile(means, 0.025), high: quantile(means, 0.975), p, n, significant: p < (options.alpha ?? 0.05), pEquivalence, sd };
+  return {
+    difference: observed,
+    low: quantile(means, 0.025),
+    high: quantile(means, 0.975),
+    p,
+    n,
+    significant: p < (options.alpha ?? 0.05),
+    pEquivalence,
+    sd,
+  };
 }
 
 /** Holm's step-down adjustment: controls the chance of any false "significant" across the whole family at alpha. */
@@ -138,26 +182,39 @@ export function holm(pValues: number[]): number[] {
   const m = pValues.length;
   const adjusted = new Array<number>(m);
   let running = 0;
-  pValues.map((p, index) => ({ p, index })).sort((x, y) => x.p - y.p).forEach(({ p, index }, rank) => {
-    running = Math.max(running, Math.min(1, (m - rank) * p));
-    adjusted[index] = running;
-  });
+  pValues
+    .map((p, index) => ({ p, index }))
+    .sort((x, y) => x.p - y.p)
+    .forEach(({ p, index }, rank) => {
+      running = Math.max(running, Math.min(1, (m - rank) * p));
+      adjusted[index] = running;
+    });
   return adjusted;
 }
 
 /** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new Error(`normalQuantile needs 0 < p < 1, got ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q: number) => (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  const tail = (q: number) =>
+    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+    ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
   if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
 }
 
 /**
@@ -165,7 +222,13 @@ export function normalQuantile(p: number): number {
  * (two-sided test at alpha) when |difference| ≥ margin or no margin is given, or else to show equivalence
  * within ±margin (TOST). Null when the sample has no spread to extrapolate from, or the difference is 0 with no margin.
  */
-export function questionsNeeded(input: { difference: number; sd: number; margin?: number; alpha?: number; power?: number }): number | null {
+export function questionsNeeded(input: {
+  difference: number;
+  sd: number;
+  margin?: number;
+  alpha?: number;
+  power?: number;
+}): number | null {
   const alpha = input.alpha ?? 0.05;
   const power = input.power ?? 0.8;
   const gap = Math.abs(input.difference);
@@ -173,6 +236,8 @@ export function questionsNeeded(input: { difference: number; sd: number; margin?
   const showDifference = input.margin === undefined || gap >= input.margin;
   const distance = showDifference ? gap : input.margin! - gap;
   if (distance <= 0) return null;
-  const z = showDifference ? normalQuantile(1 - alpha / 2) + normalQuantile(power) : normalQuantile(1 - alpha) + normalQuantile(gap === 0 ? 1 - (1 - power) / 2 : power);
+  const z = showDifference
+    ? normalQuantile(1 - alpha / 2) + normalQuantile(power)
+    : normalQuantile(1 - alpha) + normalQuantile(gap === 0 ? 1 - (1 - power) / 2 : power);
   return Math.ceil(((z * input.sd) / distance) ** 2);
 }

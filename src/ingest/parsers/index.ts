@@ -6,7 +6,9 @@ import { parseHtml } from './html.ts';
 import { parseMarkdown, parseText } from './markdown.ts';
 import { parseCsv, parseJson, parseJsonl } from './records.ts';
 
-type Parser = { binary: true; parse: (bytes: Uint8Array, path: string) => Promise<ParsedDocument> } | { binary: false; parse: (text: string, path: string) => ParsedDocument };
+type Parser =
+  | { binary: true; parse: (bytes: Uint8Array, path: string) => Promise<ParsedDocument> }
+  | { binary: false; parse: (text: string, path: string) => ParsedDocument };
 
 /** Parsers by file extension: adding a format is one entry. */
 export const parsers: Record<string, Parser> = {
@@ -30,25 +32,40 @@ export function isSupported(path: string): boolean {
 export async function parseDocument(bytes: Uint8Array, path: string): Promise<ParsedDocument> {
   const extension = extname(path).toLowerCase();
   const parser = parsers[extension];
-  if (!parser) throw new DocumentError(`${path}: unsupported file type "${extension || '(none)'}" (supported: ${Object.keys(parsers).join(' ')})`, { input: path });
+  if (!parser)
+    throw new DocumentError(
+      `${path}: unsupported file type "${extension || '(none)'}" (supported: ${Object.keys(parsers).join(' ')})`,
+      { input: path },
+    );
   if (bytes.length === 0) throw new DocumentError(`${path}: empty file`, { input: path });
   let parsed: ParsedDocument;
   if (parser.binary) {
     try {
       parsed = await parser.parse(bytes, path);
     } catch (error) {
-      throw new DocumentError(`${path}: corrupt or unreadable ${extension.slice(1).toUpperCase()} file (${firstLine(error)})`, { input: path, cause: error });
+      throw new DocumentError(
+        `${path}: corrupt or unreadable ${extension.slice(1).toUpperCase()} file (${firstLine(error)})`,
+        { input: path, cause: error },
+      );
     }
   } else {
-    if (bytes.subarray(0, 8192).includes(0)) throw new DocumentError(`${path}: binary content in a ${extension} file (NUL bytes)`, { input: path });
+    if (bytes.subarray(0, 8192).includes(0))
+      throw new DocumentError(`${path}: binary content in a ${extension} file (NUL bytes)`, { input: path });
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch (error) {
-      throw new DocumentError(`${path}: not valid UTF-8 text; convert it first (e.g. iconv -f latin1 -t utf-8)`, { input: path, cause: error });
+      throw new DocumentError(`${path}: not valid UTF-8 text; convert it first (e.g. iconv -f latin1 -t utf-8)`, {
+        input: path,
+        cause: error,
+      });
     }
     const long = longLine(text);
-    if (long) throw new DocumentError(`${path}:${long.line}: a line of ${long.length} characters (over ${MAX_LINE_CHARS}): not text to index`, { input: path });
+    if (long)
+      throw new DocumentError(
+        `${path}:${long.line}: a line of ${long.length} characters (over ${MAX_LINE_CHARS}): not text to index`,
+        { input: path },
+      );
     parsed = parser.parse(text.replace(/^\uFEFF/, ''), path);
   }
   if (!parsed.blocks.some((b) => b.text.trim())) throw new DocumentError(`${path}: no text found`, { input: path });

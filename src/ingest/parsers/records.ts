@@ -10,12 +10,16 @@ function flatten(value: unknown, prefix = '', depth = 0): string[] {
   if (value === null || value === undefined) return [];
   if (depth > MAX_DEPTH) throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`);
   if (typeof value !== 'object') return [`${prefix || 'value'}: ${String(value)}`];
-  if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) return value.length ? [`${prefix || 'values'}: ${value.join(', ')}`] : [];
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object'))
+    return value.length ? [`${prefix || 'values'}: ${value.join(', ')}`] : [];
   return Object.entries(value).flatMap(([key, v]) => flatten(v, prefix ? `${prefix}.${key}` : key, depth + 1));
 }
 
 function recordBlocks(records: unknown[]): Block[] {
-  return records.map((record) => flatten(record).join('\n')).filter(Boolean).map((text) => ({ kind: 'paragraph', text }));
+  return records
+    .map((record) => flatten(record).join('\n'))
+    .filter(Boolean)
+    .map((text) => ({ kind: 'paragraph', text }));
 }
 
 /** JSON: an array → one paragraph per element; an object → one paragraph. */
@@ -50,7 +54,10 @@ export function parseJsonl(text: string, path: string): ParsedDocument {
 /** CSV with a header row: one paragraph per row, "column: value" lines. */
 export function parseCsv(text: string, path: string): ParsedDocument {
   try {
-    const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }) as Record<string, string>[];
+    const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }) as Record<
+      string,
+      string
+    >[];
     return { blocks: recordBlocks(rows) };
   } catch (error) {
     throw new DocumentError(`${path}: not valid CSV: ${(error as Error).message}`, { input: path });

@@ -7,7 +7,11 @@ export interface ZipLimits {
   maxEntries: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxUncompressedBytes: 100 * 1024 * 1024, maxRatio: 200, maxEntries: 10_000 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxUncompressedBytes: 100 * 1024 * 1024,
+  maxRatio: 200,
+  maxEntries: 10_000,
+};
 
 const END_OF_DIRECTORY = 0x06054b50;
 const DIRECTORY_ENTRY = 0x02014b50;
@@ -32,13 +36,18 @@ export function checkZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMI
   if (entries > limits.maxEntries) throw new Error(`zip has ${entries} entries, over ${limits.maxEntries}`);
   let total = 0;
   for (let n = 0; n < entries; n++) {
-    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== DIRECTORY_ENTRY) throw new Error('corrupt zip central directory');
+    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== DIRECTORY_ENTRY)
+      throw new Error('corrupt zip central directory');
     const compressed = view.getUint32(offset + 20, true);
     const uncompressed = view.getUint32(offset + 24, true);
-    if (compressed === 0xffffffff || uncompressed === 0xffffffff) throw new Error('zip64 entries are not accepted: the document is too large');
+    if (compressed === 0xffffffff || uncompressed === 0xffffffff)
+      throw new Error('zip64 entries are not accepted: the document is too large');
     total += uncompressed;
-    if (total > limits.maxUncompressedBytes) throw new Error(`zip would expand to over ${limits.maxUncompressedBytes / 2 ** 20} MB (zip bomb?)`);
-    if (uncompressed > 2 ** 20 && uncompressed / Math.max(1, compressed) > limits.maxRatio) throw new Error(`zip entry expands ${Math.round(uncompressed / Math.max(1, compressed))}× (zip bomb?)`);
-    offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
+    if (total > limits.maxUncompressedBytes)
+      throw new Error(`zip would expand to over ${limits.maxUncompressedBytes / 2 ** 20} MB (zip bomb?)`);
+    if (uncompressed > 2 ** 20 && uncompressed / Math.max(1, compressed) > limits.maxRatio)
+      throw new Error(`zip entry expands ${Math.round(uncompressed / Math.max(1, compressed))}× (zip bomb?)`);
+    offset +=
+      46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
   }
 }

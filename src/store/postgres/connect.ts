@@ -14,7 +14,9 @@ export function createPool(url: string): { pool: pg.Pool; hnswThreshold?: number
   parsed.searchParams.delete('hnsw_threshold');
   const pool = new pg.Pool({ connectionString: parsed.toString(), max });
   // ANN queries with a WHERE clause keep scanning the graph until k rows pass the filter
-  pool.on('connect', (client) => client.query("SET hnsw.ef_search = 100; SET hnsw.iterative_scan = 'strict_order'").catch(() => {}));
+  pool.on('connect', (client) =>
+    client.query("SET hnsw.ef_search = 100; SET hnsw.iterative_scan = 'strict_order'").catch(() => {}),
+  );
   pool.on('error', () => {}); // an idle client's dropped connection is replaced on next use
   return { pool, hnswThreshold: threshold === null ? undefined : Number(threshold) };
 }
@@ -30,7 +32,10 @@ export async function connect(url: string): Promise<{ pool: pg.Pool; hnswThresho
     return { pool, hnswThreshold, applied: await migrate(pool) };
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new StoreError(`could not connect to ${redact(url)} or migrate its schema: ${(error as Error).message}`, { input: redact(url), cause: error });
+    throw new StoreError(`could not connect to ${redact(url)} or migrate its schema: ${(error as Error).message}`, {
+      input: redact(url),
+      cause: error,
+    });
   }
 }
 

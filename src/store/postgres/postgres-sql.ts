@@ -7,7 +7,12 @@ export function parameters(): { values: unknown[]; add(value: unknown): string }
 }
 
 /** The WHERE clause for one collection and a SearchFilter (labels: none on the chunk, or one shared). */
-export function filterWhere(p: ReturnType<typeof parameters>, collection: string, filter?: SearchFilter, alias = ''): string {
+export function filterWhere(
+  p: ReturnType<typeof parameters>,
+  collection: string,
+  filter?: SearchFilter,
+  alias = '',
+): string {
   const c = alias ? `${alias}.` : '';
   const clauses = [`${c}collection = ${p.add(collection)}`];
   if (filter?.labels) clauses.push(`(cardinality(${c}labels) = 0 OR ${c}labels && ${p.add(filter.labels)}::text[])`);

@@ -12,7 +12,14 @@ const url = `${server.url}?pool_max=4`;
 afterAll(() => server.stop());
 
 const open = (collection: string, dimension = 8, extra = '') =>
-  openStore({ home: '/nonexistent', url: url + extra, collection, embedderId: 'test', dimension, create: true }) as Promise<PostgresStore>;
+  openStore({
+    home: '/nonexistent',
+    url: url + extra,
+    collection,
+    embedderId: 'test',
+    dimension,
+    create: true,
+  }) as Promise<PostgresStore>;
 
 describeStoreContract('postgres (PGlite + pgvector)', (collection, dimension) => open(collection, dimension));
 
@@ -45,11 +52,17 @@ describe('PostgresStore', () => {
     await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'original a'), chunk('b.md', 1, 'original b')] });
     const before = await store.documents();
     const bad = { ...chunk('b.md', 2, 'bad vector'), vector: new Float32Array(5) };
-    await expect(store.write({ removeDocIds: ['a.md'], upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b#new' }), bad] })).rejects.toThrow(
-      /nothing was changed.*expected 8 dimensions/,
-    );
+    await expect(
+      store.write({
+        removeDocIds: ['a.md'],
+        upsert: [chunk('b.md', 1, 'replacement', { docHash: 'h2', chunkId: 'b#new' }), bad],
+      }),
+    ).rejects.toThrow(/nothing was changed.*expected 8 dimensions/);
     expect(await store.documents()).toEqual(before);
-    expect((await store.search({ mode: 'keyword', text: 'original', k: 5 })).map((h) => h.docId).sort()).toEqual(['a.md', 'b.md']);
+    expect((await store.search({ mode: 'keyword', text: 'original', k: 5 })).map((h) => h.docId).sort()).toEqual([
+      'a.md',
+      'b.md',
+    ]);
     await store.dispose();
   });
 
@@ -94,9 +107,14 @@ describe('PostgresStore', () => {
 
   it('lands two concurrent writes to the same collection, and reads keep working meanwhile', async () => {
     const [one, two] = [await open('concurrent'), await open('concurrent')];
-    const docs = (prefix: string) => Array.from({ length: 30 }, (_, i) => chunk(`${prefix}${i}.md`, i, `${prefix} text number ${i}`));
+    const docs = (prefix: string) =>
+      Array.from({ length: 30 }, (_, i) => chunk(`${prefix}${i}.md`, i, `${prefix} text number ${i}`));
     const reads = one.search({ mode: 'hybrid', vector: vec([1]), text: 'text', k: 5 });
-    await Promise.all([one.write({ removeDocIds: [], upsert: docs('x') }), two.write({ removeDocIds: [], upsert: docs('y') }), reads]);
+    await Promise.all([
+      one.write({ removeDocIds: [], upsert: docs('x') }),
+      two.write({ removeDocIds: [], upsert: docs('y') }),
+      reads,
+    ]);
     expect(await one.documents()).toHaveLength(60);
     expect((await two.search({ mode: 'keyword', text: 'text', k: 100 })).length).toBe(60);
     await Promise.all([one.dispose(), two.dispose()]);
@@ -122,7 +140,9 @@ describe('PostgresStore', () => {
 
   it('builds the HNSW index past the threshold and still answers filtered queries', async () => {
     const store = await open('ann', 8, '&hnsw_threshold=50');
-    const many = Array.from({ length: 60 }, (_, i) => chunk(`d${i}.md`, i, `row ${i}`, { tags: i === 59 ? ['rare'] : [] }));
+    const many = Array.from({ length: 60 }, (_, i) =>
+      chunk(`d${i}.md`, i, `row ${i}`, { tags: i === 59 ? ['rare'] : [] }),
+    );
     await store.write({ removeDocIds: [], upsert: many });
     expect(store.hasHnsw).toBe(true);
     const rare = await store.search({ mode: 'vector', vector: vec([1]), k: 1, filter: { tags: ['rare'] } });
@@ -133,8 +153,12 @@ describe('PostgresStore', () => {
 
   it('refuses another embedder, lists and removes collections', async () => {
     await (await open('listed')).dispose();
-    await expect(openStore({ home: '/x', url, collection: 'listed', embedderId: 'other', dimension: 8, create: false })).rejects.toThrow(/embedded with test/);
-    await expect(openStore({ home: '/x', url, collection: 'missing', embedderId: 'test', dimension: 8, create: false })).rejects.toThrow(/unknown collection "missing"/);
+    await expect(
+      openStore({ home: '/x', url, collection: 'listed', embedderId: 'other', dimension: 8, create: false }),
+    ).rejects.toThrow(/embedded with test/);
+    await expect(
+      openStore({ home: '/x', url, collection: 'missing', embedderId: 'test', dimension: 8, create: false }),
+    ).rejects.toThrow(/unknown collection "missing"/);
     expect((await listCollections('/x', url)).map((c) => c.name)).toContain('listed');
     expect(await deleteCollection('/x', 'listed', url)).toBe(true);
     expect((await listCollections('/x', url)).map((c) => c.name)).not.toContain('listed');
@@ -146,15 +170,25 @@ describe('PostgresStore', () => {
     await store.write({ removeDocIds: [], upsert: [chunk('a.md', 0, "the keeper's lamp & the | tower")] });
     expect(await store.search({ mode: 'keyword', text: 'the of and', k: 5 })).toEqual([]);
     for (const text of ["keeper's", 'lamp & !tower', "') OR 1=1 --", 'tower | <-> :*']) {
-      expect((await store.search({ mode: 'hybrid', vector: vec([1]), text, k: 5 })).map((h) => h.docId), text).toEqual(['a.md']);
+      expect(
+        (await store.search({ mode: 'hybrid', vector: vec([1]), text, k: 5 })).map((h) => h.docId),
+        text,
+      ).toEqual(['a.md']);
     }
     expect((await store.search({ mode: 'keyword', text: 'unrelated words entirely', k: 5 })).length).toBe(0);
     await store.dispose();
   });
 
   it('fails with one line naming the server when nothing listens', async () => {
-    await expect(openStore({ home: '/x', url: 'postgres://u:secret@127.0.0.1:1/db', collection: 'c', embedderId: 't', dimension: 8, create: true })).rejects.toThrow(
-      /could not connect to postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db/,
-    );
+    await expect(
+      openStore({
+        home: '/x',
+        url: 'postgres://u:secret@127.0.0.1:1/db',
+        collection: 'c',
+        embedderId: 't',
+        dimension: 8,
+        create: true,
+      }),
+    ).rejects.toThrow(/could not connect to postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db/);
   });
 });

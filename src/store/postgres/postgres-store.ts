@@ -3,7 +3,17 @@ import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store.ts';
-import { chunkColumns, filterWhere, HIT_COLUMNS, insertChunksSql, keywordQuery, parameters, parseVector, toHit, vectorLiteral } from './postgres-sql.ts';
+import {
+  chunkColumns,
+  filterWhere,
+  HIT_COLUMNS,
+  insertChunksSql,
+  keywordQuery,
+  parameters,
+  parseVector,
+  toHit,
+  vectorLiteral,
+} from './postgres-sql.ts';
 
 export interface PostgresStoreOptions {
   pool: pg.Pool;
@@ -36,7 +46,10 @@ export class PostgresStore implements Store {
   /** The collection must exist (see postgres-collections.ts); the schema must be migrated. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const name = hnswIndexName(options.collection);
-    const found = await options.pool.query('SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1', [name]);
+    const found = await options.pool.query(
+      'SELECT i.indisvalid AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1',
+      [name],
+    );
     // an interrupted CREATE INDEX CONCURRENTLY leaves an invalid index: drop it, rebuild on next write
     if (found.rows[0]?.valid === false) await options.pool.query(`DROP INDEX IF EXISTS ${name}`);
     return new PostgresStore(options, found.rows[0]?.valid === true);
@@ -61,11 +74,20 @@ export class PostgresStore implements Store {
       await client.query('BEGIN');
       // serialises writers of this collection; readers keep seeing the last committed state
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.collection]);
-      await client.query('DELETE FROM chunks WHERE collection = $1 AND doc_id = ANY($2::text[])', [this.collection, touched]);
+      await client.query('DELETE FROM chunks WHERE collection = $1 AND doc_id = ANY($2::text[])', [
+        this.collection,
+        touched,
+      ]);
       for (let i = 0; i < upsert.length; i += INSERT_BATCH) {
-        await client.query(insertChunksSql(this.#options.dimension), [this.collection, ...chunkColumns(upsert.slice(i, i + INSERT_BATCH))]);
+        await client.query(insertChunksSql(this.#options.dimension), [
+          this.collection,
+          ...chunkColumns(upsert.slice(i, i + INSERT_BATCH)),
+        ]);
       }
-      await client.query('DELETE FROM documents WHERE collection = $1 AND doc_id = ANY($2::text[])', [this.collection, touched]);
+      await client.query('DELETE FROM documents WHERE collection = $1 AND doc_id = ANY($2::text[])', [
+        this.collection,
+        touched,
+      ]);
       await client.query(
         `INSERT INTO documents (collection, doc_id, source, doc_hash, chunks)
          SELECT collection, doc_id, min(source), min(doc_hash), count(*) FROM chunks
@@ -76,8 +98,14 @@ export class PostgresStore implements Store {
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
-      const outcome = committing && lost ? 'the connection was lost during COMMIT, so it may or may not have landed; ingest again (unchanged documents are skipped)' : 'nothing was changed';
-      throw new StoreError(`write to collection ${this.collection} failed, ${outcome}: ${(error as Error).message}`, { input: this.collection, cause: error });
+      const outcome =
+        committing && lost
+          ? 'the connection was lost during COMMIT, so it may or may not have landed; ingest again (unchanged documents are skipped)'
+          : 'nothing was changed';
+      throw new StoreError(`write to collection ${this.collection} failed, ${outcome}: ${(error as Error).message}`, {
+        input: this.collection,
+        cause: error,
+      });
     } finally {
       client.off('error', onError);
       client.release(lost); // a broken connection is dropped from the pool, not reused
@@ -88,7 +116,10 @@ export class PostgresStore implements Store {
   async #maybeBuildHnsw(): Promise<void> {
     if (this.#hasHnsw) return;
     const threshold = this.#options.hnswThreshold ?? 20_000;
-    const { rows } = await this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE collection = $1', [this.collection]);
+    const { rows } = await this.#pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM chunks WHERE collection = $1',
+      [this.collection],
+    );
     if (rows[0]!.n < threshold) return;
     await this.buildHnsw();
   }
@@ -105,7 +136,10 @@ export class PostgresStore implements Store {
       );
     } catch (error) {
       // another process built it at the same moment
-      if ((error as { code?: string }).code !== '42P07') throw new StoreError(`building the HNSW index of ${this.collection} failed: ${(error as Error).message}`, { cause: error });
+      if ((error as { code?: string }).code !== '42P07')
+        throw new StoreError(`building the HNSW index of ${this.collection} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
     }
     this.#hasHnsw = true;
   }
@@ -113,14 +147,20 @@ export class PostgresStore implements Store {
   async search(query: StoreQuery): Promise<Hit[]> {
     if (query.k <= 0) return [];
     if (query.mode !== 'keyword' && !query.vector) throw new StoreError(`${query.mode} search needs a query vector`);
-    if (query.mode !== 'vector' && query.text === undefined) throw new StoreError(`${query.mode} search needs query text`);
+    if (query.mode !== 'vector' && query.text === undefined)
+      throw new StoreError(`${query.mode} search needs query text`);
     if (query.vector && query.vector.length !== this.#options.dimension) {
-      throw new StoreError(`query vector has dimension ${query.vector.length}, collection ${this.collection} has ${this.#options.dimension}`);
+      throw new StoreError(
+        `query vector has dimension ${query.vector.length}, collection ${this.collection} has ${this.#options.dimension}`,
+      );
     }
     const p = parameters();
     const where = filterWhere(p, this.collection, query.filter);
     // the cast matches the partial HNSW index expression, so the planner can use it
-    const distance = query.mode !== 'keyword' && query.vector ? `embedding::vector(${this.#options.dimension}) <=> ${p.add(vectorLiteral(query.vector))}::vector` : '';
+    const distance =
+      query.mode !== 'keyword' && query.vector
+        ? `embedding::vector(${this.#options.dimension}) <=> ${p.add(vectorLiteral(query.vector))}::vector`
+        : '';
     const tsquery = query.mode !== 'vector' && query.text !== undefined ? keywordQuery(p, query.text) : '';
     const vectorList = (limit: string) =>
       `SELECT chunk_id, row_number() OVER (ORDER BY d, chunk_id) AS r, 1 - d AS s FROM (SELECT chunk_id, ${distance} AS d FROM chunks WHERE ${where} ORDER BY d, chunk_id LIMIT ${limit}) v`;
@@ -141,14 +181,21 @@ export class PostgresStore implements Store {
         ORDER BY f.s DESC, f.best, f.chunk_id LIMIT ${p.add(query.k)}`;
     }
     const { rows } = await this.#pool.query(sql, p.values);
-    return rows.map((row) => (row.vector_score === null ? toHit(row, Number(row.score)) : { ...toHit(row, Number(row.score)), vectorScore: Number(row.vector_score) }));
+    return rows.map((row) =>
+      row.vector_score === null
+        ? toHit(row, Number(row.score))
+        : { ...toHit(row, Number(row.score)), vectorScore: Number(row.vector_score) },
+    );
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
     if (chunkIds.length === 0) return [];
     const p = parameters();
     const where = filterWhere(p, this.collection, filter);
-    const { rows } = await this.#pool.query(`SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND chunk_id = ANY(${p.add(chunkIds)}::text[]) ORDER BY chunk_id`, p.values);
+    const { rows } = await this.#pool.query(
+      `SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND chunk_id = ANY(${p.add(chunkIds)}::text[]) ORDER BY chunk_id`,
+      p.values,
+    );
     return rows.map((row) => toHit(row, 1));
   }
 
@@ -160,14 +207,25 @@ export class PostgresStore implements Store {
       `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, ${union('labels')}, ${union('tags')} FROM documents d WHERE d.collection = $1 ORDER BY d.doc_id`,
       [this.collection],
     );
-    return rows.map((r) => ({ docId: r.doc_id, source: r.source, docHash: r.doc_hash, chunks: r.chunks, labels: r.labels ?? [], tags: r.tags ?? [] }))
+    return rows
+      .map((r) => ({
+        docId: r.doc_id,
+        source: r.source,
+        docHash: r.doc_hash,
+        chunks: r.chunks,
+        labels: r.labels ?? [],
+        tags: r.tags ?? [],
+      }))
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
 
   async chunksOf(docId: string, filter?: SearchFilter): Promise<Hit[]> {
     const p = parameters();
     const where = filterWhere(p, this.collection, filter);
-    const { rows } = await this.#pool.query(`SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND doc_id = ${p.add(docId)} ORDER BY position, chunk_id COLLATE "C"`, p.values);
+    const { rows } = await this.#pool.query(
+      `SELECT ${HIT_COLUMNS} FROM chunks WHERE ${where} AND doc_id = ${p.add(docId)} ORDER BY position, chunk_id COLLATE "C"`,
+      p.values,
+    );
     return rows.map((row) => toHit(row, 1));
   }
 
@@ -181,7 +239,9 @@ export class PostgresStore implements Store {
         [this.collection, after, pageSize],
       );
       if (rows.length === 0) return;
-      yield rows.map((r) => ({ ...toHit(r, 0), position: r.position, docHash: r.doc_hash, vector: parseVector(r.embedding) })).map(({ score: _, ...c }) => c);
+      yield rows
+        .map((r) => ({ ...toHit(r, 0), position: r.position, docHash: r.doc_hash, vector: parseVector(r.embedding) }))
+        .map(({ score: _, ...c }) => c);
       if (rows.length < pageSize) return;
       after = rows.at(-1)!.chunk_id;
     }
@@ -193,7 +253,9 @@ export class PostgresStore implements Store {
 }
 
 function prefixed(alias: string): string {
-  return HIT_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
+  return HIT_COLUMNS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
 }
 
 export function hnswIndexName(collection: string): string {

@@ -13,7 +13,9 @@ import { startPgliteServer, type PgliteServer } from '../../testing/pglite-serve
 import { openStore } from '../open.ts';
 import type { Store } from '../store.ts';
 
-const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as { train_context: string }[];
+const docs = JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
+  train_context: string;
+}[];
 const home = mkdtempSync(join(tmpdir(), 'attune-pg-model-'));
 const config = parseConfig({});
 let server: PgliteServer;
@@ -26,8 +28,17 @@ beforeAll(async () => {
   embedder = await createEmbedder(config);
   generator = await createGenerator(config);
   mkdirSync(join(home, 'corpus'));
-  docs.slice(0, 4).forEach((doc, i) => writeFileSync(join(home, 'corpus', `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
-  store = await openStore({ home, url: `${server.url}?pool_max=4`, collection: 'fk', embedderId: embedder.id, dimension: embedder.dimension, create: true });
+  docs
+    .slice(0, 4)
+    .forEach((doc, i) => writeFileSync(join(home, 'corpus', `doc${i}.md`), `# Document ${i}\n\n${doc.train_context}`));
+  store = await openStore({
+    home,
+    url: `${server.url}?pool_max=4`,
+    collection: 'fk',
+    embedderId: embedder.id,
+    dimension: embedder.dimension,
+    create: true,
+  });
 }, 120_000);
 afterAll(async () => {
   await store?.dispose();
@@ -37,7 +48,13 @@ afterAll(async () => {
 
 describe('Postgres store with the real embedder and generator', () => {
   it('ingests, retrieves the right document and answers with a citation to it', async () => {
-    const result = await ingest({ paths: [join(home, 'corpus')], store, embedder, chunking: { maxTokens: 128, overlapTokens: 16 }, cacheDir: join(home, 'cache') });
+    const result = await ingest({
+      paths: [join(home, 'corpus')],
+      store,
+      embedder,
+      chunking: { maxTokens: 128, overlapTokens: 16 },
+      cacheDir: join(home, 'cache'),
+    });
     expect(result).toMatchObject({ added: 4, failed: [] });
     expect((await store.documents()).map((d) => d.docId)).toEqual(['doc0.md', 'doc1.md', 'doc2.md', 'doc3.md']);
 

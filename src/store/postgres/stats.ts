@@ -35,8 +35,14 @@ export function postgresStats(url: string): Promise<PostgresStats> {
         (SELECT count(*)::int FROM documents d WHERE d.collection = c.name) AS documents,
         (SELECT count(*)::int FROM chunks k WHERE k.collection = c.name) AS chunks
       FROM collections c ORDER BY c.name`);
-    const indexes = new Set((await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'")).rows.map((r) => r.indexname));
-    const sizes = (await pool.query("SELECT relname, pg_total_relation_size(oid)::bigint AS bytes FROM pg_class WHERE relname IN ('chunks', 'documents', 'collections')")).rows;
+    const indexes = new Set(
+      (await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'")).rows.map((r) => r.indexname),
+    );
+    const sizes = (
+      await pool.query(
+        "SELECT relname, pg_total_relation_size(oid)::bigint AS bytes FROM pg_class WHERE relname IN ('chunks', 'documents', 'collections')",
+      )
+    ).rows;
     const version = (await pool.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v;
     return {
       schemaVersion: version,
