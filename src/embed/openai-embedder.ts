@@ -1,5 +1,6 @@
 import { ProviderError } from '../errors.ts';
 import type { Embedder } from './embedder.ts';
+import { redactUrl } from '../io/redact-url.ts';
 
 export interface OpenAIEmbedderOptions {
   model: string;
@@ -41,7 +42,8 @@ export class OpenAIEmbedder implements Embedder {
         options.signal,
       );
       const data = (body as { data?: { index: number; embedding: number[] }[] }).data;
-      if (!Array.isArray(data)) throw new ProviderError(`${this.#options.baseURL}/embeddings returned no data array`);
+      if (!Array.isArray(data))
+        throw new ProviderError(`${redactUrl(this.#options.baseURL)}/embeddings returned no data array`);
       for (const row of [...data].sort((a, b) => a.index - b.index)) vectors.push(Float32Array.from(row.embedding));
     }
     return vectors;
@@ -69,15 +71,15 @@ export class OpenAIEmbedder implements Embedder {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
-      throw new ProviderError(`embedding endpoint ${url} failed: ${(error as Error).message}`, {
-        input: url,
+      throw new ProviderError(`embedding endpoint ${redactUrl(url)} failed: ${(error as Error).message}`, {
+        input: redactUrl(url),
         cause: error,
       });
     }
     if (!response.ok)
       throw new ProviderError(
-        `embedding endpoint ${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
-        { input: url },
+        `embedding endpoint ${redactUrl(url)} answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
+        { input: redactUrl(url) },
       );
     return response.json();
   }

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../errors.ts';
 import type { AdapterRuntime, GenerateRequest, GenerateResult, Generator } from './generator.ts';
+import { redactUrl } from '../io/redact-url.ts';
 
 export interface OpenAIGeneratorOptions {
   model: string;
@@ -76,8 +77,8 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
     } catch (error) {
       if (request.signal?.aborted) throw error;
       throw new ProviderError(
-        `chat endpoint ${this.#options.baseURL} (model ${model}) failed: ${(error as Error).message}`,
-        { input: this.#options.baseURL, cause: error },
+        `chat endpoint ${redactUrl(this.#options.baseURL)} (model ${model}) failed: ${(error as Error).message}`,
+        { input: redactUrl(this.#options.baseURL), cause: error },
       );
     }
     if (usage.promptTokens === 0) {
@@ -144,8 +145,8 @@ export class OpenAIGenerator implements Generator, AdapterRuntime {
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 120_000),
       });
     } catch (error) {
-      throw new ProviderError(`${this.#endpoint(path)}: ${(error as Error).message}`, {
-        input: this.#options.baseURL,
+      throw new ProviderError(`${redactUrl(this.#endpoint(path))}: ${(error as Error).message}`, {
+        input: redactUrl(this.#options.baseURL),
         cause: error,
       });
     }

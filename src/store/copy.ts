@@ -7,6 +7,7 @@ import { checkCollectionName, type CollectionInfo } from './backend.ts';
 import { openCollectionFolder } from './lance-backend.ts';
 import { deleteCollection, isStoreUrl, listCollections, openStore } from './open.ts';
 import type { Store } from './store.ts';
+import { redactUrl } from '../io/redact-url.ts';
 
 export interface CopyOptions {
   home: string;
@@ -31,7 +32,7 @@ export interface CopyResult {
 
 /** A store URL as printed: `lancedb` for the embedded store, a password never shown. */
 export function describeStoreUrl(url: string | undefined): string {
-  return url ? url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : 'lancedb';
+  return url ? redactUrl(url) : 'lancedb';
 }
 
 /** `lancedb` and `lancedb:` name the embedded store, as an omitted URL does. */

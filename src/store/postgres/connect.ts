@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import { migrate } from './migrations.ts';
+import { redactUrl } from '../../io/redact-url.ts';
 
 /**
  * A pool for a `postgres://` URL. `?pool_max=N` sets the pool size (default 10) and
@@ -21,9 +22,8 @@ export function createPool(url: string): { pool: pg.Pool; hnswThreshold?: number
   return { pool, hnswThreshold: threshold === null ? undefined : Number(threshold) };
 }
 
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
+/** A connection string as printed: the password (and any secret parameter) masked. */
+export const redact = redactUrl;
 
 /** Opens the pool and applies pending migrations; wraps connection failures in one line. */
 export async function connect(url: string): Promise<{ pool: pg.Pool; hnswThreshold?: number; applied: number[] }> {
