@@ -142,8 +142,8 @@ function accuracyTests(result: CompareResult): string {
       c.worse,
       `${c.difference.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`,
       c.n,
-      c.p.toPrecision(2),
-      c.pAdjusted.toPrecision(2),
+      c.p < 0.001 ? '<0.001' : c.p.toPrecision(2),
+      c.pAdjusted < 0.001 ? '<0.001' : c.pAdjusted.toPrecision(2),
       c.outcome,
     ]),
   );
@@ -161,7 +161,7 @@ function leakage(result: CompareResult): string {
 function diagnostics(result: CompareResult): string {
   if (!result.diagnostics || Object.keys(result.diagnostics).length === 0) return '';
   const { header, rows } = diagnosticsTableRows(result.diagnostics);
-  return `Reading diagnostics (${DIAGNOSTICS_NOTE}):\n\n${markdownTable(header, rows)}\n`;
+  return `${DIAGNOSTICS_NOTE[0]!.toUpperCase()}${DIAGNOSTICS_NOTE.slice(1)}:\n\n${markdownTable(header, rows)}\n`;
 }
 
 function byTag(result: CompareResult): string {
@@ -172,7 +172,7 @@ function byTag(result: CompareResult): string {
 function section(label: string, result: CompareResult, wallSeconds: number): string {
   const model =
     (config.generator.provider === 'llama' && config.generator.model) || `${DEFAULT_GENERATOR.name} (the default)`;
-  return `### ${label}\n\nModel: ${model}. Scale: ${result.scale.documents} documents, ${result.scale.questions} held-out questions, 1 repeat, retrieval k=${result.scale.retrievalK}, answers ≤ ${result.scale.maxTokens} tokens; ft ≤ ${training.ft.maxSteps} steps (batch 4), raft ≤ ${training.raft.maxSteps} steps (batch 2), LoRA r16, lr 1e-3; training data ${result.training?.qaExamples} generated Q/A, ${result.training?.raftExamples} RAFT examples. Wall ${Math.round(wallSeconds)} s.\n\n${table(result)}\n\n${byTag(result)}\n${leakage(result)}\n\nAccuracy tests (paired bootstrap; p Holm-adjusted across all ${result.recommendation.comparisons.length} tests of the recommendation):\n\n${accuracyTests(result)}\n\n${diagnostics(result)}\nVerdict: ${verdictText(result.recommendation)}. Ranking: ${rankingText(result.recommendation)}.\n${result.recommendation.rationale.map((l) => `- ${l}`).join('\n')}\n${result.signs.map((s) => `- sign: ${s}`).join('\n')}\n`;
+  return `### ${label}\n\nModel: ${model}. Scale: ${result.scale.documents} documents, ${result.scale.questions} held-out questions, 1 repeat, retrieval k=${result.scale.retrievalK}, answers ≤ ${result.scale.maxTokens} tokens; ft ≤ ${training.ft.maxSteps} steps (batch 4), raft ≤ ${training.raft.maxSteps} steps (batch 2), LoRA r16, lr 1e-3; training data ${result.training?.qaExamples} generated Q/A, ${result.training?.raftExamples} RAFT examples. Wall ${Math.round(wallSeconds)} s.\n\n${table(result)}\n\n${byTag(result)}\n${leakage(result)}\n\nAccuracy tests (paired bootstrap; p Holm-adjusted across all ${result.recommendation.tests} tests of the recommendation):\n\n${accuracyTests(result)}\n\n${diagnostics(result)}\nVerdict: ${verdictText(result.recommendation)}. Ranking: ${rankingText(result.recommendation)}.\n${result.recommendation.rationale.map((l) => `- ${l}`).join('\n')}\n${result.signs.map((s) => `- sign: ${s}`).join('\n')}\n`;
 }
 
 const LITERATURE =
