@@ -60,7 +60,8 @@ describe('web UI (chromium)', () => {
     await page.click('nav button[data-view="documents"]');
     await page.fill('#new-collection-name', 'guide');
     await page.click('#new-collection button');
-    await expect.poll(() => page.locator('#doc-collection').inputValue()).toBe('guide');
+    // creating the collection loads the embedder on the server's first use (seconds on a cold cache)
+    await expect.poll(() => page.locator('#doc-collection').inputValue(), { timeout: 60_000 }).toBe('guide');
     const file = join(home, PUBLIC_DOC.name);
     writeFileSync(file, PUBLIC_DOC.text);
     await page.setInputFiles('#upload-files', file);
@@ -73,7 +74,7 @@ describe('web UI (chromium)', () => {
 
   it('streams a chat answer with clickable sources that open the chunk', async () => {
     await page.click('nav button[data-view="chat"]');
-    await expect.poll(() => page.locator('#chat-collection').inputValue()).toBe('guide');
+    await expect.poll(() => page.locator('#chat-collection').inputValue(), { timeout: 60_000 }).toBe('guide');
     await page.fill('#chat-input', 'How many days of paid holiday does an employee get?');
     await page.click('#chat-form button');
     await page.waitForSelector('.message.assistant .citation', { timeout: 120_000 });
