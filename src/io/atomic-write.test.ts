@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeAtomic } from './atomic-write.ts';
+import { writeAtomic, writeAtomicSync } from './atomic-write.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -38,5 +39,13 @@ describe('writeAtomic', () => {
     await expect(writeAtomic(blocked, 'new')).rejects.toThrow();
     expect(await readFile(file, 'utf8')).toBe('old');
     expect((await readdir(dir)).sort()).toEqual(['blocked', 'keep.txt']);
+  });
+
+  it('writeAtomicSync: the same for sync callers, with the permissions asked for (keys are 0600)', async () => {
+    const file = join(dir, 'keys', 'keys.json');
+    writeAtomicSync(file, '{"keys":[]}', { mode: 0o600 });
+    expect(await readFile(file, 'utf8')).toBe('{"keys":[]}');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'keys'))).toEqual(['keys.json']);
   });
 });

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { writeAtomicSync } from '../io/atomic-write.ts';
 
 export const OPERATIONS = ['read', 'ingest', 'admin'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -54,10 +55,7 @@ function readKeys(home: string): KeyRecord[] {
 
 function writeKeys(home: string, keys: KeyRecord[]): void {
   const path = keysPath(home);
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, path);
+  writeAtomicSync(path, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
 }
 
 export interface CreateKeyOptions {

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Embedder } from '../embed/embedder.ts';
 import { StoreError, UsageError } from '../errors.ts';
 import type { SqlDialect, TableSchema } from './database.ts';
@@ -7,6 +7,7 @@ import type { SqlExample } from './dataset.ts';
 import { connectTables } from './join-graph.ts';
 import { joinPaths, joinPartners, tableCardText, type JoinPath, type SchemaCard } from './schema-cards.ts';
 import { linkTables, type ColumnValues, type TableLink } from './schema-linking.ts';
+import { writeAtomicSync } from '../io/atomic-write.ts';
 
 export interface IndexedCard extends SchemaCard {
   vector: Float32Array;
@@ -86,13 +87,11 @@ export function indexPath(home: string, databaseId: string): string {
 /** Writes to a temp file and renames, so a crash never leaves a half-written index. */
 export function saveSqlIndex(home: string, index: SqlIndex): string {
   const path = indexPath(home, index.databaseId);
-  mkdirSync(dirname(path), { recursive: true });
   const json = JSON.stringify({
     ...index,
     cards: index.cards.map((card) => ({ ...card, vector: Array.from(card.vector, (v) => Math.round(v * 1e6) / 1e6) })),
   });
-  writeFileSync(`${path}.tmp`, json);
-  renameSync(`${path}.tmp`, path);
+  writeAtomicSync(path, json);
   return path;
 }
 

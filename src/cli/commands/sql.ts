@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { UsageError } from '../../errors.ts';
 import { askSql, SQL_STRATEGIES, type SqlAnswer, type SqlStrategy } from '../../sql/ask.ts';
@@ -18,6 +16,7 @@ import { sqlTrainingLines } from '../../sql/prompt.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
 import { cliContext, output, parsePositiveInt, type CliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
+import { writeAtomicSync } from '../../io/atomic-write.ts';
 
 const warn = (message: string) => process.stderr.write(`attune: ${message}\n`);
 
@@ -233,7 +232,7 @@ export function registerSql(program: Command): void {
           evaluateSql(dataset, strategies, { db, ask: (q, s) => ask(q, s, { k }), onProgress: bar }),
         );
         bar.stop();
-        if (flags.out) writeAtomically(flags.out, `${result.rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+        if (flags.out) writeAtomicSync(flags.out, `${result.rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
         output(flags.json, result, () =>
           [
             'strategy           questions  exec-acc  valid-sql  prompt-tok  latency-ms',
@@ -269,7 +268,7 @@ export function registerSql(program: Command): void {
         warn(`skipped: ${error.message}`);
       });
       if (examples.length === 0) throw new UsageError(`${flags.examples}: no valid {question, sql} lines`);
-      writeAtomically(
+      writeAtomicSync(
         flags.out,
         `${sqlTrainingLines(examples, flags.dialect)
           .map((line) => JSON.stringify(line))
@@ -301,19 +300,13 @@ export function registerSql(program: Command): void {
       if (!GEOQUERY_SCHEMES.includes(flags.scheme as GeoquerySplitScheme))
         throw new UsageError(`--scheme must be ${GEOQUERY_SCHEMES.join(' or ')}, got "${flags.scheme}"`);
       const examples = loadGeoquery(flags.file, flags.split as GeoquerySplit, flags.scheme as GeoquerySplitScheme);
-      writeAtomically(flags.out, `${examples.map((example) => JSON.stringify(example)).join('\n')}\n`);
+      writeAtomicSync(flags.out, `${examples.map((example) => JSON.stringify(example)).join('\n')}\n`);
       output(
         flags.json,
         { out: flags.out, count: examples.length, scheme: flags.scheme },
         () => `wrote ${examples.length} questions (${flags.scheme} split) → ${flags.out}`,
       );
     });
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
 }
 
 function renderAnswer(answer: SqlAnswer): string {
