@@ -105,7 +105,7 @@ export function createApp(options: AppOptions): AttuneApp {
   api.use('*', bodyLimits(limits, options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES));
   api.route('/', openaiRoutes(options.resources, queue, options.adapters));
   api.route('/', adapterRoutes(options.resources, options.adapters));
-  api.route('/', collectionRoutes(options.resources, jobs, limits));
+  api.route('/', collectionRoutes(options.resources, jobs, limits, queue));
   api.route(
     '/eval',
     evalRoutes({

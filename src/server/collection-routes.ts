@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { CollectionName, CreateCollectionRequest, describeIssue, SearchRequest, UploadFields } from './schemas.ts';
 import { saveUploads, safeFileName, uploadsDir, type UploadLimits } from './uploads.ts';
 import { parseBody } from './validate.ts';
+import type { FairQueue } from './fair-queue.ts';
 
 function collectionParam(value: string): string {
   const parsed = CollectionName.safeParse(value);
@@ -28,7 +29,12 @@ function listField(value: unknown): string[] {
     .filter(Boolean);
 }
 
-export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadLimits): Hono<ServerEnv> {
+export function collectionRoutes(
+  resources: Runtime,
+  jobs: Jobs,
+  limits: UploadLimits,
+  queue: FairQueue,
+): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.get('/collections', async (c) => {
@@ -135,13 +141,18 @@ export function collectionRoutes(resources: Runtime, jobs: Jobs, limits: UploadL
     const body = await parseBody(c, SearchRequest);
     const [store, embedder] = await Promise.all([resources.store(collection), resources.embedder()]);
     const { k, mode } = resources.config.retrieval;
-    const result = await retrieve(store, embedder, body.query, {
-      k: body.k ?? k,
-      mode: body.mode ?? mode,
-      filter: labelFilter(scope),
-      ...(await resources.rerankOptions(body.rerank)),
-      signal: c.req.raw.signal,
-    });
+    const rerank = await resources.rerankOptions(body.rerank);
+    const search = () =>
+      retrieve(store, embedder, body.query, {
+        k: body.k ?? k,
+        mode: body.mode ?? mode,
+        filter: labelFilter(scope),
+        ...rerank,
+        signal: c.req.raw.signal,
+      });
+    // re-ranking is one generation per candidate: it takes its turn in the model queue like chat (429 when full)
+    if (rerank.reranker) queue.assertRoom();
+    const result = rerank.reranker ? await queue.run(scope.id, search) : await search();
     return c.json({ hits: result.hits.map((hit) => publicSource(scope, hit)), timings: result.timings });
   });
 

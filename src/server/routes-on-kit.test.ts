@@ -68,7 +68,11 @@ const REQUESTS: [route: string, path: string, init?: RequestInit][] = [
   ['GET /v1/jobs/:id', '/v1/jobs/no-such-job'],
   ['GET /v1/jobs/:id/events', '/v1/jobs/no-such-job/events'],
   ['GET /v1/collections/:collection/documents', '/v1/collections/kit/documents'],
-  ['POST /v1/collections/:collection/search', '/v1/collections/kit/search', json({ query: 'lighthouse' })],
+  [
+    'POST /v1/collections/:collection/search',
+    '/v1/collections/kit/search',
+    json({ query: 'lighthouse', rerank: true }),
+  ],
   ['GET /v1/collections/:collection/chunks/:chunkId', '/v1/collections/kit/chunks/no-such-chunk'],
   ['GET /v1/models', '/v1/models'],
   [
