@@ -175,6 +175,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       lossCurve: result.history,
       wallSeconds,
       tokensPerSecond: result.tokensPerSecond,
+      ...((result.processes ?? 1) > 1 ? { processes: result.processes } : {}),
       ...(parity ? { parity } : {}),
     };
     const target = await commitAdapter(options.home, staged, meta);
