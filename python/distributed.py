@@ -38,6 +38,11 @@ class Cluster:
         from accelerate import Accelerator
         # cpu=True without CUDA makes accelerate pick gloo for a multi-process CPU run (else it silently runs N copies)
         self.accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=config.get('mixed_precision') or 'no')
+        kind = str(self.accelerator.distributed_type)
+        if 'FSDP' in kind or 'DEEPSPEED' in kind:
+            # the checkpoint and the adapter export read whole LoRA tensors, which are shards there
+            raise ValueError(f'{kind} is not supported by attune\'s trainer (data-parallel DDP only): '
+                             'remove it from the accelerate config')
         self.rank = self.accelerator.process_index
         self.world = self.accelerator.num_processes
         self.device = self.accelerator.device

@@ -14,6 +14,9 @@ import sys
 import time
 import traceback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_data import batches, collate, encode, ids_of, read_jsonl  # noqa: E402 - the worker's own folder first
+
 # transformers/peft print to stdout on import in some versions; keep stdout for events only
 EVENTS = sys.stdout
 sys.stdout = sys.stderr
@@ -22,11 +25,6 @@ sys.stdout = sys.stderr
 def emit(event, **fields):
     EVENTS.write(json.dumps({'event': event, **fields}) + '\n')
     EVENTS.flush()
-
-
-def read_jsonl(path):
-    with open(path, encoding='utf-8') as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def resolve_base(config):
@@ -93,51 +91,6 @@ def pick_device():
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 
-def ids_of(tokenizer, messages, generation_prompt):
-    out = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=generation_prompt)
-    if isinstance(out, dict) or hasattr(out, 'input_ids'):
-        out = out['input_ids']
-    return list(out)
-
-
-def encode(tokenizer, example):
-    """Token ids of the whole chat and labels that count only the last assistant answer."""
-    messages = example['messages']
-    full = ids_of(tokenizer, messages, False)
-    prompt = ids_of(tokenizer, messages[:-1], True)
-    if full[:len(prompt)] != prompt:
-        raise ValueError('the chat template does not extend the prompt with the answer')
-    labels = [-100] * len(prompt) + full[len(prompt):]
-    return full, labels
-
-
-def batches(encoded, batch_size, pad_id, rng):
-    import torch
-    order = list(range(len(encoded)))
-    rng.shuffle(order)
-    # group by length inside windows of 8 batches (less padding), then shuffle the batches
-    window = batch_size * 8
-    order = [i for start in range(0, len(order), window)
-             for i in sorted(order[start:start + window], key=lambda i: len(encoded[i][0]))]
-    groups = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-    rng.shuffle(groups)
-    for group in groups:
-        yield collate([encoded[i] for i in group], pad_id)
-
-
-def collate(chunk, pad_id):
-    import torch
-    width = max(len(ids) for ids, _ in chunk)
-    input_ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(chunk), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(chunk), width), dtype=torch.long)
-    for row, (ids, labs) in enumerate(chunk):
-        input_ids[row, :len(ids)] = torch.tensor(ids)
-        labels[row, :len(labs)] = torch.tensor(labs)
-        mask[row, :len(ids)] = 1
-    return input_ids, labels, mask
-
-
 def evaluate(model, encoded, batch_size, pad_id, device, cluster):
     """Validation loss per target token; each rank scores its share of the examples."""
     import torch
@@ -178,9 +131,8 @@ def stats(config):
 
 def train(config):
     import torch
-    from peft import LoraConfig, get_peft_model
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from distributed import Cluster
+    from peft import LoraConfig, get_peft_model
 
     global EVENTS
     cluster = Cluster(config)
@@ -253,6 +205,7 @@ def train(config):
     rng = random.Random(seed)
     stopped_early = False
     step = 0
+    my_tokens = 0
     epoch_batches = []
     while state['step'] < total and not stopped_early:
         epoch = step // steps_per_epoch
@@ -277,6 +230,8 @@ def train(config):
         [loss_value] = cluster.sum([float(loss.detach())])
         state['seconds'] += time.perf_counter() - started
         state['tokens'] += int(batch[2].sum())
+        if (labels != -100).any():  # not the placeholder row of a rank left without rows
+            my_tokens += int(mask.sum())
         state['step'] = step
         tps = state['tokens'] / max(state['seconds'], 1e-9)
         eta = (total - step) * state['seconds'] / step
@@ -306,9 +261,10 @@ def train(config):
     if cluster.reports:
         export(model, tokenizer, config, alpha)
     train_losses = [p['loss'] for p in state['history']]
+    rank_tokens = cluster.gather(my_tokens)  # each rank's share of the tokens this session (a check that the batch is split)
     emit('done', step=state['step'], total=total, steps=state['step'], train_loss=sum(train_losses[-5:]) / max(len(train_losses[-5:]), 1),
          val_loss=state['best_val'], tokens_per_second=state['tokens'] / max(state['seconds'], 1e-9), train_seconds=state['seconds'],
-         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha, processes=cluster.world,
+         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha, processes=cluster.world, rank_tokens=rank_tokens,
          peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))  # Linux reports KiB
     cluster.finish()
 

@@ -49,6 +49,9 @@ export type TrainEvent =
       stopped_early: boolean;
       peak_rss_mb?: number;
       processes?: number;
+      /** Tokens of all the batches this run trained on, and each rank's share of them. */
+      tokens?: number;
+      rank_tokens?: number[];
     }
   | { event: 'error'; kind: string; message: string; log?: string };
 

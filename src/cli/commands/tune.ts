@@ -22,6 +22,7 @@ interface TuneFlags {
   rank?: string;
   maxSteps?: string;
   maxSeqLen?: string;
+  batchSize?: string;
   json?: boolean;
   dataCollections?: string;
   dataLabels?: string;
@@ -53,6 +54,7 @@ export function registerTune(program: Command): void {
     .option('--rank <r>', 'LoRA rank; alpha is 2×rank (default 16)')
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
+    .option('--batch-size <n>', 'examples per optimiser step, over all processes together (default 4)')
     .option(
       '--data-collections <names>',
       'collections the data was built from (comma-separated): only server keys for all of them may use the adapter',
@@ -89,6 +91,7 @@ export function registerTune(program: Command): void {
         rank: { flag: '--rank', value: flags.rank },
         maxSteps: { flag: '--max-steps', value: flags.maxSteps },
         maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
+        batchSize: { flag: '--batch-size', value: flags.batchSize },
       });
       const launch = resolveLaunch(
         config.training,
