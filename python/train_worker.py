@@ -137,8 +137,8 @@ def train(config):
     global EVENTS
     cluster = Cluster(config)
     if not cluster.reports:
-        # one process per machine speaks the event protocol; the others' events go to their rank log only
-        EVENTS = getattr(sys.stderr, 'file', None) or open(os.devnull, 'w')
+        # one process per machine speaks the event protocol; the others' would only crowd their rank log
+        EVENTS = open(os.devnull, 'w')
     seed = int(config.get('seed', 42))
     random.seed(seed)
     torch.manual_seed(seed + cluster.rank)  # independent dropout masks per rank
