@@ -189,7 +189,8 @@ def train(config):
         scheduler.load_state_dict(saved['scheduler'])
         state = saved['state']
         # each rank's random state, when the run had as many ranks (else rank 0's)
-        python_rng, torch_rng = saved['rng'][cluster.rank if len(saved['rng']) == cluster.world else 0]
+        rngs = saved.get('rng') or [(saved['python_rng'], saved['torch_rng'])]  # or a checkpoint of an older worker
+        python_rng, torch_rng = rngs[cluster.rank if len(rngs) == cluster.world else 0]
         random.setstate(python_rng)
         torch.set_rng_state(torch_rng.cpu())
         saved = None
