@@ -20,17 +20,31 @@ const FACTS: [string, string][] = [
   ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
 ];
 // Tolerance of the loss-curve comparison, per step. Both runs see the same global batches and seed, and
-// the loss is normalised by the global batch's token count, so before the first update the two losses are
-// the same number (checked to 1e-4). After it they drift only through LoRA dropout (0.05, whose masks
-// depend on how rows are split over ranks) and float summation order: measured max |Δ| 0.006 over 6 steps
-// at lr 3e-3 (dropout off: 0.0001). 0.03 is 5× that drift; a wrong normalisation (the mean of the ranks'
-// means) or a wrong split already moves step 1 past the 1e-4 check.
-const STEP_TOLERANCE = 0.03;
+// the loss is normalised by the global batch's token count, so the 2-process gradient is the 1-process
+// gradient up to float summation order. With LoRA dropout off (here) the curves measured equal to 1e-6 over
+// 6 steps (python/train_worker.py run directly, rank 4, lr 3e-3); 1e-3 leaves room for other BLAS/CPU
+// summation orders. A wrong normalisation (the mean of the ranks' means) already moves step 1 whenever the
+// two halves of a batch hold different numbers of answer tokens; a doubled or halved gradient moves step 2 on.
+// With dropout on (0.05, the default) the masks depend on how rows fall on ranks and the curves drift
+// apart: 0.005 after 4 steps here, 0.09 after 8 steps at rank 16 (bench/train-processes.ts).
+const STEP_TOLERANCE = 1e-3;
 
 let home: string;
 let python: string;
 let data: string;
-const small = { lr: 3e-3, epochs: 2, maxSteps: 4, batchSize: 4, rank: 4, maxSeqLen: 64, parity: false };
+// one thread per process in both runs: the 2 ranks share the cores, and a 2-thread process on cores that
+// other work also uses stalls whenever one of its threads is preempted (203 s against 40 s here once)
+const small = {
+  lr: 3e-3,
+  epochs: 2,
+  maxSteps: 4,
+  batchSize: 4,
+  rank: 4,
+  maxSeqLen: 64,
+  dropout: 0,
+  threads: 1,
+  parity: false,
+};
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'attune-ddp-'));
@@ -80,11 +94,10 @@ describe('tune on 2 CPU processes (accelerate launch, gloo)', () => {
     const two = (await loadAdapter(join(home, 'two'), 'pair')).lossCurve;
     const differences = one.map((point, i) => Math.abs(point.loss - two[i]!.loss));
     console.log(
-      `loss 1 process: ${one.map((p) => p.loss.toFixed(4)).join(' ')}; 2 processes: ${two.map((p) => p.loss.toFixed(4)).join(' ')}; max |Δ| ${Math.max(...differences).toFixed(4)}; wall ${single.wallSeconds.toFixed(0)} s vs ${pair.wallSeconds.toFixed(0)} s`,
+      `loss 1 process: ${one.map((p) => p.loss.toFixed(4)).join(' ')}; 2 processes: ${two.map((p) => p.loss.toFixed(4)).join(' ')}; max |Δ| ${Math.max(...differences).toExponential(1)}; wall ${single.wallSeconds.toFixed(0)} s vs ${pair.wallSeconds.toFixed(0)} s`,
     );
     expect(two.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     expect(one.map((p) => p.step)).toEqual([1, 2, 3, 4]);
-    expect(differences[0]).toBeLessThan(1e-4);
     expect(Math.max(...differences)).toBeLessThanOrEqual(STEP_TOLERANCE);
     // one reporter: the start event names both ranks' processes, and each rank computed part of every batch
     expect(starts).toHaveLength(1);

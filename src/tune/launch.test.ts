@@ -85,13 +85,13 @@ describe('accelerate launch', () => {
     expect(parseRankFailure('Traceback: something else')).toBeUndefined();
     const runDir = await mkdtemp(join(tmpdir(), 'attune-ranks-'));
     await mkdir(join(runDir, 'ranks'));
-    await writeFile(join(runDir, 'ranks', 'rank-1.log'), 'one\ntwo\n\nthree\nfour\n');
+    await writeFile(join(runDir, 'ranks', 'rank-1.log'), `one\ntwo\n\nthree\rthree again\n${'x'.repeat(300)}\n`);
     const tail = rankLogTail(runDir, 1);
-    expect(tail).toEqual(['two', 'three', 'four']);
+    expect(tail).toEqual(['three', 'three again', `${'x'.repeat(199)}…`]);
     expect(rankLogTail(runDir, 5)).toEqual([]);
     const message = describeRankFailure(failure!, 2, tail);
     expect(message).toBe(
-      'training failed: rank 1 of 2 (pid 4427) was killed by SIGKILL; its last stderr lines: two | three | four: rerun the same command to resume from the last checkpoint',
+      `training failed: rank 1 of 2 (pid 4427) was killed by SIGKILL; its last stderr lines: three | three again | ${'x'.repeat(199)}…: rerun the same command to resume from the last checkpoint`,
     );
     expect(describeRankFailure({ rank: 3, exitCode: 1 }, 4, [])).toMatch(
       /^training failed: rank 3 of 4 exited with code 1; no stderr lines of it here/,

@@ -127,11 +127,13 @@ export function parseRankFailure(stderr: string): RankFailure | undefined {
 /** The last lines a rank wrote to stderr (the worker keeps them in <runDir>/ranks/rank-<n>.log). */
 export function rankLogTail(runDir: string, rank: number, lines = 3): string[] {
   try {
+    // progress bars rewrite one line with \r: each redraw counts as a line, and long lines are cut
     return readFileSync(join(runDir, 'ranks', `rank-${rank}.log`), 'utf8')
-      .split('\n')
+      .split(/[\r\n]+/)
       .map((line) => line.trim())
       .filter(Boolean)
-      .slice(-lines);
+      .slice(-lines)
+      .map((line) => (line.length > 200 ? `${line.slice(0, 199)}…` : line));
   } catch {
     return [];
   }
