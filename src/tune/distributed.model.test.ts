@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsDir } from '../config/paths.ts';
 import { TrainerError } from '../errors.ts';
 import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
@@ -59,6 +59,10 @@ beforeAll(async () => {
     }),
   );
   await writeFile(data, `${lines.join('\n')}\n`);
+});
+
+afterAll(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
 });
 
 const registered = async (where: string): Promise<string[]> =>
