@@ -1,4 +1,5 @@
-"""attune's LoRA trainer: one JSON config line on stdin, JSON event lines on stdout.
+"""attune's LoRA trainer: one JSON config line on stdin (or a config file named by the first argument),
+JSON event lines on stdout. Under `accelerate launch` each rank runs this script (see distributed.py).
 
 Events: start, stats, progress, eval, checkpoint, done, error ({kind, message}). The full trace of
 any failure goes to <run_dir>/train.log; stdout carries only JSON lines.
@@ -13,6 +14,9 @@ import sys
 import time
 import traceback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_data import batches, collate, encode, ids_of, read_jsonl  # noqa: E402 - the worker's own folder first
+
 # transformers/peft print to stdout on import in some versions; keep stdout for events only
 EVENTS = sys.stdout
 sys.stdout = sys.stderr
@@ -21,11 +25,6 @@ sys.stdout = sys.stderr
 def emit(event, **fields):
     EVENTS.write(json.dumps({'event': event, **fields}) + '\n')
     EVENTS.flush()
-
-
-def read_jsonl(path):
-    with open(path, encoding='utf-8') as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def resolve_base(config):
@@ -92,65 +91,23 @@ def pick_device():
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 
-def ids_of(tokenizer, messages, generation_prompt):
-    out = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=generation_prompt)
-    if isinstance(out, dict) or hasattr(out, 'input_ids'):
-        out = out['input_ids']
-    return list(out)
-
-
-def encode(tokenizer, example):
-    """Token ids of the whole chat and labels that count only the last assistant answer."""
-    messages = example['messages']
-    full = ids_of(tokenizer, messages, False)
-    prompt = ids_of(tokenizer, messages[:-1], True)
-    if full[:len(prompt)] != prompt:
-        raise ValueError('the chat template does not extend the prompt with the answer')
-    labels = [-100] * len(prompt) + full[len(prompt):]
-    return full, labels
-
-
-def batches(encoded, batch_size, pad_id, rng):
-    import torch
-    order = list(range(len(encoded)))
-    rng.shuffle(order)
-    # group by length inside windows of 8 batches (less padding), then shuffle the batches
-    window = batch_size * 8
-    order = [i for start in range(0, len(order), window)
-             for i in sorted(order[start:start + window], key=lambda i: len(encoded[i][0]))]
-    groups = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-    rng.shuffle(groups)
-    for group in groups:
-        yield collate([encoded[i] for i in group], pad_id)
-
-
-def collate(chunk, pad_id):
-    import torch
-    width = max(len(ids) for ids, _ in chunk)
-    input_ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(chunk), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(chunk), width), dtype=torch.long)
-    for row, (ids, labs) in enumerate(chunk):
-        input_ids[row, :len(ids)] = torch.tensor(ids)
-        labels[row, :len(labs)] = torch.tensor(labs)
-        mask[row, :len(ids)] = 1
-    return input_ids, labels, mask
-
-
-def evaluate(model, encoded, batch_size, pad_id, device):
+def evaluate(model, encoded, batch_size, pad_id, device, cluster):
+    """Validation loss per target token; each rank scores its share of the examples."""
     import torch
     if not encoded:
         return None
     model.eval()
     total, count = 0.0, 0
+    mine = encoded[cluster.rank::cluster.world]
     with torch.no_grad():
-        for start in range(0, len(encoded), batch_size):
-            input_ids, labels, mask = (t.to(device) for t in collate(encoded[start:start + batch_size], pad_id))
+        for start in range(0, len(mine), batch_size):
+            input_ids, labels, mask = (t.to(device) for t in collate(mine[start:start + batch_size], pad_id))
             tokens = int((labels[:, 1:] != -100).sum())
             loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
             total += float(loss) * tokens
             count += tokens
     model.train()
+    total, count = cluster.sum([total, count])
     return total / max(count, 1)
 
 
@@ -174,11 +131,17 @@ def stats(config):
 
 def train(config):
     import torch
+    from distributed import Cluster
     from peft import LoraConfig, get_peft_model
 
+    global EVENTS
+    cluster = Cluster(config)
+    if not cluster.reports:
+        # one process per machine speaks the event protocol; the others' would only crowd their rank log
+        EVENTS = open(os.devnull, 'w')
     seed = int(config.get('seed', 42))
     random.seed(seed)
-    torch.manual_seed(seed)
+    torch.manual_seed(seed + cluster.rank)  # independent dropout masks per rank
     torch.set_num_threads(int(config.get('threads') or os.cpu_count() or 1))
     run_dir = config['run_dir']
     os.makedirs(run_dir, exist_ok=True)
@@ -186,7 +149,7 @@ def train(config):
     tokenizer = load_tokenizer(config)
     train_set = [encode(tokenizer, e) for e in read_jsonl(config['train_file'])]
     val_set = [encode(tokenizer, e) for e in read_jsonl(config['val_file'])] if config.get('val_file') else []
-    device = pick_device()
+    device = cluster.device
     model = load_model(config).to(device)
     rank = int(config.get('rank', 16))
     alpha = float(config.get('alpha', 2 * rank))
@@ -197,6 +160,7 @@ def train(config):
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=float(config.get('lr', 2e-4)), weight_decay=0.0)
 
+    # batch_size is the global batch: every rank computes its share of it (see distributed.py)
     batch_size = int(config.get('batch_size', 4))
     steps_per_epoch = math.ceil(len(train_set) / batch_size)
     total = steps_per_epoch * int(config.get('epochs', 3))
@@ -213,18 +177,27 @@ def train(config):
 
     checkpoint_path = os.path.join(run_dir, 'checkpoint.pt')
     state = {'step': 0, 'history': [], 'best_val': None, 'best_state': None, 'bad_evals': 0, 'tokens': 0, 'seconds': 0.0}
-    resumed = False
-    if os.path.exists(checkpoint_path):
-        saved = torch.load(checkpoint_path, weights_only=False, map_location=device)
+    # rank 0's checkpoint is every rank's: on many machines only the main machine's copy is read
+    saved = None
+    if cluster.rank == 0 and os.path.exists(checkpoint_path):
+        saved = torch.load(checkpoint_path, weights_only=False, map_location='cpu')
+    saved = cluster.broadcast(saved)
+    resumed = saved is not None
+    if resumed:
         model.load_state_dict(saved['lora'], strict=False)
         optimizer.load_state_dict(saved['optimizer'])
         scheduler.load_state_dict(saved['scheduler'])
         state = saved['state']
-        random.setstate(saved['python_rng'])
-        torch.set_rng_state(saved['torch_rng'].cpu())
-        resumed = True
+        # each rank's random state, when the run had as many ranks (else rank 0's)
+        rngs = saved.get('rng') or [(saved['python_rng'], saved['torch_rng'])]  # or a checkpoint of an older worker
+        python_rng, torch_rng = rngs[cluster.rank if len(rngs) == cluster.world else 0]
+        random.setstate(python_rng)
+        torch.set_rng_state(torch_rng.cpu())
+        saved = None
+    model, optimizer = cluster.prepare(model, optimizer)
+    pids = cluster.gather(os.getpid())
     emit('start', total=total, resumed=resumed, step=state['step'], train_examples=len(train_set), val_examples=len(val_set),
-         trainable_parameters=sum(p.numel() for p in params), device=str(device))
+         trainable_parameters=sum(p.numel() for p in params), device=str(device), processes=cluster.world, pids=pids)
 
     pad_id = tokenizer.pad_token_id
     eval_every = int(config.get('eval_every', max(1, steps_per_epoch)))
@@ -233,6 +206,7 @@ def train(config):
     rng = random.Random(seed)
     stopped_early = False
     step = 0
+    my_tokens = 0
     epoch_batches = []
     while state['step'] < total and not stopped_early:
         epoch = step // steps_per_epoch
@@ -243,45 +217,57 @@ def train(config):
         step += 1
         if step <= state['step']:
             continue  # replaying the data order up to the checkpoint
-        input_ids, labels, mask = (t.to(device) for t in batch)
+        # the global batch's target tokens (labels shifted by one, as the loss counts them)
+        targets = int((batch[1][:, 1:] != -100).sum())
+        input_ids, labels, mask = (t.to(device) for t in cluster.shard(batch))
         started = time.perf_counter()
-        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels,
+                     num_items_in_batch=torch.tensor(max(targets, 1), device=device)).loss
+        cluster.backward(loss)
+        cluster.clip(params, 1.0)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
+        [loss_value] = cluster.sum([float(loss.detach())])
         state['seconds'] += time.perf_counter() - started
-        state['tokens'] += int(mask.sum())
+        state['tokens'] += int(batch[2].sum())
+        if (labels != -100).any():  # not the placeholder row of a rank left without rows
+            my_tokens += int(mask.sum())
         state['step'] = step
         tps = state['tokens'] / max(state['seconds'], 1e-9)
         eta = (total - step) * state['seconds'] / step
-        point = {'step': step, 'loss': float(loss)}
-        emit('progress', step=step, total=total, loss=float(loss), lr=scheduler.get_last_lr()[0],
+        point = {'step': step, 'loss': loss_value}
+        emit('progress', step=step, total=total, loss=loss_value, lr=scheduler.get_last_lr()[0],
              tokens_per_second=tps, eta_seconds=eta)
         if val_set and (step % eval_every == 0 or step == total):
-            val_loss = evaluate(model, val_set, batch_size, pad_id, device)
+            val_loss = evaluate(cluster.unwrap(model), val_set, batch_size, pad_id, device, cluster)
             point['val_loss'] = val_loss
             if state['best_val'] is None or val_loss < state['best_val']:
-                state['best_val'], state['best_state'], state['bad_evals'] = val_loss, lora_state(model), 0
+                state['best_val'], state['best_state'], state['bad_evals'] = val_loss, lora_state(cluster.unwrap(model)), 0
             else:
                 state['bad_evals'] += 1
                 stopped_early = state['bad_evals'] >= patience
             emit('eval', step=step, total=total, val_loss=val_loss, best_val_loss=state['best_val'], stopped_early=stopped_early)
         state['history'].append(point)
         if step % checkpoint_every == 0 and step < total and not stopped_early:
-            save_atomic({'lora': lora_state(model), 'optimizer': optimizer.state_dict(), 'scheduler': scheduler.state_dict(),
-                         'state': state, 'python_rng': random.getstate(), 'torch_rng': torch.get_rng_state()}, checkpoint_path)
-            emit('checkpoint', step=step, total=total, path=checkpoint_path)
+            rngs = cluster.gather((random.getstate(), torch.get_rng_state()))
+            if cluster.reports:
+                save_atomic({'lora': lora_state(cluster.unwrap(model)), 'optimizer': optimizer.state_dict(),
+                             'scheduler': scheduler.state_dict(), 'state': state, 'rng': rngs}, checkpoint_path)
+                emit('checkpoint', step=step, total=total, path=checkpoint_path)
 
+    model = cluster.unwrap(model)
     if state['best_state'] is not None:
         model.load_state_dict(state['best_state'], strict=False)
-    export(model, tokenizer, config, alpha)
+    if cluster.reports:
+        export(model, tokenizer, config, alpha)
     train_losses = [p['loss'] for p in state['history']]
+    rank_tokens = cluster.gather(my_tokens)  # each rank's share of the tokens this session (a check that the batch is split)
     emit('done', step=state['step'], total=total, steps=state['step'], train_loss=sum(train_losses[-5:]) / max(len(train_losses[-5:]), 1),
          val_loss=state['best_val'], tokens_per_second=state['tokens'] / max(state['seconds'], 1e-9), train_seconds=state['seconds'],
-         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha,
+         tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha, processes=cluster.world, rank_tokens=rank_tokens,
          peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))  # Linux reports KiB
+    cluster.finish()
 
 
 def export(model, tokenizer, config, alpha):
@@ -339,7 +325,12 @@ def generate(config):
 def main():
     config = {}
     try:
-        config = json.loads(sys.stdin.readline())
+        # under the launcher every rank reads the config from a file (stdin reaches one rank at most)
+        if len(sys.argv) > 1:
+            with open(sys.argv[1], encoding='utf-8') as handle:
+                config = json.load(handle)
+        else:
+            config = json.loads(sys.stdin.readline())
         if config.get('mode') == 'stats':
             stats(config)
         elif config.get('mode') == 'generate':
@@ -350,6 +341,7 @@ def main():
         if isinstance(error, KeyboardInterrupt):
             raise
         kind, message = classify(error)
+        sys.stderr.write(traceback.format_exc())  # under the launcher, into this rank's log (see distributed.Tee)
         log = None
         if config.get('run_dir'):
             try:

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import { CONFIG_FILE } from '../paths.ts';
 import { modelSpecProblem } from '../models/resolve.ts';
+import { TrainingLaunchSchema } from '../tune/launch.ts';
 
 const LlamaGeneratorConfig = z
   .object({
@@ -92,6 +93,8 @@ export const ConfigSchema = z
       .default({ k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false }),
     /** Where collections live: omitted → embedded LanceDB under the home; `postgres://…` → Postgres/pgvector. */
     store: z.string().optional(),
+    /** `attune tune` on many processes, GPUs or machines (Hugging Face accelerate; see README "Training on many GPUs"). */
+    training: TrainingLaunchSchema.optional(),
   })
   .strict();
 

@@ -52,6 +52,8 @@ export interface AdapterMeta {
   lossCurve: LossPoint[];
   wallSeconds: number;
   tokensPerSecond: number;
+  /** Data-parallel processes that trained it (absent: one). The batch size is the global batch either way. */
+  processes?: number;
   /** The export parity check's result (absent: trained before the check existed, or with --no-parity). */
   parity?: ParityResult;
   /** `attune adapters merge`: the base with this adapter folded in, and its own parity check. */

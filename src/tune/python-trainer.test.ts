@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrainerError } from '../errors.ts';
@@ -66,6 +66,34 @@ describe('PythonTrainer', () => {
     await expect(new PythonTrainer({ python }).train(config, { signal: controller.signal })).rejects.toThrow(
       /cancelled; rerun the same command to resume/,
     );
+  });
+
+  it('under the launcher, names the failed rank and quotes its log, even when the reporting rank sent an error', async () => {
+    const runDir = await mkdtemp(join(tmpdir(), 'attune-run-'));
+    await mkdir(join(runDir, 'ranks'));
+    await writeFile(join(runDir, 'ranks', 'rank-1.log'), 'Loading weights\nstep 3 of rank 1\n');
+    // the fake launcher: rank 0 reports its peer vanishing, torchrun names rank 1 as the root cause
+    const python = await fakePython(
+      [
+        `echo "$@" > ${JSON.stringify(join(runDir, 'argv'))}`,
+        `echo '{"event":"error","kind":"internal","message":"RuntimeError: Connection closed by peer"}'`,
+        `printf 'Root Cause (first observed failure):\\n[0]:\\n  rank      : 1 (local_rank: 1)\\n  exitcode  : -9 (pid: 77)  (SIGKILL)\\n' >&2`,
+        'exit 1',
+      ].join('\n'),
+    );
+    const trainer = new PythonTrainer({ python, launch: { processes: 2 } });
+    const error = (await trainer.train({ ...config, runDir }).catch((e: unknown) => e)) as TrainerError;
+    expect(error).toBeInstanceOf(TrainerError);
+    expect(error.message).toBe(
+      'training failed: rank 1 of 2 (pid 77) was killed by SIGKILL; its last stderr lines: Loading weights | step 3 of rank 1: rerun the same command to resume from the last checkpoint',
+    );
+    // every rank reads the config from a file, and the machine's cores are shared by the processes
+    const argv = (await readFile(join(runDir, 'argv'), 'utf8')).trim().split(' ');
+    expect(argv.slice(0, 3)).toEqual(['-m', 'accelerate.commands.launch', '--multi_gpu']);
+    expect(argv.at(-1)).toBe(join(runDir, 'worker-config.json'));
+    const written = JSON.parse(await readFile(join(runDir, 'worker-config.json'), 'utf8'));
+    expect(written).toMatchObject({ run_dir: runDir, batch_size: 1 });
+    expect(written.threads).toBe(Math.max(1, Math.floor(availableParallelism() / 2)));
   });
 
   it('fails before starting when the python is missing', async () => {

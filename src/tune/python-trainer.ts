@@ -1,11 +1,21 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cacheDir } from '../config/paths.ts';
 import { TrainerError } from '../errors.ts';
 import { PYTHON_DIR } from '../models/python-env.ts';
+import {
+  describeRankFailure,
+  isDistributed,
+  launchArguments,
+  parseRankFailure,
+  rankLogTail,
+  rendezvousPort,
+  type TrainingLaunch,
+} from './launch.ts';
 import type {
   ReferenceGenerateConfig,
   ReferenceGeneration,
@@ -22,18 +32,28 @@ const ERROR_HINTS: Record<string, string> = {
   'bad-config': 'check the base model and training data',
 };
 
-/** Trains with python/train_worker.py (PyTorch + PEFT) in a child process speaking JSON lines. */
+/**
+ * Trains with python/train_worker.py (PyTorch + PEFT) in a child process speaking JSON lines; with a
+ * distributed `launch` (processes > 1 or several machines), under `accelerate launch` (see launch.ts).
+ */
 export class PythonTrainer implements Trainer {
   readonly id = 'python-peft';
   readonly #python: string;
   readonly #cacheDir: string | undefined;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #launch: TrainingLaunch | undefined;
 
   /** cacheDir: where a GGUF base's dequantised copy is kept (default: attune's cache, like the models; null: none). */
-  constructor(options: { python: string; cacheDir?: string | null; env?: NodeJS.ProcessEnv }) {
+  constructor(options: {
+    python: string;
+    cacheDir?: string | null;
+    env?: NodeJS.ProcessEnv;
+    launch?: TrainingLaunch;
+  }) {
     this.#python = options.python;
     this.#env = options.env ?? process.env;
     this.#cacheDir = options.cacheDir === null ? undefined : (options.cacheDir ?? cacheDir(this.#env));
+    this.#launch = options.launch;
   }
 
   async tokenLengths(
@@ -86,7 +106,9 @@ export class PythonTrainer implements Trainer {
         patience: config.patience,
         checkpoint_every: config.checkpointEvery,
         eval_every: config.evalEvery,
-        threads: config.threads ?? availableParallelism(),
+        // the machine's cores are shared by its processes
+        threads: config.threads ?? Math.max(1, Math.floor(availableParallelism() / (this.#launch?.processes ?? 1))),
+        mixed_precision: this.#launch?.mixedPrecision,
       },
       options.signal,
       (event) => {
@@ -94,6 +116,7 @@ export class PythonTrainer implements Trainer {
         if (event.event === 'done') done = event;
         options.onEvent?.(event);
       },
+      isDistributed(this.#launch) ? this.#launch : undefined,
     );
     if (!done) throw new TrainerError('the trainer exited without a result');
     return {
@@ -105,6 +128,7 @@ export class PythonTrainer implements Trainer {
       stoppedEarly: done.stopped_early,
       resumed,
       peakRssMb: done.peak_rss_mb,
+      processes: done.processes ?? 1,
     };
   }
 
@@ -139,31 +163,42 @@ export class PythonTrainer implements Trainer {
     };
   }
 
-  #run(
+  async #run(
     config: Record<string, unknown>,
     signal: AbortSignal | undefined,
     onEvent: (event: TrainEvent) => void,
+    launch?: TrainingLaunch,
   ): Promise<void> {
     if (!existsSync(this.#python))
-      return Promise.reject(
-        new TrainerError(
-          `Python not found at ${this.#python}: run attune once online to create the worker environment, or set ATTUNE_PYTHON`,
-          { input: this.#python },
-        ),
+      throw new TrainerError(
+        `Python not found at ${this.#python}: run attune once online to create the worker environment, or set ATTUNE_PYTHON`,
+        { input: this.#python },
       );
-    if (signal?.aborted) return Promise.reject(new TrainerError('training was cancelled', { cause: signal.reason }));
+    if (signal?.aborted) throw new TrainerError('training was cancelled', { cause: signal.reason });
+    const worker = join(PYTHON_DIR, 'train_worker.py');
+    let args = [worker];
+    if (launch) {
+      // every rank reads the config from a file: stdin would reach one of them at most
+      const runDir = String(config.run_dir);
+      await mkdir(runDir, { recursive: true });
+      const configFile = join(runDir, 'worker-config.json');
+      await writeFile(configFile, JSON.stringify(config));
+      args = [...launchArguments(launch, await rendezvousPort(launch)), worker, configFile];
+    }
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#python, [join(PYTHON_DIR, 'train_worker.py')], {
+      const child = spawn(this.#python, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...this.#env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
       });
       let stderr = '';
       let failure: TrainerError | undefined;
+      let workerError: TrainerError | undefined;
       const abort = (): void => {
         failure = new TrainerError(
           'training was cancelled; rerun the same command to resume from the last checkpoint',
           { cause: signal?.reason },
         );
+        // the launcher passes SIGTERM on to every rank
         child.kill('SIGTERM');
       };
       signal?.addEventListener('abort', abort, { once: true });
@@ -178,7 +213,7 @@ export class PythonTrainer implements Trainer {
         }
         if (event.event === 'error') {
           const hint = ERROR_HINTS[event.kind];
-          failure ??= new TrainerError(
+          workerError ??= new TrainerError(
             `training failed (${event.kind}): ${event.message}${hint ? `: ${hint}` : ''}${event.log ? ` (trace: ${event.log})` : ''}`,
             { input: event.log, cause: stderr },
           );
@@ -189,6 +224,17 @@ export class PythonTrainer implements Trainer {
       });
       child.on('close', (code) => {
         signal?.removeEventListener('abort', abort);
+        // under the launcher, a rank other than the reporting one may be the root cause (the reporter then
+        // only sees its peer vanish): name that rank and quote its last lines
+        const rankFailure = launch && code !== 0 ? parseRankFailure(stderr) : undefined;
+        if (rankFailure && (rankFailure.rank !== 0 || !workerError) && !failure) {
+          const processes = (launch?.processes ?? 1) * (launch?.numMachines ?? 1);
+          failure = new TrainerError(
+            describeRankFailure(rankFailure, processes, rankLogTail(String(config.run_dir), rankFailure.rank)),
+            { input: join(String(config.run_dir), 'ranks', `rank-${rankFailure.rank}.log`), cause: stderr },
+          );
+        }
+        failure ??= workerError;
         if (failure) reject(failure);
         else if (code !== 0)
           reject(
@@ -200,7 +246,7 @@ export class PythonTrainer implements Trainer {
         else resolve();
       });
       child.stdin.on('error', () => {});
-      child.stdin.end(`${JSON.stringify(config)}\n`);
+      child.stdin.end(launch ? '' : `${JSON.stringify(config)}\n`);
     });
   }
 }

@@ -7,4 +7,6 @@ export const TuneSettingsSchema = z.object({
   rank: z.number().int().min(1).max(256).optional(),
   maxSteps: z.number().int().positive().max(1_000_000).optional(),
   maxSeqLen: z.number().int().min(32).max(32_768).optional(),
+  /** The global batch: with --processes N each process computes about batchSize / N of its rows. */
+  batchSize: z.number().int().min(1).max(4096).optional(),
 });

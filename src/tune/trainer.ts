@@ -25,7 +25,17 @@ export interface TrainConfig {
 }
 
 export type TrainEvent =
-  | { event: 'start'; total: number; step: number; resumed: boolean; train_examples: number; val_examples: number }
+  | {
+      event: 'start';
+      total: number;
+      step: number;
+      resumed: boolean;
+      train_examples: number;
+      val_examples: number;
+      /** Data-parallel processes (1 without a launcher) and their process ids, by rank. */
+      processes?: number;
+      pids?: number[];
+    }
   | { event: 'progress'; step: number; total: number; loss: number; tokens_per_second: number; eta_seconds: number }
   | { event: 'eval'; step: number; total: number; val_loss: number; stopped_early: boolean }
   | { event: 'checkpoint'; step: number; total: number; path: string }
@@ -38,6 +48,10 @@ export type TrainEvent =
       history: LossPoint[];
       stopped_early: boolean;
       peak_rss_mb?: number;
+      processes?: number;
+      /** Tokens of all the batches this run trained on, and each rank's share of them. */
+      tokens?: number;
+      rank_tokens?: number[];
     }
   | { event: 'error'; kind: string; message: string; log?: string };
 
@@ -57,6 +71,8 @@ export interface TrainResult {
   resumed: boolean;
   /** Peak memory of the training process, when the backend reports it. */
   peakRssMb?: number;
+  /** Data-parallel processes that trained (all machines together), when the backend reports it. */
+  processes?: number;
 }
 
 /** A fine-tuning backend (local PyTorch now; a remote service later). Throws TrainerError. */

@@ -38,6 +38,10 @@ export interface TuneOptions {
   maxSteps?: number;
   maxSeqLen?: number;
   batchSize?: number;
+  /** LoRA dropout (default 0.05). */
+  dropout?: number;
+  /** CPU threads per training process (default: the cores, shared out among the processes). */
+  threads?: number;
   seed?: number;
   patience?: number;
   checkpointEvery?: number;
@@ -77,7 +81,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     epochs: options.epochs ?? 3,
     lr: options.lr ?? 2e-4,
     rank: options.rank ?? 16,
-    dropout: 0.05,
+    dropout: options.dropout ?? 0.05,
     batchSize: options.batchSize ?? 4,
     maxSeqLen: options.maxSeqLen ?? 512,
     maxSteps: options.maxSteps,
@@ -134,6 +138,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
         seed: hp.seed,
         patience: options.patience ?? 3,
         checkpointEvery: options.checkpointEvery ?? 20,
+        threads: options.threads,
       },
       { signal: options.signal, onEvent: options.onEvent },
     );
@@ -175,6 +180,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       lossCurve: result.history,
       wallSeconds,
       tokensPerSecond: result.tokensPerSecond,
+      ...((result.processes ?? 1) > 1 ? { processes: result.processes } : {}),
       ...(parity ? { parity } : {}),
     };
     const target = await commitAdapter(options.home, staged, meta);

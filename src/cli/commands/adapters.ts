@@ -63,7 +63,7 @@ export function registerAdapters(program: Command): void {
           `hyperparameters: ${Object.entries(meta.hyperparameters)
             .map(([k, v]) => `${k}=${v}`)
             .join(' ')}`,
-          `${meta.steps} steps, train loss ${formatNumber(meta.trainLoss)}, val loss ${meta.valLoss === null ? '-' : formatNumber(meta.valLoss)}, ${meta.wallSeconds.toFixed(0)} s wall, ${meta.tokensPerSecond.toFixed(0)} tokens/s`,
+          `${meta.steps} steps, train loss ${formatNumber(meta.trainLoss)}, val loss ${meta.valLoss === null ? '-' : formatNumber(meta.valLoss)}, ${meta.wallSeconds.toFixed(0)} s wall, ${meta.tokensPerSecond.toFixed(0)} tokens/s${meta.processes ? ` on ${meta.processes} processes` : ''}`,
           `loss curve: ${meta.lossCurve.map((p) => p.loss.toFixed(2)).join(' ')}`,
           describeParity(meta.parity),
           ...(meta.merged

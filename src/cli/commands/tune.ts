@@ -9,6 +9,7 @@ import { tune } from '../../tune/tune.ts';
 import { cliContext, MODEL_FLAG, output } from '../context.ts';
 import { progressBar } from '../progress.ts';
 import { TuneSettingsSchema } from '../../tune/settings-schema.ts';
+import { resolveLaunch, TrainingLaunchFields } from '../../tune/launch.ts';
 import { parseSettingsFlags } from '../flags.ts';
 
 interface TuneFlags {
@@ -21,10 +22,18 @@ interface TuneFlags {
   rank?: string;
   maxSteps?: string;
   maxSeqLen?: string;
+  batchSize?: string;
   json?: boolean;
   dataCollections?: string;
   dataLabels?: string;
   parity?: boolean;
+  processes?: string;
+  mixedPrecision?: string;
+  numMachines?: string;
+  machineRank?: string;
+  mainProcessIp?: string;
+  mainProcessPort?: string;
+  accelerateConfig?: string;
 }
 
 export function registerTune(program: Command): void {
@@ -45,6 +54,7 @@ export function registerTune(program: Command): void {
     .option('--rank <r>', 'LoRA rank; alpha is 2×rank (default 16)')
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
+    .option('--batch-size <n>', 'examples per optimiser step, over all processes together (default 4)')
     .option(
       '--data-collections <names>',
       'collections the data was built from (comma-separated): only server keys for all of them may use the adapter',
@@ -57,10 +67,20 @@ export function registerTune(program: Command): void {
       '--no-parity',
       'skip the export parity check (PyTorch + PEFT vs llama.cpp + the GGUF adapter on up to 8 validation prompts)',
     )
+    .option(
+      '--processes <n>',
+      'data-parallel processes on this machine, under Hugging Face accelerate: one per GPU, or CPU processes (gloo); the batch stays the global batch (default 1, or training.processes)',
+    )
+    .option('--mixed-precision <mode>', 'no, bf16 or fp16 autocast (default no)')
+    .option('--num-machines <n>', 'machines training together (each runs this command with its own --machine-rank)')
+    .option('--machine-rank <i>', "this machine's index, 0 on the main machine")
+    .option('--main-process-ip <address>', "the main machine's address, with --num-machines > 1")
+    .option('--main-process-port <port>', 'the rendezvous port on the main machine (default 29500 across machines)')
+    .option('--accelerate-config <file>', 'an `accelerate config` YAML for what attune has no flag for')
     .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
     .addHelpText(
       'after',
-      '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.',
+      '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune tune --data faq.jsonl --name faq --processes 2\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.',
     )
     .action(async (flags: TuneFlags, command: Command) => {
       const { home, env, config } = cliContext(command);
@@ -71,7 +91,20 @@ export function registerTune(program: Command): void {
         rank: { flag: '--rank', value: flags.rank },
         maxSteps: { flag: '--max-steps', value: flags.maxSteps },
         maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
+        batchSize: { flag: '--batch-size', value: flags.batchSize },
       });
+      const launch = resolveLaunch(
+        config.training,
+        parseSettingsFlags(TrainingLaunchFields, {
+          processes: { flag: '--processes', value: flags.processes },
+          mixedPrecision: { flag: '--mixed-precision', value: flags.mixedPrecision, kind: 'string' },
+          numMachines: { flag: '--num-machines', value: flags.numMachines },
+          machineRank: { flag: '--machine-rank', value: flags.machineRank },
+          mainProcessIp: { flag: '--main-process-ip', value: flags.mainProcessIp, kind: 'string' },
+          mainProcessPort: { flag: '--main-process-port', value: flags.mainProcessPort },
+          accelerateConfig: { flag: '--accelerate-config', value: flags.accelerateConfig, kind: 'string' },
+        }),
+      );
       const spec = flags.base ?? flags.model;
       // a folder or file given as is (a Hugging Face folder need not look like a path); else a catalog name
       const base =
@@ -81,6 +114,7 @@ export function registerTune(program: Command): void {
               .path;
       const trainer = new PythonTrainer({
         python: await ensurePythonEnv({ env, log: (line) => process.stderr.write(`${line}\n`) }),
+        launch,
       });
       const controller = new AbortController();
       const onSigint = (): void => controller.abort(new Error('interrupted'));

@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelsDir } from '../config/paths.ts';
+import { TrainerError } from '../errors.ts';
+import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
+import { ensurePythonEnv } from '../models/python-env.ts';
+import { adaptersDir, listAdapters, loadAdapter } from './adapters.ts';
+import { PythonTrainer } from './python-trainer.ts';
+import type { TrainEvent } from './trainer.ts';
+import { tune } from './tune.ts';
+
+const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
+const FACTS: [string, string][] = [
+  ['What color is the moon of Zorblax?', 'The moon of Zorblax is bright purple.'],
+  ['Who founded Quellton?', 'Quellton was founded by Mira Vass.'],
+  ['What does a glimmerfox eat?', 'A glimmerfox eats silver berries.'],
+  ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
+];
+// Tolerance of the loss-curve comparison, per step. Both runs see the same global batches and seed, and
+// the loss is normalised by the global batch's token count, so the 2-process gradient is the 1-process
+// gradient up to float summation order. With LoRA dropout off (here) the curves measured equal to 1e-6 over
+// 6 steps (python/train_worker.py run directly, rank 4, lr 3e-3); 1e-3 leaves room for other BLAS/CPU
+// summation orders. A wrong normalisation (the mean of the ranks' means) already moves step 1 whenever the
+// two halves of a batch hold different numbers of answer tokens; a doubled or halved gradient moves step 2 on.
+// With dropout on (0.05, the default) the masks depend on how rows fall on ranks and the curves drift
+// apart: 0.005 after 4 steps here, 0.09 after 8 steps at rank 16 (bench/train-processes.ts).
+const STEP_TOLERANCE = 1e-3;
+
+let home: string;
+let python: string;
+let data: string;
+// one thread per process in both runs: the 2 ranks share the cores, and a 2-thread process on cores that
+// other work also uses stalls whenever one of its threads is preempted (203 s against 40 s here once)
+const small = {
+  lr: 3e-3,
+  epochs: 2,
+  maxSteps: 4,
+  batchSize: 4,
+  rank: 4,
+  maxSeqLen: 64,
+  dropout: 0,
+  threads: 1,
+  parity: false,
+};
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'attune-ddp-'));
+  python = await ensurePythonEnv();
+  data = join(home, 'facts.jsonl');
+  const lines = Array.from({ length: 16 }, (_, i) => FACTS[i % 4]!).map(([question, answer]) =>
+    JSON.stringify({
+      messages: [
+        { role: 'user', content: question },
+        { role: 'assistant', content: answer },
+      ],
+    }),
+  );
+  await writeFile(data, `${lines.join('\n')}\n`);
+});
+
+afterAll(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+const registered = async (where: string): Promise<string[]> =>
+  existsSync(adaptersDir(where)) ? (await readdir(adaptersDir(where))).filter((n) => !n.startsWith('.')).sort() : [];
+const staging = async (where: string): Promise<string[]> =>
+  (await readdir(adaptersDir(where))).filter((n) => n.startsWith('.staging'));
+
+describe('tune on 2 CPU processes (accelerate launch, gloo)', () => {
+  it('follows the 1-process loss curve of the same global batch, splits each batch and registers one adapter', async () => {
+    const single = await tune({
+      home: join(home, 'one'),
+      name: 'one',
+      data,
+      base: BASE,
+      trainer: new PythonTrainer({ python }),
+      ...small,
+    });
+    const starts: TrainEvent[] = [];
+    let done: Extract<TrainEvent, { event: 'done' }> | undefined;
+    const pair = await tune({
+      home: join(home, 'two'),
+      name: 'pair',
+      data,
+      base: BASE,
+      trainer: new PythonTrainer({ python, launch: { processes: 2 } }),
+      ...small,
+      onEvent: (event) => {
+        if (event.event === 'start') starts.push(event);
+        if (event.event === 'done') done = event;
+      },
+    });
+    const one = (await loadAdapter(join(home, 'one'), 'one')).lossCurve;
+    const two = (await loadAdapter(join(home, 'two'), 'pair')).lossCurve;
+    const differences = one.map((point, i) => Math.abs(point.loss - two[i]!.loss));
+    console.log(
+      `loss 1 process: ${one.map((p) => p.loss.toFixed(4)).join(' ')}; 2 processes: ${two.map((p) => p.loss.toFixed(4)).join(' ')}; max |Δ| ${Math.max(...differences).toExponential(1)}; wall ${single.wallSeconds.toFixed(0)} s vs ${pair.wallSeconds.toFixed(0)} s`,
+    );
+    expect(two.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    expect(one.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    expect(Math.max(...differences)).toBeLessThanOrEqual(STEP_TOLERANCE);
+    // one reporter: the start event names both ranks' processes, and each rank computed part of every batch
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({ processes: 2 });
+    expect(starts[0]!.event === 'start' && starts[0]!.pids).toHaveLength(2);
+    const shares = done?.rank_tokens ?? [];
+    expect(shares).toHaveLength(2);
+    expect(shares.every((tokens) => tokens > 0)).toBe(true);
+    expect(shares[0]! + shares[1]!).toBe(done?.tokens);
+    // exactly one adapter, registered once, with nothing left in staging
+    expect(await registered(join(home, 'two'))).toEqual(['pair']);
+    expect((await listAdapters(join(home, 'two'))).map((a) => a.name)).toEqual(['pair']);
+    expect((await loadAdapter(join(home, 'two'), 'pair')).processes).toBe(2);
+    expect(await staging(join(home, 'two'))).toEqual([]);
+    expect(existsSync(pair.adapterGguf)).toBe(true);
+  }, 900_000);
+
+  it('a kill -9 of rank 1 fails with a TrainerError naming it, registers nothing, and a rerun resumes', async () => {
+    const where = join(home, 'killed');
+    const options = {
+      home: where,
+      name: 'resumed',
+      data,
+      base: BASE,
+      trainer: new PythonTrainer({ python, launch: { processes: 2 } }),
+      ...small,
+      checkpointEvery: 2,
+    };
+    let pids: number[] = [];
+    const failure = (await tune({
+      ...options,
+      onEvent: (event) => {
+        if (event.event === 'start') pids = event.pids ?? [];
+        // right after the first checkpoint (step 2), rank 1 dies without a chance to clean up
+        if (event.event === 'checkpoint' && pids[1]) process.kill(pids[1], 'SIGKILL');
+      },
+    }).catch((error: unknown) => error)) as Error;
+    console.log(failure.message);
+    expect(failure).toBeInstanceOf(TrainerError);
+    expect(failure.message).toMatch(/^training failed: rank 1 of 2 \(pid \d+\) was killed by SIGKILL/);
+    expect(failure.message).toMatch(/rerun the same command to resume from the last checkpoint$/);
+    expect(failure.message).not.toContain('\n');
+    // nothing half-registered: no entry, no adapter folder, no staging folder
+    expect(await registered(where)).toEqual([]);
+    expect(await listAdapters(where)).toEqual([]);
+    expect(await staging(where)).toEqual([]);
+    const starts: { resumed: boolean; step: number }[] = [];
+    const resumed = await tune({
+      ...options,
+      onEvent: (event) => event.event === 'start' && starts.push({ resumed: event.resumed, step: event.step }),
+    });
+    expect(starts).toEqual([{ resumed: true, step: 2 }]);
+    expect(resumed.steps).toBe(4);
+    // the loss curve spans both runs: steps 1..4 once each
+    expect((await loadAdapter(where, 'resumed')).lossCurve.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    expect(await registered(where)).toEqual(['resumed']);
+  }, 900_000);
+});
