@@ -18,16 +18,17 @@ export const K_GRID = [3, 5, 8] as const;
 export const FUSION_WEIGHTS = [0.3, 0.5, 0.7, 0.9] as const;
 
 /**
- * Chunk sizes {given, half, double} (within the config's 16..8192 tokens) × overlaps {none, about 15%}; the
+ * Chunk sizes {half, double, given} (within the config's 16..8192 tokens) × overlaps {about 15%, none}; the
  * given chunking first, exactly as configured, so the collection as it is indexed is always a candidate.
  */
 export function chunkingGrid(base: Chunking): Chunking[] {
-  const sizes = [base.maxTokens, Math.round(base.maxTokens / 2), base.maxTokens * 2].map((size) =>
+  // other sizes before other overlaps: with --max-reindex the larger changes are tried first
+  const sizes = [Math.round(base.maxTokens / 2), base.maxTokens * 2, base.maxTokens].map((size) =>
     Math.min(8192, Math.max(16, size)),
   );
   const grid: Chunking[] = [base];
   for (const maxTokens of sizes)
-    for (const overlapTokens of [0, Math.round(maxTokens * 0.15)])
+    for (const overlapTokens of [Math.round(maxTokens * 0.15), 0])
       if (!grid.some((c) => c.maxTokens === maxTokens && c.overlapTokens === overlapTokens))
         grid.push({ maxTokens, overlapTokens });
   return grid;
