@@ -13,7 +13,16 @@ import { calibrateSpeeds, checkBudget, describeEstimate, formatDuration } from '
 import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
-import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter } from '../answer/catalog.ts';
+import {
+  ADAPTER_STRATEGIES,
+  adapterKindOf,
+  listNames,
+  STRATEGY_NAMES,
+  tunesRetrieval,
+  usesAdapter,
+} from '../answer/catalog.ts';
+import { tuneRetrievalForCompare, type RetrievalTuningReport } from './retrieval-tuning.ts';
+import type { RetrievalSettings } from '../config/config.ts';
 import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { compareDiagnostics } from './diagnostics.ts';
@@ -41,6 +50,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const cache = new StepCache(join(out, 'cache'));
   const notice = (line: string) => options.onNotice?.(line);
   const wantsAdapters = options.strategies.some(usesAdapter);
+  const wantsTuning = options.strategies.some(tunesRetrieval);
   if (wantsAdapters && !options.trainer)
     throw new UsageError(
       `strategies ${listNames(ADAPTER_STRATEGIES)} need the trainer (Python environment); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} to compare without fine-tuning`,
@@ -48,6 +58,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const plan = [
     'ingest',
     ...(wantsAdapters ? ['training data', 'train'] : []),
+    ...(wantsTuning ? ['tune retrieval'] : []),
     'evaluate',
     ...(options.diagnostics ? ['diagnostics'] : []),
     ...(options.update ? ['freshness'] : []),
@@ -243,11 +254,42 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       );
     }
 
+    // 3b. rag-tuned: k, mode and fusion tuned on development questions disjoint from the held-out ones
+    let tuning: { retrieval: RetrievalSettings; report: RetrievalTuningReport } | undefined;
+    if (wantsTuning) {
+      start('tune retrieval');
+      const tuned = await tuneRetrievalForCompare({
+        cache,
+        store,
+        embedder,
+        heldOut: questions,
+        retrieval: options.config.retrieval,
+        chunking: options.config.chunking,
+        signal: options.signal,
+        onProgress: progress,
+      });
+      tuning = tuned;
+      const { report } = tuned;
+      finish(
+        tuned.cached,
+        `${report.devQuestions} development questions (${report.droppedForLeakage} dropped as leaks): ${report.chosen.label}, k ${report.chosen.k} (dev nDCG@10 ${report.chosen.ndcg.toFixed(3)} vs ${report.baseline.label} ${report.baseline.ndcg.toFixed(3)})`,
+      );
+    }
+
     // 4. evaluate
     start('evaluate');
     registerAdapters(runtime, adapters);
     const generator = await runtime.generator();
-    const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, failed);
+    const strategies = strategiesUnderComparison(
+      options,
+      generator,
+      store,
+      embedder,
+      adapters,
+      failed,
+      undefined,
+      tuning?.retrieval,
+    );
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');
     const rows = await evaluateCached({
       rowsFile,
@@ -321,6 +363,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
           fitting: undefined,
           warnings,
           progress,
+          tunedRetrieval: tuning?.retrieval,
         });
         finish(false, `${freshness.facts.length} changed facts`);
       } catch (error) {
@@ -346,6 +389,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     });
     result.byTag = tagged;
     if (diagnostics) result.diagnostics = diagnostics;
+    if (tuning) result.retrievalTuning = tuning.report;
     result.failures = Object.entries(failed).map(([kind, message]) => ({
       adapter: kind,
       strategies: options.strategies.filter((s) => adapterKindOf(s) === kind),

@@ -1,4 +1,5 @@
 import { adapterKindOf, type AdapterKind, type StrategyName } from '../answer/catalog.ts';
+import type { RetrievalSettings } from '../config/config.ts';
 import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { TrainerError } from '../errors.ts';
@@ -38,6 +39,8 @@ export function strategiesUnderComparison(
   adapters: Partial<Record<AdapterKind, TrainedAdapter>>,
   failed: Partial<Record<AdapterKind, string>> = {},
   only?: StrategyName[],
+  /** rag-tuned's settings, from the retrieval tuning step. */
+  tunedRetrieval?: RetrievalSettings,
 ): Strategy[] {
   const names = only ?? options.strategies;
   const unavailable: Record<string, Error> = {};
@@ -51,7 +54,7 @@ export function strategiesUnderComparison(
   }
   return buildStrategies(
     names,
-    { generator, store, embedder, retrieval: options.config.retrieval },
+    { generator, store, embedder, retrieval: options.config.retrieval, tunedRetrieval },
     { adapters: adapterOf, maxTokens: options.maxTokens, unavailable },
   );
 }
