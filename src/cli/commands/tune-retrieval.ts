@@ -9,10 +9,10 @@ import { describeChunking, describeKnobs } from '../../retrieve/tuning/grid.ts';
 import { generatedQuestions, judgeableQuestions } from '../../retrieve/tuning/questions.ts';
 import { tuneOnSplit, type TuneRunResult } from '../../retrieve/tuning/run.ts';
 import { chunkingVariant, sourceDocuments } from '../../retrieve/tuning/variants.ts';
-import { createRuntime } from '../../runtime/runtime.ts';
+import { createRuntime, type RuntimeFactories } from '../../runtime/runtime.ts';
 import type { Embedder } from '../../embed/embedder.ts';
 import type { Store } from '../../store/store.ts';
-import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
+import { cliContext, output, parseNumber, parsePositiveInt, type CliContext } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
 interface Flags {
@@ -58,58 +58,72 @@ export function registerTuneRetrieval(program: Command): void {
     )
     .action(async (flags: Flags, command: Command) => {
       const context = cliContext(command);
-      const devFraction = parseNumber(flags.devFraction, '--dev-fraction');
-      const maxReindex = Number(flags.maxReindex);
-      if (!Number.isInteger(maxReindex) || maxReindex < 0)
-        throw new UsageError(`--max-reindex must be a whole number of at least 0, got "${flags.maxReindex}"`);
-      const root = join(context.home, 'tune-retrieval', flags.collection);
-      const runtime = createRuntime(context);
+      const configPath = resolve(command.optsWithGlobals().config ?? CONFIG_FILE);
       const bar = progressBar('tune-retrieval', { force: flags.progress });
-      const controller = new AbortController();
-      const stop = () =>
-        controller.abort(
-          new AttuneError('tune-retrieval interrupted: nothing was written; built copies are reused next time'),
-        );
-      process.once('SIGINT', stop);
       try {
-        const { store, embedder } = await runtime.collection(flags.collection);
-        const questions = flags.questions
-          ? judgeableQuestions((await readQuestions(flags.questions)).questions)
-          : await generatedQuestions(store, { max: parsePositiveInt(flags.maxQuestions, '--max-questions') });
-        if (questions.length < 2)
-          throw new UsageError(
-            `${flags.questions ?? `collection ${flags.collection}`}: ${questions.length} usable question(s); tuning needs answerable questions with goldDocIds or answers`,
-          );
-        const result = await tuneOnSplit({
-          store,
-          embedder,
-          questions,
-          devFraction,
-          baseline: { chunking: context.config.chunking, retrieval: context.config.retrieval },
-          rechunk: flags.rechunk ? { root, maxReindex } : undefined,
-          reranker: flags.rerankSearch ? await runtime.reranker() : undefined,
-          signal: controller.signal,
-          onProgress: (phase, done, total) => bar.update(done, total, phase),
-        });
-        bar.stop();
-        const applied = flags.apply
-          ? await apply(result, store, embedder, root, resolve(command.optsWithGlobals().config ?? CONFIG_FILE))
-          : [];
-        const file = flags.out ?? join(root, 'result.json');
-        await writeAtomic(
-          file,
-          `${JSON.stringify({ questions: flags.questions ?? 'generated from the collection', ...result, applied }, null, 2)}\n`,
+        const { result, applied, file } = await runTuneRetrieval(
+          flags,
+          { ...context, configPath },
+          (phase, done, total) => bar.update(done, total, phase),
         );
+        bar.stop();
         output(flags.json, { ...result, applied, file }, () => describe(result, applied, file));
-      } catch (error) {
-        if (controller.signal.aborted) throw controller.signal.reason;
-        throw error;
       } finally {
         bar.stop();
-        process.off('SIGINT', stop);
-        await runtime.dispose();
       }
     });
+}
+
+/** The command without its terminal: tune, check on the held-out questions, apply, write the JSON result. */
+export async function runTuneRetrieval(
+  flags: Omit<Flags, 'json' | 'progress'>,
+  context: CliContext & { configPath: string; factories?: Partial<RuntimeFactories> },
+  onProgress?: (phase: string, done: number, total: number) => void,
+): Promise<{ result: TuneRunResult; applied: string[]; file: string }> {
+  const devFraction = parseNumber(flags.devFraction, '--dev-fraction');
+  const maxReindex = Number(flags.maxReindex);
+  if (!Number.isInteger(maxReindex) || maxReindex < 0)
+    throw new UsageError(`--max-reindex must be a whole number of at least 0, got "${flags.maxReindex}"`);
+  const root = join(context.home, 'tune-retrieval', flags.collection);
+  const runtime = createRuntime(context);
+  const controller = new AbortController();
+  const stop = () =>
+    controller.abort(
+      new AttuneError('tune-retrieval interrupted: nothing was written; built copies are reused next time'),
+    );
+  process.once('SIGINT', stop);
+  try {
+    const { store, embedder } = await runtime.collection(flags.collection);
+    const questions = flags.questions
+      ? judgeableQuestions((await readQuestions(flags.questions)).questions)
+      : await generatedQuestions(store, { max: parsePositiveInt(flags.maxQuestions, '--max-questions') });
+    if (questions.length < 2)
+      throw new UsageError(
+        `${flags.questions ?? `collection ${flags.collection}`}: ${questions.length} usable question(s); tuning needs at least 2 answerable questions with goldDocIds or answers`,
+      );
+    const result = await tuneOnSplit({
+      store,
+      embedder,
+      questions,
+      devFraction,
+      baseline: { chunking: context.config.chunking, retrieval: context.config.retrieval },
+      rechunk: flags.rechunk ? { root, maxReindex } : undefined,
+      reranker: flags.rerankSearch ? await runtime.reranker() : undefined,
+      signal: controller.signal,
+      onProgress,
+    });
+    const applied = flags.apply ? await apply(result, store, embedder, root, context.configPath) : [];
+    const file = flags.out ?? join(root, 'result.json');
+    const source = flags.questions ?? 'generated from the collection';
+    await writeAtomic(file, `${JSON.stringify({ questions: source, ...result, applied }, null, 2)}\n`);
+    return { result, applied, file };
+  } catch (error) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    process.off('SIGINT', stop);
+    await runtime.dispose();
+  }
 }
 
 /** Writes the choice into the config file, and re-indexes the collection in one write when the chunking changed. */
