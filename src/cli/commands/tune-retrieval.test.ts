@@ -96,7 +96,11 @@ describe('attune tune-retrieval', () => {
 
   it('writes the choice to the config and leaves the collection chunked as chosen', async () => {
     const configPath = join(home, 'attune.config.json');
-    writeFileSync(configPath, JSON.stringify({ chunking: config.chunking, retrieval: { minVectorScore: 0.25 } }));
+    // re-ranking is on and not searched (--no-rerank-search): the choice must leave it on
+    writeFileSync(
+      configPath,
+      JSON.stringify({ chunking: config.chunking, retrieval: { minVectorScore: 0.25, rerank: true } }),
+    );
     const { result, applied } = await runTuneRetrieval(flags, {
       home,
       config,
@@ -108,7 +112,7 @@ describe('attune tune-retrieval', () => {
     expect(written.retrieval).toMatchObject({
       k: result.chosen.k,
       mode: result.chosen.mode,
-      rerank: false,
+      rerank: true,
       minVectorScore: 0.25,
     });
     expect(written.retrieval.fusion).toEqual(result.chosen.fusion?.method === 'rrf' ? undefined : result.chosen.fusion);

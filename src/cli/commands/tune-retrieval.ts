@@ -149,7 +149,9 @@ async function apply(
     }
   }
   await writeRetrievalChoice(configPath, chosen);
-  done.push(`wrote chunking, retrieval.k, mode, fusion and rerank to ${configPath}`);
+  done.push(
+    `wrote chunking, retrieval.k, mode, fusion${chosen.rerank === undefined ? '' : ' and rerank'} to ${configPath}`,
+  );
   return done;
 }
 

@@ -8,7 +8,7 @@ import type { ChunkRecord } from '../../types.ts';
 import type { RetrievalChoice } from './tune.ts';
 
 /**
- * Writes the choice into the config file in one atomic replace: `retrieval.k`, `mode`, `fusion` and `rerank`,
+ * Writes the choice into the config file in one atomic replace: `retrieval.k`, `mode`, `fusion`, `rerank` (when searched),
  * and `chunking` (which the next `ingest` uses); every other field is kept as written. The file is checked
  * against the config schema before it replaces the old one, so a bad write never lands.
  */
@@ -31,7 +31,7 @@ export async function writeRetrievalChoice(configPath: string, choice: Retrieval
       ...retrieval,
       k: choice.k,
       mode: choice.mode,
-      rerank: choice.rerank,
+      ...(choice.rerank === undefined ? {} : { rerank: choice.rerank }),
       ...(choice.mode === 'hybrid' && choice.fusion && choice.fusion.method !== 'rrf' ? { fusion: choice.fusion } : {}),
     },
   };

@@ -96,6 +96,7 @@ describe('tuneRetrieval on a real collection', () => {
     for (const tried of first.tried) expect(first.best.ndcg).toBeGreaterThanOrEqual(tried.ndcg);
     expect(first.best.ndcg).toBeGreaterThan(0.5);
     expect([3, 5, 8]).toContain(first.chosen.k);
+    expect(first.chosen.rerank).toBeUndefined(); // not searched: the config's setting stays
     expect(await collection()).toEqual(before);
 
     embedder.texts = 0;

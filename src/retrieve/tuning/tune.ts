@@ -55,7 +55,8 @@ export interface RetrievalChoice {
   k: number;
   mode: SearchMode;
   fusion?: Fusion;
-  rerank: boolean;
+  /** Absent when re-ranking was not searched: the setting in force is kept. */
+  rerank?: boolean;
 }
 
 export interface ChunkingTried {
@@ -220,7 +221,7 @@ export async function tuneRetrieval(options: TuneRetrievalOptions): Promise<Tune
       k: chooseK(best.recall, options.kTolerance ?? 0.02),
       mode: best.mode,
       ...(best.fusion ? { fusion: best.fusion } : {}),
-      rerank: best.rerank,
+      ...(options.reranker ? { rerank: best.rerank } : {}),
     },
     best,
     tried,
