@@ -13,16 +13,8 @@ import { calibrateSpeeds, checkBudget, describeEstimate, formatDuration } from '
 import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
-import {
-  ADAPTER_STRATEGIES,
-  adapterKindOf,
-  listNames,
-  STRATEGY_NAMES,
-  tunesRetrieval,
-  usesAdapter,
-} from '../answer/catalog.ts';
-import { tuneRetrievalForCompare, type RetrievalTuningReport } from './retrieval-tuning.ts';
-import type { RetrievalSettings } from '../config/config.ts';
+import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter } from '../answer/catalog.ts';
+import { describeTuningStep, tuneRetrievalForCompare, wantsRetrievalTuning } from './retrieval-tuning.ts';
 import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { compareDiagnostics } from './diagnostics.ts';
@@ -50,7 +42,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const cache = new StepCache(join(out, 'cache'));
   const notice = (line: string) => options.onNotice?.(line);
   const wantsAdapters = options.strategies.some(usesAdapter);
-  const wantsTuning = options.strategies.some(tunesRetrieval);
+  const wantsTuning = wantsRetrievalTuning(options.strategies);
   if (wantsAdapters && !options.trainer)
     throw new UsageError(
       `strategies ${listNames(ADAPTER_STRATEGIES)} need the trainer (Python environment); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} to compare without fine-tuning`,
@@ -255,26 +247,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     }
 
     // 3b. rag-tuned: k, mode and fusion tuned on development questions disjoint from the held-out ones
-    let tuning: { retrieval: RetrievalSettings; report: RetrievalTuningReport } | undefined;
-    if (wantsTuning) {
-      start('tune retrieval');
-      const tuned = await tuneRetrievalForCompare({
-        cache,
-        store,
-        embedder,
-        heldOut: questions,
-        retrieval: options.config.retrieval,
-        chunking: options.config.chunking,
-        signal: options.signal,
-        onProgress: progress,
-      });
-      tuning = tuned;
-      const { report } = tuned;
-      finish(
-        tuned.cached,
-        `${report.devQuestions} development questions (${report.droppedForLeakage} dropped as leaks): ${report.chosen.label}, k ${report.chosen.k} (dev nDCG@10 ${report.chosen.ndcg.toFixed(3)} vs ${report.baseline.label} ${report.baseline.ndcg.toFixed(3)})`,
-      );
-    }
+    if (wantsTuning) start('tune retrieval');
+    const { config, signal } = options;
+    const step = { cache, store, embedder, heldOut: questions, config, signal, onProgress: progress };
+    const tuning = wantsTuning ? await tuneRetrievalForCompare(step) : undefined;
+    if (tuning) finish(tuning.cached, describeTuningStep(tuning.report));
 
     // 4. evaluate
     start('evaluate');
@@ -287,7 +264,6 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       embedder,
       adapters,
       failed,
-      undefined,
       tuning?.retrieval,
     );
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');

@@ -138,7 +138,6 @@ export async function measureFreshness(ctx: FreshnessContext): Promise<Freshness
     embedder,
     adapters,
     ctx.failed,
-    undefined,
     ctx.tunedRetrieval,
   );
   const changed: Question[] = facts.map((f) => ({

@@ -95,8 +95,10 @@ describe('rag-tuned: development questions', () => {
       store,
       embedder,
       heldOut,
-      retrieval: { k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false },
-      chunking: { maxTokens: 120, overlapTokens: 16 },
+      config: {
+        retrieval: { k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false },
+        chunking: { maxTokens: 120, overlapTokens: 16 },
+      },
     });
     expect(embedded.length).toBe(result.report.devQuestions);
     const texts = new Set(heldOut.map((q) => q.question));
@@ -109,8 +111,10 @@ describe('rag-tuned: development questions', () => {
       store,
       embedder,
       heldOut,
-      retrieval: { k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false },
-      chunking: { maxTokens: 120, overlapTokens: 16 },
+      config: {
+        retrieval: { k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false },
+        chunking: { maxTokens: 120, overlapTokens: 16 },
+      },
     });
     expect(again).toEqual({ ...result, cached: true });
   });

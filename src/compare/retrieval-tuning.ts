@@ -1,4 +1,5 @@
-import type { RetrievalSettings } from '../config/config.ts';
+import type { Config, RetrievalSettings } from '../config/config.ts';
+import { tunesRetrieval } from '../answer/catalog.ts';
 import type { Question } from '../dataset/questions.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Fusion } from '../store/fusion.ts';
@@ -27,6 +28,11 @@ export interface RetrievalTuningReport {
 
 const SCOPE =
   'query-time settings only (k, search mode, hybrid fusion), on the compare collection as chunked by the config; re-ranking is not searched';
+
+/** Whether a compare of these strategies needs the tuning step (rag-tuned is among them). */
+export function wantsRetrievalTuning(strategies: readonly string[]): boolean {
+  return strategies.some(tunesRetrieval);
+}
 
 /**
  * The development questions for `rag-tuned`: generated from the corpus (a sentence's first part is the query,
@@ -57,8 +63,7 @@ export async function tuneRetrievalForCompare(ctx: {
   store: Store;
   embedder: Embedder;
   heldOut: Question[];
-  retrieval: RetrievalSettings;
-  chunking: { maxTokens: number; overlapTokens: number };
+  config: Pick<Config, 'retrieval' | 'chunking'>;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, detail: string) => void;
 }): Promise<{ retrieval: RetrievalSettings; report: RetrievalTuningReport; cached: boolean }> {
@@ -67,14 +72,19 @@ export async function tuneRetrievalForCompare(ctx: {
     'retrieval-tuning v1',
     documents.map((d) => [d.docId, d.docHash]),
     ctx.heldOut.map((q) => [q.id, q.question]),
-    ctx.retrieval,
-    ctx.chunking,
+    ctx.config.retrieval,
+    ctx.config.chunking,
     ctx.embedder.id,
   );
   const cached = await ctx.cache.get<RetrievalTuningReport>('retrieval-tuning', key);
   const report = cached ?? (await ctx.cache.set('retrieval-tuning', key, await search(ctx)));
   const { chosen } = report;
-  const retrieval: RetrievalSettings = { ...ctx.retrieval, k: chosen.k, mode: chosen.mode, fusion: chosen.fusion };
+  const retrieval: RetrievalSettings = {
+    ...ctx.config.retrieval,
+    k: chosen.k,
+    mode: chosen.mode,
+    fusion: chosen.fusion,
+  };
   return { retrieval, report, cached: cached !== undefined };
 }
 
@@ -84,7 +94,7 @@ async function search(ctx: Parameters<typeof tuneRetrievalForCompare>[0]): Promi
     store: ctx.store,
     embedder: ctx.embedder,
     questions: dev,
-    baseline: { chunking: ctx.chunking, retrieval: ctx.retrieval },
+    baseline: { chunking: ctx.config.chunking, retrieval: ctx.config.retrieval },
     signal: ctx.signal,
     onProgress: (phase, done, total) => ctx.onProgress?.(done, total, phase),
   });
@@ -104,6 +114,12 @@ async function search(ctx: Parameters<typeof tuneRetrievalForCompare>[0]): Promi
     },
     top: result.tried.slice(0, 10).map((t) => ({ label: describeKnobs(t), ndcg: t.ndcg })),
   };
+}
+
+/** The compare step's one-line result. */
+export function describeTuningStep(report: RetrievalTuningReport): string {
+  const { chosen, baseline } = report;
+  return `${report.devQuestions} development questions (${report.droppedForLeakage} dropped as leaks): ${chosen.label}, k ${chosen.k} (dev nDCG@10 ${chosen.ndcg.toFixed(3)} vs ${baseline.label} ${baseline.ndcg.toFixed(3)})`;
 }
 
 /** The report's lines on rag-tuned's settings: what was chosen, against what, on which questions. */

@@ -38,9 +38,9 @@ export function strategiesUnderComparison(
   embedder: CompareEmbedder,
   adapters: Partial<Record<AdapterKind, TrainedAdapter>>,
   failed: Partial<Record<AdapterKind, string>> = {},
-  only?: StrategyName[],
   /** rag-tuned's settings, from the retrieval tuning step. */
   tunedRetrieval?: RetrievalSettings,
+  only?: StrategyName[],
 ): Strategy[] {
   const names = only ?? options.strategies;
   const unavailable: Record<string, Error> = {};
