@@ -84,7 +84,7 @@ describe('architecture: imports under src/', () => {
   it('reads the real import graph', () => {
     expect(graph.size).toBeGreaterThan(200);
     expect(edges).toContainEqual(['cli/main.ts', 'errors.ts']);
-    expect(edges).toContainEqual(['store/lance-store.ts', 'store/rrf.ts']);
+    expect(edges).toContainEqual(['store/lance-store.ts', 'store/fusion.ts']);
     // a type-only import, a multi-line import list and a dynamic import are all edges
     expect(edges).toContainEqual(['store/postgres/postgres-store.ts', 'store/store.ts']);
     expect(edges).toContainEqual(['compare/recommend.ts', 'compare/evidence.ts']);

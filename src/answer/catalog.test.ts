@@ -9,10 +9,12 @@ import { scriptedGenerator } from '../testing/scripted-generator.ts';
 import {
   ADAPTER_STRATEGIES,
   COLLECTION_STRATEGIES,
+  DEFAULT_COMPARE_STRATEGIES,
   parseStrategyNames,
   STRATEGY_CATALOG,
   STRATEGY_NAMES,
   strategySpec,
+  tunesRetrieval,
 } from './catalog.ts';
 import { buildStrategies } from './create-strategy.ts';
 
@@ -41,7 +43,7 @@ async function kitDeps(reply = 'Mara Quell [1].') {
     ],
     removeDocIds: [],
   });
-  return { generator: scriptedGenerator(reply), store, embedder, retrieval };
+  return { generator: scriptedGenerator(reply), store, embedder, retrieval, tunedRetrieval: retrieval };
 }
 
 describe('the strategy catalog', () => {
@@ -50,8 +52,8 @@ describe('the strategy catalog', () => {
     expect(new Set(STRATEGY_CATALOG.map((s) => s.simplicity)).size).toBe(STRATEGY_CATALOG.length);
     for (const spec of STRATEGY_CATALOG) expect(spec.description.length).toBeGreaterThan(10);
     // what the README and the tie-breaker have always said, now read from the table
-    expect(STRATEGY_NAMES).toEqual(['base', 'rag', 'ft', 'ft-rag', 'raft']);
-    expect(TIE_BREAKER).toContain('base < rag < ft < ft-rag < raft');
+    expect(STRATEGY_NAMES).toEqual(['base', 'rag', 'rag-tuned', 'ft', 'ft-rag', 'raft']);
+    expect(TIE_BREAKER).toContain('base < rag < rag-tuned < ft < ft-rag < raft');
   });
 
   it('gives an update path that matches what each strategy uses', () => {
@@ -85,6 +87,14 @@ describe('the strategy catalog', () => {
         ).toThrow(/needs a collection/);
     });
   }
+
+  it('builds rag-tuned only with tuned settings, and leaves it out of compare’s default strategies', async () => {
+    const { tunedRetrieval: _, ...deps } = await kitDeps();
+    expect(() => buildStrategies(['rag-tuned'], deps)).toThrow(/attune tune-retrieval/);
+    expect(DEFAULT_COMPARE_STRATEGIES).toEqual(STRATEGY_NAMES.filter((name) => name !== 'rag-tuned'));
+    expect(tunesRetrieval('rag-tuned')).toBe(true);
+    expect(tunesRetrieval('rag')).toBe(false);
+  });
 
   it('builds an unavailable strategy that fails every answer with its reason, and refuses unknown names', async () => {
     const deps = await kitDeps();
@@ -138,7 +148,7 @@ describe('the edges accept exactly the catalog names', () => {
     expect(parseStrategyNames(STRATEGY_NAMES.join(','), '--strategies')).toEqual(STRATEGY_NAMES);
     expect(parseStrategies(` ${STRATEGY_NAMES.join(' , ')} `)).toEqual(STRATEGY_NAMES);
     expect(() => parseStrategyNames('base,rerank', '--strategies')).toThrow(
-      '--strategies: unknown strategy "rerank" (known: base, rag, ft, ft-rag, raft)',
+      '--strategies: unknown strategy "rerank" (known: base, rag, rag-tuned, ft, ft-rag, raft)',
     );
     expect(() => parseStrategies('base,rerank')).toThrow(UsageError);
   });

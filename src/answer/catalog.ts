@@ -1,3 +1,4 @@
+import type { RetrievalSettings } from '../config/config.ts';
 import { UsageError } from '../errors.ts';
 import { baseStrategy } from './base-strategy.ts';
 import { ragStrategy, type RagDeps } from './rag-strategy.ts';
@@ -10,7 +11,11 @@ export type AdapterKind = 'ft' | 'raft';
 export type UpdatePath = 'nothing to update' | 're-index' | 're-train' | 're-index + re-train';
 
 /** The models and collection a strategy may use; `store`, `embedder` and `retrieval` only for strategies with a collection. */
-export type StrategyDeps = Pick<RagDeps, 'generator'> & Partial<Omit<RagDeps, 'generator'>>;
+export type StrategyDeps = Pick<RagDeps, 'generator'> &
+  Partial<Omit<RagDeps, 'generator'>> & {
+    /** Retrieval settings tuned on a development split (compare's tuning step): what `rag-tuned` answers with. */
+    tunedRetrieval?: RetrievalSettings;
+  };
 
 export interface StrategySpec {
   readonly name: string;
@@ -22,6 +27,8 @@ export interface StrategySpec {
   /** The tie-breaker between strategies shown equivalent: lower is simpler (fewer parts to build, train and keep up to date). */
   readonly simplicity: number;
   readonly description: string;
+  /** True when it answers with retrieval settings tuned for the run (`tunedRetrieval`): only compare tunes them. */
+  readonly tunesRetrieval?: boolean;
   /** Its answer implementation; `deps` holds a collection whenever `collection` is true, `adapter` whenever `adapter` is set. */
   build(deps: StrategyDeps & Partial<RagDeps>, options: { adapter?: string; maxTokens?: number }): Strategy;
 }
@@ -51,6 +58,24 @@ export const STRATEGY_CATALOG = [
     simplicity: 1,
     description: 'retrieval from the collection, then the model answers from the numbered documents',
     build: (deps, options) => rag('rag')(deps, { maxTokens: options.maxTokens }),
+  },
+  {
+    // rag with k and hybrid fusion tuned on development questions disjoint from the held-out ones (compare only)
+    name: 'rag-tuned',
+    adapter: null,
+    collection: true,
+    update: 're-index',
+    simplicity: 1.5,
+    tunesRetrieval: true,
+    description:
+      'rag with k, search mode and hybrid fusion tuned on development questions kept apart from the held-out ones',
+    build: (deps, options) => {
+      if (!deps.tunedRetrieval)
+        throw new UsageError(
+          'strategy rag-tuned answers with retrieval settings tuned during `attune compare`; elsewhere run `attune tune-retrieval` (it writes them to the config) and use rag',
+        );
+      return rag('rag-tuned')({ ...deps, retrieval: deps.tunedRetrieval }, { maxTokens: options.maxTokens });
+    },
   },
   {
     name: 'ft',
@@ -113,6 +138,14 @@ export function usesCollection(name: string): boolean {
 /** The strategies that answer with an adapter, or that retrieve: "ft, ft-rag, raft" in messages. */
 export const ADAPTER_STRATEGIES: StrategyName[] = STRATEGY_CATALOG.filter((s) => s.adapter !== null).map((s) => s.name);
 export const COLLECTION_STRATEGIES: StrategyName[] = STRATEGY_CATALOG.filter((s) => s.collection).map((s) => s.name);
+
+/** Strategies that answer with retrieval settings tuned for the run (compare tunes them first). */
+export function tunesRetrieval(name: string): boolean {
+  return (STRATEGY_CATALOG.find((entry) => entry.name === name) as StrategySpec | undefined)?.tunesRetrieval ?? false;
+}
+
+/** What compare runs when no --strategies is given: every strategy but the opt-in tuned one (its tuning costs extra). */
+export const DEFAULT_COMPARE_STRATEGIES: StrategyName[] = STRATEGY_NAMES.filter((name) => !tunesRetrieval(name));
 
 /** Simpler first; unknown names after every known one. */
 export function simplicityRank(name: string): number {

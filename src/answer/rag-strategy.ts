@@ -64,6 +64,7 @@ export function ragStrategy(deps: RagDeps, options: RagStrategyOptions = {}): St
         k,
         mode,
         filter: deps.filter,
+        fusion: deps.retrieval.fusion,
         reranker,
         candidates: deps.retrieval.rerankCandidates,
         signal: call.signal,

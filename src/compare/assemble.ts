@@ -1,3 +1,4 @@
+import type { RetrievalTuningReport } from './retrieval-tuning.ts';
 import type { ReadingDiagnostics } from '../evaluate/diagnostics.ts';
 import { adapterKindOf, strategySpec, type AdapterKind, type UpdatePath } from '../answer/catalog.ts';
 import { bootstrapMean, type Estimate } from '../evaluate/metrics/statistics.ts';
@@ -112,6 +113,8 @@ export interface CompareResult {
   byTag?: TagAccuracy[];
   /** RAFT-style reading diagnostics of the strategies that read documents (`--diagnostics`). */
   diagnostics?: ReadingDiagnostics;
+  /** How rag-tuned's retrieval settings were chosen (when rag-tuned is compared). */
+  retrievalTuning?: RetrievalTuningReport;
   /** Adapters that could not be trained; their strategies answered every question with an error. */
   failures?: { adapter: string; strategies: string[]; message: string }[];
   /** Steps and answers reused from an earlier run's cache. */

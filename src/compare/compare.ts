@@ -14,6 +14,7 @@ import { measureFreshness, type FreshnessMeasurement } from './freshness.ts';
 import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
 import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter } from '../answer/catalog.ts';
+import { describeTuningStep, tuneRetrievalForCompare, wantsRetrievalTuning } from './retrieval-tuning.ts';
 import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { compareDiagnostics } from './diagnostics.ts';
@@ -41,6 +42,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const cache = new StepCache(join(out, 'cache'));
   const notice = (line: string) => options.onNotice?.(line);
   const wantsAdapters = options.strategies.some(usesAdapter);
+  const wantsTuning = wantsRetrievalTuning(options.strategies);
   if (wantsAdapters && !options.trainer)
     throw new UsageError(
       `strategies ${listNames(ADAPTER_STRATEGIES)} need the trainer (Python environment); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} to compare without fine-tuning`,
@@ -48,6 +50,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const plan = [
     'ingest',
     ...(wantsAdapters ? ['training data', 'train'] : []),
+    ...(wantsTuning ? ['tune retrieval'] : []),
     'evaluate',
     ...(options.diagnostics ? ['diagnostics'] : []),
     ...(options.update ? ['freshness'] : []),
@@ -243,11 +246,26 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       );
     }
 
+    // 3b. rag-tuned: k, mode and fusion tuned on development questions disjoint from the held-out ones
+    if (wantsTuning) start('tune retrieval');
+    const { config, signal } = options;
+    const step = { cache, store, embedder, heldOut: questions, config, signal, onProgress: progress };
+    const tuning = wantsTuning ? await tuneRetrievalForCompare(step) : undefined;
+    if (tuning) finish(tuning.cached, describeTuningStep(tuning.report));
+
     // 4. evaluate
     start('evaluate');
     registerAdapters(runtime, adapters);
     const generator = await runtime.generator();
-    const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, failed);
+    const strategies = strategiesUnderComparison(
+      options,
+      generator,
+      store,
+      embedder,
+      adapters,
+      failed,
+      tuning?.retrieval,
+    );
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');
     const rows = await evaluateCached({
       rowsFile,
@@ -321,6 +339,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
           fitting: undefined,
           warnings,
           progress,
+          tunedRetrieval: tuning?.retrieval,
         });
         finish(false, `${freshness.facts.length} changed facts`);
       } catch (error) {
@@ -346,6 +365,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     });
     result.byTag = tagged;
     if (diagnostics) result.diagnostics = diagnostics;
+    if (tuning) result.retrievalTuning = tuning.report;
     result.failures = Object.entries(failed).map(([kind, message]) => ({
       adapter: kind,
       strategies: options.strategies.filter((s) => adapterKindOf(s) === kind),

@@ -1,3 +1,4 @@
+import type { RetrievalSettings } from '../config/config.ts';
 import { join } from 'node:path';
 import type { Question } from '../dataset/questions.ts';
 import type { EvalRow } from '../evaluate/row.ts';
@@ -48,6 +49,8 @@ export interface FreshnessContext {
   fitting: FitReport | undefined;
   warnings: string[];
   progress: (d: number, t: number, detail?: string) => void;
+  /** rag-tuned's settings (tuned before the update, kept after it, like rag's). */
+  tunedRetrieval?: RetrievalSettings;
 }
 
 const text = (docs: Map<string, CorpusDocument>) => new Map([...docs].map(([id, d]) => [id, d.text]));
@@ -128,7 +131,15 @@ export async function measureFreshness(ctx: FreshnessContext): Promise<Freshness
   // the store and the generator are the runtime's: it disposes them with the rest of the compare
   registerAdapters(ctx.runtime, adapters);
   const generator = await ctx.runtime.generator();
-  const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, ctx.failed);
+  const strategies = strategiesUnderComparison(
+    options,
+    generator,
+    store,
+    embedder,
+    adapters,
+    ctx.failed,
+    ctx.tunedRetrieval,
+  );
   const changed: Question[] = facts.map((f) => ({
     id: f.questionId,
     question: f.question,

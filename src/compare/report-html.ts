@@ -7,6 +7,7 @@ import type { LossPoint } from '../tune/trainer.ts';
 import type { CompareResult } from './assemble.ts';
 import { CONSIDERATIONS } from './recommend.ts';
 import { formatBytes, verdictText } from './summary.ts';
+import { retrievalTuningLines } from './retrieval-tuning.ts';
 
 const EXTRA_STYLE = `.reco{border:2px solid #2563eb;border-radius:8px;padding:10px 16px;background:#eff6ff}.reco h2{border:0;margin:4px 0}
 .reco ol{margin:6px 0 6px 20px}.reco ol.ranks{list-style:none;padding-left:0}.reco .rank1{font-weight:700}.scorecard td.best{background:#ecfdf5;font-weight:600}.signs li{color:#92400e}
@@ -27,6 +28,15 @@ ${result.signs.length ? `<section><h2>Signs to note</h2><ul class="signs">${resu
 <section><h2>Accuracy vs latency vs cost</h2><div class="row">${tradeoffCharts(result, color)}</div><p class="note">Each point is a strategy, whisker = 95% CI over questions. Cost is machine time × price for local models, so it tracks latency; training cost is separate (table below).</p></section>
 <section><h2>Scorecard</h2>${scorecard(result)}</section>
 ${result.freshness ? `<section><h2>Freshness: after an update of ${result.freshness.changedDocuments} document(s), ${result.freshness.changedFacts} changed fact(s)</h2><div class="grid">${freshnessCharts(result, color)}</div>${freshnessTable(result)}</section>` : ''}
+${
+  result.retrievalTuning
+    ? `<section><h2>rag-tuned: retrieval settings</h2>${retrievalTuningLines(result.retrievalTuning)
+        .map((line) => `<p>${escapeHtml(line.trim())}</p>`)
+        .join(
+          '',
+        )}<table><thead><tr><th>settings tried (best first)</th><th>dev ${escapeHtml(result.retrievalTuning.metric)}</th></tr></thead><tbody>${result.retrievalTuning.top.map((t) => `<tr><td>${escapeHtml(t.label)}</td><td>${t.ndcg.toFixed(3)}</td></tr>`).join('')}</tbody></table></section>`
+    : ''
+}
 ${readingDiagnosticsHtml(result.diagnostics)}
 <section><h2>Cost, latency and resources</h2>${costTable(result)}<p class="note">Index ${formatBytes(result.resources.indexBytes)} on disk · peak process memory ${result.resources.peakRssMb} MB · break-even = training cost ÷ (rag's cost per query − the strategy's), when it is cheaper per query.</p></section>
 ${lossCurves(result, color)}

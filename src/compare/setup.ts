@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   ADAPTER_STRATEGIES,
+  DEFAULT_COMPARE_STRATEGIES,
   listNames,
   parseStrategyNames,
   STRATEGY_NAMES,
@@ -75,7 +76,7 @@ export interface CompareSettings {
 }
 
 export const COMPARE_DEFAULTS = {
-  strategies: STRATEGY_NAMES.join(','),
+  strategies: DEFAULT_COMPARE_STRATEGIES.join(','),
   repeats: 1,
   epochs: 3,
   lr: 1e-3,

@@ -1,4 +1,5 @@
 import { adapterKindOf, type AdapterKind, type StrategyName } from '../answer/catalog.ts';
+import type { RetrievalSettings } from '../config/config.ts';
 import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { TrainerError } from '../errors.ts';
@@ -37,6 +38,8 @@ export function strategiesUnderComparison(
   embedder: CompareEmbedder,
   adapters: Partial<Record<AdapterKind, TrainedAdapter>>,
   failed: Partial<Record<AdapterKind, string>> = {},
+  /** rag-tuned's settings, from the retrieval tuning step. */
+  tunedRetrieval?: RetrievalSettings,
   only?: StrategyName[],
 ): Strategy[] {
   const names = only ?? options.strategies;
@@ -51,7 +54,7 @@ export function strategiesUnderComparison(
   }
   return buildStrategies(
     names,
-    { generator, store, embedder, retrieval: options.config.retrieval },
+    { generator, store, embedder, retrieval: options.config.retrieval, tunedRetrieval },
     { adapters: adapterOf, maxTokens: options.maxTokens, unavailable },
   );
 }

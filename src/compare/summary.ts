@@ -1,3 +1,4 @@
+import { retrievalTuningLines } from './retrieval-tuning.ts';
 import { diagnosticsTableRows, DIAGNOSTICS_NOTE } from '../evaluate/diagnostics.ts';
 import { formatEstimate, formatMs, formatNumber, formatUsd, renderTable } from '../report/format.ts';
 import type { CompareResult } from './assemble.ts';
@@ -57,6 +58,7 @@ export function renderCompareSummary(result: CompareResult): string {
     const { header, rows: table } = diagnosticsTableRows(result.diagnostics);
     lines.push(renderTable(header, table), DIAGNOSTICS_NOTE, '');
   }
+  if (result.retrievalTuning) lines.push(...retrievalTuningLines(result.retrievalTuning), '');
   lines.push(
     `recommendation (priorities: ${Object.entries(result.recommendation.priorities)
       .map(([k, v]) => `${k}=${v}`)

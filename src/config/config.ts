@@ -88,6 +88,18 @@ export const ConfigSchema = z
         rerank: z.boolean().default(false),
         /** Candidates fetched for the reranker to grade (default 3 × k); one short generation each. */
         rerankCandidates: z.number().int().positive().max(200).optional(),
+        /**
+         * How hybrid search fuses its vector and keyword lists (store/fusion.ts); omitted → plain RRF (k = 60).
+         * `weight` is the vector list's share, the keyword list gets 1 − weight. `attune tune-retrieval` writes it.
+         */
+        fusion: z
+          .object({
+            method: z.enum(['rrf', 'weighted-rrf', 'convex']),
+            weight: z.number().min(0).max(1).optional(),
+            k: z.number().positive().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false }),

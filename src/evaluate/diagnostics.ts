@@ -156,6 +156,7 @@ export async function runReadingDiagnostics(options: DiagnosticsOptions): Promis
     const { hits } = await retrieve(options.store, options.embedder, question.question, {
       k,
       mode,
+      fusion: options.retrieval.fusion,
       filter: options.filter,
       signal: options.signal,
     });

@@ -41,6 +41,11 @@ export interface IngestResult {
 
 const EMBED_BATCH = 32;
 
+/** A chunk's id: its document, the document's content hash and its position (re-chunking elsewhere must agree). */
+export function chunkIdOf(docId: string, docHash: string, position: number): string {
+  return createHash('sha256').update(`${docId}\0${docHash}\0${position}`).digest('hex').slice(0, 32);
+}
+
 /**
  * Incremental, atomic ingest: unchanged files (same sha256) are skipped, changed files have
  * their chunks replaced, and every change lands in ONE store write, so an interrupted run leaves
@@ -116,7 +121,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
 
   const upsert: ChunkRecord[] = pending.flatMap(({ file, docHash, chunks, title }) =>
     chunks.map((c) => ({
-      chunkId: createHash('sha256').update(`${file.docId}\0${docHash}\0${c.position}`).digest('hex').slice(0, 32),
+      chunkId: chunkIdOf(file.docId, docHash, c.position),
       docId: file.docId,
       source: file.source,
       title,

@@ -39,6 +39,7 @@ export function createMcpServer(options: McpOptions): McpServer {
         const { hits } = await retrieve(store, embedder, query, {
           k: k ?? resources.config.retrieval.k,
           mode: resources.config.retrieval.mode,
+          fusion: resources.config.retrieval.fusion,
           filter,
           ...(await resources.rerankOptions()),
         });

@@ -1,4 +1,5 @@
 import type { Embedder } from '../embed/embedder.ts';
+import type { Fusion } from '../store/fusion.ts';
 import type { Store } from '../store/store.ts';
 import type { Hit, SearchFilter, SearchMode } from '../types.ts';
 import type { Reranker } from './reranker.ts';
@@ -7,6 +8,8 @@ export interface RetrieveOptions {
   k: number;
   mode: SearchMode;
   filter?: SearchFilter;
+  /** Hybrid search's fusion of its vector and keyword lists (default plain RRF). */
+  fusion?: Fusion;
   reranker?: Reranker;
   /** Candidates fetched for the reranker to choose from (default 3 × k). */
   candidates?: number;
@@ -37,7 +40,14 @@ export async function retrieve(
     options.mode === 'keyword' ? undefined : (await embedder.embed([query], { signal: options.signal }))[0];
   const embedded = performance.now();
   const depth = options.reranker ? (options.candidates ?? options.k * 3) : options.k;
-  let hits = await store.search({ mode: options.mode, vector, text: query, k: depth, filter: options.filter });
+  let hits = await store.search({
+    mode: options.mode,
+    vector,
+    text: query,
+    k: depth,
+    filter: options.filter,
+    fusion: options.fusion,
+  });
   const searched = performance.now();
   const vectorScores = hits.flatMap((hit) => (hit.vectorScore === undefined ? [] : [hit.vectorScore]));
   if (options.reranker && hits.length > 0)

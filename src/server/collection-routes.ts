@@ -146,6 +146,7 @@ export function collectionRoutes(
       retrieve(store, embedder, body.query, {
         k: body.k ?? k,
         mode: body.mode ?? mode,
+        fusion: resources.config.retrieval.fusion,
         filter: labelFilter(scope),
         ...rerank,
         signal: c.req.raw.signal,

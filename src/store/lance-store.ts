@@ -1,7 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache-arrow';
 import { StoreError } from '../errors.ts';
-import { reciprocalRankFusion } from './rrf.ts';
+import { fuseHybrid } from './fusion.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { filterToWhere, sqlString } from './lance-filter.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from './store.ts';
@@ -164,7 +164,7 @@ export class LanceStore implements Store {
       this.#vectorSearch(query.vector, depth, query.filter),
       this.#keywordSearch(query.text, depth, query.filter),
     ]);
-    return reciprocalRankFusion([vector, keyword], { limit: query.k });
+    return fuseHybrid(vector, keyword, { fusion: query.fusion, limit: query.k });
   }
 
   async #vectorSearch(vector: Float32Array | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {

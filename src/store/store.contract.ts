@@ -80,6 +80,29 @@ export function describeStoreContract(
       expect((await store.search({ mode: 'vector', vector: vec(0), k: 1 })).length).toBe(1);
     });
 
+    it('fuses hybrid lists by the fusion asked for: weight 1 is the vector order, weight 0 the keyword order', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [
+          chunk('a.md', 0, 'The lighthouse keeper lit the lamp at dusk.'),
+          chunk('a.md', 1, 'Copper prices rose in the harbour town, said the lighthouse keeper.'),
+          chunk('b.md', 2, 'A recipe for barley soup with lighthouse thyme.'),
+          chunk('b.md', 3, 'Nothing about the topic at all.'),
+        ],
+      });
+      const query = { vector: vec(3, 1), text: 'lighthouse keeper', k: 4 };
+      const byVector = (await store.search({ ...query, mode: 'vector' })).map((h) => h.chunkId);
+      const byKeyword = (await store.search({ ...query, mode: 'keyword' })).map((h) => h.chunkId);
+      for (const method of ['weighted-rrf', 'convex'] as const) {
+        const at = async (weight: number) =>
+          (await store.search({ ...query, mode: 'hybrid', fusion: { method, weight } })).map((h) => h.chunkId);
+        expect(await at(1), method).toEqual(byVector);
+        expect(await at(0), method).toEqual(byKeyword);
+      }
+      expect(byVector[0]).not.toBe(byKeyword[0]); // the two orders differ, so the check above can fail
+    });
+
     it('replaces a document’s chunks in one write and removes documents', async () => {
       const store = await fresh();
       await store.write({

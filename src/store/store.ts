@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter, SearchMode } from '../types.ts';
+import type { Fusion } from './fusion.ts';
 
 export interface StoreQuery {
   mode: SearchMode;
@@ -9,6 +10,8 @@ export interface StoreQuery {
   text?: string;
   k: number;
   filter?: SearchFilter;
+  /** How hybrid search fuses its two lists (fusion.ts); default plain RRF. Vector and keyword search ignore it. */
+  fusion?: Fusion;
 }
 
 export interface ExportOptions {

@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.ts';
-import { reciprocalRankFusion } from '../store/rrf.ts';
+import { fuseHybrid } from '../store/fusion.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store/store.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
 import { words } from './text-features.ts';
@@ -63,11 +63,11 @@ export class MemoryStore implements Store, AsyncDisposable {
     if (query.mode === 'vector') return this.#vectorSearch(visible, query.vector, query.k);
     if (query.mode === 'keyword') return keywordSearch(snapshot, visible, query.text, query.k);
     const depth = Math.max(query.k * 3, 20);
-    const lists = [
+    return fuseHybrid(
       this.#vectorSearch(visible, query.vector, depth),
       keywordSearch(snapshot, visible, query.text, depth),
-    ];
-    return reciprocalRankFusion(lists, { limit: query.k });
+      { fusion: query.fusion, limit: query.k },
+    );
   }
 
   #vectorSearch(visible: Entry[], vector: Float32Array | undefined, k: number): Hit[] {

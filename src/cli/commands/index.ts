@@ -41,6 +41,13 @@ export const commands: CommandEntry[] = [
     load: async () => [(await import('./ask.ts')).registerAsk],
   },
   {
+    name: 'tune-retrieval',
+    term: 'tune-retrieval [options]',
+    description:
+      'tune retrieval on a development split: chunking, k, hybrid fusion and re-ranking; writes the best settings',
+    load: async () => [(await import('./tune-retrieval.ts')).registerTuneRetrieval],
+  },
+  {
     name: 'collections',
     term: 'collections',
     description: 'list or remove collections',

@@ -28,6 +28,7 @@ export function registerSearch(program: Command): void {
           const { hits } = await retrieve(store, embedder, query, {
             k: parsePositiveInt(flags.k, '--k'),
             mode: flags.mode as 'hybrid',
+            fusion: context.config.retrieval.fusion,
             ...(await runtime.rerankOptions()),
           });
           const rows = hits.map(({ chunkId, docId, source, text, score, headingPath, page }) => ({

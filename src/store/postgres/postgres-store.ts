@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../../types.ts';
+import { fuseHybrid } from '../fusion.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store.ts';
 import {
   chunkColumns,
@@ -25,7 +26,6 @@ export interface PostgresStoreOptions {
   ownsPool?: boolean;
 }
 
-const RRF_K = 60;
 const INSERT_BATCH = 500;
 
 /** One collection in Postgres/pgvector: rows of the shared `chunks` table with `collection = name`. */
@@ -166,26 +166,30 @@ export class PostgresStore implements Store {
       `SELECT chunk_id, row_number() OVER (ORDER BY d, chunk_id) AS r, 1 - d AS s FROM (SELECT chunk_id, ${distance} AS d FROM chunks WHERE ${where} ORDER BY d, chunk_id LIMIT ${limit}) v`;
     const keywordList = (limit: string) =>
       `SELECT chunk_id, row_number() OVER (ORDER BY s DESC, chunk_id) AS r, s FROM (SELECT chunk_id, ts_rank_cd(tsv, q) AS s FROM chunks, (SELECT ${tsquery} AS q) tq WHERE ${where} AND tsv @@ q ORDER BY s DESC, chunk_id LIMIT ${limit}) k`;
-    let sql: string;
+    const toHits = (rows: Record<string, any>[]) =>
+      rows.map((row) =>
+        row.vector_score === null
+          ? toHit(row, Number(row.score))
+          : { ...toHit(row, Number(row.score)), vectorScore: Number(row.vector_score) },
+      );
     if (query.mode === 'vector' || query.mode === 'keyword') {
       const list = query.mode === 'vector' ? vectorList(p.add(query.k)) : keywordList(p.add(query.k));
       const vectorScore = query.mode === 'vector' ? 'l.s' : 'NULL';
-      sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score, ${vectorScore} AS vector_score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
-    } else {
-      // RRF (k=60) over both ranked lists, same semantics and tie order as store/rrf.ts
-      const depth = p.add(Math.max(query.k * 3, 20));
-      sql = `WITH v AS (${vectorList(depth)}), k AS (${keywordList(depth)}),
-        f AS (SELECT chunk_id, sum(1.0 / (${RRF_K} + r)) AS s, min(r) AS best FROM (SELECT chunk_id, r FROM v UNION ALL SELECT chunk_id, r FROM k) u GROUP BY chunk_id)
-        SELECT ${prefixed('c')}, f.s AS score, v.s AS vector_score FROM f JOIN chunks c ON c.collection = $1 AND c.chunk_id = f.chunk_id
-        LEFT JOIN v ON v.chunk_id = f.chunk_id
-        ORDER BY f.s DESC, f.best, f.chunk_id LIMIT ${p.add(query.k)}`;
+      const sql = `WITH l AS (${list}) SELECT ${prefixed('c')}, l.s AS score, ${vectorScore} AS vector_score FROM l JOIN chunks c ON c.collection = $1 AND c.chunk_id = l.chunk_id ORDER BY l.r`;
+      return toHits((await this.#pool.query(sql, p.values)).rows);
     }
+    // both ranked lists in one round trip, fused by store/fusion.ts like every other backend
+    const depth = p.add(Math.max(query.k * 3, 20));
+    const sql = `WITH v AS (${vectorList(depth)}), k AS (${keywordList(depth)})
+      SELECT ${prefixed('c')}, 'v' AS list, v.r, v.s AS score, v.s AS vector_score FROM v JOIN chunks c ON c.collection = $1 AND c.chunk_id = v.chunk_id
+      UNION ALL
+      SELECT ${prefixed('c')}, 'k' AS list, k.r, k.s AS score, NULL AS vector_score FROM k JOIN chunks c ON c.collection = $1 AND c.chunk_id = k.chunk_id
+      ORDER BY list DESC, r`;
     const { rows } = await this.#pool.query(sql, p.values);
-    return rows.map((row) =>
-      row.vector_score === null
-        ? toHit(row, Number(row.score))
-        : { ...toHit(row, Number(row.score)), vectorScore: Number(row.vector_score) },
-    );
+    return fuseHybrid(toHits(rows.filter((row) => row.list === 'v')), toHits(rows.filter((row) => row.list === 'k')), {
+      fusion: query.fusion,
+      limit: query.k,
+    });
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {

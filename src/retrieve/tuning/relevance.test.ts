@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { Hit } from '../../types.ts';
+import { chunkingGrid, queryGrid } from './grid.ts';
+import { ranked } from './measure.ts';
+import { retrievalRecall, retrievalScore } from './relevance.ts';
+import { chooseK } from './tune.ts';
+
+const hit = (id: string, text: string, score: number): Hit => ({
+  chunkId: id,
+  docId: id.split('#')[0]!,
+  source: id,
+  title: '',
+  headingPath: [],
+  page: null,
+  text,
+  labels: [],
+  tags: [],
+  score,
+});
+const hits = [hit('a#0', 'the tower is red', 3), hit('b#0', 'The bridge was built in 1901.', 2), hit('b#1', 'x', 1)];
+
+describe('retrieval relevance', () => {
+  it('scores gold documents by nDCG, and answer-only questions by the first chunk that contains an answer', () => {
+    expect(retrievalScore(hits, { id: '1', question: 'q', answers: [], goldDocIds: ['a'] })).toBe(1);
+    expect(retrievalScore(hits, { id: '1', question: 'q', answers: [], goldDocIds: ['b'] })).toBeCloseTo(
+      1 / Math.log2(3),
+    );
+    expect(retrievalScore(hits, { id: '2', question: 'q', answers: ['built in 1901'] })).toBeCloseTo(1 / Math.log2(3));
+    expect(retrievalScore(hits, { id: '3', question: 'q', answers: ['1902'] })).toBe(0);
+    expect(retrievalScore(hits, { id: '4', question: 'q', answers: [] })).toBeNull();
+    expect(retrievalRecall(hits, { id: '2', question: 'q', answers: ['1901'] }, 1)).toBe(0);
+    expect(retrievalRecall(hits, { id: '2', question: 'q', answers: ['1901'] }, 2)).toBe(1);
+  });
+  it('ranks vector and keyword knobs by their own list, and hybrid by the fusion', () => {
+    const lists = { vector: [hits[0]!, hits[1]!], keyword: [hits[2]!, hits[1]!] };
+    expect(ranked(lists, { mode: 'vector' }, 1).map((h) => h.chunkId)).toEqual(['a#0']);
+    expect(ranked(lists, { mode: 'keyword' }, 2).map((h) => h.chunkId)).toEqual(['b#1', 'b#0']);
+    expect(ranked(lists, { mode: 'hybrid' }, 1).map((h) => h.chunkId)).toEqual(['b#0']);
+  });
+  it('chooses the smallest k whose recall is within the tolerance of the largest', () => {
+    expect(chooseK({ 3: 0.5, 5: 0.79, 8: 0.8 }, 0.02)).toBe(5);
+    expect(chooseK({ 3: 0.8, 5: 0.8, 8: 0.8 }, 0.02)).toBe(3);
+    expect(chooseK({ 3: 0.5, 5: 0.6, 8: 0.8 }, 0.02)).toBe(8);
+  });
+  it('grids chunkings from the configured one (first, as is) and fusions from today’s default', () => {
+    const grid = chunkingGrid({ maxTokens: 200, overlapTokens: 32 });
+    expect(grid[0]).toEqual({ maxTokens: 200, overlapTokens: 32 });
+    expect(grid).toContainEqual({ maxTokens: 100, overlapTokens: 15 });
+    expect(grid).toContainEqual({ maxTokens: 400, overlapTokens: 0 });
+    expect(grid).toHaveLength(7);
+    expect(queryGrid()[0]).toEqual({ mode: 'hybrid' });
+  });
+});

@@ -1,0 +1,79 @@
+import type { Hit } from '../types.ts';
+import { reciprocalRankFusion } from './rrf.ts';
+
+export type FusionMethod = 'rrf' | 'weighted-rrf' | 'convex';
+
+/**
+ * How hybrid search fuses its vector and keyword lists (`retrieval.fusion` in the config). `weight` is the
+ * vector list's share (0..1), the keyword list gets 1 − weight; plain `rrf` weighs both alike.
+ */
+export interface Fusion {
+  method: FusionMethod;
+  /** The vector list's weight in [0, 1] (default 0.5); ignored by plain rrf. */
+  weight?: number;
+  /** The RRF rank constant (default 60); ignored by convex. */
+  k?: number;
+}
+
+/** What hybrid search did before fusion was a setting: plain reciprocal rank fusion with k = 60. */
+export const DEFAULT_FUSION: Fusion = { method: 'rrf' };
+
+/** "rrf", "weighted-rrf w=0.70", "convex w=0.30": a fusion in one short label. */
+export function describeFusion(fusion: Fusion | undefined): string {
+  const f = fusion ?? DEFAULT_FUSION;
+  return f.method === 'rrf' ? 'rrf' : `${f.method} w=${(f.weight ?? 0.5).toFixed(2)}`;
+}
+
+interface Entry {
+  hit: Hit;
+  score: number;
+  best: number;
+}
+
+/**
+ * The one fusion every store backend runs for hybrid search (`vector` and `keyword` ranked best first,
+ * each hit carrying its list's raw score). Methods:
+ * - `rrf`: Σ 1 / (k + rank), both lists alike (Cormack et al. 2009);
+ * - `weighted-rrf`: weight / (k + vector rank) + (1 − weight) / (k + keyword rank);
+ * - `convex`: weight · v + (1 − weight) · b, where v and b are the cosine and BM25 scores min-max normalised
+ *   within this query's list (best 1, worst 0; a list whose scores are all equal gives each 1). A chunk
+ *   missing from a list scores 0 there — the same as that list's worst entry.
+ * A list with weight 0 contributes nothing, so weight 1 returns the vector list and weight 0 the keyword
+ * list, in their own order. Ties go to the better single-list rank, then the chunk id, so results are stable.
+ */
+export function fuseHybrid(vector: Hit[], keyword: Hit[], options: { fusion?: Fusion; limit: number }): Hit[] {
+  const fusion = options.fusion ?? DEFAULT_FUSION;
+  if (fusion.method === 'rrf') return reciprocalRankFusion([vector, keyword], { k: fusion.k, limit: options.limit });
+  const weight = fusion.weight ?? 0.5;
+  const k = fusion.k ?? 60;
+  const fused = new Map<string, Entry>();
+  const add = (list: Hit[], listWeight: number, score: (hit: Hit, rank: number) => number) => {
+    if (listWeight <= 0) return;
+    list.forEach((hit, rank) => {
+      const entry = fused.get(hit.chunkId) ?? { hit, score: 0, best: Number.POSITIVE_INFINITY };
+      entry.score += listWeight * score(hit, rank);
+      entry.best = Math.min(entry.best, rank);
+      fused.set(hit.chunkId, entry);
+    });
+  };
+  if (fusion.method === 'weighted-rrf') {
+    const reciprocal = (_: Hit, rank: number) => 1 / (k + rank + 1);
+    add(vector, weight, reciprocal);
+    add(keyword, 1 - weight, reciprocal);
+  } else {
+    add(vector, weight, normalised(vector));
+    add(keyword, 1 - weight, normalised(keyword));
+  }
+  return [...fused.values()]
+    .sort((a, b) => b.score - a.score || a.best - b.best || a.hit.chunkId.localeCompare(b.hit.chunkId))
+    .slice(0, options.limit)
+    .map(({ hit, score }) => ({ ...hit, score }));
+}
+
+/** Min-max normalisation of one list's scores within this query. */
+function normalised(list: Hit[]): (hit: Hit) => number {
+  const scores = list.map((hit) => hit.score);
+  const low = Math.min(...scores);
+  const range = Math.max(...scores) - low;
+  return (hit) => (range > 0 ? (hit.score - low) / range : 1);
+}
