@@ -48,7 +48,10 @@ describe('the embedder export is checked against PyTorch at set-up', () => {
     const deviation = Math.max(
       ...fresh.vectors.flatMap((row, r) => row.map((value, i) => Math.abs(value - reference.vectors[r]![i]!))),
     );
-    expect(deviation).toBeLessThanOrEqual(1e-6);
+    // Both sides are rounded to 6 decimals, so a last-bit float32 difference (PyTorch splits the matmuls by the
+    // threads it gets) can flip one rounding: one step of 1e-6 (plus float64 noise) is the same model; a different
+    // model or a broken export deviates by far more.
+    expect(deviation).toBeLessThan(1.5e-6);
   }, 120_000);
 
   it('the ONNX export used by transformers.js reproduces the reference within the tolerance, and the check is stamped', async () => {
