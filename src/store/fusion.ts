@@ -1,5 +1,5 @@
 import type { Hit } from '../types.ts';
-import { reciprocalRankFusion } from './rrf.ts';
+import { fuseWeightedLists, reciprocalRank, reciprocalRankFusion } from './rrf.ts';
 
 export type FusionMethod = 'rrf' | 'weighted-rrf' | 'convex';
 
@@ -24,12 +24,6 @@ export function describeFusion(fusion: Fusion | undefined): string {
   return f.method === 'rrf' ? 'rrf' : `${f.method} w=${(f.weight ?? 0.5).toFixed(2)}`;
 }
 
-interface Entry {
-  hit: Hit;
-  score: number;
-  best: number;
-}
-
 /**
  * The one fusion every store backend runs for hybrid search (`vector` and `keyword` ranked best first,
  * each hit carrying its list's raw score). Methods:
@@ -45,29 +39,15 @@ export function fuseHybrid(vector: Hit[], keyword: Hit[], options: { fusion?: Fu
   const fusion = options.fusion ?? DEFAULT_FUSION;
   if (fusion.method === 'rrf') return reciprocalRankFusion([vector, keyword], { k: fusion.k, limit: options.limit });
   const weight = fusion.weight ?? 0.5;
-  const k = fusion.k ?? 60;
-  const fused = new Map<string, Entry>();
-  const add = (list: Hit[], listWeight: number, score: (hit: Hit, rank: number) => number) => {
-    if (listWeight <= 0) return;
-    list.forEach((hit, rank) => {
-      const entry = fused.get(hit.chunkId) ?? { hit, score: 0, best: Number.POSITIVE_INFINITY };
-      entry.score += listWeight * score(hit, rank);
-      entry.best = Math.min(entry.best, rank);
-      fused.set(hit.chunkId, entry);
-    });
-  };
-  if (fusion.method === 'weighted-rrf') {
-    const reciprocal = (_: Hit, rank: number) => 1 / (k + rank + 1);
-    add(vector, weight, reciprocal);
-    add(keyword, 1 - weight, reciprocal);
-  } else {
-    add(vector, weight, normalised(vector));
-    add(keyword, 1 - weight, normalised(keyword));
-  }
-  return [...fused.values()]
-    .sort((a, b) => b.score - a.score || a.best - b.best || a.hit.chunkId.localeCompare(b.hit.chunkId))
-    .slice(0, options.limit)
-    .map(({ hit, score }) => ({ ...hit, score }));
+  const vectorScore = fusion.method === 'weighted-rrf' ? reciprocalRank(fusion.k ?? 60) : normalised(vector);
+  const keywordScore = fusion.method === 'weighted-rrf' ? reciprocalRank(fusion.k ?? 60) : normalised(keyword);
+  return fuseWeightedLists(
+    [
+      { hits: vector, weight, score: vectorScore },
+      { hits: keyword, weight: 1 - weight, score: keywordScore },
+    ],
+    options.limit,
+  );
 }
 
 /** Min-max normalisation of one list's scores within this query. */
