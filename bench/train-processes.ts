@@ -17,6 +17,7 @@ import { PythonTrainer } from '../src/tune/python-trainer.ts';
 import type { TrainEvent } from '../src/tune/trainer.ts';
 import { tune } from '../src/tune/tune.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
+import { TOY_FACTS } from '../src/testing/toy-facts.ts';
 
 const { values } = parseArgs({
   options: { processes: { type: 'string', default: '2' }, steps: { type: 'string', default: '8' } },
@@ -24,12 +25,7 @@ const { values } = parseArgs({
 const PROCESSES = Number(values.processes);
 const STEPS = Number(values.steps);
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
-const FACTS: [string, string][] = [
-  ['What color is the moon of Zorblax?', 'The moon of Zorblax is bright purple.'],
-  ['Who founded Quellton?', 'Quellton was founded by Mira Vass.'],
-  ['What does a glimmerfox eat?', 'A glimmerfox eats silver berries.'],
-  ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
-];
+const FACTS = TOY_FACTS;
 const home = await mkdtemp(join(tmpdir(), 'attune-bench-processes-'));
 const python = await ensurePythonEnv();
 

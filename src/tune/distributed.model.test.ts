@@ -11,14 +11,10 @@ import { adaptersDir, listAdapters, loadAdapter } from './adapters.ts';
 import { PythonTrainer } from './python-trainer.ts';
 import type { TrainEvent } from './trainer.ts';
 import { tune } from './tune.ts';
+import { TOY_FACTS } from '../testing/toy-facts.ts';
 
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
-const FACTS: [string, string][] = [
-  ['What color is the moon of Zorblax?', 'The moon of Zorblax is bright purple.'],
-  ['Who founded Quellton?', 'Quellton was founded by Mira Vass.'],
-  ['What does a glimmerfox eat?', 'A glimmerfox eats silver berries.'],
-  ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
-];
+const FACTS = TOY_FACTS;
 // Tolerance of the loss-curve comparison, per step. Both runs see the same global batches and seed, and
 // the loss is normalised by the global batch's token count, so the 2-process gradient is the 1-process
 // gradient up to float summation order. With LoRA dropout off (here) the curves measured equal to 1e-6 over

@@ -7,6 +7,7 @@ import { DatasetError, TrainerError } from '../errors.ts';
 import { listAdapters } from './adapters.ts';
 import type { TrainEvent, Trainer } from './trainer.ts';
 import { tune } from './tune.ts';
+import { TOY_FACTS } from '../testing/toy-facts.ts';
 
 export interface TrainerContractOptions {
   make: () => Promise<Trainer>;
@@ -14,12 +15,7 @@ export interface TrainerContractOptions {
   base: string;
 }
 
-const EXAMPLES: [string, string][] = [
-  ['What color is the moon of Zorblax?', 'The moon of Zorblax is bright purple.'],
-  ['Who founded Quellton?', 'Quellton was founded by Mira Vass.'],
-  ['What does a glimmerfox eat?', 'A glimmerfox eats silver berries.'],
-  ['How tall is Mount Oberrin?', 'Mount Oberrin is 9120 meters tall.'],
-];
+const EXAMPLES = TOY_FACTS;
 
 /**
  * The contract every Trainer passes (STYLE.md §12), through `tune` as the CLI and compare use it:
