@@ -81,6 +81,8 @@ export async function runTuneRetrieval(
   onProgress?: (phase: string, done: number, total: number) => void,
 ): Promise<{ result: TuneRunResult; applied: string[]; file: string }> {
   const devFraction = parseNumber(flags.devFraction, '--dev-fraction');
+  if (!(devFraction > 0 && devFraction <= 1))
+    throw new UsageError(`--dev-fraction must be in (0, 1], got "${flags.devFraction}"`);
   const maxReindex = Number(flags.maxReindex);
   if (!Number.isInteger(maxReindex) || maxReindex < 0)
     throw new UsageError(`--max-reindex must be a whole number of at least 0, got "${flags.maxReindex}"`);
