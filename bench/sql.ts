@@ -8,7 +8,7 @@
  * reported only for databases with more than 5 tables.
  */
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
@@ -43,6 +43,7 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 const config = parseConfig(flags.model ? { generator: { provider: 'llama', model: flags.model } } : {});
+const loadAtStart = loadavg()[0]!;
 const embedder = await createEmbedder(config);
 const started = performance.now();
 
@@ -115,7 +116,7 @@ const table = [
 const section = `
 ## attune sql: schema retrieval and text-to-SQL (${new Date().toISOString().slice(0, 10)})
 
-Machine: 2-core x86_64 CPU, 24 GB, no GPU (shared with other jobs while this ran). Command: \`bash scripts/with-node.sh bench/sql.ts --geo-limit ${geoLimit} --k ${k} --scheme ${scheme}${flags.model ? ` --model ${flags.model}` : ''}${flags.adapter ? ` --adapter ${flags.adapter}` : ''}\`.
+Machine: 2-core x86_64 CPU, 24 GB, no GPU; 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)} (above 2: other work shared the cores). Command: \`bash scripts/with-node.sh bench/sql.ts --geo-limit ${geoLimit} --k ${k} --scheme ${scheme}${flags.model ? ` --model ${flags.model}` : ''}${flags.adapter ? ` --adapter ${flags.adapter}` : ''}\`.
 Models: embedder ${index.embedderId}, generator ${generator.id}${flags.model ? '' : ' (defaults)'}, JSON-schema constrained output \`{sql}\`, greedy, one retry with the error.
 GeoQuery split: ${scheme === 'query' ? 'query (template-disjoint: no test SQL is in the train split)' : 'question (the original split: test gold SQL often appears in train)'}; train examples and adapters come from the same split.
 Retrieved-schema: top ${k} table cards + the tables their (inferred) foreign keys reference; both strategies get the same 3 nearest train examples.
@@ -123,7 +124,7 @@ Retrieved-schema: top ${k} table cards + the tables their (inferred) foreign key
 ${table}
 
 Prompt-token savings of retrieved-schema vs full-schema on GeoQuery (7 tables): ${pct(savings)} (prompt tokens summed over attempts).
-${adapter ? '' : 'ft: not measured (no adapter trained on the GeoQuery train split was available: `attune tune` did not exist when this ran).\n'}Spider recall took ${(recallMs / 1000).toFixed(0)} s; GeoQuery evaluation ${(geoMs / 1000).toFixed(0)} s.
+${adapter ? '' : 'ft: not measured (no --adapter given).\n'}Spider recall took ${(recallMs / 1000).toFixed(0)} s; GeoQuery evaluation ${(geoMs / 1000).toFixed(0)} s.
 `;
 process.stdout.write(`${table}\n\nprompt-token savings: ${pct(savings)}\n`);
 appendFileSync(new URL('../BENCHMARKS.md', import.meta.url), section);
