@@ -3,9 +3,12 @@ import { availableParallelism } from 'node:os';
 import {
   getLlama,
   LlamaChatSession,
+  LlamaText,
   resolveChatWrapper,
+  SpecialToken,
   TokenMeter,
   type ChatHistoryItem,
+  type ChatWrapper,
   type Llama,
   type LlamaContext,
   type LlamaModel,
@@ -40,6 +43,7 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
   readonly #model: LlamaModel;
   readonly #options: LlamaGeneratorOptions;
   readonly #contexts = new Map<string, Promise<LlamaContext>>();
+  readonly #chatWrapper: ChatWrapper;
   /** One sequence per context: requests on the same context run one after another. */
   readonly #locks = new Map<string, Promise<unknown>>();
 
@@ -49,6 +53,7 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
     this.#options = options;
     this.id = model.filename ?? options.modelPath;
     this.contextSize = Math.min(options.contextSize ?? 4096, model.trainContextSize);
+    this.#chatWrapper = chatWrapperFor(model);
   }
 
   static async load(options: LlamaGeneratorOptions): Promise<LlamaGenerator> {
@@ -127,6 +132,7 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
       if (!last || last.role !== 'user') throw new ModelError('the last message must come from the user');
       const session = new LlamaChatSession({
         contextSequence: sequence,
+        chatWrapper: this.#chatWrapper,
         systemPrompt: system || undefined,
         autoDisposeSequence: false,
       });
@@ -207,7 +213,7 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
    * them with what PyTorch uses, since a template or EOS mismatch degrades a tuned adapter silently.
    */
   chatTokens(messages: ChatMessage[]): { promptTokens: number[]; eosToken: string | undefined } {
-    const wrapper = resolveChatWrapper(this.#model);
+    const wrapper = this.#chatWrapper;
     const system = messages
       .filter((m) => m.role === 'system')
       .map((m) => m.content)
@@ -235,4 +241,24 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
     for (const context of this.#contexts.values()) await (await context.catch(() => undefined))?.dispose();
     await this.#model.dispose();
   }
+}
+
+/**
+ * The chat wrapper node-llama-cpp picks for the GGUF, minus a BOS token the GGUF says not to add. Its ChatML
+ * wrapper starts every prompt with BOS whatever the file's `tokenizer.ggml.add_bos_token`; for SmolLM2, whose
+ * BOS is `<|im_start|>` itself and whose GGUF sets add_bos_token false, that fed the model [1, 1, 9690, …] where
+ * PyTorch (and the model's training) has [1, 9690, …], and the export parity check saw the prompts differ.
+ */
+export function chatWrapperFor(model: LlamaModel): ChatWrapper {
+  const wrapper = resolveChatWrapper(model);
+  const addBos = (model.fileInfo.metadata as { tokenizer?: { ggml?: { add_bos_token?: boolean } } }).tokenizer?.ggml
+    ?.add_bos_token;
+  if (addBos !== false) return wrapper;
+  const generate = wrapper.generateContextState.bind(wrapper);
+  wrapper.generateContextState = (options) => {
+    const state = generate(options);
+    const [first, ...rest] = state.contextText.values;
+    return first instanceof SpecialToken && first.value === 'BOS' ? { ...state, contextText: LlamaText(rest) } : state;
+  };
+  return wrapper;
 }
