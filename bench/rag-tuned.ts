@@ -4,15 +4,18 @@
  * dev/test by id hash (--dev-fraction, default 0.5). `attune tune-retrieval`'s search (chunking, mode, fusion, k;
  * --rerank adds the LLM reranker) runs on dev only; the test half then compares default hybrid (RRF, config
  * chunking) with the tuned settings by nDCG@10, paired bootstrap over the test questions, vector-only beside them.
- * `--dataset fictional-knowledge` uses the 130 fictional documents and their generalisation probes instead.
+ * `--dataset fictional-knowledge` uses the 130 fictional documents and their generalisation probes instead;
+ * `--dataset covid-faq` the 213 COVID-19 FAQs (CDC, WHO, …): each answer is a document, its question the query.
  * `--limit N` takes the first N records of each file (a quick check; nothing is appended to BENCHMARKS.md with it).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { parseConfig } from '../src/config/config.ts';
 import { importClapnq } from '../src/dataset/importers/clapnq.ts';
 import { importFictionalKnowledge } from '../src/dataset/importers/fictional-knowledge.ts';
+import { DocumentSet, markdownDocument } from '../src/dataset/importers/import-result.ts';
 import { writeImport } from '../src/dataset/import.ts';
 import { ingest } from '../src/ingest/ingest.ts';
 import { describeChunking, describeKnobs } from '../src/retrieve/tuning/grid.ts';
@@ -53,7 +56,23 @@ function load() {
     ]);
     return { ...imported, questions: imported.questions.filter((q) => q.tags?.includes('gen')) };
   }
-  throw new Error(`--dataset must be clapnq or fictional-knowledge, got ${dataset}`);
+  if (dataset === 'covid-faq') {
+    const file = join(datasets, 'covid-faq', 'faq_covidbert.csv');
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Record<
+      string,
+      string
+    >[];
+    const documents = new DocumentSet();
+    const questions = (limit ? rows.slice(0, limit) : rows).map((row, i) => ({
+      id: `faq-${i + 2}`,
+      question: row.question!.trim(),
+      answers: [row.answer!.trim()],
+      goldDocIds: [documents.add(`faq-${i + 2}.md`, markdownDocument(undefined, row.answer!.trim()))],
+      answerable: true,
+    }));
+    return { documents: documents.list(), questions, errors: [] };
+  }
+  throw new Error(`--dataset must be clapnq, fictional-knowledge or covid-faq, got ${dataset}`);
 }
 
 const imported = load();
