@@ -5,7 +5,8 @@
  * --rerank adds the LLM reranker) runs on dev only; the test half then compares default hybrid (RRF, config
  * chunking) with the tuned settings by nDCG@10, paired bootstrap over the test questions, vector-only beside them.
  * `--dataset fictional-knowledge` uses the 130 fictional documents and their generalisation probes instead;
- * `--dataset covid-faq` the 213 COVID-19 FAQs (CDC, WHO, …): each answer is a document, its question the query.
+ * `--dataset covid-faq` the 213 COVID-19 FAQs (CDC, WHO, …): each answer is a document, its question the query
+ * (a question asked by several sources is kept once).
  * `--limit N` takes the first N records of each file (a quick check; nothing is appended to BENCHMARKS.md with it).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -63,7 +64,15 @@ function load() {
       string
     >[];
     const documents = new DocumentSet();
-    const questions = (limit ? rows.slice(0, limit) : rows).map((row, i) => ({
+    // several sources ask the same question ("What is COVID-19?"): keep its first row, so no question text is
+    // on both sides of the dev / test split (tuneOnSplit refuses that)
+    const seen = new Set<string>();
+    const unique = (limit ? rows.slice(0, limit) : rows)
+      .map((row, i) => ({ row, i }))
+      .filter(
+        ({ row }) => !seen.has(row.question!.trim().toLowerCase()) && seen.add(row.question!.trim().toLowerCase()),
+      );
+    const questions = unique.map(({ row, i }) => ({
       id: `faq-${i + 2}`,
       question: row.question!.trim(),
       answers: [row.answer!.trim()],
