@@ -13,7 +13,9 @@ import {
   type GeoquerySplitScheme,
 } from '../../sql/geoquery.ts';
 import { sqlTrainingLines } from '../../sql/prompt.ts';
+import { SQL_DEFAULT_MODEL, sqlGeneratorConfig } from '../../sql/model.ts';
 import { indexDatabase, loadOrIndex, resolveAdapter } from '../../sql/workspace.ts';
+import { loadAdapter } from '../../tune/adapters.ts';
 import { cliContext, output, parsePositiveInt, type CliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
 import { writeAtomicSync } from '../../io/atomic-write.ts';
@@ -61,8 +63,13 @@ async function withResources<T>(
   if (strategies.includes('ft') && !flags.adapter)
     throw new UsageError('strategy ft needs --adapter NAME (under <home>/adapters) or a GGUF path');
   const adapter = flags.adapter ? resolveAdapter(context.home, flags.adapter) : undefined;
+  // a registered adapter knows its base; a bare GGUF adapter file does not
+  const adapterBase = adapter
+    ? { baseModel: (await loadAdapter(context.home, adapter.name).catch(() => undefined))?.baseModel }
+    : undefined;
+  const config = sqlGeneratorConfig(context.config, adapterBase);
   const db = await openDatabase(flags.db);
-  const runtime = createRuntime({ config: context.config, home: context.home, env: context.env });
+  const runtime = createRuntime({ config, home: context.home, env: context.env });
   try {
     if (adapter) runtime.registerAdapter(adapter.name, adapter.path);
     const embedder = await runtime.embedder();
@@ -170,7 +177,7 @@ export function registerSql(program: Command): void {
     .option('--k <n>', 'tables to retrieve before foreign-key partners are added', '3')
     .option('--max-rows <n>', 'row limit', '1000')
     .option('--timeout-ms <n>', 'statement timeout', '5000')
-    .option(MODEL_FLAG, MODEL_FLAG_HELP)
+    .option(MODEL_FLAG, `${MODEL_FLAG_HELP} (sql's default: ${SQL_DEFAULT_MODEL}, or a registered --adapter's base)`)
     .option('--json', 'print {sql, columns, rows, retrievedTables, tablesUsed, attempts, timings, usage}')
     .addHelpText(
       'after',
@@ -200,7 +207,7 @@ export function registerSql(program: Command): void {
     .option('--k <n>', 'tables to retrieve (retrieved-schema)', '3')
     .option('--limit <n>', 'first N questions only')
     .option('--out <file>', 'also write every result row as JSONL')
-    .option(MODEL_FLAG, MODEL_FLAG_HELP)
+    .option(MODEL_FLAG, `${MODEL_FLAG_HELP} (sql's default: ${SQL_DEFAULT_MODEL}, or a registered --adapter's base)`)
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .option('--json', 'print {summary, rows} as JSON')
     .addHelpText(
