@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CATALOG } from '../src/models/catalog.ts';
+import { pairedBootstrap } from '../src/evaluate/metrics/statistics.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
 import { measureModel, measureTraining, prepareCorpus, type ModelRecord } from './model-measures.ts';
 
@@ -100,13 +101,56 @@ if (values.train) {
     ],
     rows.map((r) => [r.name, r.load, r.rss, r.ttft, r.tokensPerSecond, r.f1, r.abstention, r.geo, r.train]),
   );
-  const body = `${values.note ? `${values.note}\n\n` : ''}Each model in its own process, greedy. TTFT and generation tok/s: median of 3 rag prompts of ~800 tokens (clapnq passages) with 64 answer tokens. LoRA: PyTorch + PEFT on the dequantised base, rank 16, batch 4, 48 clapnq question → answer pairs (--train N steps). clapnq: rag over all 600 dev gold passages (hybrid, k = 4, ≤ 48 answer tokens), the first N answerable / unanswerable questions (N in the cells). GeoQuery: the template-disjoint *query* split, retrieved-schema (k = 3, 3 train examples from the query split's train part), evenly spaced test questions.\n\n${table}`;
+  const paired = pairedAgainstFirst(
+    values
+      .models!.split(',')
+      .filter((name) => existsSync(join(out, `${name}.jsonl`)))
+      .map((name) => ({ name, records: readRecords(join(out, `${name}.jsonl`)) })),
+  );
+  const body = `${values.note ? `${values.note}\n\n` : ''}Each model in its own process, greedy. TTFT and generation tok/s: median of 3 rag prompts of ~800 tokens (clapnq passages) with 64 answer tokens. LoRA: PyTorch + PEFT on the dequantised base, rank 16, batch 4, 48 clapnq question → answer pairs (--train N steps). clapnq: rag over all 600 dev gold passages (hybrid, k = 4, ≤ 48 answer tokens), the first N answerable / unanswerable questions (N in the cells). GeoQuery: the template-disjoint *query* split, retrieved-schema (k = 3, 3 train examples from the query split's train part), evenly spaced test questions.\n\n${table}${paired}`;
   process.stdout.write(`${body}\n`);
   appendBenchmark(
     'Model catalog: speed, memory and quality per model',
     `bash scripts/with-node.sh bench/models.ts --out DIR --models ${values.models} --clapnq N --geo N [--threads N]; then --table${values.speed ? ' --speed DIR' : ''}`,
     body,
   );
+}
+
+/** Each model after the first against the first, on the items both answered: paired bootstrap per column. */
+function pairedAgainstFirst(models: { name: string; records: ModelRecord[] }[]): string {
+  const [first, ...rest] = models;
+  if (!first || rest.length === 0) return '';
+  const columns: [string, (r: ModelRecord) => boolean, (r: ModelRecord) => number][] = [
+    ['clapnq token F1 (answerable)', (r) => r.kind === 'clapnq' && r.answerable === true, (r) => r.f1 ?? 0],
+    [
+      'clapnq abstention (unanswerable)',
+      (r) => r.kind === 'clapnq' && r.answerable === false,
+      (r) => (r.abstained ? 1 : 0),
+    ],
+    ['GeoQuery exec accuracy', (r) => r.kind === 'geo', (r) => (r.correct ? 1 : 0)],
+  ];
+  const rows: (string | number)[][] = [];
+  for (const other of rest) {
+    for (const [label, keep, score] of columns) {
+      const mine = new Map(first.records.filter(keep).map((r) => [r.id, score(r)]));
+      const both = other.records.filter((r) => keep(r) && mine.has(r.id));
+      const result = pairedBootstrap(
+        both.map(score),
+        both.map((r) => mine.get(r.id)!),
+        { resamples: 10_000 },
+      );
+      if (!result) continue;
+      rows.push([
+        `${other.name} − ${first.name}`,
+        label,
+        `${result.difference >= 0 ? '+' : ''}${result.difference.toFixed(3)}`,
+        `[${result.low.toFixed(3)}, ${result.high.toFixed(3)}]`,
+        result.p < 0.001 ? '< 0.001' : result.p.toFixed(3),
+        result.n,
+      ]);
+    }
+  }
+  return `\n\nPaired on the items both models answered (bootstrap, 10,000 resamples, 95% interval):\n\n${markdownTable(['models', 'measure', 'difference', '95% CI', 'p', 'n'], rows)}`;
 }
 
 function readRecords(path: string): ModelRecord[] {
