@@ -72,9 +72,10 @@ async function withResources<T>(
   const runtime = createRuntime({ config, home: context.home, env: context.env });
   try {
     if (adapter) runtime.registerAdapter(adapter.name, adapter.path);
+    // the generator first: a model that is not pulled fails before the schema is embedded
+    const generator = await runtime.generator();
     const embedder = await runtime.embedder();
     const index = await loadOrIndex(context.home, db, embedder, warn);
-    const generator = await runtime.generator();
     return await run({
       db,
       ask: (question, strategy, options = {}) =>
