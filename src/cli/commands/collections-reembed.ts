@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { createRuntime } from '../../runtime/runtime.ts';
 import { copyCollection } from '../../store/copy.ts';
-import { cliContext, output } from '../context.ts';
-import { progressBar } from '../progress.ts';
+import { output } from '../output.ts';
 
 interface ReembedFlags {
   from: string;
@@ -30,6 +28,12 @@ export function registerCollectionsReembed(program: Command): void {
     .action(async (flags: ReembedFlags, command: Command) => {
       if (!command.optsWithGlobals().embedder)
         throw new UsageError('collections reembed needs --embedder NAME: the tuned embedder to embed the chunks with');
+      // loaded here: `attune collections list` registers this command too and must stay quick to start
+      const [{ cliContext }, { createRuntime }, { progressBar }] = await Promise.all([
+        import('../context.ts'),
+        import('../../runtime/runtime.ts'),
+        import('../progress.ts'),
+      ]);
       const context = cliContext(command);
       const runtime = createRuntime(context);
       const bar = progressBar('reembed', { force: flags.progress });

@@ -4,7 +4,6 @@ import { ensurePythonEnv } from '../../models/python-env.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { GENERATE_MODES, type GenerateMode } from '../../tune/embedder/pairs.ts';
 import { checkEmbedderName, type EmbedderMeta } from '../../tune/embedder/registry.ts';
-import { trainableBase, tuneEmbedder } from '../../tune/embedder/tune-embedder.ts';
 import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
 
@@ -62,6 +61,8 @@ Examples:
         throw new UsageError(`--dev-fraction must be in (0, 1], got "${flags.devFraction}"`);
       const lr = parseNumber(flags.lr, '--lr');
       if (!(lr > 0)) throw new UsageError(`--lr must be positive, got "${flags.lr}"`);
+      // loaded here, not with the command table: it brings the ONNX runtime
+      const { trainableBase, tuneEmbedder } = await import('../../tune/embedder/tune-embedder.ts');
       const baseDir = trainableBase(context.config, context.env);
       const runtime = createRuntime(context);
       const bar = progressBar('tune-embedder', { force: flags.progress });
