@@ -167,11 +167,11 @@ const table = markdownTable(
   ]),
 );
 const minutes = (performance.now() - started) / 60_000;
-const load = `1-minute load average at start and end: ${loadAtStart[0]!.toFixed(1)} and ${loadavg()[0]!.toFixed(1)}`;
-console.log(`\n${table}\n\n${minutes.toFixed(1)} min; ${load}`);
+const loadNote = `1-minute load average at start and end: ${loadAtStart[0]!.toFixed(1)} and ${loadavg()[0]!.toFixed(1)}`;
+console.log(`\n${table}\n\n${minutes.toFixed(1)} min; ${loadNote}`);
 if (process.argv.includes('--append'))
   appendBenchmark(
     'Fine-tuned embedder (bench:tune-embedder, all-MiniLM-L6-v2, MNRL + 1 hard negative)',
     `npm run bench:tune-embedder -- ${process.argv.slice(2).join(' ')}`,
-    `Pairs split by document (${devFraction} of the documents train; held-out documents are never a positive or a hard negative); exact vector search over every chunk, document-level nDCG@10 / recall@10, paired bootstrap (5,000 resamples) after − before. ${epochs} epoch(s), batch ${batchSize}, lr 2e-5.${limit ? ` First ${limit} records of each file.` : ''} ${minutes.toFixed(1)} min; ${load}.\n\n${table}`,
+    `Pairs split by document (${devFraction} of the documents train; held-out documents are never a positive or a hard negative); exact vector search over every chunk, document-level nDCG@10 / recall@10, paired bootstrap (5,000 resamples) after − before. ${epochs} epoch(s), batch ${batchSize}, lr 2e-5.${limit ? ` First ${limit} records of each file.` : ''} ${minutes.toFixed(1)} min; ${loadNote}.\n\n${table}`,
   );

@@ -120,7 +120,7 @@ describe('tune-embedder on the real MiniLM (one epoch, a few pairs)', () => {
     // with the configured embedder it is refused, with the hint to pass the tuned one
     const plain = createRuntime({ config, home: runtime.home });
     try {
-      await expect(plain.store('fk-ft')).rejects.toThrow(/was embedded with fk-ft .* --embedder NAME/);
+      await expect(plain.store('fk-ft')).rejects.toThrow(/was embedded with fk-ft .*--embedder NAME/);
     } finally {
       await plain.dispose();
     }
