@@ -5,11 +5,10 @@ these at set-up, so a different export is an error, not a silent change in answe
 Prints one JSON object. Usage: reference_embeddings.py SRC_DIR SENTENCES_JSON"""
 import json, sys
 
-def main(src: str, sentences_file: str) -> None:
+def reference(src: str, sentences: list) -> dict:
+    """The sentences and their vectors (6 decimals), as the committed reference files hold them."""
     import torch
     from transformers import AutoModel, AutoTokenizer
-    with open(sentences_file, encoding='utf-8') as handle:
-        sentences = json.load(handle)
     tokenizer = AutoTokenizer.from_pretrained(src)
     model = AutoModel.from_pretrained(src).eval()
     with torch.no_grad():
@@ -18,7 +17,12 @@ def main(src: str, sentences_file: str) -> None:
         mask = batch['attention_mask'].unsqueeze(-1).float()
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         vectors = torch.nn.functional.normalize(pooled, p=2, dim=1)
-    print(json.dumps({'sentences': sentences, 'vectors': [[round(float(x), 6) for x in row] for row in vectors]}))
+    return {'sentences': sentences, 'vectors': [[round(float(x), 6) for x in row] for row in vectors]}
+
+def main(src: str, sentences_file: str) -> None:
+    with open(sentences_file, encoding='utf-8') as handle:
+        sentences = json.load(handle)
+    print(json.dumps(reference(src, sentences)))
 
 if __name__ == '__main__':
     if len(sys.argv) != 3:

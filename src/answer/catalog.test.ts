@@ -15,6 +15,8 @@ import {
   STRATEGY_NAMES,
   strategySpec,
   tunesRetrieval,
+  usesTunedEmbedder,
+  isCompareOnly,
 } from './catalog.ts';
 import { buildStrategies } from './create-strategy.ts';
 
@@ -43,7 +45,14 @@ async function kitDeps(reply = 'Mara Quell [1].') {
     ],
     removeDocIds: [],
   });
-  return { generator: scriptedGenerator(reply), store, embedder, retrieval, tunedRetrieval: retrieval };
+  return {
+    generator: scriptedGenerator(reply),
+    store,
+    embedder,
+    retrieval,
+    tunedRetrieval: retrieval,
+    tunedRetriever: { store, embedder },
+  };
 }
 
 describe('the strategy catalog', () => {
@@ -52,8 +61,8 @@ describe('the strategy catalog', () => {
     expect(new Set(STRATEGY_CATALOG.map((s) => s.simplicity)).size).toBe(STRATEGY_CATALOG.length);
     for (const spec of STRATEGY_CATALOG) expect(spec.description.length).toBeGreaterThan(10);
     // what the README and the tie-breaker have always said, now read from the table
-    expect(STRATEGY_NAMES).toEqual(['base', 'rag', 'rag-tuned', 'ft', 'ft-rag', 'raft']);
-    expect(TIE_BREAKER).toContain('base < rag < rag-tuned < ft < ft-rag < raft');
+    expect(STRATEGY_NAMES).toEqual(['base', 'rag', 'rag-tuned', 'rag-ft-retriever', 'ft', 'ft-rag', 'raft']);
+    expect(TIE_BREAKER).toContain('base < rag < rag-tuned < rag-ft-retriever < ft < ft-rag < raft');
   });
 
   it('gives an update path that matches what each strategy uses', () => {
@@ -91,9 +100,26 @@ describe('the strategy catalog', () => {
   it('builds rag-tuned only with tuned settings, and leaves it out of compare’s default strategies', async () => {
     const { tunedRetrieval: _, ...deps } = await kitDeps();
     expect(() => buildStrategies(['rag-tuned'], deps)).toThrow(/attune tune-retrieval/);
-    expect(DEFAULT_COMPARE_STRATEGIES).toEqual(STRATEGY_NAMES.filter((name) => name !== 'rag-tuned'));
+    expect(DEFAULT_COMPARE_STRATEGIES).toEqual(
+      STRATEGY_NAMES.filter((name) => name !== 'rag-tuned' && name !== 'rag-ft-retriever'),
+    );
     expect(tunesRetrieval('rag-tuned')).toBe(true);
     expect(tunesRetrieval('rag')).toBe(false);
+  });
+
+  it('builds rag-ft-retriever only with a re-embedded collection, and searches that one with the tuned embedder', async () => {
+    const { tunedRetriever: _, ...deps } = await kitDeps();
+    expect(() => buildStrategies(['rag-ft-retriever'], deps)).toThrow(/collections reembed/);
+    const empty = new MemoryStore({ collection: 'empty', dimension: embedder.dimension });
+    const [strategy] = buildStrategies(['rag-ft-retriever'], {
+      ...deps,
+      tunedRetriever: { store: empty, embedder: deps.embedder },
+    });
+    // the main collection holds the answer; the tuned copy is empty, so the strategy finds nothing and abstains
+    const answer = await strategy!.answer('Who built the Quell lighthouse?');
+    expect(answer.retrieved).toEqual([]);
+    expect(usesTunedEmbedder('rag-ft-retriever')).toBe(true);
+    expect(isCompareOnly('rag-ft-retriever') && isCompareOnly('rag-tuned') && !isCompareOnly('rag')).toBe(true);
   });
 
   it('builds an unavailable strategy that fails every answer with its reason, and refuses unknown names', async () => {
@@ -148,7 +174,7 @@ describe('the edges accept exactly the catalog names', () => {
     expect(parseStrategyNames(STRATEGY_NAMES.join(','), '--strategies')).toEqual(STRATEGY_NAMES);
     expect(parseStrategies(` ${STRATEGY_NAMES.join(' , ')} `)).toEqual(STRATEGY_NAMES);
     expect(() => parseStrategyNames('base,rerank', '--strategies')).toThrow(
-      '--strategies: unknown strategy "rerank" (known: base, rag, rag-tuned, ft, ft-rag, raft)',
+      '--strategies: unknown strategy "rerank" (known: base, rag, rag-tuned, rag-ft-retriever, ft, ft-rag, raft)',
     );
     expect(() => parseStrategies('base,rerank')).toThrow(UsageError);
   });

@@ -1,4 +1,6 @@
 import type { RetrievalSettings } from '../config/config.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import type { Store } from '../store/store.ts';
 import { UsageError } from '../errors.ts';
 import { baseStrategy } from './base-strategy.ts';
 import { ragStrategy, type RagDeps } from './rag-strategy.ts';
@@ -15,6 +17,8 @@ export type StrategyDeps = Pick<RagDeps, 'generator'> &
   Partial<Omit<RagDeps, 'generator'>> & {
     /** Retrieval settings tuned on a development split (compare's tuning step): what `rag-tuned` answers with. */
     tunedRetrieval?: RetrievalSettings;
+    /** The collection re-embedded with a tuned embedder, and that embedder: what `rag-ft-retriever` retrieves with. */
+    tunedRetriever?: { store: Store; embedder: Embedder };
   };
 
 export interface StrategySpec {
@@ -29,6 +33,8 @@ export interface StrategySpec {
   readonly description: string;
   /** True when it answers with retrieval settings tuned for the run (`tunedRetrieval`): only compare tunes them. */
   readonly tunesRetrieval?: boolean;
+  /** True when it retrieves with a tuned embedder from a re-embedded copy of the collection (`tunedRetriever`). */
+  readonly tunedEmbedder?: boolean;
   /** Its answer implementation; `deps` holds a collection whenever `collection` is true, `adapter` whenever `adapter` is set. */
   build(deps: StrategyDeps & Partial<RagDeps>, options: { adapter?: string; maxTokens?: number }): Strategy;
 }
@@ -75,6 +81,24 @@ export const STRATEGY_CATALOG = [
           'strategy rag-tuned answers with retrieval settings tuned during `attune compare`; elsewhere run `attune tune-retrieval` (it writes them to the config) and use rag',
         );
       return rag('rag-tuned')({ ...deps, retrieval: deps.tunedRetrieval }, { maxTokens: options.maxTokens });
+    },
+  },
+  {
+    // rag whose embedder was fine-tuned on the user's questions (attune tune-embedder), over a re-embedded copy
+    name: 'rag-ft-retriever',
+    adapter: null,
+    collection: true,
+    update: 're-index',
+    simplicity: 1.7,
+    tunedEmbedder: true,
+    description:
+      'rag over the collection re-embedded with an embedding model fine-tuned on questions (`attune tune-embedder`)',
+    build: (deps, options) => {
+      if (!deps.tunedRetriever)
+        throw new UsageError(
+          'strategy rag-ft-retriever retrieves with a tuned embedder given to `attune compare --tuned-embedder NAME`; elsewhere re-embed the collection (`attune collections reembed`) and use rag with --embedder NAME',
+        );
+      return rag('rag-ft-retriever')({ ...deps, ...deps.tunedRetriever }, { maxTokens: options.maxTokens });
     },
   },
   {
@@ -144,8 +168,18 @@ export function tunesRetrieval(name: string): boolean {
   return (STRATEGY_CATALOG.find((entry) => entry.name === name) as StrategySpec | undefined)?.tunesRetrieval ?? false;
 }
 
-/** What compare runs when no --strategies is given: every strategy but the opt-in tuned one (its tuning costs extra). */
-export const DEFAULT_COMPARE_STRATEGIES: StrategyName[] = STRATEGY_NAMES.filter((name) => !tunesRetrieval(name));
+/** Strategies that retrieve with a tuned embedder over a re-embedded copy of the collection. */
+export function usesTunedEmbedder(name: string): boolean {
+  return (STRATEGY_CATALOG.find((entry) => entry.name === name) as StrategySpec | undefined)?.tunedEmbedder ?? false;
+}
+
+/** Strategies whose tuned part only compare builds (settings it tunes, an embedder it is given): opt-in there, absent elsewhere. */
+export function isCompareOnly(name: string): boolean {
+  return tunesRetrieval(name) || usesTunedEmbedder(name);
+}
+
+/** What compare runs when no --strategies is given: every strategy but the opt-in tuned ones (they cost extra). */
+export const DEFAULT_COMPARE_STRATEGIES: StrategyName[] = STRATEGY_NAMES.filter((name) => !isCompareOnly(name));
 
 /** Simpler first; unknown names after every known one. */
 export function simplicityRank(name: string): number {

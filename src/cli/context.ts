@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.ts';
 import { homeDir } from '../config/paths.ts';
 import { UsageError } from '../errors.ts';
 import { modelSpecProblem } from '../models/resolve.ts';
+import { embedderFolder } from '../tune/embedder/registry.ts';
 
 export { output } from './output.ts';
 
@@ -21,11 +23,24 @@ export function cliContext(command: Command): CliContext {
     store?: string;
     model?: string;
     rerank?: boolean;
+    embedder?: string;
   };
+  const home = homeDir(globals.home);
   const overrides = globals.store ? { store: globals.store } : undefined;
   const loaded = withModel(loadConfig({ path: globals.config, overrides }), globals.model);
-  const config = globals.rerank ? { ...loaded, retrieval: { ...loaded.retrieval, rerank: true } } : loaded;
-  return { home: homeDir(globals.home), config, env: process.env };
+  const reranked = globals.rerank ? { ...loaded, retrieval: { ...loaded.retrieval, rerank: true } } : loaded;
+  const config = globals.embedder ? withTunedEmbedder(reranked, home, globals.embedder) : reranked;
+  return { home, config, env: process.env };
+}
+
+/** `--embedder NAME`: the tuned embedder registered under the home replaces the config's embedder. */
+export function withTunedEmbedder(config: Config, home: string, name: string): Config {
+  const folder = embedderFolder(home, name);
+  if (!existsSync(join(folder, 'meta.json')))
+    throw new UsageError(`--embedder: no tuned embedder "${name}" in ${home}: see \`attune models list\``, {
+      input: name,
+    });
+  return { ...config, embedder: { provider: 'transformers', model: folder } };
 }
 
 /** Commands that generate take `--model NAME|PATH`; cliContext applies it to the loaded config. */

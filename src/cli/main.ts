@@ -4,7 +4,7 @@ import { AttuneError, UsageError } from '../errors.ts';
 import { commands, type CommandEntry } from './commands/index.ts';
 
 /** Global options that take a value: skipped when looking for the command name in argv. */
-const VALUE_OPTIONS = new Set(['--home', '--config', '--store']);
+const VALUE_OPTIONS = new Set(['--home', '--config', '--store', '--embedder']);
 
 function baseProgram(): Command {
   return new Command('attune')
@@ -12,6 +12,10 @@ function baseProgram(): Command {
     .option('--home <dir>', 'state folder (collections, runs, adapters); default $ATTUNE_HOME or ./.attune')
     .option('--config <file>', 'config file; default ./attune.config.json when present')
     .option('--store <url>', 'store for collections: embedded LanceDB (default) or postgres://…')
+    .option(
+      '--embedder <name>',
+      'a tuned embedder (`attune tune-embedder`, listed by `attune models list`) instead of the configured one',
+    )
     .option(
       '--rerank',
       're-rank retrieved chunks with the generator (an LLM grader, one short generation per candidate) before answering or returning them; retrieval.rerank in the config',

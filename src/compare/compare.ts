@@ -15,6 +15,7 @@ import { planEstimate } from './plan-estimate.ts';
 import { evaluateCached, timedIngest, trainAdapter, type TrainedAdapter } from './steps.ts';
 import { ADAPTER_STRATEGIES, adapterKindOf, listNames, STRATEGY_NAMES, usesAdapter } from '../answer/catalog.ts';
 import { describeTuningStep, tuneRetrievalForCompare, wantsRetrievalTuning } from './retrieval-tuning.ts';
+import { checkTunedEmbedder, reembedStep } from './ft-retriever.ts';
 import { adapterKinds, registerAdapters, strategiesUnderComparison, type AdapterKind } from './strategies.ts';
 import { describeLeaks, readCorpus } from './training-data.ts';
 import { compareDiagnostics } from './diagnostics.ts';
@@ -43,12 +44,14 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const notice = (line: string) => options.onNotice?.(line);
   const wantsAdapters = options.strategies.some(usesAdapter);
   const wantsTuning = wantsRetrievalTuning(options.strategies);
+  const wantsRetriever = checkTunedEmbedder(options.strategies, options.tunedEmbedder);
   if (wantsAdapters && !options.trainer)
     throw new UsageError(
       `strategies ${listNames(ADAPTER_STRATEGIES)} need the trainer (Python environment); pass --strategies ${STRATEGY_NAMES.filter((s) => !usesAdapter(s)).join(',')} to compare without fine-tuning`,
     );
   const plan = [
     'ingest',
+    ...(wantsRetriever ? ['re-embed'] : []),
     ...(wantsAdapters ? ['training data', 'train'] : []),
     ...(wantsTuning ? ['tune retrieval'] : []),
     'evaluate',
@@ -125,6 +128,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       ingested.result.added + ingested.result.updated === 0,
       `${documents.size} documents, ${ingested.result.chunks} new chunks, ${ingested.result.unchanged} unchanged`,
     );
+
+    // 1b. rag-ft-retriever's collection: the corpus re-embedded with the tuned embedder
+    const tunedRetriever = wantsRetriever
+      ? await reembedStep({ runtime, cache, options, from: store, questions, warnings }, { start, progress, finish })
+      : undefined;
 
     // 2. training data, checked and fitted before any training
     const adapters: Partial<Record<AdapterKind, TrainedAdapter>> = {};
@@ -257,15 +265,10 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     start('evaluate');
     registerAdapters(runtime, adapters);
     const generator = await runtime.generator();
-    const strategies = strategiesUnderComparison(
-      options,
-      generator,
-      store,
-      embedder,
-      adapters,
-      failed,
-      tuning?.retrieval,
-    );
+    const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, failed, {
+      tunedRetrieval: tuning?.retrieval,
+      tunedRetriever,
+    });
     const rowsFile = cache.path('eval', estimate.evalKey, 'jsonl');
     const rows = await evaluateCached({
       rowsFile,
@@ -340,6 +343,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
           warnings,
           progress,
           tunedRetrieval: tuning?.retrieval,
+          tunedEmbedder: tunedRetriever && options.tunedEmbedder,
         });
         finish(false, `${freshness.facts.length} changed facts`);
       } catch (error) {

@@ -19,6 +19,7 @@ import {
   type GeneratedExample,
 } from './training-data.ts';
 import { registerAdapters, strategiesUnderComparison, type AdapterKind, type CompareEmbedder } from './strategies.ts';
+import { tunedRetrieverFor } from './ft-retriever.ts';
 
 export interface FreshnessMeasurement {
   facts: ChangedFact[];
@@ -51,6 +52,8 @@ export interface FreshnessContext {
   progress: (d: number, t: number, detail?: string) => void;
   /** rag-tuned's settings (tuned before the update, kept after it, like rag's). */
   tunedRetrieval?: RetrievalSettings;
+  /** rag-ft-retriever's tuned embedder (its folder): the updated collection is re-embedded with it too. */
+  tunedEmbedder?: string;
 }
 
 const text = (docs: Map<string, CorpusDocument>) => new Map([...docs].map(([id, d]) => [id, d.text]));
@@ -95,6 +98,16 @@ export async function measureFreshness(ctx: FreshnessContext): Promise<Freshness
       .seconds;
     await cache.set('reindex', reindexKey, { seconds: reindexSeconds });
   }
+  const tunedRetriever = ctx.tunedEmbedder
+    ? await tunedRetrieverFor({
+        runtime: ctx.runtime,
+        cache,
+        folder: ctx.tunedEmbedder,
+        from: store,
+        to: 'updated-ft-retriever',
+        signal: options.signal,
+      })
+    : undefined;
   // re-train: the Q/A adapter on data from the new version (the RAFT adapter learned to read, not the facts: it keeps its weights)
   let retrained: TrainedAdapter | null = null;
   if (ctx.adapters.ft && ctx.fit) {
@@ -131,15 +144,10 @@ export async function measureFreshness(ctx: FreshnessContext): Promise<Freshness
   // the store and the generator are the runtime's: it disposes them with the rest of the compare
   registerAdapters(ctx.runtime, adapters);
   const generator = await ctx.runtime.generator();
-  const strategies = strategiesUnderComparison(
-    options,
-    generator,
-    store,
-    embedder,
-    adapters,
-    ctx.failed,
-    ctx.tunedRetrieval,
-  );
+  const strategies = strategiesUnderComparison(options, generator, store, embedder, adapters, ctx.failed, {
+    tunedRetrieval: ctx.tunedRetrieval,
+    tunedRetriever,
+  });
   const changed: Question[] = facts.map((f) => ({
     id: f.questionId,
     question: f.question,

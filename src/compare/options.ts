@@ -28,6 +28,8 @@ export interface CompareOptions {
   metric: 'containment' | 'f1' | 'exactMatch';
   /** Base model GGUF the adapters are trained on (the generator's model). */
   base: string;
+  /** rag-ft-retriever's embedder: the folder of one `attune tune-embedder` registered (`--tuned-embedder NAME`). */
+  tunedEmbedder?: string;
   /** Needed when ft, ft-rag or raft are compared. */
   trainer?: Trainer;
   training: { ft: TrainSettings; raft: TrainSettings; maxQaExamples?: number; maxRaftExamples?: number };

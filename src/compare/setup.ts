@@ -73,6 +73,8 @@ export interface CompareSettings {
   maxSeqLen?: number;
   /** Also run the reading diagnostics of rag, ft-rag and raft. */
   diagnostics?: boolean;
+  /** rag-ft-retriever's tuned embedder: its folder under <home>/embedders. */
+  tunedEmbedder?: string;
 }
 
 export const COMPARE_DEFAULTS = {

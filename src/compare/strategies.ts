@@ -1,5 +1,4 @@
-import { adapterKindOf, type AdapterKind, type StrategyName } from '../answer/catalog.ts';
-import type { RetrievalSettings } from '../config/config.ts';
+import { adapterKindOf, type AdapterKind, type StrategyDeps, type StrategyName } from '../answer/catalog.ts';
 import { buildStrategies } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { TrainerError } from '../errors.ts';
@@ -38,8 +37,8 @@ export function strategiesUnderComparison(
   embedder: CompareEmbedder,
   adapters: Partial<Record<AdapterKind, TrainedAdapter>>,
   failed: Partial<Record<AdapterKind, string>> = {},
-  /** rag-tuned's settings, from the retrieval tuning step. */
-  tunedRetrieval?: RetrievalSettings,
+  /** rag-tuned's settings (the retrieval tuning step) and rag-ft-retriever's re-embedded collection (the re-embed step). */
+  tuned: Pick<StrategyDeps, 'tunedRetrieval' | 'tunedRetriever'> = {},
   only?: StrategyName[],
 ): Strategy[] {
   const names = only ?? options.strategies;
@@ -54,7 +53,7 @@ export function strategiesUnderComparison(
   }
   return buildStrategies(
     names,
-    { generator, store, embedder, retrieval: options.config.retrieval, tunedRetrieval },
+    { generator, store, embedder, retrieval: options.config.retrieval, ...tuned },
     { adapters: adapterOf, maxTokens: options.maxTokens, unavailable },
   );
 }

@@ -6,7 +6,7 @@ import {
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ModelError } from '../errors.ts';
 import type { Embedder } from './embedder.ts';
 
@@ -45,22 +45,23 @@ export class TransformersEmbedder implements Embedder {
   }
 
   static async load(options: TransformersEmbedderOptions): Promise<TransformersEmbedder> {
-    const folder = join(options.modelsDir, options.model);
+    const folder = resolve(options.modelsDir, options.model);
     if (!existsSync(join(folder, 'config.json'))) {
       throw new ModelError(
         `embedding model ${options.model} not found in ${options.modelsDir}: run \`attune models pull\``,
         { input: folder },
       );
     }
-    // The library's settings are module-global; attune only ever loads from local folders.
+    // The library's settings are module-global; attune only ever loads from local folders. The folder is given
+    // as an absolute path, which the library loads as it is (a name would be looked up under its global
+    // localModelPath, and one that is no valid Hugging Face id, such as a staging folder's, relative to the cwd).
     transformersEnv.allowRemoteModels = false;
-    transformersEnv.localModelPath = options.modelsDir;
     try {
-      const extractor = (await pipeline('feature-extraction', options.model, {
+      const extractor = (await pipeline('feature-extraction', folder, {
         dtype: options.dtype ?? 'fp32',
         device: 'cpu',
       })) as FeatureExtractionPipeline;
-      const tokenizer = await AutoTokenizer.from_pretrained(options.model);
+      const tokenizer = await AutoTokenizer.from_pretrained(folder);
       const probe = await extractor(['probe'], { pooling: 'mean', normalize: true });
       const config = extractor.model.config as unknown as { max_position_embeddings?: number };
       const maxTokens = Math.min(tokenizer.model_max_length ?? 512, config.max_position_embeddings ?? 512, 512);

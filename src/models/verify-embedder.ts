@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Embedder } from '../embed/embedder.ts';
 import { TransformersEmbedder } from '../embed/transformers-embedder.ts';
 import { ModelError } from '../errors.ts';
 import { sha256File } from './sha256.ts';
@@ -35,17 +36,22 @@ export async function readReference(file: string): Promise<EmbeddingReference> {
 export async function measureExport(folder: string, reference: EmbeddingReference): Promise<number> {
   const embedder = await TransformersEmbedder.load({ model: basename(folder), modelsDir: dirname(folder) });
   try {
-    const vectors = await embedder.embed(reference.sentences);
-    let max = 0;
-    reference.vectors.forEach((expected, row) => {
-      const actual = vectors[row]!;
-      if (actual.length !== expected.length) max = Number.POSITIVE_INFINITY;
-      else expected.forEach((value, i) => (max = Math.max(max, Math.abs(value - actual[i]!))));
-    });
-    return max;
+    return await maxDeviation(embedder, reference);
   } finally {
     await embedder.dispose();
   }
+}
+
+/** The largest absolute difference between the embedder's vectors and the reference's, over every dimension. */
+export async function maxDeviation(embedder: Embedder, reference: EmbeddingReference): Promise<number> {
+  const vectors = await embedder.embed(reference.sentences);
+  let max = 0;
+  reference.vectors.forEach((expected, row) => {
+    const actual = vectors[row]!;
+    if (actual.length !== expected.length) max = Number.POSITIVE_INFINITY;
+    else expected.forEach((value, i) => (max = Math.max(max, Math.abs(value - actual[i]!))));
+  });
+  return max;
 }
 
 /**

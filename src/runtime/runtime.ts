@@ -98,6 +98,16 @@ export class Runtime implements AsyncDisposable {
     );
   }
 
+  /** Another embedder (a tuned one), one per configuration, disposed with the runtime. */
+  embedderFor(spec: Config['embedder']): Promise<Embedder> {
+    if (this.#parent) return this.#parent.embedderFor(spec);
+    return this.#cell(
+      `embedder:${JSON.stringify(spec)}`,
+      () => this.#factories.embedder({ ...this.config, embedder: spec }, this.env),
+      (embedder) => embedder,
+    );
+  }
+
   /** Whether the generator has been asked for (and not failed): listing adapters does not start the model. */
   generatorStarted(): boolean {
     return this.#parent ? this.#parent.generatorStarted() : this.#cells.has('generator');
@@ -153,12 +163,15 @@ export class Runtime implements AsyncDisposable {
     return { reranker: await this.reranker(), candidates: this.config.retrieval.rerankCandidates };
   }
 
-  /** An open collection of this home (with `create`, made when missing); throws CollectionNotFoundError. */
-  store(collection: string, options: { create?: boolean } = {}): Promise<Store> {
+  /**
+   * An open collection of this home (with `create`, made when missing), for the runtime's embedder or the one
+   * given (a collection re-embedded with a tuned embedder); throws CollectionNotFoundError.
+   */
+  store(collection: string, options: { create?: boolean; embedder?: Embedder } = {}): Promise<Store> {
     return this.#cell(
       `store:${collection}`,
       async () => {
-        const { id, dimension } = await this.embedder();
+        const { id, dimension } = options.embedder ?? (await this.embedder());
         return this.#factories.store({
           home: this.home,
           collection,

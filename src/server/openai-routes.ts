@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { STRATEGY_CATALOG, strategySpec, tunesRetrieval } from '../answer/catalog.ts';
+import { isCompareOnly, STRATEGY_CATALOG, strategySpec } from '../answer/catalog.ts';
 import { createStrategy } from '../answer/create-strategy.ts';
 import type { Strategy } from '../answer/strategy.ts';
 import { UsageError } from '../errors.ts';
@@ -79,7 +79,7 @@ export function openaiRoutes(
     const ids = ['attune/base'];
     for (const collection of (await resources.collections()).filter((name) => canAccessCollection(scope, name))) {
       ids.push(
-        ...STRATEGY_CATALOG.filter((s) => s.collection && !s.adapter && !tunesRetrieval(s.name)).map(
+        ...STRATEGY_CATALOG.filter((s) => s.collection && !s.adapter && !isCompareOnly(s.name)).map(
           (s) => `attune/${collection}/${s.name}`,
         ),
       );

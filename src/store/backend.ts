@@ -47,7 +47,7 @@ export function checkCompatible(
 ): void {
   if (info.embedderId !== options.embedderId || info.dimension !== options.dimension) {
     throw new StoreError(
-      `collection "${options.collection}" was embedded with ${info.embedderId} (${info.dimension}-d) but the configured embedder is ${options.embedderId} (${options.dimension}-d): use the same embedder or re-ingest into a new collection`,
+      `collection "${options.collection}" was embedded with ${info.embedderId} (${info.dimension}-d) but the configured embedder is ${options.embedderId} (${options.dimension}-d): use the same embedder (a tuned one by \`--embedder NAME\`, see \`attune models list\`) or re-ingest into a new collection`,
       { input: options.collection },
     );
   }

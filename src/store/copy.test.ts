@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hashingEmbedder } from '../testing/hashing-embedder.ts';
 import { copyCollection } from './copy.ts';
 import { listCollections, openStore } from './open.ts';
 import { chunk } from './store.contract.ts';
@@ -47,6 +48,43 @@ describe('copyCollection (embedded store; Postgres in postgres-cli.test.ts)', ()
     await expect(
       copyCollection({ home, from: join(home, 'collections', 'hand'), toCollection: 'fromdir' }),
     ).resolves.toMatchObject({ to: { collection: 'fromdir' }, chunks: 3 });
+  });
+
+  it('re-embeds every chunk with the embedder given, and the copy records that embedder', async () => {
+    const source = await openStore({ home, collection: 'orig', embedderId: 'test', dimension: 8, create: true });
+    await source.write({ removeDocIds: [], upsert: [chunk('a.md', 0, 'lighthouse keeper'), chunk('b.md', 1, 'soup')] });
+    await source.dispose();
+    const embedder = hashingEmbedder({ dimension: 16 });
+    const seen: number[] = [];
+    const result = await copyCollection({
+      home,
+      from: 'orig',
+      toCollection: 'orig-tuned',
+      embedder,
+      onProgress: (done) => seen.push(done),
+    });
+    expect(result.chunks).toBe(2);
+    expect(seen).toEqual([2]);
+    const info = (await listCollections(home)).find((c) => c.name === 'orig-tuned')!;
+    expect([info.embedderId, info.dimension]).toEqual([embedder.id, 16]);
+    const copy = await openStore({
+      home,
+      collection: 'orig-tuned',
+      embedderId: embedder.id,
+      dimension: 16,
+      create: false,
+    });
+    const exported = [];
+    for await (const page of copy.exportChunks()) exported.push(...page);
+    const [expected] = await embedder.embed(['lighthouse keeper']);
+    expect(Array.from(exported.find((c) => c.docId === 'a.md')!.vector)).toEqual(Array.from(expected!));
+    await copy.dispose();
+    // a failed embedding creates no collection
+    const failing = { ...embedder, embed: () => Promise.reject(new Error('model gone')) };
+    await expect(copyCollection({ home, from: 'orig', toCollection: 'orig-bad', embedder: failing })).rejects.toThrow(
+      'model gone',
+    );
+    expect((await listCollections(home)).map((c) => c.name)).not.toContain('orig-bad');
   });
 
   it('removes the target when the counts do not match after the write', async () => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Embedder } from '../embed/embedder.ts';
 import { collectionDir } from '../paths.ts';
 import { CollectionNotFoundError, StoreError, UsageError } from '../errors.ts';
 import type { ChunkRecord, DocumentRecord } from '../types.ts';
@@ -19,6 +20,13 @@ export interface CopyOptions {
   toUrl?: string;
   /** The name in the target store (default: the same name). */
   toCollection?: string;
+  /**
+   * Re-embed every chunk with this embedder on the way (`attune collections reembed`): the target records its id
+   * and dimension, so it opens with that embedder only. Omitted: the vectors are copied as they are.
+   */
+  embedder?: Embedder;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
   /** Failure injection for tests: runs after the write, before the counts are checked. */
   afterWrite?: (target: Store) => Promise<void>;
 }
@@ -90,13 +98,14 @@ export async function copyCollection(options: CopyOptions): Promise<CopyResult> 
     }
     const chunks: ChunkRecord[] = [];
     for await (const page of source.exportChunks()) chunks.push(...page);
+    if (options.embedder) await reembed(chunks, options.embedder, options);
     const expected = totals(await source.documents());
     const destination = await openStore({
       home,
       url: toUrl,
       collection: target,
-      embedderId: info.embedderId,
-      dimension: info.dimension,
+      embedderId: options.embedder?.id ?? info.embedderId,
+      dimension: options.embedder?.dimension ?? info.dimension,
       create: true,
     });
     created = true;
@@ -123,5 +132,22 @@ export async function copyCollection(options: CopyOptions): Promise<CopyResult> 
     throw error;
   } finally {
     await source.dispose();
+  }
+}
+
+/** Replaces every chunk's vector with the embedder's, in batches (before anything is written). */
+async function reembed(
+  chunks: ChunkRecord[],
+  embedder: Embedder,
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+): Promise<void> {
+  for (let start = 0; start < chunks.length; start += 64) {
+    const batch = chunks.slice(start, start + 64);
+    const vectors = await embedder.embed(
+      batch.map((chunk) => chunk.text),
+      { signal: options.signal },
+    );
+    batch.forEach((chunk, i) => (chunk.vector = vectors[i]!));
+    options.onProgress?.(start + batch.length, chunks.length);
   }
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { commitFolder, stageFolder } from '../io/staged-folder.ts';
 import type { ParityResult } from './parity-judge.ts';
 import type { LossPoint } from './trainer.ts';
 
@@ -74,25 +75,13 @@ export function checkAdapterName(name: string): string {
 
 /** A fresh temp folder next to the registry; `commitAdapter` renames it into place. */
 export async function stagingDir(home: string, name: string): Promise<string> {
-  const root = adaptersDir(home);
-  await mkdir(root, { recursive: true });
-  // leftovers of a killed run (never registered) are cleared before a new one starts
-  for (const entry of await readdir(root))
-    if (entry.startsWith(`.staging-${name}-`)) await rm(join(root, entry), { recursive: true, force: true });
-  const dir = join(root, `.staging-${name}-${process.pid}-${Date.now()}`);
-  await mkdir(dir, { recursive: true });
-  return dir;
+  return stageFolder(adaptersDir(home), name);
 }
 
 /** Writes meta.json into the staged folder and renames it to adapters/<name> (replacing an old one). */
 export async function commitAdapter(home: string, staged: string, meta: AdapterMeta): Promise<string> {
   await writeFile(join(staged, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  const target = join(adaptersDir(home), meta.name);
-  const old = `${target}.old-${process.pid}`;
-  if (existsSync(target)) await rename(target, old);
-  await rename(staged, target);
-  await rm(old, { recursive: true, force: true });
-  return target;
+  return commitFolder(adaptersDir(home), staged, meta.name);
 }
 
 export async function listAdapters(home: string): Promise<AdapterMeta[]> {

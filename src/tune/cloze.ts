@@ -27,3 +27,26 @@ export function clozePairs(
   }
   return pairs;
 }
+
+/** The search query of a cloze prompt: its words without the "Complete: … …" wording. */
+export function clozeQuery(prompt: string): string {
+  return prompt.slice(CLOZE_PREFIX.length).replace(/ …$/, '');
+}
+
+/**
+ * One query per sentence: its middle cut (the first ~60% of the sentence) as a search query, the rest as the
+ * answer. A sentence met again (chunk overlap repeats sentences) gives no second query; pass one `seen` set
+ * across calls to keep that true across documents given one at a time.
+ */
+export function clozeQueries(
+  documents: Iterable<{ docId: string; text: string }>,
+  seen = new Set<string>(),
+): { query: string; answer: string; docId: string; sentence: string }[] {
+  return clozePairs(documents).flatMap((pair) => {
+    const query = clozeQuery(pair.prompt);
+    const share = query.split(' ').length / pair.sentence.split(' ').length;
+    if (seen.has(pair.sentence) || share < 0.5 || share > 0.7) return [];
+    seen.add(pair.sentence);
+    return [{ query, answer: pair.completion, docId: pair.docId, sentence: pair.sentence }];
+  });
+}

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { cacheDir } from '../config/paths.ts';
 import { TrainerError } from '../errors.ts';
 import { PYTHON_DIR } from '../models/python-env.ts';
@@ -24,6 +22,7 @@ import type {
   Trainer,
   TrainResult,
 } from './trainer.ts';
+import { runWorker } from './worker-process.ts';
 
 const ERROR_HINTS: Record<string, string> = {
   import: 'reinstall the worker environment (delete the venv under ~/.cache/attune and rerun)',
@@ -185,68 +184,26 @@ export class PythonTrainer implements Trainer {
       await writeFile(configFile, JSON.stringify(config));
       args = [...launchArguments(launch, await rendezvousPort(launch)), worker, configFile];
     }
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.#python, args, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...this.#env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
-      });
-      let stderr = '';
-      let failure: TrainerError | undefined;
-      let workerError: TrainerError | undefined;
-      const abort = (): void => {
-        failure = new TrainerError(
-          'training was cancelled; rerun the same command to resume from the last checkpoint',
-          { cause: signal?.reason },
+    return runWorker({
+      python: this.#python,
+      args,
+      input: launch ? '' : `${JSON.stringify(config)}\n`,
+      env: this.#env,
+      signal,
+      onEvent: (event) => onEvent(event as TrainEvent),
+      hints: ERROR_HINTS,
+      cancelMessage: 'training was cancelled; rerun the same command to resume from the last checkpoint',
+      // under the launcher, a rank other than the reporting one may be the root cause (the reporter then
+      // only sees its peer vanish): name that rank and quote its last lines
+      exitFailure: (_code, stderr, workerError) => {
+        const rankFailure = launch ? parseRankFailure(stderr) : undefined;
+        if (!rankFailure || (rankFailure.rank === 0 && workerError)) return undefined;
+        const processes = (launch?.processes ?? 1) * (launch?.numMachines ?? 1);
+        return new TrainerError(
+          describeRankFailure(rankFailure, processes, rankLogTail(String(config.run_dir), rankFailure.rank)),
+          { input: join(String(config.run_dir), 'ranks', `rank-${rankFailure.rank}.log`), cause: stderr },
         );
-        // the launcher passes SIGTERM on to every rank
-        child.kill('SIGTERM');
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-      child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        if (!line.startsWith('{')) return;
-        let event: TrainEvent;
-        try {
-          event = JSON.parse(line) as TrainEvent;
-        } catch {
-          return;
-        }
-        if (event.event === 'error') {
-          const hint = ERROR_HINTS[event.kind];
-          workerError ??= new TrainerError(
-            `training failed (${event.kind}): ${event.message}${hint ? `: ${hint}` : ''}${event.log ? ` (trace: ${event.log})` : ''}`,
-            { input: event.log, cause: stderr },
-          );
-        } else onEvent(event);
-      });
-      child.on('error', (error) => {
-        failure ??= new TrainerError(`could not start the trainer ${this.#python}: ${error.message}`, { cause: error });
-      });
-      child.on('close', (code) => {
-        signal?.removeEventListener('abort', abort);
-        // under the launcher, a rank other than the reporting one may be the root cause (the reporter then
-        // only sees its peer vanish): name that rank and quote its last lines
-        const rankFailure = launch && code !== 0 ? parseRankFailure(stderr) : undefined;
-        if (rankFailure && (rankFailure.rank !== 0 || !workerError) && !failure) {
-          const processes = (launch?.processes ?? 1) * (launch?.numMachines ?? 1);
-          failure = new TrainerError(
-            describeRankFailure(rankFailure, processes, rankLogTail(String(config.run_dir), rankFailure.rank)),
-            { input: join(String(config.run_dir), 'ranks', `rank-${rankFailure.rank}.log`), cause: stderr },
-          );
-        }
-        failure ??= workerError;
-        if (failure) reject(failure);
-        else if (code !== 0)
-          reject(
-            new TrainerError(
-              `the trainer exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? 'no output'}`,
-              { cause: stderr },
-            ),
-          );
-        else resolve();
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(launch ? '' : `${JSON.stringify(config)}\n`);
+      },
     });
   }
 }

@@ -46,7 +46,7 @@ describe('attune ask', () => {
       expect(await main(['node', 'attune', '--home', home, 'ask', 'Who?', '--strategy', 'raft'])).toBe(2);
       const lines = stderr.mock.calls.map(([text]) => String(text));
       expect(lines[0]).toBe(
-        'attune: --strategy: unknown strategy "rerank" (known: base, rag, rag-tuned, ft, ft-rag, raft)\n',
+        'attune: --strategy: unknown strategy "rerank" (known: base, rag, rag-tuned, rag-ft-retriever, ft, ft-rag, raft)\n',
       );
       expect(lines[1]).toBe('attune: strategy raft needs --collection NAME\n');
     } finally {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { embedderFolder } from '../../tune/embedder/registry.ts';
 import { runCompare, type CompareProgress } from '../../compare/compare.ts';
 import { parseMinEffects, parsePriorities } from '../../compare/recommend.ts';
 import { compareResultDir, newCompareId } from '../../compare/results.ts';
@@ -40,6 +41,7 @@ interface CompareFlags {
   json?: boolean;
   progress?: boolean;
   diagnostics?: boolean;
+  tunedEmbedder?: string;
 }
 
 const HELP = `
@@ -53,6 +55,7 @@ Examples:
   attune compare --corpus docs/ --questions held-out.jsonl          # writes <home>/compare/<id>/, listed by \`attune serve\`
   attune compare --corpus docs/ --questions q.jsonl --update docs-v2/ --priorities freshness=high,latency=low --out out
   attune compare --corpus docs/ --questions q.jsonl --strategies base,rag --format format.json --json --out out
+  attune compare --corpus docs/ --questions q.jsonl --strategies rag,rag-ft-retriever --tuned-embedder docs-minilm --out out
 
 --update DIR: the second version of some documents, same relative paths as in --corpus.
 --format FILE: {"kind":"regex","pattern":"…"} | {"kind":"json-schema","schema":{…}} | {"kind":"examples","answers":["…"]}
@@ -111,6 +114,10 @@ export function registerCompare(program: Command): void {
       '--diagnostics',
       'also answer each question of rag, ft-rag and raft with no context, the gold passage only, and distractors only (RAFT-style): separates retrieval from reading failures',
     )
+    .option(
+      '--tuned-embedder <name>',
+      'rag-ft-retriever: an embedder from `attune tune-embedder` (see `attune models list`); the corpus is re-embedded with it',
+    )
     .option('--json', 'print compare.json to stdout instead of the summary')
     .option('--progress', 'show progress even when stderr is not a terminal')
     .addHelpText('after', HELP)
@@ -152,6 +159,7 @@ export function registerCompare(program: Command): void {
         maxMinutes: checked.maxMinutes ?? COMPARE_DEFAULTS.maxMinutes,
         maxSeqLen: checked.maxSeqLen,
         diagnostics: flags.diagnostics === true,
+        ...(flags.tunedEmbedder ? { tunedEmbedder: embedderFolder(context.home, flags.tunedEmbedder) } : {}),
       };
       const abort = new AbortController();
       const onSigint = () =>

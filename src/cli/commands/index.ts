@@ -48,12 +48,20 @@ export const commands: CommandEntry[] = [
     load: async () => [(await import('./tune-retrieval.ts')).registerTuneRetrieval],
   },
   {
+    name: 'tune-embedder',
+    term: 'tune-embedder [options]',
+    description:
+      "fine-tune the collection's embedding model on (question, passage) pairs with hard negatives; registers embedders/<name>",
+    load: async () => [(await import('./tune-embedder.ts')).registerTuneEmbedder],
+  },
+  {
     name: 'collections',
     term: 'collections',
     description: 'list or remove collections',
     load: async () => [
       (await import('./collections.ts')).registerCollections,
       (await import('./collections-copy.ts')).registerCollectionsCopy,
+      (await import('./collections-reembed.ts')).registerCollectionsReembed,
     ],
   },
   {

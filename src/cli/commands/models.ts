@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { modelsDir } from '../../config/paths.ts';
+import { homeDir, modelsDir } from '../../config/paths.ts';
+import { embeddersDir, listEmbedders } from '../../tune/embedder/registry.ts';
 import { UsageError } from '../../errors.ts';
 import { CATALOG, DEFAULT_EMBEDDER_ID, DEFAULT_GENERATOR, findCatalogModel } from '../../models/catalog.ts';
 import { pullCatalogModel, pullModels } from '../../models/pull.ts';
@@ -52,10 +53,13 @@ export function registerModels(program: Command): void {
     });
   models
     .command('list')
-    .description('the catalog: every model, its size, whether it is cached, and where it comes from')
+    .description(
+      'the catalog: every model, its size, whether it is cached, and where it comes from; and the embedders tuned in the home',
+    )
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  attune models list')
-    .action((options: { json?: boolean }) => {
+    .addHelpText('after', '\nExample:\n  attune models list\n  attune --home .attune models list --json')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const home = homeDir((command.optsWithGlobals() as { home?: string }).home);
       const dir = modelsDir();
       const rows = CATALOG.map((model) => ({
         name: model.name,
@@ -78,13 +82,28 @@ export function registerModels(program: Command): void {
         path: join(dir, DEFAULT_EMBEDDER_ID),
         cached: existsSync(join(dir, DEFAULT_EMBEDDER_ID, 'onnx', 'model.onnx')),
       };
-      output(options.json, [...rows, embedder], () =>
+      const tuned = (await listEmbedders(home)).map((meta) => ({
+        name: meta.name,
+        role: 'embedder (tuned)',
+        default: false,
+        path: join(embeddersDir(home), meta.name),
+        cached: true,
+        base: meta.base.id,
+        collection: meta.collection,
+        createdAt: meta.createdAt,
+        heldOut: meta.heldOut,
+      }));
+      output(options.json, [...rows, embedder, ...tuned], () =>
         [
           ...rows.map(
             (r) =>
               `${r.name.padEnd(20)} ${r.cached ? 'cached ' : 'missing'} ${`${r.parameters} ${r.quantization}`.padEnd(12)} ${`${(r.bytes / 1e6).toFixed(0)} MB`.padStart(8)}${r.default ? '  (default)' : ''}  ${r.provenance}`,
           ),
           `${embedder.name.padEnd(20)} ${embedder.cached ? 'cached ' : 'missing'} embedder (default)`,
+          ...tuned.map(
+            (t) =>
+              `${t.name.padEnd(20)} tuned   embedder from ${t.base} on collection ${t.collection}${t.heldOut ? `, held-out nDCG@10 ${t.heldOut.before.ndcg10.toFixed(3)} → ${t.heldOut.after.ndcg10.toFixed(3)} (p = ${t.heldOut.test?.p.toFixed(3) ?? '–'})` : ''}; use with --embedder ${t.name}`,
+          ),
           `models dir: ${dir}`,
         ].join('\n'),
       );

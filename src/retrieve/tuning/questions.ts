@@ -1,10 +1,8 @@
 import { isAnswerable, type Question } from '../../dataset/questions.ts';
 import { sampleInOrder } from '../../evaluate/metrics/statistics.ts';
 import type { Store } from '../../store/store.ts';
-import { CLOZE_PREFIX, clozePairs } from '../../tune/cloze.ts';
+import { clozeQueries } from '../../tune/cloze.ts';
 import { isJudgeable, type TuningQuestion } from './relevance.ts';
-
-const query = (prompt: string) => prompt.slice(CLOZE_PREFIX.length).replace(/ …$/, '');
 
 /** The questions of a file that tuning can judge: answerable, with gold documents or a reference answer. */
 export function judgeableQuestions(questions: Question[]): TuningQuestion[] {
@@ -34,18 +32,11 @@ export async function generatedQuestions(
       .map((c) => c.text)
       .join('\n\n'),
   }));
-  const seen = new Set<string>();
-  const pairs = clozePairs(documents).filter((p) => {
-    // one pair per sentence (its middle cut), and a sentence repeated by chunk overlap only once
-    const share = query(p.prompt).split(' ').length / p.sentence.split(' ').length;
-    if (seen.has(p.sentence) || share < 0.5 || share > 0.7) return false;
-    seen.add(p.sentence);
-    return true;
-  });
+  const pairs = clozeQueries(documents);
   return sampleInOrder(pairs, options.max ?? 200, options.seed ?? 1).map((p, i) => ({
     id: `generated-${i + 1}`,
-    question: query(p.prompt),
-    answers: [p.completion],
+    question: p.query,
+    answers: [p.answer],
     goldDocIds: [p.docId],
   }));
 }

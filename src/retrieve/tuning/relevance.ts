@@ -15,7 +15,8 @@ export function isJudgeable(question: TuningQuestion): boolean {
   return (question.goldDocIds?.length ?? 0) > 0 || question.answers.some((a) => normalizeAnswer(a) !== '');
 }
 
-function containsAnswer(hit: Hit, answers: string[]): boolean {
+/** Whether a chunk holds one of the answers (normalised, on word boundaries). */
+export function containsAnswer(hit: Pick<Hit, 'text'>, answers: string[]): boolean {
   const text = ` ${normalizeAnswer(hit.text)} `;
   return answers.some((answer) => {
     const normalised = normalizeAnswer(answer);
