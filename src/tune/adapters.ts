@@ -72,26 +72,66 @@ export function checkAdapterName(name: string): string {
   return name;
 }
 
-/** A fresh temp folder next to the registry; `commitAdapter` renames it into place. */
+/**
+ * A fresh temp folder next to the registry; `commitAdapter` renames it into place. What a killed run of the
+ * same adapter left is settled first: its staging folders are removed, and an adapter it was replacing is put
+ * back (or dropped, when the new one was already in place).
+ */
 export async function stagingDir(home: string, name: string): Promise<string> {
   const root = adaptersDir(home);
   await mkdir(root, { recursive: true });
-  // leftovers of a killed run (never registered) are cleared before a new one starts
-  for (const entry of await readdir(root))
-    if (entry.startsWith(`.staging-${name}-`)) await rm(join(root, entry), { recursive: true, force: true });
+  for (const leftover of await leftovers(root, name)) {
+    const path = join(root, leftover.entry);
+    const target = join(root, name);
+    if (leftover.kind === 'replaced' && !existsSync(target)) await rename(path, target);
+    else await rm(path, { recursive: true, force: true });
+  }
   const dir = join(root, `.staging-${name}-${process.pid}-${Date.now()}`);
   await mkdir(dir, { recursive: true });
   return dir;
 }
 
-/** Writes meta.json into the staged folder and renames it to adapters/<name> (replacing an old one). */
+/**
+ * The hidden folders of runs of `name` whose process is gone: `.staging-NAME-PID-TIME` and `.replaced-NAME-PID`.
+ * Matched exactly, so settling `toy` never touches `toy-2`'s, and a run still going (its PID alive) is left alone.
+ */
+async function leftovers(root: string, name: string): Promise<{ entry: string; kind: 'staging' | 'replaced' }[]> {
+  const escaped = name.replaceAll('.', '\\.');
+  const patterns = {
+    staging: new RegExp(`^\\.staging-${escaped}-(\\d+)-\\d+$`),
+    replaced: new RegExp(`^\\.replaced-${escaped}-(\\d+)$`),
+  };
+  const found: { entry: string; kind: 'staging' | 'replaced' }[] = [];
+  for (const entry of await readdir(root))
+    for (const kind of ['staging', 'replaced'] as const) {
+      const pid = patterns[kind].exec(entry)?.[1];
+      if (pid !== undefined && !isRunning(Number(pid))) found.push({ entry, kind });
+    }
+  return found;
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes meta.json into the staged folder and renames it to adapters/<name>. An adapter it replaces is first
+ * moved to a hidden `.replaced-NAME-PID`, so a kill between the two renames leaves nothing half-registered in
+ * the listing; the next run of the same name puts it back (see `stagingDir`).
+ */
 export async function commitAdapter(home: string, staged: string, meta: AdapterMeta): Promise<string> {
   await writeFile(join(staged, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   const target = join(adaptersDir(home), meta.name);
-  const old = `${target}.old-${process.pid}`;
-  if (existsSync(target)) await rename(target, old);
+  const replaced = join(adaptersDir(home), `.replaced-${meta.name}-${process.pid}`);
+  if (existsSync(target)) await rename(target, replaced);
   await rename(staged, target);
-  await rm(old, { recursive: true, force: true });
+  await rm(replaced, { recursive: true, force: true });
   return target;
 }
 
