@@ -11,6 +11,7 @@ import { progressBar } from '../progress.ts';
 import { TuneSettingsSchema } from '../../tune/settings-schema.ts';
 import { resolveLaunch, TrainingLaunchFields } from '../../tune/launch.ts';
 import { parseSettingsFlags } from '../flags.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface TuneFlags {
   data: string;
@@ -118,7 +119,7 @@ export function registerTune(program: Command): void {
       });
       const controller = new AbortController();
       const onSigint = (): void => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', onSigint);
+      const removeInterrupt = handleInterrupt(onSigint);
       const bar = progressBar('training');
       let lastLoss = '';
       try {
@@ -163,7 +164,7 @@ export function registerTune(program: Command): void {
         );
       } finally {
         bar.stop();
-        process.off('SIGINT', onSigint);
+        removeInterrupt();
       }
     });
 }
