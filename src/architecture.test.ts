@@ -125,3 +125,11 @@ describe('architecture: imports under src/', () => {
     expect(edges.filter(([from, to]) => from.startsWith('store/') && to.startsWith('retrieve/'))).toEqual([]);
   });
 });
+
+describe('architecture: signals', () => {
+  it('installs no signal cleanup with process.once (signal-exit then kills the process before it runs): use src/cli/interrupt.ts', () => {
+    const once = /process\.once\(\s*['"]SIG/;
+    const offenders = [...graph.keys()].filter((file) => !isTest(file) && once.test(readFileSync(file, 'utf8')));
+    expect(offenders.map(name)).toEqual([]);
+  });
+});

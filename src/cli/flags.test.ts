@@ -3,6 +3,7 @@ import { CompareSettingsSchema } from '../compare/settings-schema.ts';
 import { UsageError } from '../errors.ts';
 import { EvalSettingsSchema } from '../evaluate/settings-schema.ts';
 import { CompareStartRequest, EvalStartRequest } from '../server/schemas.ts';
+import { TuneSettingsSchema } from '../tune/settings-schema.ts';
 import { parseSettingsFlags } from './flags.ts';
 
 const evalFlags = (values: Partial<Record<'seed' | 'temperature' | 'repeats' | 'priceIn', string>>) =>
@@ -56,5 +57,13 @@ describe('CLI flags through the server schemas', () => {
     expect(() => compare('-0.001')).toThrow(/^--lr: /);
     expect(() => compare('0.001', 'bleu')).toThrow(/^--metric: .*, got "bleu"$/);
     expect(CompareStartRequest.safeParse({ corpus: 'c', questions: 'q', lr: -0.001 }).success).toBe(false);
+  });
+
+  it('tune: --checkpoint-every takes a whole number of steps of at least 1', () => {
+    const tune = (value: string) =>
+      parseSettingsFlags(TuneSettingsSchema, { checkpointEvery: { flag: '--checkpoint-every', value } });
+    expect(tune('2')).toEqual({ checkpointEvery: 2 });
+    expect(() => tune('0')).toThrow(/^--checkpoint-every: .*, got "0"$/);
+    expect(() => tune('1.5')).toThrow(/^--checkpoint-every: /);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Strategy } from '../answer/strategy.ts';
 import type { Config } from '../config/config.ts';
@@ -17,7 +17,7 @@ import { tune } from '../tune/tune.ts';
 import { contentHash, writeAtomic } from './cache.ts';
 import type { GeneratedExample } from './training-data.ts';
 import { toJsonl } from './training-data.ts';
-import { readJsonLines } from '../io/jsonl.ts';
+import { appendJsonLine, readJsonLines } from '../io/jsonl.ts';
 
 /** Incremental ingest of the folders into the store; returns its result and wall time. */
 export async function timedIngest(
@@ -158,7 +158,7 @@ export async function evaluateCached(options: {
     done,
     signal: options.signal,
     onProgress: options.onProgress,
-    onRow: (row) => appendFile(options.rowsFile, `${JSON.stringify(row)}\n`),
+    onRow: (row) => appendJsonLine(options.rowsFile, row),
   });
   const names = new Set(options.strategies.map((s) => s.name));
   const ids = new Set(options.questions.map((q) => q.id));

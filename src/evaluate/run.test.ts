@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import type { Answer, Hit } from '../types.ts';
 import { diffRuns } from './diff.ts';
 import { LOCAL_PRICES } from './metrics/cost.ts';
 import { executeRun, loadRunReport, planNewRun, planResume } from './run.ts';
+import { rowKey } from './row.ts';
 import { listRuns, loadRun } from './runs.ts';
 
 const DATA = [
@@ -156,5 +157,53 @@ describe('evaluation runs', () => {
     const again = await loadRunReport(home, plan.meta.runId);
     expect(diffRuns(again, again).find((r) => r.metric === 'f1')).toMatchObject({ strategy: 'lookup', delta: 0 });
     expect(await readFile(join(home, 'runs', plan.meta.runId, 'questions.jsonl'), 'utf8')).toContain('"q3"');
+  });
+
+  it('keeps every row when a kill cut the last line of rows.jsonl, and resumes the cut row', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'attune-eval-'));
+    const set = { ...parseQuestions(DATA, 'q.jsonl'), hash: 'h' };
+    const plan = await planNewRun(home, set, { ...settings, strategies: ['lookup', 'guess'], repeats: 1 });
+    const abort = new AbortController();
+    await expect(
+      executeRun(home, plan, {
+        strategies: [lookup, guesser],
+        signal: abort.signal,
+        onProgress: (done) => {
+          if (done === 2) abort.abort(new Error('stop'));
+        },
+      }),
+    ).rejects.toThrow('stop');
+    // the third row was being written when the process was killed: half of it reached the file
+    const rows = join(home, 'runs', plan.meta.runId, 'rows.jsonl');
+    await appendFile(rows, '{"strategy":"lookup","questionId":"q2","repeat":0,"answer":"18');
+    const resumed = await planResume(home, plan.meta.runId);
+    expect(resumed.done).toHaveLength(2);
+    await executeRun(home, resumed, { strategies: [lookup, guesser] });
+    const stored = (await loadRun(home, plan.meta.runId)).rows;
+    expect(stored.map(rowKey).sort()).toEqual(
+      ['q1', 'q2', 'q3']
+        .flatMap((q) => ['lookup', 'guess'].map((s) => rowKey({ strategy: s, questionId: q, repeat: 0 })))
+        .sort(),
+    );
+    expect((await loadRunReport(home, plan.meta.runId)).strategies.lookup!.metrics.scores.exactMatch.mean).toBe(1);
+  });
+
+  it('refuses to resume a run whose stored questions are not the ones it started with', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'attune-eval-'));
+    const set = { ...parseQuestions(DATA, 'q.jsonl'), hash: 'h' };
+    const plan = await planNewRun(home, set, settings);
+    const questions = join(home, 'runs', plan.meta.runId, 'questions.jsonl');
+    const lines = (await readFile(questions, 'utf8')).split('\n');
+    // killed while questions.jsonl was being written: one question of three
+    await writeFile(questions, `${lines[0]}\n`);
+    await expect(planResume(home, plan.meta.runId)).rejects.toThrow(
+      /cannot be resumed: its questions\.jsonl holds 1 of the 3 questions it was started with \(2 missing\)/,
+    );
+    await writeFile(questions, '');
+    await expect(planResume(home, plan.meta.runId)).rejects.toThrow(/holds 0 of the 3/);
+    await writeFile(questions, [lines[1], lines[0], lines[2]].join('\n'));
+    await expect(planResume(home, plan.meta.runId)).rejects.toThrow(/in another order or with others/);
+    await writeFile(questions, lines.join('\n'));
+    expect((await planResume(home, plan.meta.runId)).questions.map((q) => q.id)).toEqual(['q1', 'q2', 'q3']);
   });
 });

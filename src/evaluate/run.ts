@@ -1,8 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Strategy } from '../answer/strategy.ts';
 import { parseQuestions, formatQuestions, type Question, type QuestionSet } from '../dataset/questions.ts';
 import { UsageError } from '../errors.ts';
+import { writeAtomic } from '../io/atomic-write.ts';
 import type { Generator } from '../generate/generator.ts';
 import { loadDiagnostics } from './diagnostics.ts';
 import { buildEvalReport, type EvalReport } from './eval-report.ts';
@@ -19,7 +20,11 @@ export interface RunPlan {
 
 export type NewRunSettings = Omit<RunMeta, 'runId' | 'createdAt' | 'status' | 'dataset' | 'questionIds'>;
 
-/** Records a new run: run.json and the exact questions it asks (so show and resume never depend on the source file). */
+/**
+ * Records a new run: the exact questions it asks (so show and resume never depend on the source file), then
+ * run.json. run.json is what makes the folder a run, so it is written last and whole: a process killed before
+ * it leaves no run, and one killed after it leaves a run with all its questions.
+ */
 export async function planNewRun(
   home: string,
   set: QuestionSet,
@@ -36,8 +41,8 @@ export async function planNewRun(
     questionIds: questions.map((q) => q.id),
     ...settings,
   };
+  await writeAtomic(join(runDir(home, meta.runId), 'questions.jsonl'), formatQuestions(questions));
   await saveRunMeta(home, meta);
-  await writeFile(join(runDir(home, meta.runId), 'questions.jsonl'), formatQuestions(questions));
   return { meta, questions, done: [] };
 }
 
@@ -46,9 +51,19 @@ export async function runQuestions(home: string, runId: string): Promise<Questio
   return parseQuestions(text, join(runDir(home, runId), 'questions.jsonl')).questions;
 }
 
+/** A stored run ready to continue; refused when its stored questions are not the ones it was started with. */
 export async function planResume(home: string, runId: string): Promise<RunPlan> {
   const { meta, rows } = await loadRun(home, runId);
-  return { meta, questions: await runQuestions(home, runId), done: rows };
+  const questions = await runQuestions(home, runId);
+  const stored = questions.map((q) => q.id);
+  if (stored.length !== meta.questionIds.length || stored.some((id, i) => id !== meta.questionIds[i])) {
+    const missing = meta.questionIds.filter((id) => !stored.includes(id)).length;
+    throw new UsageError(
+      `run ${runId} cannot be resumed: its questions.jsonl holds ${stored.length} of the ${meta.questionIds.length} questions it was started with${missing ? ` (${missing} missing)` : ', in another order or with others'}; start a new run with \`attune eval --dataset …\``,
+      { input: join(runDir(home, runId), 'questions.jsonl') },
+    );
+  }
+  return { meta, questions, done: rows };
 }
 
 export interface ExecuteOptions {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AttuneError, UsageError } from '../errors.ts';
 import type { PriceTable } from './metrics/cost.ts';
 import type { EvalRow } from './row.ts';
 import { writeAtomic } from '../io/atomic-write.ts';
-import { readJsonLines } from '../io/jsonl.ts';
+import { appendJsonLine, readJsonLines } from '../io/jsonl.ts';
 
 /** Everything needed to know what a run measured and to resume it. Stored as `<home>/runs/<runId>/run.json`. */
 export interface RunMeta {
@@ -54,9 +54,9 @@ export async function saveRunMeta(home: string, meta: RunMeta): Promise<void> {
   await writeAtomic(join(dir, 'run.json'), `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-/** Appends one row as it completes, so an interrupted run loses at most the row in flight. */
+/** Appends one row as it completes, so an interrupted run loses at most the row in flight (even one half-written). */
 export async function appendRow(home: string, runId: string, row: EvalRow): Promise<void> {
-  await appendFile(join(runDir(home, runId), 'rows.jsonl'), `${JSON.stringify(row)}\n`);
+  await appendJsonLine(join(runDir(home, runId), 'rows.jsonl'), row);
 }
 
 export async function loadRunMeta(home: string, runId: string): Promise<RunMeta> {

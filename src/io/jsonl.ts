@@ -1,3 +1,5 @@
+import { appendFile, type FileHandle, open } from 'node:fs/promises';
+
 /** One non-blank line of a JSON Lines text: its 1-based line number and its value, or why it is not JSON. */
 export type JsonLine =
   | { line: number; value: unknown; error?: undefined }
@@ -26,3 +28,41 @@ export function parseJsonLines(text: string): JsonLine[] {
 export function readJsonLines<T>(text: string): T[] {
   return parseJsonLines(text).flatMap((entry) => (entry.error === undefined ? [entry.value as T] : []));
 }
+
+/**
+ * Appends `value` as one JSON line. A process killed during an earlier append can leave the file ending in a
+ * partial line; appending after it would glue the new line onto the cut one, and the reader would drop both.
+ * So a last line without its newline is finished first: kept (its newline added) when it parses, the same rule
+ * `readJsonLines` reads by, and cut off when it does not. The check reads one byte unless the file needs it.
+ */
+export async function appendJsonLine(file: string, value: unknown): Promise<void> {
+  await finishLastLine(file);
+  await appendFile(file, `${JSON.stringify(value)}\n`);
+}
+
+async function finishLastLine(file: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === NEWLINE) return;
+    const text = Buffer.alloc(size);
+    await handle.read(text, 0, size, 0);
+    const lineStart = text.lastIndexOf(NEWLINE) + 1;
+    const [tail] = parseJsonLines(text.subarray(lineStart).toString('utf8'));
+    if (tail !== undefined && tail.error === undefined) await handle.write('\n', size);
+    else await handle.truncate(lineStart);
+  } finally {
+    await handle.close();
+  }
+}
+
+const NEWLINE = 0x0a;

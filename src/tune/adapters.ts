@@ -73,12 +73,20 @@ export function checkAdapterName(name: string): string {
   return name;
 }
 
-/** A fresh temp folder next to the registry; `commitAdapter` renames it into place. */
+/**
+ * A fresh temp folder next to the registry; `commitAdapter` renames it into place. What a killed run of the
+ * same adapter left is settled first: its staging folders are removed, and an adapter it was replacing is put
+ * back (or dropped, when the new one was already in place).
+ */
 export async function stagingDir(home: string, name: string): Promise<string> {
   return stageFolder(adaptersDir(home), name);
 }
 
-/** Writes meta.json into the staged folder and renames it to adapters/<name> (replacing an old one). */
+/**
+ * Writes meta.json into the staged folder and renames it to adapters/<name>. An adapter it replaces is first
+ * moved to a hidden `.replaced-NAME-PID`, so a kill between the two renames leaves nothing half-registered in
+ * the listing; the next run of the same name puts it back (see `stagingDir`).
+ */
 export async function commitAdapter(home: string, staged: string, meta: AdapterMeta): Promise<string> {
   await writeFile(join(staged, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   return commitFolder(adaptersDir(home), staged, meta.name);

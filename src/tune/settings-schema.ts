@@ -9,4 +9,6 @@ export const TuneSettingsSchema = z.object({
   maxSeqLen: z.number().int().min(32).max(32_768).optional(),
   /** The global batch: with --processes N each process computes about batchSize / N of its rows. */
   batchSize: z.number().int().min(1).max(4096).optional(),
+  /** Steps between checkpoints: a killed run loses at most this many when rerun. */
+  checkpointEvery: z.number().int().min(1).max(1_000_000).optional(),
 });

@@ -16,6 +16,7 @@ import { cliContext, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
 import { progressBar } from '../progress.ts';
 import { CompareSettingsSchema } from '../../compare/settings-schema.ts';
 import { parseSettingsFlags } from '../flags.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface CompareFlags {
   corpus: string;
@@ -166,7 +167,7 @@ export function registerCompare(program: Command): void {
         abort.abort(
           new AttuneError(`interrupted: rerun with --out ${settings.out} to continue (finished steps are reused)`),
         );
-      process.once('SIGINT', onSigint);
+      const removeInterrupt = handleInterrupt(onSigint);
       const reporter = progressReporter(flags.progress === true);
       try {
         const options = await compareOptions(settings, {
@@ -190,7 +191,7 @@ export function registerCompare(program: Command): void {
         if (abort.signal.aborted) throw abort.signal.reason;
         throw error;
       } finally {
-        process.off('SIGINT', onSigint);
+        removeInterrupt();
       }
     });
 }

@@ -30,6 +30,7 @@ import { writeAtomic } from '../../io/atomic-write.ts';
 import { progressBar } from '../progress.ts';
 import { EvalSettingsSchema } from '../../evaluate/settings-schema.ts';
 import { parseSettingsFlags } from '../flags.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface EvalFlags {
   dataset?: string;
@@ -115,7 +116,7 @@ export function registerEval(program: Command): void {
       const abort = new AbortController();
       const onSigint = () =>
         abort.abort(new AttuneError(`interrupted: continue with \`attune eval --resume ${plan.meta.runId}\``));
-      process.once('SIGINT', onSigint);
+      const removeInterrupt = handleInterrupt(onSigint);
       const bar = progressBar(`eval ${plan.meta.runId}`, { force: flags.progress });
       process.stderr.write(
         `attune: run ${plan.meta.runId} (${plan.questions.length} questions × ${plan.meta.strategies.length} strategies × ${plan.meta.repeats} repeats${plan.done.length ? `, ${plan.done.length} rows already done` : ''})\n`,
@@ -175,7 +176,7 @@ export function registerEval(program: Command): void {
         throw error;
       } finally {
         bar.stop();
-        process.off('SIGINT', onSigint);
+        removeInterrupt();
         await runtime.dispose();
       }
       process.stdout.write(`${renderEvalTable(report)}\n`);

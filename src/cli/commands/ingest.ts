@@ -5,6 +5,7 @@ import { AttuneError } from '../../errors.ts';
 import { ingest } from '../../ingest/ingest.ts';
 import { cliContext, output, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 const list = (value?: string) =>
   value
@@ -45,7 +46,7 @@ export function registerIngest(program: Command): void {
         const controller = new AbortController();
         const stop = () =>
           controller.abort(new AttuneError('ingest interrupted: the collection is unchanged; run it again to finish'));
-        process.once('SIGINT', stop);
+        const removeInterrupt = handleInterrupt(stop);
         try {
           const { store, embedder } = await runtime.collection(flags.collection, { create: true });
           const result = await ingest({
@@ -76,7 +77,7 @@ export function registerIngest(program: Command): void {
           throw error;
         } finally {
           bar.stop();
-          process.off('SIGINT', stop);
+          removeInterrupt();
           await runtime.dispose();
         }
       },

@@ -9,6 +9,7 @@ import { INGEST_LANE, type Jobs } from '../../server/jobs.ts';
 import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { startServer } from '../../server/serve.ts';
 import { cliContext, parsePositiveInt, MODEL_FLAG, MODEL_FLAG_HELP } from '../context.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface ServeFlags {
   port: string;
@@ -146,12 +147,13 @@ export function registerServe(program: Command): void {
       process.stderr.write(
         `attune: serving ${context.home} at ${server.url}${flags.auth ? '' : ' (no auth: local development only)'}${watcher ? `, watching ${flags.watch.join(', ')}` : ''}\n`,
       );
+      let removeInterrupt = (): void => {};
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        removeInterrupt = handleInterrupt(resolve, ['SIGINT', 'SIGTERM']);
       });
+      // a second Ctrl-C during the close exits at once
       await watcher?.close();
       await server.close();
+      removeInterrupt();
     });
 }

@@ -14,6 +14,7 @@ import type { Embedder } from '../../embed/embedder.ts';
 import type { Store } from '../../store/store.ts';
 import { cliContext, output, parseNumber, parsePositiveInt, type CliContext } from '../context.ts';
 import { progressBar } from '../progress.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface Flags {
   collection: string;
@@ -93,7 +94,7 @@ export async function runTuneRetrieval(
     controller.abort(
       new AttuneError('tune-retrieval interrupted: nothing was written; built copies are reused next time'),
     );
-  process.once('SIGINT', stop);
+  const removeInterrupt = handleInterrupt(stop);
   try {
     const { store, embedder } = await runtime.collection(flags.collection);
     const questions = flags.questions
@@ -123,7 +124,7 @@ export async function runTuneRetrieval(
     if (controller.signal.aborted) throw controller.signal.reason;
     throw error;
   } finally {
-    process.off('SIGINT', stop);
+    removeInterrupt();
     await runtime.dispose();
   }
 }

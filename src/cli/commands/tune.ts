@@ -11,6 +11,7 @@ import { progressBar } from '../progress.ts';
 import { TuneSettingsSchema } from '../../tune/settings-schema.ts';
 import { resolveLaunch, TrainingLaunchFields } from '../../tune/launch.ts';
 import { parseSettingsFlags } from '../flags.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface TuneFlags {
   data: string;
@@ -23,6 +24,7 @@ interface TuneFlags {
   maxSteps?: string;
   maxSeqLen?: string;
   batchSize?: string;
+  checkpointEvery?: string;
   json?: boolean;
   dataCollections?: string;
   dataLabels?: string;
@@ -55,6 +57,10 @@ export function registerTune(program: Command): void {
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
     .option('--batch-size <n>', 'examples per optimiser step, over all processes together (default 4)')
+    .option(
+      '--checkpoint-every <n>',
+      'save a checkpoint every n steps: a killed run rerun loses at most n (default 20)',
+    )
     .option(
       '--data-collections <names>',
       'collections the data was built from (comma-separated): only server keys for all of them may use the adapter',
@@ -92,6 +98,7 @@ export function registerTune(program: Command): void {
         maxSteps: { flag: '--max-steps', value: flags.maxSteps },
         maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
         batchSize: { flag: '--batch-size', value: flags.batchSize },
+        checkpointEvery: { flag: '--checkpoint-every', value: flags.checkpointEvery },
       });
       const launch = resolveLaunch(
         config.training,
@@ -118,7 +125,7 @@ export function registerTune(program: Command): void {
       });
       const controller = new AbortController();
       const onSigint = (): void => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', onSigint);
+      const removeInterrupt = handleInterrupt(onSigint);
       const bar = progressBar('training');
       let lastLoss = '';
       try {
@@ -163,7 +170,7 @@ export function registerTune(program: Command): void {
         );
       } finally {
         bar.stop();
-        process.off('SIGINT', onSigint);
+        removeInterrupt();
       }
     });
 }

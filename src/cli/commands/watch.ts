@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { watchCollection, type WatchBatch } from '../../ingest/watch.ts';
 import { cliContext, parsePositiveInt } from '../context.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 const list = (value?: string) =>
   value
@@ -78,13 +79,13 @@ export function registerWatch(program: Command): void {
           process.stderr.write(
             `attune: watching ${paths.join(', ')} for collection ${flags.collection} (Ctrl-C to stop)\n`,
           );
+          let removeInterrupt = (): void => {};
           await new Promise<void>((resolve) => {
-            const stop = () => resolve();
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
+            removeInterrupt = handleInterrupt(resolve, ['SIGINT', 'SIGTERM']);
           });
           // a batch under way finishes (its commit is atomic either way), then the watcher stops
           await watcher.close();
+          removeInterrupt();
         } finally {
           controller.abort();
           await runtime.dispose();
