@@ -6,6 +6,7 @@ import { GENERATE_MODES, type GenerateMode } from '../../tune/embedder/pairs.ts'
 import { checkEmbedderName, type EmbedderMeta } from '../../tune/embedder/registry.ts';
 import { cliContext, output, parseNumber, parsePositiveInt } from '../context.ts';
 import { progressBar } from '../progress.ts';
+import { handleInterrupt } from '../interrupt.ts';
 
 interface Flags {
   collection: string;
@@ -68,7 +69,7 @@ Examples:
       const bar = progressBar('tune-embedder', { force: flags.progress });
       const controller = new AbortController();
       const stop = () => controller.abort(new AttuneError('tune-embedder interrupted: no embedder was registered'));
-      process.once('SIGINT', stop);
+      const removeInterrupt = handleInterrupt(stop);
       try {
         const python = await ensurePythonEnv({ env: context.env, log: (line) => process.stderr.write(`${line}\n`) });
         const { store, embedder } = await runtime.collection(flags.collection);
@@ -99,7 +100,7 @@ Examples:
         if (controller.signal.aborted) throw controller.signal.reason;
         throw error;
       } finally {
-        process.off('SIGINT', stop);
+        removeInterrupt();
         bar.stop();
         await runtime.dispose();
       }
