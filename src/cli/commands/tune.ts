@@ -57,7 +57,10 @@ export function registerTune(program: Command): void {
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--max-seq-len <n>', 'refuse examples longer than this many tokens (default 512)')
     .option('--batch-size <n>', 'examples per optimiser step, over all processes together (default 4)')
-    .option('--checkpoint-every <n>', 'save a checkpoint every n steps: a killed run rerun loses at most n (default 20)')
+    .option(
+      '--checkpoint-every <n>',
+      'save a checkpoint every n steps: a killed run rerun loses at most n (default 20)',
+    )
     .option(
       '--data-collections <names>',
       'collections the data was built from (comma-separated): only server keys for all of them may use the adapter',
