@@ -4,7 +4,6 @@
  * reuses what was finished, resumes the adapter from its checkpoint, and every answer and score is the same.
  *   bash scripts/with-node.sh bench/compare-kill.ts [--max-steps 16]
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +12,7 @@ import { formatQuestions } from '../src/dataset/questions.ts';
 import { importFictionalKnowledge } from '../src/dataset/importers/fictional-knowledge.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 import { adaptersDir } from '../src/tune/adapters.ts';
+import { startCli } from './cli-process.ts';
 
 const { values } = parseArgs({ options: { 'max-steps': { type: 'string', default: '16' } } });
 const root = join(import.meta.dirname, '..');
@@ -47,19 +47,8 @@ const args = (dir: string) => [
   join(out, dir),
   '--json',
 ];
-const cli = (dir: string) =>
-  spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', join(root, 'src', 'cli', 'main.ts'), ...args(dir)],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-const finish = (child: ReturnType<typeof cli>) =>
-  new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
-    let stderr = '';
-    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-    child.stdout!.resume();
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-  });
+const cli = (dir: string) => startCli(args(dir));
+const finish = (child: ReturnType<typeof cli>) => child.done;
 
 // A: uninterrupted
 let started = performance.now();
@@ -70,16 +59,17 @@ console.log(`uninterrupted: ${((performance.now() - started) / 1000).toFixed(0)}
 // B: killed (SIGKILL to the process group: node and the Python trainer) once the trainer wrote its first checkpoint
 started = performance.now();
 const victim = cli('killed');
-const victimDone = finish(victim);
+let victimEnded = false;
+const victimDone = finish(victim).then((exit) => ((victimEnded = true), exit));
 const runs = join(out, 'killed', 'work', 'home', 'adapters', '.runs');
 for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   const checkpoint = existsSync(runs) && readdirSync(runs).some((run) => existsSync(join(runs, run, 'checkpoint.pt')));
   if (checkpoint) break;
-  if (victim.exitCode !== null)
+  if (victimEnded)
     throw new Error('the run ended before any checkpoint: raise --max-steps above the checkpoint interval (10)');
 }
-process.kill(-victim.pid!, 'SIGKILL');
+victim.kill();
 const killed = await victimDone;
 console.log(`killed after ${((performance.now() - started) / 1000).toFixed(0)} s (signal ${killed.signal})`);
 const rerun = await finish(cli('killed'));

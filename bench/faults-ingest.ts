@@ -6,7 +6,6 @@
  *
  *   bash scripts/with-node.sh bench/faults-ingest.ts [--kills 20] [--append]
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,37 +14,27 @@ import { createEmbedder } from '../src/runtime/backends.ts';
 import { openStore } from '../src/store/open.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
+import { runCli, seededRandom } from './cli-process.ts';
 
 const kills = Number(process.argv[process.argv.indexOf('--kills') + 1]) || 20;
-const cli = join(process.cwd(), 'src/cli/main.ts');
 const contexts = (
   JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
     train_context: string;
   }[]
 ).map((d) => d.train_context);
 
-let seed = 11;
-const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const random = seededRandom(11);
 
-function runIngest(
+async function runIngest(
   home: string,
   folder: string,
   collection: string,
   killAfterMs?: number,
 ): Promise<{ killed: boolean; ms: number }> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [cli, '--home', home, 'ingest', folder, '--collection', collection, '--json'], {
-    stdio: 'ignore',
+  const { killed, ms } = await runCli(['--home', home, 'ingest', folder, '--collection', collection, '--json'], {
+    killAfterMs,
   });
-  const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`ingest exited with ${code}`));
-      else resolve({ killed: signal === 'SIGKILL', ms: Date.now() - started });
-    });
-  });
+  return { killed, ms: Math.round(ms) };
 }
 
 async function main(): Promise<void> {
