@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: ['src/**/*.model.test.ts', 'node_modules/**'],
+          exclude: ['src/**/*.model.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },
