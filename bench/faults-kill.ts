@@ -9,6 +9,7 @@
  *   bash scripts/with-node.sh bench/faults-kill.ts --target tune,eval,compare [--kills 2] [--seed 7] [--append] [--keep]
  *     [--questions 12]  eval and compare: how many of the 12 fictional-knowledge probes to ask
  *     [--steps 8]       tune: --max-steps (a checkpoint every 2)
+ *     [--max-minutes M] start no new killed run after M minutes per target (the report gives the number run)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,12 +26,14 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     questions: { type: 'string', default: '12' },
     steps: { type: 'string', default: '8' },
+    'max-minutes': { type: 'string' },
     append: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
 const questions = Number(values.questions);
 const steps = Number(values.steps);
+const maxMinutes = values['max-minutes'] === undefined ? Number.POSITIVE_INFINITY : Number(values['max-minutes']);
 const TARGETS: Record<string, () => Target> = {
   tune: () => tuneTarget({ steps }),
   eval: () => evalTarget({ questions }),
@@ -64,6 +67,7 @@ async function measure(target: Target, root: string, random: () => number): Prom
   let different = 0;
   let strays = 0;
   for (let index = 1; index <= kills; index++) {
+    if ((performance.now() - started) / 60_000 > maxMinutes) break;
     const trial = target.trial(join(root, `run-${index}`), index);
     const killAfter = Math.max(1, Math.round(random() * first.ms));
     const run = await runCli(trial.args, { killAfterMs: killAfter });
@@ -90,10 +94,12 @@ async function measure(target: Target, root: string, random: () => number): Prom
     if (!values.keep) rmSync(join(root, `run-${index}`), { recursive: true, force: true });
   }
   const minutes = (performance.now() - started) / 60_000;
+  const ran = rows.length;
+  const requested = ran < kills ? ` (of the ${kills} asked for: --max-minutes ${maxMinutes} ran out)` : '';
   const body = [
     `Command: ${target.describe}.`,
     '',
-    `Uninterrupted: ${seconds(first.ms)} s (process start and model loads included); a second uninterrupted run gave ${reproducible ? 'the identical result' : `a DIFFERENT result, so a difference below need not come from a kill${expected.problems.length ? `; leftovers: ${expected.problems.join('; ')}` : ''}`}. ${kills} runs killed with SIGKILL to the process group at a time drawn uniformly from (0, ${seconds(first.ms)} s) (seed ${seed}); ${killed} were killed before they finished. ${minutes.toFixed(0)} min in all; 1-, 5- and 15-minute load average at the start: ${loadBefore}, at the end: ${loadAverage()} (2 cores, shared with other jobs; this bench ran under nice 19).`,
+    `Uninterrupted: ${seconds(first.ms)} s (process start and model loads included); a second uninterrupted run gave ${reproducible ? 'the identical result' : `a DIFFERENT result, so a difference below need not come from a kill${expected.problems.length ? `; leftovers: ${expected.problems.join('; ')}` : ''}`}. ${ran} runs${requested} killed with SIGKILL to the process group at a time drawn uniformly from (0, ${seconds(first.ms)} s) (seed ${seed}); ${killed} were killed before they finished. ${minutes.toFixed(0)} min in all; 1-, 5- and 15-minute load average at the start: ${loadBefore}, at the end: ${loadAverage()} (2 cores, shared with other jobs; this bench ran under nice 19).`,
     '',
     `**${visibleProblems} kills left a half-done state visible; ${different} reruns finished with a result different from the uninterrupted run; ${strays} left stray or half-written files.**`,
     '',
@@ -131,7 +137,7 @@ for (const name of names) {
     if (values.append)
       appendBenchmark(
         `Faults: kill -9 during ${name} (bench/faults-kill.ts)`,
-        `nice -n 19 bash scripts/with-node.sh bench/faults-kill.ts --target ${name} --kills ${kills} --seed ${seed}${name === 'tune' ? ` --steps ${steps}` : ` --questions ${questions}`} --append`,
+        `nice -n 19 bash scripts/with-node.sh bench/faults-kill.ts --target ${name} --kills ${kills} --seed ${seed}${name === 'tune' ? ` --steps ${steps}` : ` --questions ${questions}`}${values['max-minutes'] ? ` --max-minutes ${maxMinutes}` : ''} --append`,
         body,
       );
   } finally {
