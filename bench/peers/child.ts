@@ -6,7 +6,8 @@
  * one untimed warm-up query and the best `k` chunks are kept; a mode's peak RSS is the process's at its end (the
  * modes share the index, and the lighter mode runs first, so its peak is what it would have had alone).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readQuestions } from '../../src/dataset/questions.ts';
@@ -41,6 +42,8 @@ function progress(label: string): (done: number, total: number) => void {
 
 const { questions } = await readQuestions(join(flags.dataset, 'questions.jsonl'));
 const scratchDir = join(flags.dataset, `scratch-${name}`);
+// a fresh index every run: attune's ingest would skip files an earlier run left in its collection
+rmSync(scratchDir, { recursive: true, force: true });
 mkdirSync(scratchDir, { recursive: true });
 // a path computed at run time: the peers' modules are not part of attune's typecheck (see system.ts)
 const module = new URL(`./systems/${entry.module}`, import.meta.url).href;
@@ -48,6 +51,7 @@ const { createSystem } = (await import(module)) as { createSystem: SystemFactory
 const system = await createSystem({ scratchDir, k: Number(flags.k) });
 const runs: SystemRun[] = [];
 try {
+  const loadAtStart = loadavg()[0]!;
   const started = performance.now();
   const { chunks } = await system.ingest(join(flags.dataset, 'corpus'), progress('embedded chunks'));
   const ingestSeconds = (performance.now() - started) / 1000;
@@ -65,7 +69,8 @@ try {
         rankings.push({ id: question.id, ranked });
         asked(rankings.length, questions.length);
       }
-      runs.push({ system: row, chunks, ingestSeconds, latenciesMs, rankings, peakRssMb: peakRssMb() });
+      const loadAverage = { start: loadAtStart, end: loadavg()[0]! };
+      runs.push({ system: row, chunks, ingestSeconds, latenciesMs, rankings, peakRssMb: peakRssMb(), loadAverage });
     } catch (error) {
       // a mode that fails is a row that says so, not the end of the comparison
       runs.push({ system: row, error: (error as Error).message, peakRssMb: peakRssMb() });

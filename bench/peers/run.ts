@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendBenchmark } from '../benchmarks-file.ts';
@@ -68,11 +68,8 @@ for (const name of datasets) {
 
 const loadAtEnd = loadavg()[0]!;
 const minutes = (performance.now() - started) / 60_000;
-const command = `npm run bench:peers --${process.argv
-  .slice(2)
-  .filter((a) => a !== '--append')
-  .map((a) => ` ${a}`)
-  .join('')}`;
+const args = process.argv.slice(2).filter((a) => a !== '--append');
+const command = `npm run bench:peers${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const jsonFile = flags.json ?? join(out, 'peers.json');
 writeFileSync(
   jsonFile,
@@ -91,7 +88,7 @@ if (flags.append) {
   appendBenchmark(
     'attune against LangChain.js and LlamaIndex.TS, same embedder (bench:peers)',
     command,
-    `Every system embeds with attune's all-MiniLM-L6-v2 (the transformers.js ONNX folder, fp32, in each framework's embeddings interface), so what differs is the pipeline: splitter, store, fusion. attune: default config (≤ 200-token chunks, 32 overlap; LanceDB; hybrid = BM25 + vector, RRF k = 60). langchain: RecursiveCharacterTextSplitter defaults (1,000 characters, 200 overlap), MemoryVectorStore, its retriever; langchain-hybrid: EnsembleRetriever (weighted RRF, equal weights) over BM25Retriever and that retriever. llamaindex: VectorStoreIndex.fromDocuments with its default SentenceSplitter (1,024 tokens of its own tokenizer, 200 overlap, longer than MiniLM's 512-token window, so the embedder truncates its chunks) and SimpleVectorStore, embed batch 10. Peers: ${versions}. Each framework ran alone in its own process, one after another (attune's two modes share one ingest, as LangChain's two retrievers share one split and store; a mode's peak RSS is the process's at the end of that mode, the lighter mode first); metrics are attune's (relevance by document id over the documents of the best 30 chunks); ingest = files on disk to a searchable index, model already loaded; latency = one query end to end after one warm-up. ${minutes.toFixed(0)} min in all; 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadAtEnd.toFixed(1)} (a shared 2-core machine: other jobs ran beside it, so times are upper bounds and ratios within one table are the fair reading).\n\n${tables}`,
+    `Every system embeds with attune's all-MiniLM-L6-v2 (the transformers.js ONNX folder, fp32, in each framework's embeddings interface), so what differs is the pipeline: splitter, store, fusion. attune: default config (≤ 200-token chunks, 32 overlap; LanceDB; hybrid = BM25 + vector, RRF k = 60). langchain: RecursiveCharacterTextSplitter defaults (1,000 characters, 200 overlap), MemoryVectorStore, its retriever; langchain-hybrid: EnsembleRetriever (weighted RRF, equal weights) over BM25Retriever and that retriever. llamaindex: VectorStoreIndex.fromDocuments with its default SentenceSplitter (1,024 tokens of its own tokenizer, 200 overlap, longer than MiniLM's 512-token window, so the embedder truncates its chunks) and SimpleVectorStore, embed batch 10. Peers: ${versions}. Each framework ran alone in its own process, one after another (attune's two modes share one ingest, as LangChain's two retrievers share one split and store; a mode's peak RSS is the process's at the end of that mode, the lighter mode first); metrics are attune's (relevance by document id over the documents of the best 30 chunks); ingest = files on disk to a searchable index, model already loaded; latency = one query end to end after one warm-up. ${minutes.toFixed(0)} min in all${getPriority() > 0 ? `, at nice ${getPriority()}` : ''}; 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadAtEnd.toFixed(1)}. The machine was shared: other jobs ran beside this one, so every time is an upper bound, and the frameworks ran one after another under whatever load there was then (the last column); compare times only between rows run under similar load. Quality does not depend on load.\n\n${tables}`,
   );
   log('appended to BENCHMARKS.md');
 }

@@ -12,6 +12,7 @@ const run: SystemRun = {
   chunks: 7,
   ingestSeconds: 3.24,
   latenciesMs: [10, 20, 30, 40],
+  loadAverage: { start: 1.94, end: 3.5 },
   rankings: [
     // a.md's two chunks count once: it is rank 1
     {
@@ -61,7 +62,9 @@ describe('scoreRun', () => {
     );
     const table = scoresTable([scoreRun(run, questions), failed]).split('\n');
     expect(table).toHaveLength(4);
-    expect(table[2]).toBe('| langchain | 7 | 0.500 | 0.750 | 0.750 | 0.750 | 0.693 | 3.2 | 20.0 | 40.0 | 512 |');
+    expect(table[2]).toBe(
+      '| langchain | 7 | 0.500 | 0.750 | 0.750 | 0.750 | 0.693 | 3.2 | 20.0 | 40.0 | 512 | 1.9–3.5 |',
+    );
     expect(table[3]).toMatch(/^\| llamaindex \| failed: child process ended with SIGKILL \| – \|/);
     expect(table[3]!.split('|')).toHaveLength(table[2]!.split('|').length);
   });

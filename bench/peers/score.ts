@@ -17,6 +17,8 @@ export type SystemRun = {
       ingestSeconds: number;
       latenciesMs: number[];
       rankings: Ranking[];
+      /** The 1-minute load average when the process began ingesting and when this mode's last query ended. */
+      loadAverage: { start: number; end: number };
       error?: undefined;
     }
   | { error: string }
@@ -35,6 +37,7 @@ export interface SystemScores {
   p50Ms: number;
   p95Ms: number;
   peakRssMb: number;
+  loadAverage: { start: number; end: number };
 }
 
 /**
@@ -70,6 +73,7 @@ export function scoreRun(
     p50Ms: percentileOf(run.latenciesMs, 50),
     p95Ms: percentileOf(run.latenciesMs, 95),
     peakRssMb: run.peakRssMb,
+    loadAverage: run.loadAverage,
   };
 }
 
@@ -85,6 +89,7 @@ const HEADER = [
   'query p50 ms',
   'query p95 ms',
   'peak RSS MB',
+  'load avg',
 ];
 
 /** One markdown table per dataset; a failed system keeps its row and says why. */
@@ -102,6 +107,7 @@ export function scoresTable(rows: (SystemScores | { system: string; error: strin
             row.p50Ms.toFixed(1),
             row.p95Ms.toFixed(1),
             row.peakRssMb.toFixed(0),
+            `${row.loadAverage.start.toFixed(1)}–${row.loadAverage.end.toFixed(1)}`,
           ],
     ),
   );

@@ -9,7 +9,7 @@ import type { RankedDocument } from '../../src/evaluate/metrics/retrieval.ts';
 export interface RetrievalSystem {
   /** Reads every file under `corpusDir`, splits, embeds and indexes it; the timed part of the run. */
   ingest(corpusDir: string, onProgress: (done: number, total: number) => void): Promise<{ chunks: number }>;
-  /** The `k` best chunks, best first, each with its document id (the file path relative to the corpus folder). */
+  /** The factory's `k` best chunks, best first, each with its document id (its file's path in the corpus folder). */
   search(query: string, mode: string): Promise<RankedDocument[]>;
   dispose(): Promise<void>;
 }
