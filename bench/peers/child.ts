@@ -29,6 +29,11 @@ if (!entry || !flags.dataset || !flags.out) {
 }
 const name = flags.system!;
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** CPU milliseconds (user + system, every thread) since `since`: less sensitive than wall time to other jobs. */
+const cpuMsSince = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 
 /** A progress line on stderr at most every 10 s, and at the end (total 0: not known in advance). */
 function progress(label: string): (done: number, total: number) => void {
@@ -53,24 +58,39 @@ const runs: SystemRun[] = [];
 try {
   const loadAtStart = loadavg()[0]!;
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const { chunks } = await system.ingest(join(flags.dataset, 'corpus'), progress('embedded chunks'));
   const ingestSeconds = (performance.now() - started) / 1000;
+  const ingestCpuSeconds = cpuMsSince(cpuAtStart) / 1000;
   process.stderr.write(`  ${name}: ${chunks} chunks ingested in ${ingestSeconds.toFixed(1)} s\n`);
   for (const [mode, row] of Object.entries(entry.modes)) {
     try {
       await system.search(questions[0]!.question, mode);
       const latenciesMs: number[] = [];
+      const cpuMs: number[] = [];
       const rankings: Ranking[] = [];
       const asked = progress(`${mode} questions`);
       for (const question of questions) {
         const before = performance.now();
+        const cpuBefore = process.cpuUsage();
         const ranked = await system.search(question.question, mode);
         latenciesMs.push(performance.now() - before);
+        cpuMs.push(cpuMsSince(cpuBefore));
         rankings.push({ id: question.id, ranked });
         asked(rankings.length, questions.length);
       }
       const loadAverage = { start: loadAtStart, end: loadavg()[0]! };
-      runs.push({ system: row, chunks, ingestSeconds, latenciesMs, rankings, peakRssMb: peakRssMb(), loadAverage });
+      runs.push({
+        system: row,
+        chunks,
+        ingestSeconds,
+        ingestCpuSeconds,
+        latenciesMs,
+        cpuMs,
+        rankings,
+        peakRssMb: peakRssMb(),
+        loadAverage,
+      });
     } catch (error) {
       // a mode that fails is a row that says so, not the end of the comparison
       runs.push({ system: row, error: (error as Error).message, peakRssMb: peakRssMb() });

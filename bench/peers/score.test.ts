@@ -11,6 +11,8 @@ const run: SystemRun = {
   peakRssMb: 512.4,
   chunks: 7,
   ingestSeconds: 3.24,
+  ingestCpuSeconds: 5.01,
+  cpuMs: [12, 11, 30, 13],
   latenciesMs: [10, 20, 30, 40],
   loadAverage: { start: 1.94, end: 3.5 },
   rankings: [
@@ -45,6 +47,7 @@ describe('scoreRun', () => {
     expect(scores.ndcg10).toBeCloseTo((1 + q2) / 2);
     expect(scores.p50Ms).toBe(20);
     expect(scores.p95Ms).toBe(40);
+    expect(scores.cpuP50Ms).toBe(12);
     expect(scores.chunks).toBe(7);
   });
 
@@ -63,7 +66,7 @@ describe('scoreRun', () => {
     const table = scoresTable([scoreRun(run, questions), failed]).split('\n');
     expect(table).toHaveLength(4);
     expect(table[2]).toBe(
-      '| langchain | 7 | 0.500 | 0.750 | 0.750 | 0.750 | 0.693 | 3.2 | 20.0 | 40.0 | 512 | 1.9–3.5 |',
+      '| langchain | 7 | 0.500 | 0.750 | 0.750 | 0.750 | 0.693 | 3.2 | 5.0 | 20.0 | 40.0 | 12.0 | 512 | 1.9–3.5 |',
     );
     expect(table[3]).toMatch(/^\| llamaindex \| failed: child process ended with SIGKILL \| – \|/);
     expect(table[3]!.split('|')).toHaveLength(table[2]!.split('|').length);

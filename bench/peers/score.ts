@@ -15,7 +15,10 @@ export type SystemRun = {
   | {
       chunks: number;
       ingestSeconds: number;
+      /** CPU time (user + system, all threads) of the ingest and of each query: steadier than wall time under load. */
+      ingestCpuSeconds: number;
       latenciesMs: number[];
+      cpuMs: number[];
       rankings: Ranking[];
       /** The 1-minute load average when the process began ingesting and when this mode's last query ended. */
       loadAverage: { start: number; end: number };
@@ -34,8 +37,10 @@ export interface SystemScores {
   mrr: number;
   ndcg10: number;
   ingestSeconds: number;
+  ingestCpuSeconds: number;
   p50Ms: number;
   p95Ms: number;
+  cpuP50Ms: number;
   peakRssMb: number;
   loadAverage: { start: number; end: number };
 }
@@ -70,8 +75,10 @@ export function scoreRun(
     mrr: sums.mrr / n,
     ndcg10: sums.ndcg10 / n,
     ingestSeconds: run.ingestSeconds,
+    ingestCpuSeconds: run.ingestCpuSeconds,
     p50Ms: percentileOf(run.latenciesMs, 50),
     p95Ms: percentileOf(run.latenciesMs, 95),
+    cpuP50Ms: percentileOf(run.cpuMs, 50),
     peakRssMb: run.peakRssMb,
     loadAverage: run.loadAverage,
   };
@@ -86,8 +93,10 @@ const HEADER = [
   'MRR',
   'nDCG@10',
   'ingest s',
+  'ingest CPU s',
   'query p50 ms',
   'query p95 ms',
+  'query CPU p50 ms',
   'peak RSS MB',
   'load avg',
 ];
@@ -104,8 +113,10 @@ export function scoresTable(rows: (SystemScores | { system: string; error: strin
             row.chunks,
             ...[row.recall1, row.recall5, row.recall10, row.mrr, row.ndcg10].map((metric) => metric.toFixed(3)),
             row.ingestSeconds.toFixed(1),
+            row.ingestCpuSeconds.toFixed(1),
             row.p50Ms.toFixed(1),
             row.p95Ms.toFixed(1),
+            row.cpuP50Ms.toFixed(1),
             row.peakRssMb.toFixed(0),
             `${row.loadAverage.start.toFixed(1)}–${row.loadAverage.end.toFixed(1)}`,
           ],
