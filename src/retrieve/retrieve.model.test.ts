@@ -88,6 +88,30 @@ describe('retrieve (real MiniLM, real LanceDB, clapnq passages)', () => {
     expect(onlyTwo.hits.map((h) => h.docId).sort()).toEqual(['p3', 'p4']);
   });
 
+  it('embeds a repeated query once per embedder, and the cached vector is the one the model gives', async () => {
+    const calls: string[][] = [];
+    // the real embedder, watched: the cache is per embedder instance, so this one starts empty
+    const watched: Embedder = {
+      ...embedder,
+      id: embedder.id,
+      dimension: embedder.dimension,
+      maxTokens: embedder.maxTokens,
+      embed: (texts, options) => {
+        calls.push(texts);
+        return embedder.embed(texts, options);
+      },
+    };
+    const { question } = questions[2]!;
+    const first = await retrieve(store, watched, question, { k: 3, mode: 'vector' });
+    const again = await retrieve(store, watched, question, { k: 3, mode: 'hybrid' });
+    expect(calls).toEqual([[question]]);
+    expect(again.vector).toBe(first.vector);
+    const [fresh] = await embedder.embed([question]);
+    expect(Array.from(first.vector!)).toEqual(Array.from(fresh!));
+    await retrieve(store, watched, questions[3]!.question, { k: 3, mode: 'vector' });
+    expect(calls).toHaveLength(2);
+  });
+
   it('reranks candidates with the real generator into at most k graded hits', async () => {
     const generator = await createGenerator(parseConfig({}));
     try {

@@ -2,6 +2,7 @@ import type { Embedder } from '../embed/embedder.ts';
 import type { Fusion } from '../store/fusion.ts';
 import type { Store } from '../store/store.ts';
 import type { Hit, SearchFilter, SearchMode } from '../types.ts';
+import { queryVector } from './query-vectors.ts';
 import type { Reranker } from './reranker.ts';
 
 export interface RetrieveOptions {
@@ -36,8 +37,7 @@ export async function retrieve(
   options: RetrieveOptions,
 ): Promise<Retrieval> {
   const started = performance.now();
-  const vector =
-    options.mode === 'keyword' ? undefined : (await embedder.embed([query], { signal: options.signal }))[0];
+  const vector = options.mode === 'keyword' ? undefined : await queryVector(embedder, query, options.signal);
   const embedded = performance.now();
   const depth = options.reranker ? (options.candidates ?? options.k * 3) : options.k;
   let hits = await store.search({

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.ts';
 import type { Generator } from '../generate/generator.ts';
 import type { ChatMessage, Usage } from '../types.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, type SqlDatabase } from './database.ts';
+import { queryVector } from '../retrieve/query-vectors.ts';
 import { buildFtSqlMessages, buildSqlMessages, extractSql, SQL_JSON_SCHEMA } from './prompt.ts';
 import { retrieveSchema, type SqlIndex } from './sql-index.ts';
 import { validateSql } from './validate.ts';
@@ -66,7 +67,7 @@ export async function askSql(
   if (strategy === 'ft') {
     messages = buildFtSqlMessages(question, index.dialect);
   } else {
-    const [vector] = await embedder.embed([question], { signal: options.signal });
+    const vector = await queryVector(embedder, question, options.signal);
     const retrieved = retrieveSchema(index, vector!, {
       k: options.k,
       docs: options.docs,

@@ -12,6 +12,12 @@ describeStoreContract('lancedb', (collection, dimension) =>
   openStore({ home, collection, embedderId: 'test', dimension, create: true }),
 );
 
+// the same contract with every vector search going to LanceDB (the in-memory scan off), as collections past
+// memoryScanRows are searched
+describeStoreContract('lancedb without the in-memory scan', (collection, dimension) =>
+  LanceStore.open({ dir: join(home, 'no-scan', collection), collection, dimension, memoryScanRows: 0 }),
+);
+
 describe('openStore (lancedb)', () => {
   it('refuses unknown collections, bad names and a different embedder', async () => {
     await expect(
@@ -32,6 +38,80 @@ describe('openStore (lancedb)', () => {
     expect((await listCollections(home)).map((c) => c.name)).toContain('gone');
     expect(await deleteCollection(home, 'gone')).toBe(true);
     expect((await listCollections(home)).map((c) => c.name)).not.toContain('gone');
+  });
+});
+
+/** A seeded generator (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('LanceStore in-memory exact scan', () => {
+  it('returns what LanceDB returns, filters included, and follows writes', async () => {
+    const next = random(11);
+    const dimension = 16;
+    const vector = () => Float32Array.from({ length: dimension }, () => next() * 2 - 1);
+    const pick = <T>(values: T[]) => values.filter(() => next() < 0.4);
+    const rows = Array.from({ length: 240 }, (_, i) =>
+      chunk(`d${i % 40}.md`, i, `row ${i}`, {
+        vector: vector(),
+        labels: pick(['hr', 'legal']),
+        tags: pick(['faq', 'policy', 'draft']),
+      }),
+    );
+    const dir = join(home, 'scan');
+    const scanned = await LanceStore.open({ dir, collection: 'scan', dimension });
+    const direct = await LanceStore.open({ dir, collection: 'scan', dimension, memoryScanRows: 0 });
+    try {
+      await scanned.write({ removeDocIds: [], upsert: rows });
+      const filters = [
+        undefined,
+        { labels: [] },
+        { labels: ['hr'] },
+        { tags: ['faq', 'draft'] },
+        { docIds: ['d1.md', 'd7.md', 'd9.md'] },
+        { sources: ['corpus/d3.md'], labels: ['legal'] },
+        { docIds: [] },
+      ];
+      const compare = async () => {
+        const reopened = await LanceStore.open({ dir, collection: 'scan', dimension, memoryScanRows: 0 });
+        for (const filter of filters) {
+          for (let q = 0; q < 5; q++) {
+            const query = { mode: 'vector' as const, vector: vector(), k: 12, filter };
+            const fromMemory = await scanned.search(query);
+            const fromLance = await reopened.search(query);
+            expect(fromMemory.map((h) => h.chunkId)).toEqual(fromLance.map((h) => h.chunkId));
+            fromMemory.forEach((hit, i) => {
+              expect(hit.score).toBeCloseTo(fromLance[i]!.score, 5);
+              expect({ ...hit, score: 0, vectorScore: 0 }).toEqual({ ...fromLance[i]!, score: 0, vectorScore: 0 });
+            });
+          }
+        }
+        await reopened.dispose();
+      };
+      await compare();
+      // a write through the store replaces the in-memory copy: moved, removed and new rows are seen at once
+      const moved = { ...rows[0]!, vector: vector(), text: 'moved' };
+      await scanned.write({
+        removeDocIds: ['d2.md'],
+        upsert: [moved, chunk('new.md', 0, 'new', { vector: vector() })],
+      });
+      await compare();
+      const near = await scanned.search({ mode: 'vector', vector: moved.vector, k: 1 });
+      expect(near.map((h) => h.text)).toEqual(['moved']);
+      expect((await scanned.search({ mode: 'vector', vector: vector(), k: 500 })).map((h) => h.docId)).not.toContain(
+        'd2.md',
+      );
+      await direct.dispose();
+    } finally {
+      await scanned.dispose();
+    }
   });
 });
 

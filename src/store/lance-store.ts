@@ -3,6 +3,7 @@ import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache
 import { StoreError } from '../errors.ts';
 import { fuseHybrid } from './fusion.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
+import { ExactScan } from './exact-scan.ts';
 import { filterToWhere, sqlString } from './lance-filter.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from './store.ts';
 
@@ -17,6 +18,12 @@ export interface LanceStoreOptions {
   vectorIndex?: VectorIndexKind;
   /** Re-score `refineFactor × k` ANN candidates with exact distances (default: none for HNSW-SQ, 10 for IVF-PQ). */
   refineFactor?: number;
+  /**
+   * Collections of at most this many chunks (and no ANN index) are searched by vector in memory, exactly
+   * (default 20,000, about 30 MB of vectors at 384-d plus their texts; 0 turns it off): a scan of the vectors
+   * costs less than a LanceDB query's fixed overhead. The copy is re-read when the table's version changes.
+   */
+  memoryScanRows?: number;
 }
 
 export type VectorIndexKind = 'hnsw-sq' | 'ivf-pq';
@@ -69,6 +76,8 @@ export class LanceStore implements Store {
   #options: LanceStoreOptions;
   #hasFts: boolean;
   #hasAnn: boolean;
+  /** The in-memory copy for exact vector search, for one table version (undefined inside: too many rows). */
+  #scan: { version: number; scan: Promise<ExactScan | undefined> } | undefined;
 
   private constructor(
     connection: lancedb.Connection,
@@ -173,6 +182,8 @@ export class LanceStore implements Store {
       throw new StoreError(
         `query vector has dimension ${vector.length}, collection ${this.collection} has ${this.#options.dimension}`,
       );
+    const scan = this.#hasAnn ? undefined : await this.#exactScan();
+    if (scan) return scan.search(vector, k, filter);
     let search = this.#table
       .vectorSearch(Array.from(vector))
       .distanceType('cosine')
@@ -190,6 +201,35 @@ export class LanceStore implements Store {
       const score = 1 - Number(row._distance);
       return { ...toHit(row, score), vectorScore: score };
     });
+  }
+
+  /** The in-memory copy of a small collection at the table's current version, read once per version. */
+  async #exactScan(): Promise<ExactScan | undefined> {
+    const limit = this.#options.memoryScanRows ?? 20_000;
+    if (limit <= 0) return undefined;
+    const version = await this.#table.version();
+    if (this.#scan?.version !== version) {
+      const scan = this.#readScan(limit);
+      this.#scan = { version, scan };
+      // a failed read is not kept: the next search tries again
+      scan.catch(() => this.#scan?.scan === scan && (this.#scan = undefined));
+    }
+    return this.#scan!.scan;
+  }
+
+  async #readScan(limit: number): Promise<ExactScan | undefined> {
+    if ((await this.#table.countRows()) > limit) return undefined;
+    const rows = await this.#table
+      .query()
+      .select([...COLUMNS, 'vector'])
+      .toArray();
+    return new ExactScan(
+      rows.map((row) => {
+        const { score: _, ...hit } = toHit(row, 0);
+        return { hit, vector: Float32Array.from(row.vector as Iterable<number>) };
+      }),
+      this.#options.dimension,
+    );
   }
 
   async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
