@@ -3,23 +3,39 @@
  * searches, through the real HTTP server with API keys. Bounded in count and time.
  * Then a deliberate burst over a small rate limit, whose 429s are reported apart from errors.
  *
- *   bash scripts/with-node.sh bench/serve-load.ts
+ * The chat phase runs once per --parallel value (chats answered at once: llama.cpp sequences of one context,
+ * and the fair queue's concurrency), each on a fresh server over the same collection.
+ *
+ *   bash scripts/with-node.sh bench/serve-load.ts [--parallel 1,4] [--max-tokens 16] [--threads 1] [--append]
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { createKey } from '../src/server/keys.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
 import { startServer, type RunningServer } from '../src/server/serve.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
+import { appendBenchmark } from './benchmarks-file.ts';
 
+const { values: flags } = parseArgs({
+  options: {
+    parallel: { type: 'string', default: '1' },
+    'max-tokens': { type: 'string', default: '16' },
+    threads: { type: 'string', default: '1' },
+    append: { type: 'boolean', default: false },
+  },
+});
+const PARALLEL = flags.parallel.split(',').map(Number);
+const MAX_TOKENS = Number(flags['max-tokens']);
 const CHATS = 50;
 const SEARCHES = 200;
 const DOCS = 30;
 const DEADLINE_MS = 8 * 60_000;
-// one generation thread: on a shared 2-core machine llama.cpp's spinning threads crawl under load
-const CONFIG = { generator: { provider: 'llama', threads: 1 } };
+// one generation thread by default: on a shared 2-core machine llama.cpp's spinning threads crawl under load
+const config = (parallel: number) =>
+  parseConfig({ generator: { provider: 'llama', threads: Number(flags.threads), parallel } });
 
 interface Phase {
   name: string;
@@ -63,6 +79,7 @@ async function phase(name: string, count: number, request: (i: number) => Promis
   return result;
 }
 
+const loadAtStart = loadavg()[0]!;
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
@@ -75,11 +92,11 @@ const { key } = createKey(home, { collections: ['*'], ops: ['admin'], labels: un
 let server: RunningServer | undefined;
 try {
   server = await startServer({
-    resources: createRuntime({ config: parseConfig(CONFIG), home }),
+    resources: createRuntime({ config: config(PARALLEL[0]!), home }),
     auth: true,
     host: '127.0.0.1',
     port: 0,
-    queue: { concurrency: 1, maxPending: 64 },
+    queue: { concurrency: PARALLEL[0]!, maxPending: 64 },
     rateLimit: { burst: 10_000, perSecond: 10_000 },
   });
   const url = server.url;
@@ -125,20 +142,48 @@ try {
       post('/v1/collections/fk/search', { query: questions[i % questions.length] }),
     ),
   );
-  phases.push(
-    await phase(`${CHATS} concurrent chats (rag, max_tokens 16)`, CHATS, (i) =>
-      post('/v1/chat/completions', {
-        model: 'attune/fk/rag',
-        max_tokens: 16,
-        messages: [{ role: 'user', content: questions[i % questions.length] }],
-      }),
-    ),
-  );
+  for (const [round, parallel] of PARALLEL.entries()) {
+    if (round > 0) {
+      // the same collection, served by a fresh server whose generator answers `parallel` chats at once
+      await server.close();
+      server = await startServer({
+        resources: createRuntime({ config: config(parallel), home }),
+        auth: true,
+        host: '127.0.0.1',
+        port: 0,
+        queue: { concurrency: parallel, maxPending: 64 },
+        rateLimit: { burst: 10_000, perSecond: 10_000 },
+      });
+      await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          model: 'attune/fk/rag',
+          max_tokens: 4,
+          messages: [{ role: 'user', content: 'warm up' }],
+        }),
+      });
+    }
+    const chatUrl = server.url;
+    phases.push(
+      await phase(`${CHATS} concurrent chats (rag, max_tokens ${MAX_TOKENS}), ${parallel} at once`, CHATS, (i) =>
+        fetch(`${chatUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            model: 'attune/fk/rag',
+            max_tokens: MAX_TOKENS,
+            messages: [{ role: 'user', content: questions[i % questions.length] }],
+          }),
+        }),
+      ),
+    );
+  }
   // deliberate: a key limited to burst 10, 2/s, sends 50 searches at once → ~40 refused with 429
   const limited = createKey(home, { collections: ['fk'], ops: ['read'], labels: [] }).key;
   await server.close();
   server = await startServer({
-    resources: createRuntime({ config: parseConfig(CONFIG), home }),
+    resources: createRuntime({ config: config(1), home }),
     auth: true,
     host: '127.0.0.1',
     port: 0,
@@ -164,20 +209,20 @@ try {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
-  const section = [
-    '',
-    `## serve-load — ${new Date().toISOString().slice(0, 10)}`,
-    '',
-    'Machine: 2-core x86_64 CPU, 24 GB, no GPU. Command: `bash scripts/with-node.sh bench/serve-load.ts`.',
-    `Loopback HTTP with an API key; collection of ${DOCS} fictional-knowledge documents (ingested over the API in ${(ingestMs / 1000).toFixed(1)} s); SmolLM2-135M Q4_1 through the fair queue (1 at a time, 64 waiting; 1 generation thread); all-MiniLM-L6-v2 embeddings.`,
+  const body = [
+    `Loopback HTTP with an API key; collection of ${DOCS} fictional-knowledge documents (ingested over the API in ${(ingestMs / 1000).toFixed(1)} s); SmolLM2-135M Q4_1 through the fair queue (64 waiting; ${flags.threads} generation thread(s); chats answered at once as the phase says: llama.cpp sequences of one context, batched, and the queue's concurrency); all-MiniLM-L6-v2 embeddings. 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)}.`,
     '',
     table,
     '',
     `Peak RSS of the process (server + client + models): ${(peakRss / 2 ** 20).toFixed(0)} MiB.`,
-    '',
   ].join('\n');
   process.stdout.write(`${table}\npeak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB\n`);
-  appendFileSync(join(import.meta.dirname, '../BENCHMARKS.md'), section);
+  if (flags.append)
+    appendBenchmark(
+      'serve-load: concurrent chats and searches over HTTP (bench/serve-load.ts)',
+      `bash scripts/with-node.sh bench/serve-load.ts --parallel ${flags.parallel} --max-tokens ${MAX_TOKENS} --threads ${flags.threads} --append`,
+      body,
+    );
 } finally {
   clearInterval(sampler);
   await server?.close();

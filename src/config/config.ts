@@ -21,6 +21,11 @@ const LlamaGeneratorConfig = z
     threads: z.number().int().positive().optional(),
     /** Most LoRA adapters kept loaded at once (each holds a llama.cpp context); least recently used ones are unloaded. */
     maxAdapters: z.number().int().positive().optional(),
+    /**
+     * Requests answered at once on one context (llama.cpp sequences, batched together; default 1). Each holds its own
+     * contextSize of KV cache. `attune serve --parallel N` sets it and lets its queue run N chats at once.
+     */
+    parallel: z.number().int().positive().max(64).optional(),
   })
   .strict();
 

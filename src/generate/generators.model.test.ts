@@ -36,3 +36,37 @@ describe('llama chat prompt tokens (SmolLM2-135M)', () => {
     expect(result.usage.promptTokens).toBe(promptTokens.length - 1);
   });
 });
+
+describe('llama parallel sequences (SmolLM2-135M)', () => {
+  /** Runs three requests at once; returns, per request, when its first token came and when it finished. */
+  async function overlap(parallel: number) {
+    const generator = (await createGenerator(
+      parseConfig({ generator: { provider: 'llama', threads: 1, parallel } }),
+    )) as LlamaGenerator;
+    closers.push(() => generator.dispose());
+    const questions = ['Name a colour.', 'Name a fruit.', 'Name an animal.'];
+    const started = performance.now();
+    return Promise.all(
+      questions.map(async (content) => {
+        let first = Number.NaN;
+        const result = await generator.generate({
+          messages: [{ role: 'user', content }],
+          maxTokens: 24,
+          temperature: 0,
+          onToken: () => (first = Number.isNaN(first) ? performance.now() - started : first),
+        });
+        return { first, done: performance.now() - started, text: result.text };
+      }),
+    );
+  }
+  it('answers up to `parallel` requests at once on one context, and one at a time by default', async () => {
+    const together = await overlap(3);
+    for (const r of together) expect(r.text.length).toBeGreaterThan(0);
+    // every request had its first token before any of them finished: they ran side by side
+    expect(Math.max(...together.map((r) => r.first))).toBeLessThan(Math.min(...together.map((r) => r.done)));
+    const inTurn = (await overlap(1)).sort((a, b) => a.first - b.first);
+    // one sequence: each request starts only after the one before it has finished
+    expect(inTurn[1]!.first).toBeGreaterThanOrEqual(inTurn[0]!.done);
+    expect(inTurn[2]!.first).toBeGreaterThanOrEqual(inTurn[1]!.done);
+  });
+});

@@ -33,6 +33,43 @@ export interface LlamaGeneratorOptions {
    * is disposed and reloaded on its next request.
    */
   maxAdapters?: number;
+  /**
+   * Sequences per context (default 1): up to this many requests on one model (and adapter) run at once,
+   * their tokens evaluated in shared batches by llama.cpp. Each sequence holds its own `contextSize` of KV cache.
+   */
+  parallel?: number;
+}
+
+/** At most `size` holders at once; the rest wait in arrival order. */
+class Slots {
+  readonly #size: number;
+  #used = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #idle: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#used < this.#size) {
+      this.#used++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) return next(); // the slot passes straight to the next waiter
+    this.#used--;
+    if (this.#used === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Resolves once nothing holds or waits for a slot. */
+  idle(): Promise<void> {
+    return this.#used === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+  }
 }
 
 /** A local GGUF model through node-llama-cpp (CPU build), with optional LoRA adapters. */
@@ -44,8 +81,9 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
   readonly #options: LlamaGeneratorOptions;
   readonly #contexts = new Map<string, Promise<LlamaContext>>();
   readonly #chatWrapper: ChatWrapper;
-  /** One sequence per context: requests on the same context run one after another. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** Per context (base model or adapter): `parallel` requests at once, one per sequence; the rest wait their turn. */
+  readonly #slots = new Map<string, Slots>();
+  readonly parallel: number;
 
   private constructor(llama: Llama, model: LlamaModel, options: LlamaGeneratorOptions) {
     this.#llama = llama;
@@ -53,6 +91,7 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
     this.#options = options;
     this.id = model.filename ?? options.modelPath;
     this.contextSize = Math.min(options.contextSize ?? 4096, model.trainContextSize);
+    this.parallel = Math.max(1, Math.floor(options.parallel ?? 1));
     this.#chatWrapper = chatWrapperFor(model);
   }
 
@@ -98,8 +137,8 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
     const context = this.#contexts.get(name);
     if (!name || !context) return false;
     this.#contexts.delete(name);
-    // a request running on it finishes first
-    await (this.#locks.get(name) ?? Promise.resolve()).catch(() => {});
+    // requests running on it finish first
+    await this.#slots.get(name)?.idle();
     await (await context.catch(() => undefined))?.dispose();
     return true;
   }
@@ -111,10 +150,14 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const key = request.adapter ?? '';
-    const previous = this.#locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.#generate(request));
-    this.#locks.set(key, run);
-    return run;
+    let slots = this.#slots.get(key);
+    if (!slots) this.#slots.set(key, (slots = new Slots(this.parallel)));
+    await slots.acquire();
+    try {
+      return await this.#generate(request);
+    } finally {
+      slots.release();
+    }
   }
 
   async #generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -191,7 +234,7 @@ export class LlamaGenerator implements Generator, AdapterRuntime {
       context = this.#model.createContext({
         contextSize: this.contextSize,
         threads: this.#options.threads ?? Math.max(1, availableParallelism() - 1),
-        sequences: 1,
+        sequences: this.parallel,
         ...(path ? { lora: { adapters: [{ filePath: path }] } } : {}),
       });
       this.#contexts.set(key, context);

@@ -42,6 +42,7 @@ export async function createGenerator(
     threads: spec.threads,
     adapters: options.adapters,
     maxAdapters: spec.maxAdapters,
+    parallel: spec.parallel,
   });
 }
 

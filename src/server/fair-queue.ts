@@ -7,7 +7,7 @@ interface Job {
 }
 
 export interface FairQueueOptions {
-  /** Jobs running at once (the local model serves one sequence: 1). */
+  /** Jobs running at once (`attune serve --parallel`, default 1: the local model answers one chat at a time). */
   concurrency: number;
   /** Jobs waiting, over all callers; one more → 429. */
   maxPending: number;

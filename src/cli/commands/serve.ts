@@ -22,6 +22,7 @@ interface ServeFlags {
   watch: string[];
   watchCollection?: string;
   maxAdapters?: string;
+  parallel?: string;
   allowDegraded?: boolean;
 }
 
@@ -80,6 +81,10 @@ export function registerServe(program: Command): void {
       '--max-adapters <n>',
       'most LoRA adapters kept loaded at once, least recently used unloaded first (default: generator.maxAdapters, else 4)',
     )
+    .option(
+      '--parallel <n>',
+      'chat requests answered at once (local model: llama.cpp sequences of one context, batched together; default generator.parallel, else 1)',
+    )
     .option('--allow-degraded', 'serve adapters whose export parity check failed (see `attune adapters show NAME`)')
     .option(
       '--data-root <dir>',
@@ -99,6 +104,7 @@ export function registerServe(program: Command): void {
         '  attune serve --data-root /srv/datasets                 # POST /v1/eval/compare may read corpora there',
         '  attune serve --watch docs/ --watch-collection handbook # re-ingests docs/ as files change',
         '  attune serve --max-adapters 8                          # keep up to 8 LoRA adapters loaded',
+        '  attune serve --parallel 4                              # answer up to 4 chats at once, batched',
         '  curl -X POST -H "Authorization: Bearer $ADMIN" localhost:8787/v1/adapters/faq/load',
         '',
         'Chat with model "attune/<collection>/<strategy>[/<adapter>]" or "attune/base" at /v1/chat/completions;',
@@ -120,9 +126,16 @@ export function registerServe(program: Command): void {
         throw new UsageError(
           '--max-adapters applies to the local llama generator; a hosted engine has its own limit (vLLM: --max-loras)',
         );
-      const config = maxAdapters
-        ? { ...context.config, generator: { ...context.config.generator, maxAdapters } }
-        : context.config;
+      const parallelFlag = flags.parallel ? parsePositiveInt(flags.parallel, '--parallel') : undefined;
+      const generatorSpec = context.config.generator;
+      const parallel = parallelFlag ?? (generatorSpec.provider === 'llama' ? generatorSpec.parallel : undefined) ?? 1;
+      const config = {
+        ...context.config,
+        generator:
+          generatorSpec.provider === 'llama'
+            ? { ...generatorSpec, ...(maxAdapters ? { maxAdapters } : {}), parallel }
+            : generatorSpec,
+      };
       const resources = createRuntime({ config, home: context.home, env: context.env });
       const server = await startServer({
         resources,
@@ -133,6 +146,8 @@ export function registerServe(program: Command): void {
         adapters: { allowDegraded: flags.allowDegraded },
         queue: {
           ...DEFAULT_QUEUE,
+          // a hosted engine batches on its side: --parallel is how many chats attune sends it at once
+          concurrency: parallel,
           maxPending: flags.queue ? parsePositiveInt(flags.queue, '--queue') : DEFAULT_QUEUE.maxPending,
         },
         rateLimit: {
