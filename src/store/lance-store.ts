@@ -1,5 +1,5 @@
 import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8, type Vector } from 'apache-arrow';
 import { StoreError } from '../errors.ts';
 import { fuseHybrid } from './fusion.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
@@ -277,24 +277,30 @@ export class LanceStore implements Store {
   }
 
   async documents(): Promise<DocumentRecord[]> {
-    const rows = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArray();
+    // column by column from Arrow: row objects cost ~10 µs per chunk in property access alone (1.4 s at 100k
+    // chunks, paid by every incremental ingest and watch batch), the columns a small part of that
+    const table = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArrow();
+    const docIds = strings(table.getChild('doc_id')?.toArray());
+    const sources = strings(table.getChild('source')?.toArray());
+    const hashes = strings(table.getChild('doc_hash')?.toArray());
+    const labels = listColumn(table.getChild('labels'));
+    const tags = listColumn(table.getChild('tags'));
     const documents = new Map<string, DocumentRecord>();
-    for (const row of rows) {
-      const record = documents.get(row.doc_id) ?? {
-        docId: row.doc_id,
-        source: row.source,
-        docHash: row.doc_hash,
-        chunks: 0,
-        labels: [],
-        tags: [],
-      };
+    for (let i = 0; i < docIds.length; i++) {
+      const docId = docIds[i]!;
+      let record = documents.get(docId);
+      if (!record) {
+        record = { docId, source: sources[i]!, docHash: hashes[i]!, chunks: 0, labels: [], tags: [] };
+        documents.set(docId, record);
+      }
       record.chunks++;
       // the union over the document's chunks (ingest gives them all the same), sorted
-      record.labels = union(record.labels, strings(row.labels));
-      record.tags = union(record.tags, strings(row.tags));
-      documents.set(row.doc_id, record);
+      if (labels.hasValues(i)) record.labels = union(record.labels, labels.values(i));
+      if (tags.hasValues(i)) record.tags = union(record.tags, tags.values(i));
     }
-    return [...documents.values()].sort((a, b) => a.docId.localeCompare(b.docId));
+    // the order of localeCompare, without its per-call set-up
+    const order = new Intl.Collator();
+    return [...documents.values()].sort((a, b) => order.compare(a.docId, b.docId));
   }
 
   async dispose(): Promise<void> {
@@ -340,6 +346,24 @@ function union(a: string[], b: string[]): string[] {
 
 function strings(value: unknown): string[] {
   return value ? Array.from(value as Iterable<string>) : [];
+}
+
+/**
+ * A list-of-strings column read lazily: whether a row's list has values comes from the Arrow offsets (no
+ * object per row); the values of the rows that have some are read one by one.
+ */
+function listColumn(column: Vector | null): { hasValues(row: number): boolean; values(row: number): string[] } {
+  const lengths = new Uint32Array(column?.length ?? 0);
+  let at = 0;
+  for (const data of column?.data ?? []) {
+    // a sliced batch's offsets start at its own first row
+    const offsets = data.valueOffsets;
+    for (let i = 0; i < data.length; i++) lengths[at++] = offsets[i + 1]! - offsets[i]!;
+  }
+  return {
+    hasValues: (row) => lengths[row]! > 0,
+    values: (row) => strings(column?.get(row)),
+  };
 }
 
 function toHit(row: Record<string, any>, score: number): Hit {
