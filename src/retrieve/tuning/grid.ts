@@ -4,6 +4,8 @@ import type { SearchMode } from '../../types.ts';
 export interface Chunking {
   maxTokens: number;
   overlapTokens: number;
+  /** Embed each chunk under its title and heading path (config `chunking.contextHeaders`); kept by every variant. */
+  contextHeaders?: boolean;
 }
 
 /** The query-time knobs tried on every chunking: the search mode and, for hybrid, the fusion. */
@@ -30,7 +32,7 @@ export function chunkingGrid(base: Chunking): Chunking[] {
   for (const maxTokens of sizes)
     for (const overlapTokens of [Math.round(maxTokens * 0.15), 0])
       if (!grid.some((c) => c.maxTokens === maxTokens && c.overlapTokens === overlapTokens))
-        grid.push({ maxTokens, overlapTokens });
+        grid.push({ maxTokens, overlapTokens, ...(base.contextHeaders ? { contextHeaders: true } : {}) });
   return grid;
 }
 
@@ -47,7 +49,7 @@ export function queryGrid(): QueryKnobs[] {
 }
 
 export function describeChunking(chunking: Chunking): string {
-  return `${chunking.maxTokens}/${chunking.overlapTokens}`;
+  return `${chunking.maxTokens}/${chunking.overlapTokens}${chunking.contextHeaders ? ' +headers' : ''}`;
 }
 
 /** "hybrid rrf", "vector", "hybrid convex w=0.70". */

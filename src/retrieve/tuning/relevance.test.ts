@@ -48,6 +48,10 @@ describe('retrieval relevance', () => {
     expect(grid).toContainEqual({ maxTokens: 100, overlapTokens: 15 });
     expect(grid).toContainEqual({ maxTokens: 400, overlapTokens: 0 });
     expect(grid).toHaveLength(7);
+    // contextual headers change what is embedded, not the chunk sizes: every variant keeps them
+    expect(
+      chunkingGrid({ maxTokens: 200, overlapTokens: 32, contextHeaders: true }).map((c) => c.contextHeaders),
+    ).toEqual(Array(7).fill(true));
     expect(queryGrid()[0]).toEqual({ mode: 'hybrid' });
   });
 });
