@@ -36,16 +36,21 @@ export function chunkingGrid(base: Chunking): Chunking[] {
   return grid;
 }
 
-/** Hybrid with plain RRF (today's default) first, then vector and keyword alone, then the weighted fusions. */
+/**
+ * Hybrid with the default fusion first, then vector and keyword alone, plain RRF, then the weighted fusions; each
+ * setting once (the default is one of the convex weights).
+ */
 export function queryGrid(): QueryKnobs[] {
-  return [
+  const grid: QueryKnobs[] = [
     { mode: 'hybrid' },
     { mode: 'vector' },
     { mode: 'keyword' },
+    { mode: 'hybrid', fusion: { method: 'rrf' } },
     ...(['weighted-rrf', 'convex'] as const).flatMap((method) =>
       FUSION_WEIGHTS.map((weight): QueryKnobs => ({ mode: 'hybrid', fusion: { method, weight } })),
     ),
   ];
+  return grid.filter((knobs, i) => grid.findIndex((other) => describeKnobs(other) === describeKnobs(knobs)) === i);
 }
 
 export function describeChunking(chunking: Chunking): string {

@@ -167,6 +167,12 @@ describe('applying a choice', () => {
       fusion: { method: 'convex', weight: 0.7 },
     });
     expect(config.chunking).toEqual({ maxTokens: 120, overlapTokens: 0 });
+    // plain RRF is no longer the default, so choosing it must be written; choosing the default leaves it out
+    const hybrid = { chunking, k: 4, mode: 'hybrid' as const, rerank: false };
+    await writeRetrievalChoice(path, { ...hybrid, fusion: { method: 'rrf' } });
+    expect(JSON.parse(readFileSync(path, 'utf8')).retrieval.fusion).toEqual({ method: 'rrf' });
+    await writeRetrievalChoice(path, { ...hybrid, fusion: { method: 'convex', weight: 0.5 } });
+    expect(JSON.parse(readFileSync(path, 'utf8')).retrieval.fusion).toBeUndefined();
     writeFileSync(path, '{ broken');
     await expect(writeRetrievalChoice(path, { chunking, k: 3, mode: 'vector', rerank: false })).rejects.toThrow(
       /not valid JSON/,
