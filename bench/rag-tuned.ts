@@ -12,11 +12,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { parseConfig } from '../src/config/config.ts';
 import { importClapnq } from '../src/dataset/importers/clapnq.ts';
 import { importFictionalKnowledge } from '../src/dataset/importers/fictional-knowledge.ts';
-import { DocumentSet, markdownDocument } from '../src/dataset/importers/import-result.ts';
 import { writeImport } from '../src/dataset/import.ts';
 import { ingest } from '../src/ingest/ingest.ts';
 import { describeChunking, describeKnobs } from '../src/retrieve/tuning/grid.ts';
@@ -26,6 +24,7 @@ import { tuneOnSplit } from '../src/retrieve/tuning/run.ts';
 import { splitQuestions } from '../src/retrieve/tuning/split.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
+import { importCovidFaq } from './covid-faq.ts';
 
 const flag = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -57,30 +56,7 @@ function load() {
     ]);
     return { ...imported, questions: imported.questions.filter((q) => q.tags?.includes('gen')) };
   }
-  if (dataset === 'covid-faq') {
-    const file = join(datasets, 'covid-faq', 'faq_covidbert.csv');
-    const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Record<
-      string,
-      string
-    >[];
-    const documents = new DocumentSet();
-    // several sources ask the same question ("What is COVID-19?"): keep its first row, so no question text is
-    // on both sides of the dev / test split (tuneOnSplit refuses that)
-    const seen = new Set<string>();
-    const unique = (limit ? rows.slice(0, limit) : rows)
-      .map((row, i) => ({ row, i }))
-      .filter(
-        ({ row }) => !seen.has(row.question!.trim().toLowerCase()) && seen.add(row.question!.trim().toLowerCase()),
-      );
-    const questions = unique.map(({ row, i }) => ({
-      id: `faq-${i + 2}`,
-      question: row.question!.trim(),
-      answers: [row.answer!.trim()],
-      goldDocIds: [documents.add(`faq-${i + 2}.md`, markdownDocument(undefined, row.answer!.trim()))],
-      answerable: true,
-    }));
-    return { documents: documents.list(), questions, errors: [] };
-  }
+  if (dataset === 'covid-faq') return importCovidFaq(limit);
   throw new Error(`--dataset must be clapnq, fictional-knowledge or covid-faq, got ${dataset}`);
 }
 

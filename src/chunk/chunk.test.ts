@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMarkdown } from '../ingest/parsers/markdown.ts';
-import { chunk } from './chunk.ts';
+import { chunk, contextHeader, headedText } from './chunk.ts';
 
 const countTokens = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
@@ -55,5 +55,20 @@ describe('chunk', () => {
       { maxTokens: 50, overlapTokens: 0, countTokens },
     );
     expect(chunks.map((c) => c.page)).toEqual([1, 2]);
+  });
+
+  it('puts the title and heading path above the text it embeds, each heading once, and nothing when there are none', () => {
+    const doc = parseMarkdown('# Lighthouse\n\nBuilt in 1871.\n\n## Keepers\n\nSeven keepers.');
+    const chunks = chunk(doc, { maxTokens: 50, overlapTokens: 0, countTokens });
+    // the markdown title is the first heading: it is not repeated
+    expect(chunks.map((c) => headedText(c, doc.title))).toEqual([
+      'Lighthouse\n\nBuilt in 1871.',
+      'Lighthouse > Keepers\n\nSeven keepers.',
+    ]);
+    // an HTML or PDF title above the headings, a blank one ignored
+    expect(contextHeader('Annual report', ['Summary', ' '])).toBe('Annual report > Summary');
+    expect(headedText({ text: 'Plain text.', headingPath: [] }, undefined)).toBe('Plain text.');
+    // the chunk text itself keeps no heading
+    expect(chunks[1]!.text).toBe('Seven keepers.');
   });
 });

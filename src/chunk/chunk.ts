@@ -91,3 +91,21 @@ export function chunk(doc: ParsedDocument, options: ChunkOptions): Chunk[] {
   emit();
   return chunks;
 }
+
+/**
+ * The chunk's context as one line: the document's title (as its parser found it, never the file name) and the
+ * headings above the chunk, outermost first, each once ("Lighthouse > Keepers"); empty when there are none.
+ */
+export function contextHeader(title: string | undefined, headingPath: string[]): string {
+  return [...new Set([title, ...headingPath].map((part) => part?.trim()).filter((part) => !!part))].join(' > ');
+}
+
+/**
+ * The text embedded for a chunk with contextual chunk headers: its context header, a blank line, then its text.
+ * The chunker moves headings out of the text, so without this a passage's later chunks never mention the title
+ * it is about. The stored text (shown, cited, keyword-indexed) stays the chunk's own.
+ */
+export function headedText(chunk: Pick<Chunk, 'text' | 'headingPath'>, title: string | undefined): string {
+  const header = contextHeader(title, chunk.headingPath);
+  return header ? `${header}\n\n${chunk.text}` : chunk.text;
+}

@@ -80,6 +80,12 @@ export const ConfigSchema = z
       .object({
         maxTokens: z.number().int().min(16).max(8192).default(200),
         overlapTokens: z.number().int().min(0).default(32),
+        /**
+         * Embed each chunk with its document title and heading path above it ("Title > Section", chunk.ts
+         * `headedText`); the stored, shown and keyword-indexed text stays the chunk's own. Re-ingest into a new
+         * collection after changing it: unchanged files are not re-embedded. Default off.
+         */
+        contextHeaders: z.boolean().optional(),
       })
       .strict()
       .default({ maxTokens: 200, overlapTokens: 32 }),
@@ -94,7 +100,7 @@ export const ConfigSchema = z
         /** Candidates fetched for the reranker to grade (default 3 × k); one short generation each. */
         rerankCandidates: z.number().int().positive().max(200).optional(),
         /**
-         * How hybrid search fuses its vector and keyword lists (store/fusion.ts); omitted → plain RRF (k = 60).
+         * How hybrid search fuses its vector and keyword lists (store/fusion.ts); omitted → convex w=0.5 (store/fusion.ts DEFAULT_FUSION).
          * `weight` is the vector list's share, the keyword list gets 1 − weight. `attune tune-retrieval` writes it.
          */
         fusion: z

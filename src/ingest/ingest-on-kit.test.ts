@@ -71,6 +71,35 @@ describe('ingest on the test kit', () => {
     ).toEqual([]);
   });
 
+  it('with contextHeaders embeds each chunk under its title and headings, and stores the text alone', async () => {
+    const dir = corpus('headers', {
+      'lighthouse.md': FILES['history/lighthouse.md'],
+      'soup.txt': FILES['food/soup.txt'],
+    });
+    const vectors = async (contextHeaders: boolean) => {
+      const store = new MemoryStore({ collection: `headers-${contextHeaders}`, dimension: embedder.dimension });
+      await ingest({
+        paths: [dir],
+        store,
+        embedder,
+        chunking: { ...chunking, contextHeaders },
+        cacheDir: join(home, `cache-headers-${contextHeaders}`),
+      });
+      const vectors = new Map<string, Float32Array>();
+      for await (const page of store.exportChunks()) for (const r of page) vectors.set(r.text, r.vector);
+      return vectors;
+    };
+    const [plain, headed] = [await vectors(false), await vectors(true)];
+    const keepers = 'Seven keepers have tended the lamp since then.';
+    const [bare, withHeader] = await embedder.embed([keepers, `Lighthouse > Keepers\n\n${keepers}`]);
+    expect([...plain.keys()].sort()).toEqual([...headed.keys()].sort());
+    expect(plain.get(keepers)).toEqual(bare);
+    expect(headed.get(keepers)).toEqual(withHeader);
+    expect(headed.get(keepers)).not.toEqual(bare);
+    // a plain-text file has no title or headings (its file name is not one): the same vector either way
+    expect(headed.get(FILES['food/soup.txt'])).toEqual(plain.get(FILES['food/soup.txt']));
+  });
+
   it('is incremental: unchanged files are skipped, changed ones replaced, removed ones pruned', async () => {
     const dir = corpus('incremental', FILES);
     const store = new MemoryStore({ collection: 'incremental', dimension: embedder.dimension });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
-import { chunk } from '../chunk/chunk.ts';
+import { chunk, headedText } from '../chunk/chunk.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
@@ -14,7 +14,8 @@ export interface IngestOptions {
   paths: string[];
   store: Store;
   embedder: Embedder;
-  chunking: { maxTokens: number; overlapTokens: number };
+  /** `contextHeaders`: embed each chunk with its document title and heading path above it (chunk.ts `headedText`). */
+  chunking: { maxTokens: number; overlapTokens: number; contextHeaders?: boolean };
   /** Remove documents that were ingested from the given folders and are gone from them. */
   prune?: boolean;
   labels?: string[];
@@ -69,6 +70,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     docHash: string;
     chunks: ReturnType<typeof chunk>;
     title: string;
+    /** What each chunk's vector is computed from, in chunk order. */
+    embedded: string[];
     isNew: boolean;
   }[] = [];
   const limit = options.maxFileBytes ?? 50 * 1024 * 1024;
@@ -103,14 +106,15 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       }
       const parsed = await parseDocument(bytes, file.source);
       const chunks = chunk(parsed, { ...options.chunking, countTokens: (text) => options.embedder.countTokens(text) });
-      pending.push({ file, docHash, chunks, title: parsed.title ?? basename(file.source), isNew: !before });
+      const embedded = chunks.map((c) => (options.chunking.contextHeaders ? headedText(c, parsed.title) : c.text));
+      pending.push({ file, docHash, chunks, title: parsed.title ?? basename(file.source), embedded, isNew: !before });
     } catch (error) {
       result.failed.push({ path: file.source, reason: reason(error, file.source) });
     }
   }
 
   const cache = await EmbeddingCache.open(options.cacheDir, options.embedder.dimension);
-  const texts = [...new Set(pending.flatMap((p) => p.chunks.map((c) => c.text)))].filter((text) => !cache.get(text));
+  const texts = [...new Set(pending.flatMap((p) => p.embedded))].filter((text) => !cache.get(text));
   for (let start = 0; start < texts.length; start += EMBED_BATCH) {
     options.signal?.throwIfAborted();
     options.onProgress?.({ phase: 'embed', done: start, total: texts.length });
@@ -119,8 +123,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   }
   options.onProgress?.({ phase: 'embed', done: texts.length, total: texts.length });
 
-  const upsert: ChunkRecord[] = pending.flatMap(({ file, docHash, chunks, title }) =>
-    chunks.map((c) => ({
+  const upsert: ChunkRecord[] = pending.flatMap(({ file, docHash, chunks, title, embedded }) =>
+    chunks.map((c, i) => ({
       chunkId: chunkIdOf(file.docId, docHash, c.position),
       docId: file.docId,
       source: file.source,
@@ -132,7 +136,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       docHash,
       labels: options.labels ?? [],
       tags: options.tags ?? [],
-      vector: cache.get(c.text)!,
+      vector: cache.get(embedded[i]!)!,
     })),
   );
   const roots = [...new Set(found.files.map((f) => f.root).filter((r): r is string => r !== undefined))];

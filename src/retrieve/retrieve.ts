@@ -9,7 +9,7 @@ export interface RetrieveOptions {
   k: number;
   mode: SearchMode;
   filter?: SearchFilter;
-  /** Hybrid search's fusion of its vector and keyword lists (default plain RRF). */
+  /** Hybrid search's fusion of its vector and keyword lists (default: convex, equal weights; store/fusion.ts). */
   fusion?: Fusion;
   reranker?: Reranker;
   /** Candidates fetched for the reranker to choose from (default 3 × k). */

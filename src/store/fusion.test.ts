@@ -22,8 +22,16 @@ const keyword = [hit('e', 12), hit('c', 9), hit('b', 3), hit('f', 1)];
 const ids = (hits: Hit[]) => hits.map((h) => h.chunkId);
 
 describe('fuseHybrid', () => {
-  it('defaults to plain RRF, exactly as before fusion was a setting', () => {
-    expect(fuseHybrid(vector, keyword, { limit: 6 })).toEqual(reciprocalRankFusion([vector, keyword], { limit: 6 }));
+  it('defaults to convex fusion with equal weights; plain RRF (k = 60) when asked for', () => {
+    const convex = fuseHybrid(vector, keyword, { fusion: { method: 'convex', weight: 0.5 }, limit: 6 });
+    expect(fuseHybrid(vector, keyword, { limit: 6 })).toEqual(convex);
+    expect(fuseHybrid(vector, keyword, { fusion: { method: 'rrf' }, limit: 6 })).toEqual(
+      reciprocalRankFusion([vector, keyword], { limit: 6 }),
+    );
+    // the two differ here: RRF ranks c (2nd and 3rd) over a (1st in one list only), convex the other way
+    expect(ids(convex).indexOf('a')).toBeLessThan(ids(convex).indexOf('c'));
+    const rrf = ids(reciprocalRankFusion([vector, keyword], { limit: 6 }));
+    expect(rrf.indexOf('c')).toBeLessThan(rrf.indexOf('a'));
   });
   for (const method of ['weighted-rrf', 'convex'] as const) {
     it(`${method}: weight 1 gives the vector order, weight 0 the keyword order`, () => {
@@ -70,7 +78,8 @@ describe('fuseHybrid', () => {
     expect(k1[0]!.score).toBeCloseTo(0.5 / 2, 10);
   });
   it('labels fusions for reports', () => {
-    expect(describeFusion(undefined)).toBe('rrf');
+    expect(describeFusion(undefined)).toBe('convex w=0.50');
+    expect(describeFusion({ method: 'rrf' })).toBe('rrf');
     expect(describeFusion({ method: 'convex', weight: 0.3 })).toBe('convex w=0.30');
   });
 });

@@ -67,7 +67,7 @@ function schema(dimension: number): Schema {
   ]);
 }
 
-/** Embedded LanceDB: vectors, BM25 full-text and hybrid (RRF) search in one folder per collection. */
+/** Embedded LanceDB: vectors, BM25 full-text and hybrid (fusion.ts) search in one folder per collection. */
 export class LanceStore implements Store {
   readonly kind = 'lancedb';
   readonly collection: string;

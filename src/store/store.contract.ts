@@ -284,7 +284,8 @@ export function describeStoreContract(
       const hybrid = await store.search({ ...query, mode: 'hybrid' });
       expect(hybrid).toHaveLength(3);
       for (const hit of hybrid) expect(hit.vectorScore, hit.chunkId).toBeCloseTo(cosine.get(hit.chunkId)!, 5);
-      expect(hybrid[0]!.score).toBeLessThan(0.1); // the fused rank score, not the cosine
+      const rrf = await store.search({ ...query, mode: 'hybrid', fusion: { method: 'rrf' } });
+      expect(rrf[0]!.score).toBeLessThan(0.1); // the fused rank score, not the cosine
       for (const hit of await store.search({ ...query, mode: 'keyword' })) expect(hit.vectorScore).toBeUndefined();
     });
 

@@ -10,7 +10,7 @@ export interface StoreQuery {
   text?: string;
   k: number;
   filter?: SearchFilter;
-  /** How hybrid search fuses its two lists (fusion.ts); default plain RRF. Vector and keyword search ignore it. */
+  /** How hybrid search fuses its two lists (fusion.ts); default DEFAULT_FUSION (convex, equal weights). Vector and keyword search ignore it. */
   fusion?: Fusion;
 }
 

@@ -24,7 +24,7 @@ const BM25_B = 0.75;
 
 /**
  * A Store in memory for fast tests and small embedded uses: exact cosine search, BM25 keyword
- * search, hybrid by the same reciprocal rank fusion as the other stores, and filters (sources,
+ * search, hybrid by the same fusion as the other stores (fusion.ts), and filters (sources,
  * documents, tags, access labels) applied before the limit. Each write builds a new snapshot and
  * swaps it in, so a reader sees all of a write or none of it. Passes `store.contract.ts`.
  */

@@ -7,7 +7,7 @@ import { retrieve } from '../../../src/retrieve/retrieve.ts';
 import { openCollection } from '../../../src/runtime/backends.ts';
 import type { SystemFactory } from '../system.ts';
 
-/** attune with its default config (chunking, LanceDB store, RRF fusion), searched in `vector` and `hybrid` mode. */
+/** attune with its default config (chunking, LanceDB store, default hybrid fusion), searched in `vector` and `hybrid` mode. */
 export const createSystem: SystemFactory = async ({ scratchDir, k }) => {
   const config = parseConfig({});
   const { store, embedder } = await openCollection(config, join(scratchDir, 'home'), 'bench', { create: true });

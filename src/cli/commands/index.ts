@@ -31,7 +31,7 @@ export const commands: CommandEntry[] = [
   {
     name: 'search',
     term: 'search [options] <query>',
-    description: 'search a collection: hybrid (BM25 + vectors, fused by reciprocal rank), vector or keyword',
+    description: 'search a collection: hybrid (BM25 + vectors, fused by normalised score), vector or keyword',
     load: async () => [(await import('./search.ts')).registerSearch],
   },
   {

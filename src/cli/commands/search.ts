@@ -8,7 +8,7 @@ export function registerSearch(program: Command): void {
   program
     .command('search')
     .argument('<query>', 'what to look for')
-    .description('search a collection: hybrid (BM25 + vectors, fused by reciprocal rank), vector or keyword')
+    .description('search a collection: hybrid (BM25 + vectors, fused by normalised score), vector or keyword')
     .requiredOption('-c, --collection <name>', 'collection to search')
     .option('--k <n>', 'number of results', '10')
     .option('--mode <mode>', 'hybrid, vector or keyword', 'hybrid')

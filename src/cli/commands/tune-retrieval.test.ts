@@ -7,6 +7,7 @@ import { formatQuestions } from '../../dataset/questions.ts';
 import { ingest } from '../../ingest/ingest.ts';
 import { describeChunking } from '../../retrieve/tuning/grid.ts';
 import { openStore } from '../../store/open.ts';
+import { DEFAULT_FUSION, describeFusion } from '../../store/fusion.ts';
 import { hashingEmbedder } from '../../testing/hashing-embedder.ts';
 import { runTuneRetrieval } from './tune-retrieval.ts';
 
@@ -115,7 +116,9 @@ describe('attune tune-retrieval', () => {
       rerank: true,
       minVectorScore: 0.25,
     });
-    expect(written.retrieval.fusion).toEqual(result.chosen.fusion?.method === 'rrf' ? undefined : result.chosen.fusion);
+    expect(written.retrieval.fusion).toEqual(
+      describeFusion(result.chosen.fusion) === describeFusion(DEFAULT_FUSION) ? undefined : result.chosen.fusion,
+    );
     expect(written.chunking).toEqual(result.chosen.chunking);
     const chosen = result.chunkings.find(
       (c) => describeChunking(c.chunking) === describeChunking(result.chosen.chunking),

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseConfig } from '../../config/config.ts';
 import { UsageError } from '../../errors.ts';
 import { writeAtomic } from '../../io/atomic-write.ts';
+import { DEFAULT_FUSION, describeFusion } from '../../store/fusion.ts';
 import type { Store } from '../../store/store.ts';
 import type { ChunkRecord } from '../../types.ts';
 import type { RetrievalChoice } from './tune.ts';
@@ -32,7 +33,10 @@ export async function writeRetrievalChoice(configPath: string, choice: Retrieval
       k: choice.k,
       mode: choice.mode,
       ...(choice.rerank === undefined ? {} : { rerank: choice.rerank }),
-      ...(choice.mode === 'hybrid' && choice.fusion && choice.fusion.method !== 'rrf' ? { fusion: choice.fusion } : {}),
+      // the default fusion is left out, so the file follows the default; any other (plain rrf included) is written
+      ...(choice.mode === 'hybrid' && choice.fusion && describeFusion(choice.fusion) !== describeFusion(DEFAULT_FUSION)
+        ? { fusion: choice.fusion }
+        : {}),
     },
   };
   parseConfig(next, configPath);

@@ -4,6 +4,8 @@ import type { SearchMode } from '../../types.ts';
 export interface Chunking {
   maxTokens: number;
   overlapTokens: number;
+  /** Embed each chunk under its title and heading path (config `chunking.contextHeaders`); kept by every variant. */
+  contextHeaders?: boolean;
 }
 
 /** The query-time knobs tried on every chunking: the search mode and, for hybrid, the fusion. */
@@ -30,24 +32,29 @@ export function chunkingGrid(base: Chunking): Chunking[] {
   for (const maxTokens of sizes)
     for (const overlapTokens of [Math.round(maxTokens * 0.15), 0])
       if (!grid.some((c) => c.maxTokens === maxTokens && c.overlapTokens === overlapTokens))
-        grid.push({ maxTokens, overlapTokens });
+        grid.push({ maxTokens, overlapTokens, ...(base.contextHeaders ? { contextHeaders: true } : {}) });
   return grid;
 }
 
-/** Hybrid with plain RRF (today's default) first, then vector and keyword alone, then the weighted fusions. */
+/**
+ * Hybrid with the default fusion first, then vector and keyword alone, plain RRF, then the weighted fusions; each
+ * setting once (the default is one of the convex weights).
+ */
 export function queryGrid(): QueryKnobs[] {
-  return [
+  const grid: QueryKnobs[] = [
     { mode: 'hybrid' },
     { mode: 'vector' },
     { mode: 'keyword' },
+    { mode: 'hybrid', fusion: { method: 'rrf' } },
     ...(['weighted-rrf', 'convex'] as const).flatMap((method) =>
       FUSION_WEIGHTS.map((weight): QueryKnobs => ({ mode: 'hybrid', fusion: { method, weight } })),
     ),
   ];
+  return grid.filter((knobs, i) => grid.findIndex((other) => describeKnobs(other) === describeKnobs(knobs)) === i);
 }
 
 export function describeChunking(chunking: Chunking): string {
-  return `${chunking.maxTokens}/${chunking.overlapTokens}`;
+  return `${chunking.maxTokens}/${chunking.overlapTokens}${chunking.contextHeaders ? ' +headers' : ''}`;
 }
 
 /** "hybrid rrf", "vector", "hybrid convex w=0.70". */

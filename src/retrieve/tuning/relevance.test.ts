@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hit } from '../../types.ts';
-import { chunkingGrid, queryGrid } from './grid.ts';
+import { chunkingGrid, describeKnobs, queryGrid } from './grid.ts';
 import { ranked } from './measure.ts';
 import { retrievalRecall, retrievalScore } from './relevance.ts';
 import { chooseK } from './tune.ts';
@@ -35,7 +35,10 @@ describe('retrieval relevance', () => {
     const lists = { vector: [hits[0]!, hits[1]!], keyword: [hits[2]!, hits[1]!] };
     expect(ranked(lists, { mode: 'vector' }, 1).map((h) => h.chunkId)).toEqual(['a#0']);
     expect(ranked(lists, { mode: 'keyword' }, 2).map((h) => h.chunkId)).toEqual(['b#1', 'b#0']);
-    expect(ranked(lists, { mode: 'hybrid' }, 1).map((h) => h.chunkId)).toEqual(['b#0']);
+    expect(ranked(lists, { mode: 'hybrid', fusion: { method: 'rrf' } }, 1).map((h) => h.chunkId)).toEqual(['b#0']);
+    // the default, convex w=0.5, fuses the scores: a#0 (best vector score) and b#0 (best keyword score, 2 > 1) tie at
+    // 0.5 and a#0's better single-list rank breaks the tie; b#1 has the worst keyword score and no vector score
+    expect(ranked(lists, { mode: 'hybrid' }, 3).map((h) => h.chunkId)).toEqual(['a#0', 'b#0', 'b#1']);
   });
   it('chooses the smallest k whose recall is within the tolerance of the largest', () => {
     expect(chooseK({ 3: 0.5, 5: 0.79, 8: 0.8 }, 0.02)).toBe(5);
@@ -48,6 +51,15 @@ describe('retrieval relevance', () => {
     expect(grid).toContainEqual({ maxTokens: 100, overlapTokens: 15 });
     expect(grid).toContainEqual({ maxTokens: 400, overlapTokens: 0 });
     expect(grid).toHaveLength(7);
+    // contextual headers change what is embedded, not the chunk sizes: every variant keeps them
+    expect(
+      chunkingGrid({ maxTokens: 200, overlapTokens: 32, contextHeaders: true }).map((c) => c.contextHeaders),
+    ).toEqual(Array(7).fill(true));
     expect(queryGrid()[0]).toEqual({ mode: 'hybrid' });
+    // the default (convex w=0.5) is tried once, and plain RRF is still tried
+    const labels = queryGrid().map(describeKnobs);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('hybrid rrf');
+    expect(labels).toHaveLength(11);
   });
 });

@@ -167,6 +167,12 @@ describe('applying a choice', () => {
       fusion: { method: 'convex', weight: 0.7 },
     });
     expect(config.chunking).toEqual({ maxTokens: 120, overlapTokens: 0 });
+    // plain RRF is no longer the default, so choosing it must be written; choosing the default leaves it out
+    const hybrid = { chunking, k: 4, mode: 'hybrid' as const, rerank: false };
+    await writeRetrievalChoice(path, { ...hybrid, fusion: { method: 'rrf' } });
+    expect(JSON.parse(readFileSync(path, 'utf8')).retrieval.fusion).toEqual({ method: 'rrf' });
+    await writeRetrievalChoice(path, { ...hybrid, fusion: { method: 'convex', weight: 0.5 } });
+    expect(JSON.parse(readFileSync(path, 'utf8')).retrieval.fusion).toBeUndefined();
     writeFileSync(path, '{ broken');
     await expect(writeRetrievalChoice(path, { chunking, k: 3, mode: 'vector', rerank: false })).rejects.toThrow(
       /not valid JSON/,
@@ -202,6 +208,47 @@ describe('applying a choice', () => {
       expect(hit!.docId).toBe('tessik.md');
     } finally {
       await variant.store.dispose();
+      await target.dispose();
+    }
+  });
+
+  it('builds a variant with contextual headers the way ingest would: the same vectors as an ingest with them', async () => {
+    const headed = { ...chunking, contextHeaders: true };
+    const target = await openStore({
+      home,
+      collection: 'headed',
+      embedderId: embedder.id,
+      dimension: embedder.dimension,
+      create: true,
+    });
+    await ingest({
+      paths: [join(home, 'corpus')],
+      store: target,
+      embedder,
+      chunking: headed,
+      cacheDir: join(home, 'cache3'),
+    });
+    const { documents } = await sourceDocuments(target);
+    const variant = await chunkingVariant({ root: join(home, 'tuning-headed'), documents, embedder, chunking: headed });
+    const plain = await chunkingVariant({ root: join(home, 'tuning-headed'), documents, embedder, chunking });
+    const vectors = async (from: Store) => {
+      const byId = new Map<string, number[]>();
+      for await (const page of from.exportChunks()) for (const c of page) byId.set(c.chunkId, [...c.vector]);
+      return byId;
+    };
+    try {
+      const [ingested, built, unheaded] = [
+        await vectors(target),
+        await vectors(variant.store),
+        await vectors(plain.store),
+      ];
+      expect(built.size).toBe(ingested.size);
+      for (const [id, vector] of ingested) expect(built.get(id)).toEqual(vector);
+      const harbour = (await target.search({ mode: 'keyword', text: 'herring cod Quell', k: 1 }))[0]!;
+      expect(unheaded.get(harbour.chunkId)).not.toEqual(built.get(harbour.chunkId));
+    } finally {
+      await variant.store.dispose();
+      await plain.store.dispose();
       await target.dispose();
     }
   });

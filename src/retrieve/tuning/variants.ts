@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { chunk } from '../../chunk/chunk.ts';
+import { chunk, headedText } from '../../chunk/chunk.ts';
 import { collectionDir } from '../../paths.ts';
 import type { Embedder } from '../../embed/embedder.ts';
 import { writeAtomic } from '../../io/atomic-write.ts';
@@ -80,7 +80,8 @@ export async function chunkingVariant(options: {
     return { chunking, store, chunks, cached: true, seconds: seconds() };
   }
   try {
-    const records: Omit<ChunkRecord, 'vector'>[] = [];
+    // what each record's vector is computed from: its text, or its text under its title and headings
+    const records: (Omit<ChunkRecord, 'vector'> & { embedded: string })[] = [];
     for (const doc of options.documents) {
       options.signal?.throwIfAborted();
       const bytes = await readFile(doc.source);
@@ -99,13 +100,14 @@ export async function chunkingVariant(options: {
           docHash: doc.docHash,
           labels: doc.labels,
           tags: doc.tags,
+          embedded: chunking.contextHeaders ? headedText(c, parsed.title) : c.text,
         });
     }
     const cache = await EmbeddingCache.open(
       join(options.root, 'embeddings', embedder.id.replace(/[^\w.-]+/g, '_')),
       embedder.dimension,
     );
-    const texts = [...new Set(records.map((r) => r.text))].filter((text) => !cache.get(text));
+    const texts = [...new Set(records.map((r) => r.embedded))].filter((text) => !cache.get(text));
     for (let start = 0; start < texts.length; start += 32) {
       options.signal?.throwIfAborted();
       options.onProgress?.(start, texts.length);
@@ -114,7 +116,10 @@ export async function chunkingVariant(options: {
     }
     options.onProgress?.(texts.length, texts.length);
     const stale = (await store.documents()).map((d) => d.docId);
-    await store.write({ upsert: records.map((r) => ({ ...r, vector: cache.get(r.text)! })), removeDocIds: stale });
+    await store.write({
+      upsert: records.map(({ embedded, ...r }) => ({ ...r, vector: cache.get(embedded)! })),
+      removeDocIds: stale,
+    });
     await writeAtomic(
       join(collectionDir(options.root, name), 'variant.json'),
       JSON.stringify({ chunking, embedder: embedder.id, chunks: records.length, label: describeChunking(chunking) }),

@@ -130,7 +130,13 @@ describe('PostgresStore', () => {
         chunk('c.md', 2, 'nothing here', { vector: vec([0.9, 0.1]) }),
       ],
     });
-    const hits = await store.search({ mode: 'hybrid', vector: vec([1, 0]), text: 'zebra', k: 3 });
+    const hits = await store.search({
+      mode: 'hybrid',
+      vector: vec([1, 0]),
+      text: 'zebra',
+      k: 3,
+      fusion: { method: 'rrf' },
+    });
     // a: vector rank 1 + keyword rank 2; b: keyword 1 + vector 3; c: vector 2 only
     expect(hits.map((h) => h.docId)).toEqual(['a.md', 'b.md', 'c.md']);
     expect(hits[0]!.score).toBeCloseTo(1 / 61 + 1 / 62, 10);
