@@ -61,7 +61,10 @@ class Slots {
 
   release(): void {
     const next = this.#waiting.shift();
-    if (next) return next(); // the slot passes straight to the next waiter
+    if (next) {
+      next(); // the slot passes straight to the next waiter
+      return;
+    }
     this.#used--;
     if (this.#used === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
