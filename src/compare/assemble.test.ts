@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EvalRow } from '../evaluate/row.ts';
-import { assembleResult, failureSigns, type StrategyResult } from './assemble.ts';
+import { assembleResult, failureSigns, stalenessWindow, type StrategyResult } from './assemble.ts';
 import type { CompareOptions } from './compare.ts';
 import { DEFAULT_PRIORITIES, type Recommendation } from './recommend.ts';
 import { renderCompareHtml } from './report-html.ts';
-import { renderCompareSummary } from './summary.ts';
+import { renderCompareSummary, stalenessLine } from './summary.ts';
 
 const result = (mean: number) =>
   ({
@@ -101,5 +101,16 @@ describe('assembleResult: every answer counts', () => {
     expect(summary).toMatch(/error rate \(scored 0\) +0% \(0\/12\) +50% \(6\/12\) +100% \(12\/12\)/);
     expect(summary).toMatch(/ranking: .*3\. ft \(failed every question\)/);
     expect(renderCompareHtml(result)).toContain('error rate (scored 0)');
+  });
+});
+
+describe('staleness window', () => {
+  it("is the watcher's debounce plus the re-index for rag, the re-training for ft, in one line", () => {
+    const window = stalenessWindow(1.5, 42);
+    expect(window).toEqual({ ragUnderWatchSeconds: 1.75, debounceSeconds: 0.25, ftRetrainSeconds: 42 });
+    expect(stalenessLine(window)).toBe(
+      "staleness window: rag under `attune watch` 1.8 s (a 0.25 s debounce + this update's incremental re-index); ft answers from the old version until it is re-trained: 42.0 s here",
+    );
+    expect(stalenessLine(stalenessWindow(1.5, null))).toMatch(/no adapter was re-trained$/);
   });
 });

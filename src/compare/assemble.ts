@@ -13,6 +13,7 @@ import {
 import type { Question } from '../dataset/questions.ts';
 import type { LossPoint } from '../tune/trainer.ts';
 import type { CompareOptions } from './options.ts';
+import { DEFAULT_DEBOUNCE_MS } from '../ingest/watch.ts';
 import type { FreshnessMeasurement } from './freshness.ts';
 import { breakEvenQueries, folderBytes, machineCost } from './economics.ts';
 import { adheres, describeFormat, type FormatSpec } from './format-spec.ts';
@@ -95,6 +96,12 @@ export interface CompareResult {
     unresolved: string[];
     reindexSeconds: number;
     retrainSeconds: number | null;
+    /**
+     * How long each side stays stale after a document changes: rag under `attune watch` (the watcher's debounce
+     * plus the incremental re-index of this update, measured here, which is what a watch batch runs) against
+     * the time to re-train the Q/A adapter (null when no adapter was re-trained).
+     */
+    stalenessWindow: { ragUnderWatchSeconds: number; debounceSeconds: number; ftRetrainSeconds: number | null };
     facts: FreshnessMeasurement['facts'];
   } | null;
   customization: { format: string } | null;
@@ -309,6 +316,7 @@ export async function assembleResult(input: {
           unresolved: freshness.unresolved,
           reindexSeconds: freshness.reindexSeconds,
           retrainSeconds: freshness.retrainSeconds,
+          stalenessWindow: stalenessWindow(freshness.reindexSeconds, freshness.retrainSeconds),
           facts: freshness.facts,
         }
       : null,
@@ -374,4 +382,10 @@ export function failureSigns(
       );
   }
   return signs;
+}
+
+/** rag under `attune watch` is stale for one debounce plus one incremental re-index; ft until it is re-trained. */
+export function stalenessWindow(reindexSeconds: number, retrainSeconds: number | null) {
+  const debounceSeconds = DEFAULT_DEBOUNCE_MS / 1000;
+  return { ragUnderWatchSeconds: debounceSeconds + reindexSeconds, debounceSeconds, ftRetrainSeconds: retrainSeconds };
 }

@@ -73,6 +73,11 @@ describe('attune compare (real models, tiny)', () => {
     expect(result.strategies.ft!.freshness?.update).toBe('re-train');
     expect(result.freshness?.changedFacts).toBe(1);
     expect(result.freshness!.facts[0]!.newAnswers).toEqual(['Varnholt']);
+    // rag under `attune watch`: one debounce plus the re-index timed here; ft: the re-training timed here
+    const window = result.freshness!.stalenessWindow;
+    expect(window.ragUnderWatchSeconds).toBeCloseTo(0.25 + result.freshness!.reindexSeconds, 6);
+    expect(window.ftRetrainSeconds).toBe(result.freshness!.retrainSeconds);
+    expect(window.ftRetrainSeconds).toBeGreaterThan(0);
     expect(result.recommendation.ranking.map((r) => r.strategy).sort()).toEqual(['base', 'ft', 'rag']);
     expect(result.recommendation.rationale.length).toBeGreaterThan(1);
     expect(result.steps.map((s) => s.step)).toEqual([

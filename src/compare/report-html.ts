@@ -6,7 +6,7 @@ import { barChart, escapeHtml, PALETTE, scatterChart } from '../report/svg.ts';
 import type { LossPoint } from '../tune/trainer.ts';
 import type { CompareResult } from './assemble.ts';
 import { CONSIDERATIONS } from './recommend.ts';
-import { formatBytes, verdictText } from './summary.ts';
+import { formatBytes, stalenessLine, verdictText } from './summary.ts';
 import { retrievalTuningLines } from './retrieval-tuning.ts';
 
 const EXTRA_STYLE = `.reco{border:2px solid #2563eb;border-radius:8px;padding:10px 16px;background:#eff6ff}.reco h2{border:0;margin:4px 0}
@@ -27,7 +27,7 @@ export function renderCompareHtml(result: CompareResult): string {
 ${result.signs.length ? `<section><h2>Signs to note</h2><ul class="signs">${result.signs.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul></section>` : ''}
 <section><h2>Accuracy vs latency vs cost</h2><div class="row">${tradeoffCharts(result, color)}</div><p class="note">Each point is a strategy, whisker = 95% CI over questions. Cost is machine time × price for local models, so it tracks latency; training cost is separate (table below).</p></section>
 <section><h2>Scorecard</h2>${scorecard(result)}</section>
-${result.freshness ? `<section><h2>Freshness: after an update of ${result.freshness.changedDocuments} document(s), ${result.freshness.changedFacts} changed fact(s)</h2><div class="grid">${freshnessCharts(result, color)}</div>${freshnessTable(result)}</section>` : ''}
+${result.freshness ? `<section><h2>Freshness: after an update of ${result.freshness.changedDocuments} document(s), ${result.freshness.changedFacts} changed fact(s)</h2><div class="grid">${freshnessCharts(result, color)}</div>${freshnessTable(result)}${result.freshness.stalenessWindow ? `<p>${escapeHtml(stalenessLine(result.freshness.stalenessWindow))}</p>` : ''}</section>` : ''}
 ${
   result.retrievalTuning
     ? `<section><h2>rag-tuned: retrieval settings</h2>${retrievalTuningLines(result.retrievalTuning)

@@ -54,6 +54,7 @@ export function renderCompareSummary(result: CompareResult): string {
   }
   const header = `attune compare · ${result.scale.documents} documents · ${result.scale.questions} held-out questions × ${result.scale.repeats} repeat(s)${result.freshness ? ` · update: ${result.freshness.changedDocuments} documents, ${result.freshness.changedFacts} changed facts` : ''}`;
   const lines = [header, '', renderTable(['', ...names], rows), ''];
+  if (result.freshness?.stalenessWindow) lines.push(stalenessLine(result.freshness.stalenessWindow), '');
   if (result.diagnostics && Object.keys(result.diagnostics).length) {
     const { header, rows: table } = diagnosticsTableRows(result.diagnostics);
     lines.push(renderTable(header, table), DIAGNOSTICS_NOTE, '');
@@ -133,4 +134,17 @@ export function sampleVerdict(
 
 export function formatBytes(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
+}
+
+/** One line: how long rag under `attune watch` and a re-trained adapter each answer from the old version. */
+export function stalenessLine(window: {
+  ragUnderWatchSeconds: number;
+  debounceSeconds: number;
+  ftRetrainSeconds: number | null;
+}): string {
+  const ft =
+    window.ftRetrainSeconds === null
+      ? 'no adapter was re-trained'
+      : `ft answers from the old version until it is re-trained: ${window.ftRetrainSeconds.toFixed(1)} s here`;
+  return `staleness window: rag under \`attune watch\` ${window.ragUnderWatchSeconds.toFixed(1)} s (a ${window.debounceSeconds.toFixed(2)} s debounce + this update's incremental re-index); ${ft}`;
 }

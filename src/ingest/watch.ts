@@ -73,8 +73,11 @@ async function writeJournal(path: string, journal: WatchJournal): Promise<void> 
  * catch-up batch, which finds everything that changed while it was down (by hash, whether or not the
  * journal knew of it) and reports the journal's leftovers.
  */
+/** How long the watcher waits after a change for more changes before it starts a batch (`--debounce-ms`). */
+export const DEFAULT_DEBOUNCE_MS = 250;
+
 export async function watchCollection(options: WatchOptions): Promise<Watcher> {
-  const debounceMs = options.debounceMs ?? 250;
+  const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const maxWaitMs = options.maxWaitMs ?? 2_000;
   const leftover = await readJournal(options.journal);
   const pending = new Set<string>();
