@@ -3,7 +3,9 @@
  * concurrent clients, and an eval run in the background, for --minutes (the issue's target is 30).
  * Records errors (anything but 2xx and deliberate 429s), p50/p95 per route, and the server's RSS over time.
  *
- *   bash scripts/with-node.sh bench/mixed-load.ts [--minutes 30] [--append]
+ *   bash scripts/with-node.sh bench/mixed-load.ts [--minutes 30] [--steady] [--append]
+ * `--steady`: each upload replaces one of the first 20 documents (new text, same name) instead of adding one, so
+ * the collection does not grow and RSS growth is not data growth.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { datasetsDir } from '../src/testing/datasets.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 
 const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1]) || 30;
+const steady = process.argv.includes('--steady');
 const CONFIG = { generator: { provider: 'llama', threads: 1 } };
 const contexts = (
   JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
@@ -72,9 +75,9 @@ async function main(): Promise<void> {
       method: 'POST',
       body: JSON.stringify({ name: 'load' }),
     });
-    const upload = (i: number) => {
+    const upload = (i: number, text = i) => {
       const form = new FormData();
-      form.append('files', new File([`# Document ${i}\n\n${contexts[i % contexts.length]}`], `doc-${i}.md`));
+      form.append('files', new File([`# Document ${i}\n\n${contexts[text % contexts.length]}`], `doc-${i}.md`));
       return call('POST documents (upload)', '/v1/collections/load/documents', admin, { method: 'POST', body: form });
     };
     for (let i = 0; i < 20; i++) await upload(i);
@@ -134,7 +137,8 @@ async function main(): Promise<void> {
           }),
         1000,
       ),
-      worker((i) => upload(100 + i), 10_000),
+      // steady: the same 20 names with another context each time; otherwise a new document each time
+      worker((i) => (steady ? upload(i % 20, 20 + i) : upload(100 + i)), 10_000),
       worker(async () => {
         const started = await call('POST eval run', '/v1/eval/runs', admin, {
           method: 'POST',
@@ -153,6 +157,10 @@ async function main(): Promise<void> {
     rss.push(process.memoryUsage().rss);
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
     const firstMinute = rss.slice(0, Math.min(rss.length, 7));
+    // the peak RSS of each 5-minute window (30 samples): flat means these stop rising
+    const windows = Array.from({ length: Math.ceil(rss.length / 30) }, (_, w) =>
+      mb(Math.max(...rss.slice(w * 30, w * 30 + 30))),
+    );
     const lastMinute = rss.slice(-7);
     const rows = [...routes.entries()].map(([route, r]) => [
       route,
@@ -165,17 +173,17 @@ async function main(): Promise<void> {
     ]);
     const errors = [...routes.values()].reduce((sum, r) => sum + r.errors, 0);
     const body = [
-      `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every 10 s, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
+      `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every 10 s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
       '',
-      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s).`,
+      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows.join(', ')}.`,
       '',
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
     console.log(body);
     if (process.argv.includes('--append'))
       appendBenchmark(
-        `Load: ${minutes} minutes of mixed traffic`,
-        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes} --append`,
+        `Load: ${minutes} minutes of mixed traffic${steady ? ', steady collection' : ''}`,
+        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''} --append`,
         body,
       );
   } finally {
