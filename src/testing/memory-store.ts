@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.ts';
+import { rowFilter } from '../store/exact-scan.ts';
 import { fuseHybrid } from '../store/fusion.ts';
 import { exportPageSize, type ExportOptions, type Store, type StoreChange, type StoreQuery } from '../store/store.ts';
 import type { ChunkRecord, DocumentRecord, Hit, SearchFilter } from '../types.ts';
@@ -191,15 +192,9 @@ function ranked(scored: { entry: Entry; score: number }[], k: number): Hit[] {
     .map(({ entry, score }) => toHit(entry.record, score));
 }
 
-/** Same semantics as the other stores' filters: each given field must match; labels: none, or one shared. */
+/** The filter as the LanceDB store's in-memory scan applies it (exact-scan.ts), so both mean the same. */
 function matches(record: ChunkRecord, filter: SearchFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.sources && !filter.sources.includes(record.source)) return false;
-  if (filter.docIds && !filter.docIds.includes(record.docId)) return false;
-  if (filter.tags && !record.tags.some((tag) => filter.tags!.includes(tag))) return false;
-  if (filter.labels && record.labels.length > 0 && !record.labels.some((label) => filter.labels!.includes(label)))
-    return false;
-  return true;
+  return rowFilter(filter)?.(record) ?? true;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
