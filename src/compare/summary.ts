@@ -137,11 +137,7 @@ export function formatBytes(bytes: number): string {
 }
 
 /** One line: how long rag under `attune watch` and a re-trained adapter each answer from the old version. */
-export function stalenessLine(window: {
-  ragUnderWatchSeconds: number;
-  debounceSeconds: number;
-  ftRetrainSeconds: number | null;
-}): string {
+export function stalenessLine(window: NonNullable<CompareResult['freshness']>['stalenessWindow']): string {
   const ft =
     window.ftRetrainSeconds === null
       ? 'no adapter was re-trained'
