@@ -127,6 +127,9 @@ export function registerServe(program: Command): void {
           '--max-adapters applies to the local llama generator; a hosted engine has its own limit (vLLM: --max-loras)',
         );
       const parallelFlag = flags.parallel ? parsePositiveInt(flags.parallel, '--parallel') : undefined;
+      // the bound of generator.parallel in the config: each sequence holds a whole context's KV cache
+      if (parallelFlag !== undefined && parallelFlag > 64)
+        throw new UsageError(`--parallel must be at most 64 (each holds its own context), got ${parallelFlag}`);
       const generatorSpec = context.config.generator;
       const parallel = parallelFlag ?? (generatorSpec.provider === 'llama' ? generatorSpec.parallel : undefined) ?? 1;
       const config = {
