@@ -8,6 +8,7 @@ import { connectTables } from './join-graph.ts';
 import { joinPaths, joinPartners, tableCardText, type JoinPath, type SchemaCard } from './schema-cards.ts';
 import { linkTables, type ColumnValues, type TableLink } from './schema-linking.ts';
 import { writeAtomicSync } from '../io/atomic-write.ts';
+import { bestDatabase, combineDatabases, type DatabaseSchema } from './several-databases.ts';
 
 export interface IndexedCard extends SchemaCard {
   vector: Float32Array;
@@ -25,6 +26,11 @@ export interface SqlIndex {
   cards: IndexedCard[];
   /** Distinct text values per column for schema linking; absent when samples are off (values are data). */
   values?: ColumnValues[];
+  /**
+   * Present when the index holds several databases: each one's table keys (`database.table`). A query
+   * runs against one database, so retrieval gives the model the best-scored database's tables only.
+   */
+  databases?: Record<string, string[]>;
 }
 
 export interface BuildIndexInput {
@@ -34,6 +40,8 @@ export interface BuildIndexInput {
   docs?: SchemaCard[];
   examples?: SqlExample[];
   values?: ColumnValues[];
+  /** Several databases in one index (instead of `tables` and `values`), their tables keyed `database.table`. */
+  databases?: DatabaseSchema[];
 }
 
 export async function embedCards(
@@ -59,9 +67,13 @@ export async function buildSqlIndex(
   embedder: Embedder,
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<SqlIndex> {
-  const joins = joinPaths(input.tables);
+  const several = input.databases ? combineDatabases(input.databases) : undefined;
+  const tables = several?.tables ?? input.tables;
+  const joins = several?.joins ?? joinPaths(input.tables);
+  const values = several?.values ?? input.values;
   const cards: SchemaCard[] = [
-    ...input.tables.map((table): SchemaCard => ({ kind: 'table', id: table.name, text: tableCardText(table, joins) })),
+    ...(several?.cards ??
+      tables.map((table): SchemaCard => ({ kind: 'table', id: table.name, text: tableCardText(table, joins) }))),
     ...(input.docs ?? []),
     ...(input.examples ?? []).map(
       (example, i): SchemaCard => ({ kind: 'example', id: `example-${i}`, text: example.question, sql: example.sql }),
@@ -73,10 +85,11 @@ export async function buildSqlIndex(
     dialect: input.dialect,
     embedderId: embedder.id,
     builtAt: new Date().toISOString(),
-    tables: input.tables,
+    tables,
     joins,
     cards: await embedCards(cards, embedder, options),
-    ...(input.values ? { values: input.values } : {}),
+    ...(values ? { values } : {}),
+    ...(several ? { databases: several.databases } : {}),
   };
 }
 
@@ -138,7 +151,10 @@ export function rankCards(
 export interface RetrievedSchema {
   /** The top-k tables and the tables the question names or quotes a value of, then the tables on the join paths that connect them, then the tables the top-k reference. */
   tables: string[];
+  /** Tables by score; in an index of several databases, only the chosen database's. */
   ranked: { table: string; score: number }[];
+  /** In an index of several databases: the one the tables come from (the one holding the best-ranked table). */
+  database?: string;
   /** Tables found by schema linking (name or value matches in the question). */
   links: TableLink[];
   docs: IndexedCard[];
@@ -149,27 +165,36 @@ export interface RetrievedSchema {
  * Top-k tables by card similarity, plus the tables the question names or quotes a stored value of
  * (schema linking), connected through the shortest join paths (an approximate Steiner tree over the
  * foreign-key graph, so "customers who bought tracks by AC/DC" brings Invoice and InvoiceLine between
- * Customer and Track), plus one join hop so the top tables' parents come along.
+ * Customer and Track), plus one join hop so the top tables' parents come along. In an index of several
+ * databases all of it comes from the database holding the best-ranked table (`allDatabases` turns that off,
+ * for measuring: a schema mixing databases is one no single query can use).
  */
 export function retrieveSchema(
   index: SqlIndex,
   query: Float32Array,
-  options: { k?: number; docs?: number; examples?: number; question?: string } = {},
+  options: { k?: number; docs?: number; examples?: number; question?: string; allDatabases?: boolean } = {},
 ): RetrievedSchema {
-  const ranked = rankCards(index.cards, query, 'table').map(({ card, score }) => ({ table: card.id, score }));
+  const all = rankCards(index.cards, query, 'table').map(({ card, score }) => ({ table: card.id, score }));
+  const database =
+    index.databases && !options.allDatabases && Object.keys(index.databases).length > 1
+      ? bestDatabase(all, index.databases)
+      : undefined;
+  const scope = database ? new Set(index.databases![database]) : undefined;
+  const ranked = scope ? all.filter((entry) => scope.has(entry.table)) : all;
   const top = ranked.slice(0, options.k ?? 3).map((entry) => entry.table);
-  const links = options.question
-    ? linkTables(
-        options.question,
-        index.tables.map((table) => table.name),
-        index.values,
-      )
-    : [];
+  // unscoped over several databases (measuring only): link within each database the top-k come from
+  const linkScope = index.databases
+    ? database
+      ? [database]
+      : [...new Set(top.map((table) => bestDatabase([{ table }], index.databases!)!))]
+    : undefined;
+  const links = options.question ? linkWithin(index, options.question, linkScope) : [];
   const connected = connectTables([...top, ...links.map((link) => link.table)], index.joins);
   const tables = [...new Set([...connected, ...top.flatMap((table) => joinPartners(table, index.joins))])];
   return {
     tables,
     ranked,
+    ...(database ? { database } : {}),
     links,
     docs: rankCards(index.cards, query, 'doc')
       .slice(0, options.docs ?? 2)
@@ -178,4 +203,26 @@ export function retrieveSchema(
       .slice(0, options.examples ?? 3)
       .map((hit) => hit.card),
   };
+}
+
+/** Schema linking; in an index of several databases, per database: bare names matched, keys (`database.table`) returned. */
+function linkWithin(index: SqlIndex, question: string, databases: string[] | undefined): TableLink[] {
+  if (!databases)
+    return linkTables(
+      question,
+      index.tables.map((table) => table.name),
+      index.values,
+    );
+  return databases.flatMap((database) => {
+    const prefix = `${database}.`;
+    const own = new Set(index.databases![database]);
+    const values = (index.values ?? [])
+      .filter((entry) => own.has(entry.table))
+      .map((entry) => ({ ...entry, table: entry.table.slice(prefix.length) }));
+    return linkTables(
+      question,
+      [...own].map((table) => table.slice(prefix.length)),
+      values,
+    ).map((link) => ({ ...link, table: prefix + link.table }));
+  });
 }
