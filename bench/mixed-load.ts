@@ -3,11 +3,11 @@
  * concurrent clients, and an eval run in the background, for --minutes (the issue's target is 30).
  * Records errors (anything but 2xx and deliberate 429s), p50/p95 per route, and the server's RSS over time.
  *
- *   bash scripts/with-node.sh bench/mixed-load.ts [--minutes 30] [--steady] [--append]
+ *   bash scripts/with-node.sh bench/mixed-load.ts [--minutes 30] [--steady] [--skip eval,upload,...] [--samples FILE] [--append]
  * `--steady`: each upload replaces one of the first 20 documents (new text, same name) instead of adding one, so
  * the collection does not grow and RSS growth is not data growth.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
@@ -19,6 +19,14 @@ import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.
 
 const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1]) || 30;
 const steady = process.argv.includes('--steady');
+// `--skip eval,upload,chat,embeddings,search`: leave those clients out, to find which one RSS growth follows
+const skip = new Set(
+  (process.argv.includes('--skip') ? process.argv[process.argv.indexOf('--skip') + 1]! : '').split(','),
+);
+// `--samples FILE`: write every memory sample (rss, heapUsed, external, arrayBuffers) as JSON
+const samplesFile = process.argv.includes('--samples')
+  ? process.argv[process.argv.indexOf('--samples') + 1]
+  : undefined;
 const CONFIG = { generator: { provider: 'llama', threads: 1 } };
 const contexts = (
   JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
@@ -81,24 +89,25 @@ async function main(): Promise<void> {
       return call('POST documents (upload)', '/v1/collections/load/documents', admin, { method: 'POST', body: form });
     };
     for (let i = 0; i < 20; i++) await upload(i);
-    const rss: number[] = [];
+    const samples: NodeJS.MemoryUsage[] = [];
     const deadline = Date.now() + minutes * 60_000;
-    const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 10_000);
-    rss.push(process.memoryUsage().rss);
+    const sampler = setInterval(() => samples.push(process.memoryUsage()), 10_000);
+    samples.push(process.memoryUsage());
     const questions = contexts.slice(0, 6).map((text, i) => ({
       id: `q${i}`,
       question: `What does document ${i} say about ${text.split(' ').slice(2, 5).join(' ')}?`,
       answers: [text.split(' ')[0]!],
     }));
     let evalRuns = 0;
-    const worker = async (work: (i: number) => Promise<unknown>, pauseMs: number) => {
-      for (let i = 0; Date.now() < deadline; i++) {
+    const worker = async (name: string, work: (i: number) => Promise<unknown>, pauseMs: number) => {
+      for (let i = 0; Date.now() < deadline && !skip.has(name); i++) {
         await work(i);
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     };
     await Promise.all([
       worker(
+        'search',
         (i) =>
           call('POST search', '/v1/collections/load/search', reader, {
             method: 'POST',
@@ -107,6 +116,7 @@ async function main(): Promise<void> {
         200,
       ),
       worker(
+        'search',
         (i) =>
           call('POST search', '/v1/collections/load/search', reader, {
             method: 'POST',
@@ -115,6 +125,7 @@ async function main(): Promise<void> {
         300,
       ),
       worker(
+        'chat',
         (i) =>
           call('POST chat (rag)', '/v1/chat/completions', reader, {
             method: 'POST',
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
         500,
       ),
       worker(
+        'embeddings',
         (i) =>
           call('POST embeddings', '/v1/embeddings', reader, {
             method: 'POST',
@@ -138,29 +150,36 @@ async function main(): Promise<void> {
         1000,
       ),
       // steady: the same 20 names with another context each time; otherwise a new document each time
-      worker((i) => (steady ? upload(i % 20, 20 + i) : upload(100 + i)), 10_000),
-      worker(async () => {
-        const started = await call('POST eval run', '/v1/eval/runs', admin, {
-          method: 'POST',
-          body: JSON.stringify({ collection: 'load', strategies: ['base', 'rag'], questions, maxTokens: 16 }),
-        });
-        if (!started) return;
-        evalRuns++;
-        for (;;) {
-          const job = await call('GET job', `/v1/jobs/${started.jobId}`, admin);
-          if (!job || job.status === 'done' || job.status === 'failed' || Date.now() > deadline) break;
-          await new Promise((resolve) => setTimeout(resolve, 2000));
-        }
-      }, 5000),
+      worker('upload', (i) => (steady ? upload(i % 20, 20 + i) : upload(100 + i)), 10_000),
+      worker(
+        'eval',
+        async () => {
+          const started = await call('POST eval run', '/v1/eval/runs', admin, {
+            method: 'POST',
+            body: JSON.stringify({ collection: 'load', strategies: ['base', 'rag'], questions, maxTokens: 16 }),
+          });
+          if (!started) return;
+          evalRuns++;
+          for (;;) {
+            const job = await call('GET job', `/v1/jobs/${started.jobId}`, admin);
+            if (!job || job.status === 'done' || job.status === 'failed' || Date.now() > deadline) break;
+            await new Promise((resolve) => setTimeout(resolve, 2000));
+          }
+        },
+        5000,
+      ),
     ]);
     clearInterval(sampler);
-    rss.push(process.memoryUsage().rss);
+    samples.push(process.memoryUsage());
+    if (samplesFile) writeFileSync(samplesFile, JSON.stringify(samples));
+    const rss = samples.map((s) => s.rss);
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
     const firstMinute = rss.slice(0, Math.min(rss.length, 7));
-    // the peak RSS of each 5-minute window (30 samples): flat means these stop rising
-    const windows = Array.from({ length: Math.ceil(rss.length / 30) }, (_, w) =>
-      mb(Math.max(...rss.slice(w * 30, w * 30 + 30))),
-    );
+    // the peak of each 5-minute window (30 samples): flat means these stop rising
+    const windows = (values: number[]) =>
+      Array.from({ length: Math.ceil(values.length / 30) }, (_, w) =>
+        mb(Math.max(...values.slice(w * 30, w * 30 + 30))),
+      );
     const lastMinute = rss.slice(-7);
     const rows = [...routes.entries()].map(([route, r]) => [
       route,
@@ -175,7 +194,7 @@ async function main(): Promise<void> {
     const body = [
       `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every 10 s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
       '',
-      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows.join(', ')}.`,
+      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}.${skip.size > 1 || [...skip][0] ? ` Clients left out: ${[...skip].filter(Boolean).join(', ')}.` : ''}`,
       '',
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
@@ -183,7 +202,7 @@ async function main(): Promise<void> {
     if (process.argv.includes('--append'))
       appendBenchmark(
         `Load: ${minutes} minutes of mixed traffic${steady ? ', steady collection' : ''}`,
-        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''} --append`,
+        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''}${skip.size > 1 || [...skip][0] ? ` --skip ${[...skip].join(',')}` : ''} --append`,
         body,
       );
   } finally {

@@ -116,6 +116,12 @@ export const ConfigSchema = z
       .default({ k: 4, mode: 'hybrid', minVectorScore: 0.3, rerank: false }),
     /** Where collections live: omitted → embedded LanceDB under the home; `postgres://…` → Postgres/pgvector. */
     store: z.string().optional(),
+    /**
+     * Memory the embedded store may keep cached per open collection, in MiB (default 160: 128 for index data,
+     * 32 for file metadata; LanceDB's own defaults are 6 GiB and 1 GiB). A 100k-chunk collection with its HNSW
+     * index used 74 MB (BENCHMARKS.md, bench:scale); raise it for collections of millions of chunks.
+     */
+    storeCacheMB: z.number().int().min(8).max(1_048_576).optional(),
     /** `attune tune` on many processes, GPUs or machines (Hugging Face accelerate; see README "Training on many GPUs"). */
     training: TrainingLaunchSchema.optional(),
   })

@@ -67,6 +67,7 @@ export async function openCollection(
       embedderId: embedder.id,
       dimension: embedder.dimension,
       create: options.create ?? false,
+      cacheMB: config.storeCacheMB,
     });
     return { store, embedder };
   } catch (error) {

@@ -179,6 +179,7 @@ export class Runtime implements AsyncDisposable {
           embedderId: id,
           dimension,
           create: options.create ?? false,
+          cacheMB: this.config.storeCacheMB,
         });
       },
       (store) => store,

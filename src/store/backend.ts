@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   dimension: number;
   /** Create the collection when it does not exist. */
   create: boolean;
+  /** The embedded store's cache bound per collection, MiB (config `storeCacheMB`; default 160). */
+  cacheMB?: number;
 }
 
 export interface CollectionInfo {

@@ -7,9 +7,9 @@ import { checkCompatible, type CollectionInfo, type StoreBackend } from './backe
 import type { Store } from './store.ts';
 
 /** LanceDB itself loads only when a collection is opened (listing reads collection.json files). */
-async function openLance(dir: string, collection: string, dimension: number): Promise<Store> {
-  const { LanceStore } = await import('./lance-store.ts');
-  return LanceStore.open({ dir, collection, dimension });
+async function openLance(dir: string, collection: string, dimension: number, cacheMB?: number): Promise<Store> {
+  const { LanceStore, lanceCache } = await import('./lance-store.ts');
+  return LanceStore.open({ dir, collection, dimension, ...(cacheMB ? { cacheBytes: lanceCache(cacheMB) } : {}) });
 }
 
 /** The embedded store: one folder per collection under `<home>/collections/`, described by collection.json. */
@@ -39,7 +39,7 @@ export const lanceBackend: StoreBackend = {
       );
     }
     checkCompatible(info, options);
-    return openLance(dir, options.collection, info.dimension);
+    return openLance(dir, options.collection, info.dimension, options.cacheMB);
   },
   async list(home) {
     const root = join(home, 'collections');

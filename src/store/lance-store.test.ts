@@ -116,6 +116,40 @@ describe('LanceStore in-memory exact scan', () => {
 });
 
 describe('LanceStore specifics', () => {
+  it('keeps LanceDB caches within cacheBytes while writes add table versions', async () => {
+    // the same writes and searches on a store with LanceDB's own 6 GiB / 1 GiB caches and on one bounded at 1 MiB each
+    const work = async (store: LanceStore) => {
+      for (let i = 0; i < 30; i++) {
+        const text = `document ${i % 5} version ${i} about lighthouses and harbour ${i}`;
+        await store.write({ removeDocIds: [], upsert: [chunk(`d${i % 5}.md`, 0, text, { docHash: `v${i}` })] });
+        await store.search({
+          mode: 'hybrid',
+          text: 'lighthouses harbour',
+          vector: Float32Array.from([1, 0, 0, 0, 0, 0, 0, i]),
+          k: 3,
+        });
+      }
+      return store.cachedBytes();
+    };
+    const open = (name: string, cacheBytes?: { index: number; metadata: number }) =>
+      LanceStore.open({
+        dir: join(home, 'cache', name),
+        collection: name,
+        dimension: 8,
+        memoryScanRows: 0,
+        cacheBytes,
+      });
+    const unbounded = await open('unbounded', { index: 6 * 2 ** 30, metadata: 2 ** 30 });
+    const bounded = await open('bounded', { index: 2 ** 20, metadata: 2 ** 20 });
+    try {
+      const [grown, kept] = [await work(unbounded), await work(bounded)];
+      expect(grown).toBeGreaterThan(2 * 2 ** 20); // the work would overflow the bound
+      expect(kept).toBeLessThanOrEqual(2 * 2 ** 20);
+    } finally {
+      await unbounded.dispose();
+      await bounded.dispose();
+    }
+  });
   it('keeps the last version of a chunk id given twice in one write', async () => {
     const store = await openStore({ home, collection: 'dupes', embedderId: 'test', dimension: 8, create: true });
     try {

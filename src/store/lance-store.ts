@@ -24,6 +24,21 @@ export interface LanceStoreOptions {
    * costs less than a LanceDB query's fixed overhead. The copy is re-read when the table's version changes.
    */
   memoryScanRows?: number;
+  /**
+   * Bytes LanceDB may keep cached for this collection: index data (BM25 and ANN indices) and file metadata
+   * (default LANCE_CACHE: 128 MiB and 32 MiB; config `storeCacheMB`). LanceDB's own defaults are 6 GiB and 1 GiB, and every write
+   * makes a new table version whose index and fragment entries join the cache, so a long-running server that
+   * keeps writing grew by about 0.6 MB per write until it reached them (BENCHMARKS.md, "RSS growth").
+   */
+  cacheBytes?: { index: number; metadata: number };
+}
+
+/** The default cache bounds of one LanceDB collection (LanceStoreOptions.cacheBytes). */
+export const LANCE_CACHE = lanceCache(160);
+
+/** A cache bound of `megabytes` MiB split as LANCE_CACHE is: 4/5 for index data, 1/5 for file metadata. */
+export function lanceCache(megabytes: number): { index: number; metadata: number } {
+  return { index: Math.round(megabytes * 0.8 * 2 ** 20), metadata: Math.round(megabytes * 0.2 * 2 ** 20) };
 }
 
 export type VectorIndexKind = 'hnsw-sq' | 'ivf-pq';
@@ -72,6 +87,7 @@ export class LanceStore implements Store {
   readonly kind = 'lancedb';
   readonly collection: string;
   readonly #connection: lancedb.Connection;
+  readonly #session: lancedb.Session;
   readonly #table: lancedb.Table;
   #options: LanceStoreOptions;
   #hasFts: boolean;
@@ -81,11 +97,13 @@ export class LanceStore implements Store {
 
   private constructor(
     connection: lancedb.Connection,
+    session: lancedb.Session,
     table: lancedb.Table,
     options: LanceStoreOptions,
     indices: lancedb.IndexConfig[],
   ) {
     this.#connection = connection;
+    this.#session = session;
     this.#table = table;
     this.collection = options.collection;
     this.#hasFts = indices.some((index) => index.columns.includes('text'));
@@ -97,11 +115,13 @@ export class LanceStore implements Store {
 
   static async open(options: LanceStoreOptions): Promise<LanceStore> {
     try {
-      const connection = await lancedb.connect(options.dir);
+      const cache = options.cacheBytes ?? LANCE_CACHE;
+      const session = new lancedb.Session(BigInt(cache.index), BigInt(cache.metadata));
+      const connection = await lancedb.connect(options.dir, { session });
       const table = (await connection.tableNames()).includes(TABLE)
         ? await connection.openTable(TABLE)
         : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
-      return new LanceStore(connection, table, options, await table.listIndices());
+      return new LanceStore(connection, session, table, options, await table.listIndices());
     } catch (error) {
       throw new StoreError(
         `could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`,
@@ -155,6 +175,11 @@ export class LanceStore implements Store {
       await this.createVectorIndex(this.#options.vectorIndex ?? 'hnsw-sq');
     // folds new rows into the existing indices and compacts small fragments
     await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  }
+
+  /** Bytes LanceDB holds in this collection's caches now (at most `cacheBytes`' sum). */
+  cachedBytes(): number {
+    return Number(this.#session.sizeBytes());
   }
 
   /** Builds (or rebuilds) the ANN index now, whatever the row count; used by benchmarks to compare kinds. */
