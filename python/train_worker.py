@@ -91,6 +91,34 @@ def pick_device():
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 
+def batch_loss(model, input_ids, labels, mask, num_items):
+    """Summed next-token cross-entropy over the answer tokens, divided by num_items (the global batch's target
+    count): the loss transformers computes from `labels`, but with logits only at the positions that have a
+    target. The full-vocabulary head and its softmax cost as much per position as several transformer layers
+    (49k x 576 for SmolLM2, 152k x 896 for Qwen2.5-0.5B), and a chat's prompt tokens, often most of it, need none.
+    A model whose forward takes no `logits_to_keep` gets the full logits, with the same loss."""
+    import torch
+    targets = labels[:, 1:]
+    keep = (targets != -100).any(0).nonzero().squeeze(-1)
+    if keep.numel() == 0:  # a rank's placeholder row: zero loss that still reaches every LoRA weight
+        keep = torch.zeros(1, dtype=torch.long, device=input_ids.device)
+    if accepts_logits_to_keep(model):
+        logits = model(input_ids=input_ids, attention_mask=mask, logits_to_keep=keep, use_cache=False).logits
+    else:
+        logits = model(input_ids=input_ids, attention_mask=mask, use_cache=False).logits[:, :-1][:, keep]
+    picked = targets[:, keep]
+    loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), picked.reshape(-1),
+                                             ignore_index=-100, reduction='sum')
+    return loss / num_items
+
+
+def accepts_logits_to_keep(model):
+    import inspect
+    inner = getattr(model, 'module', model)  # under DDP
+    inner = inner.get_base_model() if hasattr(inner, 'get_base_model') else inner  # under PEFT
+    return 'logits_to_keep' in inspect.signature(inner.forward).parameters
+
+
 def evaluate(model, encoded, batch_size, pad_id, device, cluster):
     """Validation loss per target token; each rank scores its share of the examples."""
     import torch
@@ -103,7 +131,7 @@ def evaluate(model, encoded, batch_size, pad_id, device, cluster):
         for start in range(0, len(mine), batch_size):
             input_ids, labels, mask = (t.to(device) for t in collate(mine[start:start + batch_size], pad_id))
             tokens = int((labels[:, 1:] != -100).sum())
-            loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+            loss = batch_loss(model, input_ids, labels, mask, max(tokens, 1))
             total += float(loss) * tokens
             count += tokens
     model.train()
@@ -221,8 +249,7 @@ def train(config):
         targets = int((batch[1][:, 1:] != -100).sum())
         input_ids, labels, mask = (t.to(device) for t in cluster.shard(batch))
         started = time.perf_counter()
-        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels,
-                     num_items_in_batch=torch.tensor(max(targets, 1), device=device)).loss
+        loss = batch_loss(model, input_ids, labels, mask, max(targets, 1))
         cluster.backward(loss)
         cluster.clip(params, 1.0)
         optimizer.step()
