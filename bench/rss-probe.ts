@@ -2,7 +2,7 @@
  * Which part of the server's work RSS growth follows: repeats one kind of work many times in a fresh
  * process (the real runtime: LanceDB store, MiniLM embedder, SmolLM2 generator) and samples memory.
  *
- *   bash scripts/with-node.sh bench/rss-probe.ts upload|commit|search|embed [--n 400]
+ *   bash scripts/with-node.sh bench/rss-probe.ts upload|commit|search|embed [--n 400] [--cache-mb 160]
  * upload: replace one of 20 documents with new text (an ingest, so a LanceDB commit), then one search;
  * commit: the same, but each document alternates between two texts, so the embeddings come from the cache
  * search: hybrid searches on a fixed collection; embed: embed two texts.
@@ -19,6 +19,10 @@ import { datasetsDir } from '../src/testing/datasets.ts';
 
 const kind = process.argv[2] ?? 'upload';
 const n = Number(process.argv[process.argv.indexOf('--n') + 1]) || 400;
+// `--cache-mb N`: the store's cache bound (config storeCacheMB; default 160; 7168 is about LanceDB's own 6 GiB + 1 GiB)
+const cacheMB = process.argv.includes('--cache-mb')
+  ? Number(process.argv[process.argv.indexOf('--cache-mb') + 1])
+  : undefined;
 const contexts = (
   JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
     train_context: string;
@@ -27,7 +31,10 @@ const contexts = (
 
 const home = mkdtempSync(join(tmpdir(), 'attune-rss-'));
 const docs = join(home, 'docs');
-const runtime = createRuntime({ config: parseConfig({ generator: { provider: 'llama', threads: 1 } }), home });
+const runtime = createRuntime({
+  config: parseConfig({ generator: { provider: 'llama', threads: 1 }, ...(cacheMB ? { storeCacheMB: cacheMB } : {}) }),
+  home,
+});
 const [store, embedder] = await Promise.all([runtime.store('probe', { create: true }), runtime.embedder()]);
 mkdirSync(docs, { recursive: true });
 const write = async (i: number, text: number) => {
