@@ -28,7 +28,7 @@ export interface LanceStoreOptions {
    * Bytes LanceDB may keep cached for this collection: index data (BM25 and ANN indices) and file metadata
    * (default LANCE_CACHE: 128 MiB and 32 MiB; config `storeCacheMB`). LanceDB's own defaults are 6 GiB and 1 GiB, and every write
    * makes a new table version whose index and fragment entries join the cache, so a long-running server that
-   * keeps writing grew by about 0.6 MB per write until it reached them (BENCHMARKS.md, "RSS growth").
+   * keeps writing grew by about 0.8 MB of RSS per write until it reached them (BENCHMARKS.md, "RSS growth").
    */
   cacheBytes?: { index: number; metadata: number };
 }
@@ -177,7 +177,7 @@ export class LanceStore implements Store {
     await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
 
-  /** Bytes LanceDB holds in this collection's caches now (at most `cacheBytes`' sum). */
+  /** Bytes LanceDB holds in this collection's caches now, by its own estimate (bounded by `cacheBytes`). */
   cachedBytes(): number {
     return Number(this.#session.sizeBytes());
   }
