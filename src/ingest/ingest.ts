@@ -114,7 +114,10 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   }
 
   const cache = await EmbeddingCache.open(options.cacheDir, options.embedder.dimension);
-  const texts = [...new Set(pending.flatMap((p) => p.embedded))].filter((text) => !cache.get(text));
+  // length-sorted, so each batch pads to similar lengths (bench/embed-order.ts: 1.05× on clapnq, same vectors)
+  const texts = [...new Set(pending.flatMap((p) => p.embedded))]
+    .filter((text) => !cache.get(text))
+    .sort((a, b) => a.length - b.length);
   for (let start = 0; start < texts.length; start += EMBED_BATCH) {
     options.signal?.throwIfAborted();
     options.onProgress?.({ phase: 'embed', done: start, total: texts.length });
