@@ -6,6 +6,9 @@ import { CONFIG_FILE } from '../paths.ts';
 import { modelSpecProblem } from '../models/resolve.ts';
 import { TrainingLaunchSchema } from '../tune/launch.ts';
 
+/** Most llama.cpp sequences one context may answer at once (`generator.parallel`, `serve --parallel`): each holds its own KV cache. */
+export const MAX_PARALLEL = 64;
+
 const LlamaGeneratorConfig = z
   .object({
     provider: z.literal('llama'),
@@ -25,7 +28,7 @@ const LlamaGeneratorConfig = z
      * Requests answered at once on one context (llama.cpp sequences, batched together; default 1). Each holds its own
      * contextSize of KV cache. `attune serve --parallel N` sets it and lets its queue run N chats at once.
      */
-    parallel: z.number().int().positive().max(64).optional(),
+    parallel: z.number().int().positive().max(MAX_PARALLEL).optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MAX_PARALLEL } from '../../config/config.ts';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_QUEUE, DEFAULT_RATE_LIMIT } from '../../server/app.ts';
 import { existsSync } from 'node:fs';
@@ -128,8 +129,10 @@ export function registerServe(program: Command): void {
         );
       const parallelFlag = flags.parallel ? parsePositiveInt(flags.parallel, '--parallel') : undefined;
       // the bound of generator.parallel in the config: each sequence holds a whole context's KV cache
-      if (parallelFlag !== undefined && parallelFlag > 64)
-        throw new UsageError(`--parallel must be at most 64 (each holds its own context), got ${parallelFlag}`);
+      if (parallelFlag !== undefined && parallelFlag > MAX_PARALLEL)
+        throw new UsageError(
+          `--parallel must be at most ${MAX_PARALLEL} (each holds its own context), got ${parallelFlag}`,
+        );
       const generatorSpec = context.config.generator;
       const parallel = parallelFlag ?? (generatorSpec.provider === 'llama' ? generatorSpec.parallel : undefined) ?? 1;
       const config = {
