@@ -6,22 +6,18 @@
  *
  *   bash scripts/with-node.sh bench/faults-ingest.ts [--kills 20] [--append]
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/config.ts';
 import { createEmbedder } from '../src/runtime/backends.ts';
 import { openStore } from '../src/store/open.ts';
-import { datasetsDir } from '../src/testing/datasets.ts';
+import { fictionalContexts } from './fictional-contexts.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
 import { runCli, seededRandom } from './cli-process.ts';
 
 const kills = Number(process.argv[process.argv.indexOf('--kills') + 1]) || 20;
-const contexts = (
-  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
-    train_context: string;
-  }[]
-).map((d) => d.train_context);
+const contexts = fictionalContexts();
 
 const random = seededRandom(11);
 

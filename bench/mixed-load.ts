@@ -7,32 +7,35 @@
  * `--steady`: each upload replaces one of the first 20 documents (new text, same name) instead of adding one, so
  * the collection does not grow and RSS growth is not data growth.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
 import { createKey } from '../src/server/keys.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
 import { startServer } from '../src/server/serve.ts';
-import { datasetsDir } from '../src/testing/datasets.ts';
+import { fictionalContexts } from './fictional-contexts.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
 
-const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1]) || 30;
-const steady = process.argv.includes('--steady');
-// `--skip eval,upload,chat,embeddings,search`: leave those clients out, to find which one RSS growth follows
-const skip = new Set(
-  (process.argv.includes('--skip') ? process.argv[process.argv.indexOf('--skip') + 1]! : '').split(','),
-);
-// `--samples FILE`: write every memory sample (rss, heapUsed, external, arrayBuffers) as JSON
-const samplesFile = process.argv.includes('--samples')
-  ? process.argv[process.argv.indexOf('--samples') + 1]
-  : undefined;
+const { values: flags } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    steady: { type: 'boolean', default: false },
+    // leave these clients out (eval,upload,chat,embeddings,search), to find which one RSS growth follows
+    skip: { type: 'string', default: '' },
+    // write every memory sample (rss, heapUsed, external, arrayBuffers) as JSON
+    samples: { type: 'string' },
+    append: { type: 'boolean', default: false },
+  },
+});
+const minutes = Number(flags.minutes);
+if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got "${flags.minutes}"`);
+const steady = flags.steady;
+const skip = new Set(flags.skip.split(',').filter(Boolean));
+const samplesFile = flags.samples;
 const CONFIG = { generator: { provider: 'llama', threads: 1 } };
-const contexts = (
-  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
-    train_context: string;
-  }[]
-).map((d) => d.train_context);
+const contexts = fictionalContexts();
 
 interface Route {
   ok: number;
@@ -194,15 +197,15 @@ async function main(): Promise<void> {
     const body = [
       `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every 10 s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
       '',
-      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}.${skip.size > 1 || [...skip][0] ? ` Clients left out: ${[...skip].filter(Boolean).join(', ')}.` : ''}`,
+      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
       '',
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
     console.log(body);
-    if (process.argv.includes('--append'))
+    if (flags.append)
       appendBenchmark(
         `Load: ${minutes} minutes of mixed traffic${steady ? ', steady collection' : ''}`,
-        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''}${skip.size > 1 || [...skip][0] ? ` --skip ${[...skip].join(',')}` : ''} --append`,
+        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''}${skip.size > 0 ? ` --skip ${[...skip].join(',')}` : ''} --append`,
         body,
       );
   } finally {

@@ -7,27 +7,32 @@
  * commit: the same, but each document alternates between two texts, so the embeddings come from the cache
  * search: hybrid searches on a fixed collection; embed: embed two texts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
 import { ingest } from '../src/ingest/ingest.ts';
 import { retrieve } from '../src/retrieve/retrieve.ts';
 import type { LanceStore } from '../src/store/lance-store.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
-import { datasetsDir } from '../src/testing/datasets.ts';
+import { fictionalContexts } from './fictional-contexts.ts';
 
-const kind = process.argv[2] ?? 'upload';
-const n = Number(process.argv[process.argv.indexOf('--n') + 1]) || 400;
-// `--cache-mb N`: the store's cache bound (config storeCacheMB; default 160; 7168 is about LanceDB's own 6 GiB + 1 GiB)
-const cacheMB = process.argv.includes('--cache-mb')
-  ? Number(process.argv[process.argv.indexOf('--cache-mb') + 1])
-  : undefined;
-const contexts = (
-  JSON.parse(readFileSync(join(datasetsDir, 'fictional-knowledge/fictional_knowledge.json'), 'utf8')) as {
-    train_context: string;
-  }[]
-).map((d) => d.train_context);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    n: { type: 'string', default: '400' },
+    // the store's cache bound (config storeCacheMB; default 160; 7168 is about LanceDB's own 6 GiB + 1 GiB)
+    'cache-mb': { type: 'string' },
+  },
+});
+const KINDS = ['upload', 'commit', 'search', 'embed'];
+const kind = positionals[0] ?? 'upload';
+if (!KINDS.includes(kind)) throw new Error(`kind must be one of ${KINDS.join(', ')}, got "${kind}"`);
+const n = Number(flags.n);
+if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got "${flags.n}"`);
+const cacheMB = flags['cache-mb'] === undefined ? undefined : Number(flags['cache-mb']);
+const contexts = fictionalContexts();
 
 const home = mkdtempSync(join(tmpdir(), 'attune-rss-'));
 const docs = join(home, 'docs');
