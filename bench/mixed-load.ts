@@ -3,7 +3,8 @@
  * concurrent clients, and an eval run in the background, for --minutes (the issue's target is 30).
  * Records errors (anything but 2xx and deliberate 429s), p50/p95 per route, and the server's RSS over time.
  *
- *   bash scripts/with-node.sh bench/mixed-load.ts [--minutes 30] [--steady] [--skip eval,upload,...] [--samples FILE] [--append]
+ *   bash scripts/with-node.sh bench/mixed-load.ts [--minutes 30] [--steady] [--upload-every 10] [--skip eval,upload,...] [--samples FILE] [--append]
+ * `--upload-every S`: seconds between uploads (default 10).
  * `--steady`: each upload replaces one of the first 20 documents (new text, same name) instead of adding one, so
  * the collection does not grow and RSS growth is not data growth.
  */
@@ -22,6 +23,8 @@ const { values: flags } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
     steady: { type: 'boolean', default: false },
+    // seconds between uploads (each upload is one store commit)
+    'upload-every': { type: 'string', default: '10' },
     // leave these clients out (eval,upload,chat,embeddings,search), to find which one RSS growth follows
     skip: { type: 'string', default: '' },
     // write every memory sample (rss, heapUsed, external, arrayBuffers) as JSON
@@ -32,6 +35,8 @@ const { values: flags } = parseArgs({
 const minutes = Number(flags.minutes);
 if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got "${flags.minutes}"`);
 const steady = flags.steady;
+const uploadEvery = Number(flags['upload-every']);
+if (!(uploadEvery > 0)) throw new Error(`--upload-every must be a positive number, got "${flags['upload-every']}"`);
 const skip = new Set(flags.skip.split(',').filter(Boolean));
 const samplesFile = flags.samples;
 const CONFIG = { generator: { provider: 'llama', threads: 1 } };
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
         1000,
       ),
       // steady: the same 20 names with another context each time; otherwise a new document each time
-      worker('upload', (i) => (steady ? upload(i % 20, 20 + i) : upload(100 + i)), 10_000),
+      worker('upload', (i) => (steady ? upload(i % 20, 20 + i) : upload(100 + i)), uploadEvery * 1000),
       worker(
         'eval',
         async () => {
@@ -184,6 +189,14 @@ async function main(): Promise<void> {
         mb(Math.max(...values.slice(w * 30, w * 30 + 30))),
       );
     const lastMinute = rss.slice(-7);
+    // least-squares slope of RSS over the second half of the run, in MB per minute (samples every 10 s)
+    const half = rss.slice(Math.floor(rss.length / 2));
+    const meanX = (half.length - 1) / 2;
+    const meanY = half.reduce((sum, y) => sum + y, 0) / half.length;
+    const slope =
+      half.reduce((sum, y, x) => sum + (x - meanX) * (y - meanY), 0) /
+      half.reduce((sum, _, x) => sum + (x - meanX) ** 2, 0);
+    const slopeMbPerMinute = (slope * 6) / 2 ** 20;
     const rows = [...routes.entries()].map(([route, r]) => [
       route,
       r.ok,
@@ -195,9 +208,9 @@ async function main(): Promise<void> {
     ]);
     const errors = [...routes.values()].reduce((sum, r) => sum + r.errors, 0);
     const body = [
-      `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every 10 s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
+      `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every ${uploadEvery} s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
       '',
-      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
+      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; least-squares RSS trend over the second half: ${slopeMbPerMinute.toFixed(2)} MB per minute; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
       '',
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
@@ -205,7 +218,7 @@ async function main(): Promise<void> {
     if (flags.append)
       appendBenchmark(
         `Load: ${minutes} minutes of mixed traffic${steady ? ', steady collection' : ''}`,
-        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''}${skip.size > 0 ? ` --skip ${[...skip].join(',')}` : ''} --append`,
+        `bash scripts/with-node.sh bench/mixed-load.ts --minutes ${minutes}${steady ? ' --steady' : ''}${uploadEvery !== 10 ? ` --upload-every ${uploadEvery}` : ''}${skip.size > 0 ? ` --skip ${[...skip].join(',')}` : ''} --append`,
         body,
       );
   } finally {

@@ -5,6 +5,7 @@ Events: start, stats, progress, eval, checkpoint, done, error ({kind, message}).
 any failure goes to <run_dir>/train.log; stdout carries only JSON lines.
 """
 import errno
+import functools
 import json
 import math
 import os
@@ -113,10 +114,16 @@ def batch_loss(model, input_ids, labels, mask, num_items):
 
 
 def accepts_logits_to_keep(model):
-    import inspect
     inner = getattr(model, 'module', model)  # under DDP
     inner = inner.get_base_model() if hasattr(inner, 'get_base_model') else inner  # under PEFT
-    return 'logits_to_keep' in inspect.signature(inner.forward).parameters
+    return _forward_takes_logits_to_keep(type(inner))
+
+
+@functools.lru_cache(maxsize=None)
+def _forward_takes_logits_to_keep(model_class):
+    """Inspected once per model class, not at every step."""
+    import inspect
+    return 'logits_to_keep' in inspect.signature(model_class.forward).parameters
 
 
 def evaluate(model, encoded, batch_size, pad_id, device, cluster):

@@ -8,6 +8,7 @@ import type { Generator } from '../generate/generator.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
 import { MemoryStore } from '../testing/memory-store.ts';
 import { scriptedGenerator } from '../testing/scripted-generator.ts';
+import { lanceCache, type LanceStore } from '../store/lance-store.ts';
 import { createRuntime, type RuntimeFactories } from './runtime.ts';
 
 const homes: string[] = [];
@@ -176,5 +177,21 @@ describe('Runtime with await using', () => {
       }),
     ).rejects.toThrow('the model failed');
     expect(disposed).toEqual(['store:docs', 'embedder']);
+  });
+});
+
+describe('Runtime with the embedded store', () => {
+  it('opens collections with the cache bound of config storeCacheMB', async () => {
+    const runtime = createRuntime({
+      config: parseConfig({ storeCacheMB: 8 }),
+      home: home(),
+      factories: { embedder: async () => hashingEmbedder() },
+    });
+    try {
+      const store = (await runtime.store('docs', { create: true })) as LanceStore;
+      expect(store.cacheBounds).toEqual(lanceCache(8));
+    } finally {
+      await runtime.dispose();
+    }
   });
 });

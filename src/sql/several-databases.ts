@@ -59,6 +59,11 @@ export function combineDatabases(databases: DatabaseSchema[]): {
  * or mean of its top two or three, was chosen on half of Spider dev; see BENCHMARKS.md.)
  */
 export function bestDatabase(ranked: { table: string }[], databases: Record<string, string[]>): string | undefined {
-  const owner = new Map(Object.entries(databases).flatMap(([name, tables]) => tables.map((table) => [table, name])));
+  const owner = tableOwners(databases);
   return ranked.map((entry) => owner.get(entry.table)).find((name) => name !== undefined);
+}
+
+/** Each table key (`database.table`) mapped to its database's name. */
+export function tableOwners(databases: Record<string, string[]>): Map<string, string> {
+  return new Map(Object.entries(databases).flatMap(([name, tables]) => tables.map((table) => [table, name])));
 }

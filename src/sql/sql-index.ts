@@ -8,7 +8,7 @@ import { connectTables } from './join-graph.ts';
 import { joinPaths, joinPartners, tableCardText, type JoinPath, type SchemaCard } from './schema-cards.ts';
 import { linkTables, type ColumnValues, type TableLink } from './schema-linking.ts';
 import { writeAtomicSync } from '../io/atomic-write.ts';
-import { bestDatabase, combineDatabases, type DatabaseSchema } from './several-databases.ts';
+import { bestDatabase, combineDatabases, tableOwners, type DatabaseSchema } from './several-databases.ts';
 
 export interface IndexedCard extends SchemaCard {
   vector: Float32Array;
@@ -183,11 +183,12 @@ export function retrieveSchema(
   const ranked = scope ? all.filter((entry) => scope.has(entry.table)) : all;
   const top = ranked.slice(0, options.k ?? 3).map((entry) => entry.table);
   // unscoped over several databases (measuring only): link within each database the top-k come from
-  const linkScope = index.databases
-    ? database
-      ? [database]
-      : [...new Set(top.map((table) => bestDatabase([{ table }], index.databases!)!))]
-    : undefined;
+  let linkScope: string[] | undefined;
+  if (index.databases && database) linkScope = [database];
+  else if (index.databases) {
+    const owners = tableOwners(index.databases);
+    linkScope = [...new Set(top.map((table) => owners.get(table)!))];
+  }
   const links = options.question ? linkWithin(index, options.question, linkScope) : [];
   const connected = connectTables([...top, ...links.map((link) => link.table)], index.joins);
   const tables = [...new Set([...connected, ...top.flatMap((table) => joinPartners(table, index.joins))])];

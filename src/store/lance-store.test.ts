@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LanceStore } from './lance-store.ts';
+import { LANCE_CACHE, LanceStore, lanceCache } from './lance-store.ts';
 import { openStore, listCollections, deleteCollection } from './open.ts';
 import { chunk, describeStoreContract } from './store.contract.ts';
 
@@ -116,6 +116,32 @@ describe('LanceStore in-memory exact scan', () => {
 });
 
 describe('LanceStore specifics', () => {
+  it('opens collections with the cache bound given to openStore (config storeCacheMB), LANCE_CACHE otherwise', async () => {
+    const bounded = await openStore({
+      home,
+      collection: 'bound8',
+      embedderId: 'test',
+      dimension: 8,
+      create: true,
+      cacheMB: 8,
+    });
+    const plain = await openStore({
+      home,
+      collection: 'bound-default',
+      embedderId: 'test',
+      dimension: 8,
+      create: true,
+    });
+    try {
+      expect((bounded as LanceStore).cacheBounds).toEqual(lanceCache(8));
+      expect(lanceCache(8).index + lanceCache(8).metadata).toBe(8 * 2 ** 20);
+      expect((plain as LanceStore).cacheBounds).toEqual(LANCE_CACHE);
+    } finally {
+      await bounded.dispose();
+      await plain.dispose();
+    }
+  });
+
   it('keeps LanceDB caches within cacheBytes while writes add table versions', async () => {
     // the same writes and searches on a store with LanceDB's own 6 GiB / 1 GiB caches and on one bounded at 1 MiB each
     const work = async (store: LanceStore) => {

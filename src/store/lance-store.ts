@@ -177,6 +177,11 @@ export class LanceStore implements Store {
     await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
 
+  /** The cache bounds this collection was opened with (LanceStoreOptions.cacheBytes, or LANCE_CACHE). */
+  get cacheBounds(): { index: number; metadata: number } {
+    return this.#options.cacheBytes ?? LANCE_CACHE;
+  }
+
   /** Bytes LanceDB holds in this collection's caches now, by its own estimate (bounded by `cacheBytes`). */
   cachedBytes(): number {
     return Number(this.#session.sizeBytes());
