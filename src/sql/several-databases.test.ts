@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TableSchema } from './database.ts';
-import { bestDatabase, combineDatabases } from './several-databases.ts';
+import { bestDatabase, combineDatabases, databaseVocabulary } from './several-databases.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
 import { buildSqlIndex, retrieveSchema, type SqlIndex } from './sql-index.ts';
 
@@ -83,6 +83,31 @@ describe('an index of several databases', () => {
   it('the best database is the one holding the best-ranked table', () => {
     expect(bestDatabase([{ table: 'music.Album' }, { table: 'shop.Orders' }], combined.databases)).toBe('music');
     expect(bestDatabase([], combined.databases)).toBeUndefined();
+  });
+
+  it('with the question, a database whose table and column names the question uses beats a slightly better table score', () => {
+    const vocabulary = databaseVocabulary(combined.tables, combined.databases);
+    expect([...vocabulary.get('shop')!].sort()).toEqual([
+      'customer',
+      'id',
+      'name',
+      'order',
+      'product',
+      'shop',
+      'title',
+    ]);
+    const ranked = [
+      { table: 'music.Album', score: 0.6 },
+      { table: 'shop.Product', score: 0.58 },
+      { table: 'geo.city', score: 0.1 },
+    ];
+    expect(bestDatabase(ranked, combined.databases)).toBe('music');
+    expect(bestDatabase(ranked, combined.databases, { question: 'List the titles of all products.', vocabulary })).toBe(
+      'shop',
+    );
+    // function words and words no database uses leave the best table's database
+    expect(bestDatabase(ranked, combined.databases, { question: 'What are all of those?', vocabulary })).toBe('music');
+    expect(bestDatabase(ranked, combined.databases, { question: 'Which album sold best?', vocabulary })).toBe('music');
   });
 
   it('gives the model tables of the best database only: top-k, linked tables and join paths', () => {

@@ -8,7 +8,13 @@ import { connectTables } from './join-graph.ts';
 import { joinPaths, joinPartners, tableCardText, type JoinPath, type SchemaCard } from './schema-cards.ts';
 import { linkTables, type ColumnValues, type TableLink } from './schema-linking.ts';
 import { writeAtomicSync } from '../io/atomic-write.ts';
-import { bestDatabase, combineDatabases, tableOwners, type DatabaseSchema } from './several-databases.ts';
+import {
+  bestDatabase,
+  combineDatabases,
+  databaseVocabulary,
+  tableOwners,
+  type DatabaseSchema,
+} from './several-databases.ts';
 
 export interface IndexedCard extends SchemaCard {
   vector: Float32Array;
@@ -177,7 +183,11 @@ export function retrieveSchema(
   const all = rankCards(index.cards, query, 'table').map(({ card, score }) => ({ table: card.id, score }));
   const database =
     index.databases && !options.allDatabases && Object.keys(index.databases).length > 1
-      ? bestDatabase(all, index.databases)
+      ? bestDatabase(
+          all,
+          index.databases,
+          options.question ? { question: options.question, vocabulary: vocabularyOf(index) } : undefined,
+        )
       : undefined;
   const scope = database ? new Set(index.databases![database]) : undefined;
   const ranked = scope ? all.filter((entry) => scope.has(entry.table)) : all;
@@ -204,6 +214,14 @@ export function retrieveSchema(
       .slice(0, options.examples ?? 3)
       .map((hit) => hit.card),
   };
+}
+
+const vocabularies = new WeakMap<SqlIndex, Map<string, Set<string>>>();
+/** The index's per-database vocabulary, built once per loaded index. */
+function vocabularyOf(index: SqlIndex): Map<string, Set<string>> {
+  let vocabulary = vocabularies.get(index);
+  if (!vocabulary) vocabularies.set(index, (vocabulary = databaseVocabulary(index.tables, index.databases ?? {})));
+  return vocabulary;
 }
 
 /** Schema linking; in an index of several databases, per database: bare names matched, keys (`database.table`) returned. */
