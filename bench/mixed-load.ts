@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
 import { createKey } from '../src/server/keys.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
+import type { LanceStore } from '../src/store/lance-store.ts';
 import { startServer } from '../src/server/serve.ts';
 import { fictionalContexts } from './fictional-contexts.ts';
 import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
@@ -54,8 +55,9 @@ async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'attune-load-'));
   const admin = createKey(home, { collections: ['*'], ops: ['admin'], labels: undefined }).key;
   const reader = createKey(home, { collections: ['load'], ops: ['read'], labels: [] }).key;
+  const resources = createRuntime({ config: parseConfig(CONFIG), home });
   const server = await startServer({
-    resources: createRuntime({ config: parseConfig(CONFIG), home }),
+    resources,
     auth: true,
     host: '127.0.0.1',
     port: 0,
@@ -97,10 +99,13 @@ async function main(): Promise<void> {
       return call('POST documents (upload)', '/v1/collections/load/documents', admin, { method: 'POST', body: form });
     };
     for (let i = 0; i < 20; i++) await upload(i);
-    const samples: NodeJS.MemoryUsage[] = [];
+    // the collection's LanceDB caches (bounded by config storeCacheMB), sampled with the memory
+    const store = (await resources.store('load')) as LanceStore;
+    const sample = () => ({ ...process.memoryUsage(), lanceCache: store.cachedBytes() });
+    const samples: ReturnType<typeof sample>[] = [];
     const deadline = Date.now() + minutes * 60_000;
-    const sampler = setInterval(() => samples.push(process.memoryUsage()), 10_000);
-    samples.push(process.memoryUsage());
+    const sampler = setInterval(() => samples.push(sample()), 10_000);
+    samples.push(sample());
     const questions = contexts.slice(0, 6).map((text, i) => ({
       id: `q${i}`,
       question: `What does document ${i} say about ${text.split(' ').slice(2, 5).join(' ')}?`,
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
       ),
     ]);
     clearInterval(sampler);
-    samples.push(process.memoryUsage());
+    samples.push(sample());
     if (samplesFile) writeFileSync(samplesFile, JSON.stringify(samples));
     const rss = samples.map((s) => s.rss);
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
     const body = [
       `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every ${uploadEvery} s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
       '',
-      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; least-squares RSS trend over the second half: ${slopeMbPerMinute.toFixed(2)} MB per minute; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
+      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; least-squares RSS trend over the second half: ${slopeMbPerMinute.toFixed(2)} MB per minute; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}; LanceDB's caches of the collection ${windows(samples.map((s) => s.lanceCache)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
       '',
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
