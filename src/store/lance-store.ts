@@ -121,7 +121,8 @@ export class LanceStore implements Store {
       const table = (await connection.tableNames()).includes(TABLE)
         ? await connection.openTable(TABLE)
         : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
-      return new LanceStore(connection, session, table, options, await table.listIndices());
+      // the bounds the session was built with, so cacheBounds reports them rather than deciding the default again
+      return new LanceStore(connection, session, table, { ...options, cacheBytes: cache }, await table.listIndices());
     } catch (error) {
       throw new StoreError(
         `could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`,
@@ -177,9 +178,9 @@ export class LanceStore implements Store {
     await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
 
-  /** The cache bounds this collection was opened with (LanceStoreOptions.cacheBytes, or LANCE_CACHE). */
+  /** The cache bounds this collection's session was built with (LanceStoreOptions.cacheBytes, or LANCE_CACHE). */
   get cacheBounds(): { index: number; metadata: number } {
-    return this.#options.cacheBytes ?? LANCE_CACHE;
+    return this.#options.cacheBytes!;
   }
 
   /** Bytes LanceDB holds in this collection's caches now, by its own estimate (bounded by `cacheBytes`). */
