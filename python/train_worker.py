@@ -134,9 +134,14 @@ def evaluate(model, encoded, batch_size, pad_id, device, cluster):
     model.eval()
     total, count = 0.0, 0
     mine = encoded[cluster.rank::cluster.world]
+    # under FSDP every rank runs as many forwards as rank 0 (which has the most examples), in step
+    rounds = math.ceil(math.ceil(len(encoded) / cluster.world) / batch_size) if cluster.fsdp else math.ceil(len(mine) / batch_size)
     with torch.no_grad():
-        for start in range(0, len(mine), batch_size):
-            input_ids, labels, mask = (t.to(device) for t in collate(mine[start:start + batch_size], pad_id))
+        for start in range(0, rounds * batch_size, batch_size):
+            chunk = mine[start:start + batch_size]
+            input_ids, labels, mask = (t.to(device) for t in collate(chunk or encoded[:1], pad_id))
+            if not chunk:  # a placeholder row: its labels are all ignored
+                labels = torch.full_like(labels, -100)
             tokens = int((labels[:, 1:] != -100).sum())
             loss = batch_loss(model, input_ids, labels, mask, max(tokens, 1))
             total += float(loss) * tokens
@@ -146,15 +151,20 @@ def evaluate(model, encoded, batch_size, pad_id, device, cluster):
     return total / max(count, 1)
 
 
+def current_rss_mb():
+    """This process's resident memory now, MB (None where /proc is missing)."""
+    try:
+        with open('/proc/self/status', encoding='ascii') as status:
+            return next(round(int(line.split()[1]) / 1024) for line in status if line.startswith('VmRSS:'))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 def save_atomic(obj, path):
     import torch
     tmp = path + '.tmp'
     torch.save(obj, tmp)
     os.replace(tmp, path)
-
-
-def lora_state(model):
-    return {k: v.detach().clone() for k, v in model.state_dict().items() if 'lora_' in k}
 
 
 def stats(config):
@@ -185,13 +195,17 @@ def train(config):
     train_set = [encode(tokenizer, e) for e in read_jsonl(config['train_file'])]
     val_set = [encode(tokenizer, e) for e in read_jsonl(config['val_file'])] if config.get('val_file') else []
     device = cluster.device
-    model = load_model(config).to(device)
+    # under FSDP the whole base stays in CPU memory: fully_shard moves each rank's shard to the device
+    model = load_model(config)
+    if not cluster.fsdp:
+        model = model.to(device)
     rank = int(config.get('rank', 16))
     alpha = float(config.get('alpha', 2 * rank))
     lora = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=float(config.get('dropout', 0.05)), task_type='CAUSAL_LM',
                       target_modules=['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'])
     model = get_peft_model(model, lora)
     model.train()
+    model = cluster.shard_model(model)  # --sharding fsdp: each rank keeps 1/N of every weight from here on
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=float(config.get('lr', 2e-4)), weight_decay=0.0)
 
@@ -219,8 +233,8 @@ def train(config):
     saved = cluster.broadcast(saved)
     resumed = saved is not None
     if resumed:
-        model.load_state_dict(saved['lora'], strict=False)
-        optimizer.load_state_dict(saved['optimizer'])
+        cluster.load_lora(model, saved['lora'])
+        cluster.load_optimizer(optimizer, saved['optimizer'])
         scheduler.load_state_dict(saved['scheduler'])
         state = saved['state']
         # each rank's random state, when the run had as many ranks (else rank 0's)
@@ -231,8 +245,10 @@ def train(config):
         saved = None
     model, optimizer = cluster.prepare(model, optimizer)
     pids = cluster.gather(os.getpid())
+    shares, parameters = cluster.parameter_shares(model)
     emit('start', total=total, resumed=resumed, step=state['step'], train_examples=len(train_set), val_examples=len(val_set),
-         trainable_parameters=sum(p.numel() for p in params), device=str(device), processes=cluster.world, pids=pids)
+         trainable_parameters=sum(p.numel() for p in params), device=str(device), processes=cluster.world, pids=pids,
+         sharding='fsdp' if cluster.fsdp else 'ddp' if cluster.world > 1 else 'none', parameters=parameters, rank_parameters=shares)
 
     pad_id = tokenizer.pad_token_id
     eval_every = int(config.get('eval_every', max(1, steps_per_epoch)))
@@ -277,7 +293,7 @@ def train(config):
             val_loss = evaluate(cluster.unwrap(model), val_set, batch_size, pad_id, device, cluster)
             point['val_loss'] = val_loss
             if state['best_val'] is None or val_loss < state['best_val']:
-                state['best_val'], state['best_state'], state['bad_evals'] = val_loss, lora_state(cluster.unwrap(model)), 0
+                state['best_val'], state['best_state'], state['bad_evals'] = val_loss, cluster.lora_state(cluster.unwrap(model)), 0
             else:
                 state['bad_evals'] += 1
                 stopped_early = state['bad_evals'] >= patience
@@ -285,14 +301,28 @@ def train(config):
         state['history'].append(point)
         if step % checkpoint_every == 0 and step < total and not stopped_early:
             rngs = cluster.gather((random.getstate(), torch.get_rng_state()))
+            # whole tensors in every layout (gathered from the shards under FSDP: every rank takes part)
+            lora_now, optimizer_now = cluster.lora_state(cluster.unwrap(model)), cluster.optimizer_state(optimizer)
             if cluster.reports:
-                save_atomic({'lora': lora_state(cluster.unwrap(model)), 'optimizer': optimizer.state_dict(),
+                save_atomic({'lora': lora_now, 'optimizer': optimizer_now,
                              'scheduler': scheduler.state_dict(), 'state': state, 'rng': rngs}, checkpoint_path)
                 emit('checkpoint', step=step, total=total, path=checkpoint_path)
 
     model = cluster.unwrap(model)
     if state['best_state'] is not None:
-        model.load_state_dict(state['best_state'], strict=False)
+        cluster.load_lora(model, state['best_state'])
+    # each rank's peak memory while training (Linux reports KiB) and what it holds at the end of it, before the
+    # export below adds an unsharded copy (the peak includes loading the whole base, which every rank does)
+    rank_peak_rss = cluster.gather(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    rank_end_rss = cluster.gather(current_rss_mb())
+    if cluster.fsdp:
+        # the export reads whole tensors: the reporter puts the gathered adapter on an unsharded copy of the base (CPU)
+        final = cluster.lora_state(model)
+        if cluster.reports:
+            model = get_peft_model(load_model(config), lora)
+            unknown = model.load_state_dict(final, strict=False).unexpected_keys
+            if unknown:
+                raise ValueError(f'the gathered adapter has weights the model lacks: {unknown[:3]}')
     if cluster.reports:
         export(model, tokenizer, config, alpha)
     train_losses = [p['loss'] for p in state['history']]
@@ -300,7 +330,8 @@ def train(config):
     emit('done', step=state['step'], total=total, steps=state['step'], train_loss=sum(train_losses[-5:]) / max(len(train_losses[-5:]), 1),
          val_loss=state['best_val'], tokens_per_second=state['tokens'] / max(state['seconds'], 1e-9), train_seconds=state['seconds'],
          tokens=state['tokens'], history=state['history'], stopped_early=stopped_early, rank=rank, alpha=alpha, processes=cluster.world, rank_tokens=rank_tokens,
-         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))  # Linux reports KiB
+         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), rank_peak_rss_mb=rank_peak_rss,
+         rank_end_rss_mb=rank_end_rss)
     cluster.finish()
 
 

@@ -3,7 +3,8 @@
  * base vs rag vs ft vs ft-rag vs raft on the dataset's held-out probes, with a document update for freshness,
  * scaled to finish within ~15 minutes on 2 CPU cores. Prints the table and the recommendation, writes the report,
  * and, when 9 questions cannot decide (the usual case), says so and how many would.
- * Scale knobs (env): DEMO_DOCS, DEMO_PROBES (per document), DEMO_FT_STEPS, DEMO_RAFT_STEPS, DEMO_STRATEGIES.
+ * Scale knobs (env): DEMO_DOCS, DEMO_PROBES (per document), DEMO_FT_STEPS, DEMO_RAFT_STEPS, DEMO_STRATEGIES;
+ * DEMO_MODEL names another catalog model or GGUF as the base (answers and adapters), to time the demo with it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -69,8 +70,9 @@ for (const doc of imported.documents.slice(0, UPDATED_DOCS)) {
   write(update, doc.path, text);
 }
 
-const config = parseConfig({ retrieval: { k: 2 } });
-console.log(`attune demo: compare ${strategies.join(', ')} on fictional-knowledge`);
+const model = process.env.DEMO_MODEL;
+const config = parseConfig({ retrieval: { k: 2 }, ...(model ? { generator: { provider: 'llama', model } } : {}) });
+console.log(`attune demo: compare ${strategies.join(', ')} on fictional-knowledge${model ? ` with ${model}` : ''}`);
 console.log(
   `scale: ${imported.documents.length} documents, ${questions.length} held-out probes (${PROBES} memorisation probes per document), 1 repeat, retrieval k=2, answers ≤ 32 tokens;`,
 );

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,29 @@ const FACTS = TOY_FACTS;
 // With dropout on (0.05, the default) the masks depend on how rows fall on ranks and the curves drift
 // apart: 0.005 after 4 steps here, 0.09 after 8 steps at rank 16 (bench/train-processes.ts).
 const STEP_TOLERANCE = 1e-3;
+
+// Largest difference of one LoRA weight between two runs' exported adapters (PEFT safetensors). Summation order
+// alone moved weights by up to 9e-5 after 4 Adam steps here (Adam divides by the root of small second moments,
+// which magnifies it); a shard exported in the wrong place, or rank 1's own LoRA init left in (found by this
+// test), moves them by the size of an update or of the init, 1e-2 and more.
+const ADAPTER_TOLERANCE = 1e-3;
+
+/** [LoRA tensor count, largest |Δ|] between two registered adapters' PEFT weights (they must hold the same tensors). */
+function adapterDifference(homeA: string, nameA: string, homeB: string, nameB: string): number[] {
+  const script = [
+    'import sys',
+    'from safetensors.torch import load_file',
+    'a, b = load_file(sys.argv[1]), load_file(sys.argv[2])',
+    'assert sorted(a) == sorted(b), (len(a), len(b))',
+    'print(len(a), max(float((a[k] - b[k]).abs().max()) for k in a))',
+  ].join('\n');
+  const peft = (at: string, name: string) => join(adaptersDir(at), name, 'peft', 'adapter_model.safetensors');
+  return execFileSync(python, ['-c', script, peft(homeA, nameA), peft(homeB, nameB)])
+    .toString()
+    .trim()
+    .split(' ')
+    .map(Number);
+}
 
 let home: string;
 let python: string;
@@ -113,6 +137,9 @@ describe('tune on 2 CPU processes (accelerate launch, gloo)', () => {
     expect((await loadAdapter(join(home, 'two'), 'pair')).processes).toBe(2);
     expect(await staging(join(home, 'two'))).toEqual([]);
     expect(existsSync(pair.adapterGguf)).toBe(true);
+    const [count, largest] = adapterDifference(join(home, 'one'), 'one', join(home, 'two'), 'pair');
+    console.log(`ddp adapter: ${count} LoRA tensors, max |Δ| vs 1 process ${largest!.toExponential(1)}`);
+    expect(largest).toBeLessThanOrEqual(ADAPTER_TOLERANCE);
   }, 900_000);
 
   it('a kill -9 of rank 1 fails with a TrainerError naming it, registers nothing, and a rerun resumes', async () => {
@@ -154,5 +181,61 @@ describe('tune on 2 CPU processes (accelerate launch, gloo)', () => {
     // the loss curve spans both runs: steps 1..4 once each
     expect((await loadAdapter(where, 'resumed')).lossCurve.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     expect(await registered(where)).toEqual(['resumed']);
+  }, 900_000);
+
+  it('--sharding fsdp holds half the model per rank, survives a kill -9 of rank 1 and ends on the 1-process curve and adapter', async () => {
+    // runs after the first test: its 1-process run ('one') is the reference
+    const where = join(home, 'fsdp');
+    const options = {
+      home: where,
+      name: 'sharded',
+      data,
+      base: BASE,
+      trainer: new PythonTrainer({ python, launch: { processes: 2, sharding: 'fsdp' } }),
+      ...small,
+      checkpointEvery: 2,
+    };
+    let pids: number[] = [];
+    const starts: Extract<TrainEvent, { event: 'start' }>[] = [];
+    const failure = (await tune({
+      ...options,
+      onEvent: (event) => {
+        if (event.event === 'start') {
+          starts.push(event);
+          pids = event.pids ?? [];
+        }
+        if (event.event === 'checkpoint' && pids[1]) process.kill(pids[1], 'SIGKILL');
+      },
+    }).catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(TrainerError);
+    expect(failure.message).toMatch(/^training failed: rank 1 of 2 \(pid \d+\) was killed by SIGKILL/);
+    expect(await registered(where)).toEqual([]);
+    expect(await staging(where)).toEqual([]);
+    // sharded: each rank holds about half of the weights (not a whole copy, as under ddp)
+    const start = starts[0]!;
+    expect(start.sharding).toBe('fsdp');
+    expect(start.rank_parameters).toHaveLength(2);
+    for (const held of start.rank_parameters!) expect(held).toBeLessThan(0.6 * start.parameters!);
+    const resumed = await tune({
+      ...options,
+      onEvent: (event) => event.event === 'start' && starts.push(event),
+    });
+    expect(starts.slice(1).map((e) => [e.resumed, e.step])).toEqual([[true, 2]]);
+    expect(resumed.steps).toBe(4);
+    // the curve of the killed and the resumed run together is the 1-process curve of the same global batches
+    const one = (await loadAdapter(join(home, 'one'), 'one')).lossCurve;
+    const sharded = (await loadAdapter(where, 'sharded')).lossCurve;
+    expect(sharded.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    const differences = one.map((point, i) => Math.abs(point.loss - sharded[i]!.loss));
+    console.log(
+      `fsdp loss: ${sharded.map((p) => p.loss.toFixed(4)).join(' ')}; max |Δ| vs 1 process ${Math.max(...differences).toExponential(1)}`,
+    );
+    expect(Math.max(...differences)).toBeLessThanOrEqual(STEP_TOLERANCE);
+    // the adapter gathered from the shards is the 1-process adapter: every LoRA tensor of the PEFT export
+    const [count, largest] = adapterDifference(join(home, 'one'), 'one', where, 'sharded');
+    console.log(`fsdp adapter: ${count} LoRA tensors, max |Δ| vs 1 process ${largest!.toExponential(1)}`);
+    expect(count).toBeGreaterThan(0);
+    expect(largest).toBeLessThanOrEqual(ADAPTER_TOLERANCE);
+    expect(await registered(where)).toEqual(['sharded']);
   }, 900_000);
 });

@@ -74,6 +74,14 @@ describe('accelerate launch', () => {
       /^--machine-rank \(training\.machineRank in the config\): must be below numMachines \(2\)/,
     );
     expect(() => resolveLaunch(undefined, { numMachines: 2 })).toThrow(/--main-process-ip .*is needed/);
+    expect(resolveLaunch({ sharding: 'fsdp' }, { processes: 2 })).toEqual({ processes: 2, sharding: 'fsdp' });
+    expect(() => resolveLaunch(undefined, { sharding: 'fsdp' })).toThrow(
+      /^--sharding \(training\.sharding in the config\): fsdp shards over processes: it needs --processes 2 or more/,
+    );
+    expect(() => resolveLaunch(undefined, { processes: 2, sharding: 'fsdp', mixedPrecision: 'fp16' })).toThrow(
+      /^--sharding .*fp32 or bf16/,
+    );
+    expect(() => resolveLaunch(undefined, { processes: 2, sharding: 'zero3' as 'fsdp' })).toThrow(/^--sharding /);
     expect(parseConfig({ training: { processes: 2 } }).training).toEqual({ processes: 2 });
     expect(() => parseConfig({ training: { processes: 0 } })).toThrow(/field "training.processes"/);
     expect(() => parseConfig({ training: { gpus: 2 } })).toThrow(/field "training"/);

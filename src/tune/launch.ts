@@ -15,6 +15,11 @@ export const TrainingLaunchFields = z
     processes: z.number().int().min(1).max(256).optional(),
     /** Autocast precision of the forward pass (bf16 on CPUs and Ampere+ GPUs; fp16 on older GPUs). */
     mixedPrecision: z.enum(['no', 'fp16', 'bf16']).optional(),
+    /**
+     * ddp (default): every process holds the whole model. fsdp: torch's FSDP2 shards every weight over the
+     * processes (each holds 1/N), for a base that does not fit one device; fp32 or bf16.
+     */
+    sharding: z.enum(['ddp', 'fsdp']).optional(),
     numMachines: z.number().int().min(1).max(1024).optional(),
     /** This machine's index, 0 for the main machine (whose address is mainProcessIp). */
     machineRank: z.number().int().min(0).max(1023).optional(),
@@ -31,6 +36,18 @@ export const TrainingLaunchSchema = TrainingLaunchFields.superRefine((launch, ct
   const machines = launch.numMachines ?? 1;
   if ((launch.machineRank ?? 0) >= machines)
     ctx.addIssue({ code: 'custom', path: ['machineRank'], message: `must be below numMachines (${machines})` });
+  if (launch.sharding === 'fsdp' && (launch.processes ?? 1) * machines < 2)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sharding'],
+      message: 'fsdp shards over processes: it needs --processes 2 or more',
+    });
+  if (launch.sharding === 'fsdp' && launch.mixedPrecision === 'fp16')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sharding'],
+      message: 'fsdp trains in fp32 or bf16: pass --mixed-precision bf16 or no',
+    });
   if (machines > 1 && !launch.mainProcessIp)
     ctx.addIssue({
       code: 'custom',
@@ -44,6 +61,7 @@ export type TrainingLaunch = z.infer<typeof TrainingLaunchSchema>;
 const FLAGS: Record<string, string> = {
   processes: '--processes',
   mixedPrecision: '--mixed-precision',
+  sharding: '--sharding',
   numMachines: '--num-machines',
   machineRank: '--machine-rank',
   mainProcessIp: '--main-process-ip',

@@ -108,6 +108,7 @@ export class PythonTrainer implements Trainer {
         // the machine's cores are shared by its processes
         threads: config.threads ?? Math.max(1, Math.floor(availableParallelism() / (this.#launch?.processes ?? 1))),
         mixed_precision: this.#launch?.mixedPrecision,
+        sharding: this.#launch?.sharding,
       },
       options.signal,
       (event) => {

@@ -35,6 +35,11 @@ export type TrainEvent =
       /** Data-parallel processes (1 without a launcher) and their process ids, by rank. */
       processes?: number;
       pids?: number[];
+      /** How the processes hold the model: none (one process), ddp (each a whole copy) or fsdp (sharded). */
+      sharding?: 'none' | 'ddp' | 'fsdp';
+      /** The model's weight count, and how many of them each rank holds (about 1/N each under fsdp). */
+      parameters?: number;
+      rank_parameters?: number[];
     }
   | { event: 'progress'; step: number; total: number; loss: number; tokens_per_second: number; eta_seconds: number }
   | { event: 'eval'; step: number; total: number; val_loss: number; stopped_early: boolean }
@@ -52,6 +57,10 @@ export type TrainEvent =
       /** Tokens of all the batches this run trained on, and each rank's share of them. */
       tokens?: number;
       rank_tokens?: number[];
+      /** Each rank's peak RSS while training, MB (before the export; peak_rss_mb is the reporter's, export included). */
+      rank_peak_rss_mb?: number[];
+      /** Each rank's RSS at the end of training, MB (null where the platform has no /proc). */
+      rank_end_rss_mb?: (number | null)[];
     }
   | { event: 'error'; kind: string; message: string; log?: string };
 

@@ -31,6 +31,7 @@ interface TuneFlags {
   parity?: boolean;
   processes?: string;
   mixedPrecision?: string;
+  sharding?: string;
   numMachines?: string;
   machineRank?: string;
   mainProcessIp?: string;
@@ -78,6 +79,10 @@ export function registerTune(program: Command): void {
       'data-parallel processes on this machine, under Hugging Face accelerate: one per GPU, or CPU processes (gloo); the batch stays the global batch (default 1, or training.processes)',
     )
     .option('--mixed-precision <mode>', 'no, bf16 or fp16 autocast (default no)')
+    .option(
+      '--sharding <mode>',
+      'ddp (default: each process holds the whole model) or fsdp (torch FSDP2: each of the --processes holds 1/N of every weight, for a base too large for one device)',
+    )
     .option('--num-machines <n>', 'machines training together (each runs this command with its own --machine-rank)')
     .option('--machine-rank <i>', "this machine's index, 0 on the main machine")
     .option('--main-process-ip <address>', "the main machine's address, with --num-machines > 1")
@@ -86,7 +91,7 @@ export function registerTune(program: Command): void {
     .option('--json', 'print {name, adapterGguf, adapterPeft, steps, trainLoss, valLoss, wallSeconds, tokensPerSecond}')
     .addHelpText(
       'after',
-      '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune tune --data faq.jsonl --name faq --processes 2\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.',
+      '\nExample:\n  attune tune --data faq.jsonl --name faq --epochs 3\n  attune tune --data faq.jsonl --name faq-qwen --model qwen2.5-coder-0.5b\n  attune tune --data faq.jsonl --name faq --processes 2\n  attune tune --data faq.jsonl --name faq-big --model qwen2.5-coder-1.5b --processes 4 --sharding fsdp\n  attune ask "When is support open?" --strategy ft --adapter faq\n\nCtrl-C stops; rerunning the same command resumes from the last checkpoint.',
     )
     .action(async (flags: TuneFlags, command: Command) => {
       const { home, env, config } = cliContext(command);
@@ -105,6 +110,7 @@ export function registerTune(program: Command): void {
         parseSettingsFlags(TrainingLaunchFields, {
           processes: { flag: '--processes', value: flags.processes },
           mixedPrecision: { flag: '--mixed-precision', value: flags.mixedPrecision, kind: 'string' },
+          sharding: { flag: '--sharding', value: flags.sharding, kind: 'string' },
           numMachines: { flag: '--num-machines', value: flags.numMachines },
           machineRank: { flag: '--machine-rank', value: flags.machineRank },
           mainProcessIp: { flag: '--main-process-ip', value: flags.mainProcessIp, kind: 'string' },
