@@ -1,8 +1,9 @@
 /**
- * bench/train-sharding: LoRA training on N CPU processes with each holding the whole model (ddp) vs the model
- * sharded over them (`--sharding fsdp`, torch FSDP2), beside 1 process: the same data, global batch and seed.
- * Reports each rank's share of the weights, each rank's peak RSS while training, tokens/s, and the loss curves.
- *   bash scripts/with-node.sh bench/train-sharding.ts [--model qwen2.5-coder-0.5b] [--processes 2] [--steps 6] [--append]
+ * bench/train-sharding: where LoRA training keeps the base. One process (fp32), one process on a 4-bit NF4 base
+ * (`--quantize nf4`, QLoRA), N CPU processes each holding the whole model (ddp), and the model sharded over them
+ * (`--sharding fsdp`, torch FSDP2): the same data, global batch and seed. Reports each rank's share of the weights
+ * and their bytes, each rank's peak and end-of-training RSS, tokens/s, and the loss curves against one process.
+ *   bash scripts/with-node.sh bench/train-sharding.ts [--model qwen2.5-coder-0.5b] [--runs one,nf4,ddp,fsdp] [--processes 2] [--steps 6] [--append]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'qwen2.5-coder-0.5b' },
     processes: { type: 'string', default: '2' },
     steps: { type: 'string', default: '6' },
+    runs: { type: 'string', default: 'one,nf4,ddp,fsdp' },
     append: { type: 'boolean', default: false },
   },
   strict: true,
@@ -30,6 +32,9 @@ const PROCESSES = Number(values.processes);
 const STEPS = Number(values.steps);
 if (!Number.isInteger(PROCESSES) || PROCESSES < 2) throw new Error('--processes: an integer ≥ 2');
 if (!Number.isInteger(STEPS) || STEPS < 1) throw new Error('--steps: a positive integer');
+const RUNS = values.runs.split(',');
+if (RUNS[0] !== 'one' || RUNS.some((r) => !['one', 'nf4', 'ddp', 'fsdp'].includes(r)))
+  throw new Error('--runs: one first (the reference), then any of nf4, ddp, fsdp');
 const base = resolveModel(values.model).path;
 const home = await mkdtemp(join(tmpdir(), 'attune-bench-sharding-'));
 const python = await ensurePythonEnv();
@@ -48,7 +53,9 @@ await writeFile(
     .join('\n')}\n`,
 );
 
-async function run(name: string, processes: number, sharding?: 'ddp' | 'fsdp') {
+async function run(name: string) {
+  const processes = name === 'ddp' || name === 'fsdp' ? PROCESSES : 1;
+  const sharding = processes > 1 ? (name as 'ddp' | 'fsdp') : undefined;
   let start: Extract<TrainEvent, { event: 'start' }> | undefined;
   let done: Extract<TrainEvent, { event: 'done' }> | undefined;
   const result = await tune({
@@ -66,6 +73,7 @@ async function run(name: string, processes: number, sharding?: 'ddp' | 'fsdp') {
     dropout: 0,
     parity: false,
     checkpointEvery: 1000,
+    ...(name === 'nf4' ? { quantize: 'nf4' as const } : {}),
     onEvent: (event) => {
       if (event.event === 'start') start = event;
       if (event.event === 'done') done = event;
@@ -75,36 +83,41 @@ async function run(name: string, processes: number, sharding?: 'ddp' | 'fsdp') {
   return { name, processes, result, curve, start, done };
 }
 
-const runs = [await run('one', 1), await run('ddp', PROCESSES, 'ddp'), await run('fsdp', PROCESSES, 'fsdp')];
+const runs = [];
+for (const name of RUNS) runs.push(await run(name));
 const reference = runs[0]!.curve;
 const table = markdownTable(
   [
     'run',
-    'weights held per rank',
+    'weights held per rank (share, MB in memory)',
     'peak RSS per rank while training, MB',
     'RSS per rank at the end of training, MB',
     'tune wall s',
     'tokens/s',
+    'loss, first → last step',
     'max |Δ loss| vs 1 process',
   ],
   runs.map((r) => {
     const total = r.start?.parameters ?? Number.NaN;
     const held = r.start?.rank_parameters ?? [total];
+    // the bytes one rank's weights take: fp32 except the 4-bit linear layers of an nf4 base
+    const bytes = (r.start?.weight_bytes ?? Number.NaN) / 2 ** 20;
     return [
-      r.processes === 1 ? '1 process' : `${r.processes} processes, ${r.name}`,
-      // fp32 weights: 4 bytes each
-      held.map((n) => `${((100 * n) / total).toFixed(0)}% (${Math.round((n * 4) / 2 ** 20)} MB)`).join(' / '),
+      r.name === 'one' ? '1 process' : r.name === 'nf4' ? '1 process, nf4 base' : `${r.processes} processes, ${r.name}`,
+      held.map((n) => `${((100 * n) / total).toFixed(0)}% (${Math.round(bytes)} MB)`).join(' / '),
       (r.done?.rank_peak_rss_mb ?? [r.done?.peak_rss_mb ?? Number.NaN]).join(' / '),
       (r.done?.rank_end_rss_mb ?? []).join(' / '),
       r.result.wallSeconds.toFixed(0),
       r.result.tokensPerSecond.toFixed(1),
+      `${r.curve[0]?.toFixed(3)} → ${r.curve.at(-1)?.toFixed(3)}`,
       Math.max(...reference.map((loss, i) => Math.abs(loss - (r.curve[i] ?? Number.NaN)))).toExponential(1),
     ];
   }),
 );
 const body = `
 Model ${values.model} (the dequantised fp32 base, ${((runs[0]!.start?.parameters ?? 0) / 1e6).toFixed(0)}M weights), 32 short chats (4 facts),
-global batch 4, ${STEPS} steps, seed 42, LoRA rank 16, LoRA dropout off, lr 3e-3, no parity check. ${PROCESSES} processes =
+global batch 4, ${STEPS} steps, seed 42, LoRA rank 16, LoRA dropout off, lr 3e-3, no parity check. nf4 = \`attune tune --quantize nf4\`
+(bitsandbytes NF4 with double quantisation, bf16 compute; norms, embeddings and LoRA in fp32). ${PROCESSES} processes =
 \`attune tune --processes ${PROCESSES} [--sharding fsdp]\` (accelerate launch, gloo, cores / ${PROCESSES} threads each).
 Peak RSS is each process's maximum resident memory up to the end of training, which includes loading the whole
 base (every rank does, on the CPU, before sharding it); the RSS at the end of training is what a rank holds once
@@ -116,8 +129,8 @@ ${table}
 console.log(body);
 if (values.append)
   appendBenchmark(
-    `LoRA training sharded over processes (FSDP) vs whole copies (DDP) (bench/train-sharding.ts, ${values.model})`,
-    `bash scripts/with-node.sh bench/train-sharding.ts --model ${values.model} --processes ${PROCESSES} --steps ${STEPS} --append`,
+    `LoRA training: whole copies (DDP), sharded (FSDP), a 4-bit base (QLoRA) (bench/train-sharding.ts, ${values.model})`,
+    `bash scripts/with-node.sh bench/train-sharding.ts --model ${values.model} --runs ${RUNS.join(',')} --processes ${PROCESSES} --steps ${STEPS} --append`,
     body,
   );
 await rm(home, { recursive: true, force: true });

@@ -80,11 +80,33 @@ def load_tokenizer(config):
     return tokenizer
 
 
-def load_model(config):
+def load_model(config, quantize=None, device=None):
+    """The base in fp32, or (quantize='nf4') in 4-bit NF4 through bitsandbytes as QLoRA trains it: the linear
+    layers' weights quantised on load (with double quantisation of their constants), computing in bf16,
+    placed on `device` (bitsandbytes quantises there; CPU and CUDA both work)."""
     import torch
     from transformers import AutoModelForCausalLM
     folder, kwargs = resolve_base(config)
+    if quantize == 'nf4':
+        from transformers import BitsAndBytesConfig
+        nf4 = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True,
+                                 bnb_4bit_compute_dtype=torch.bfloat16)
+        return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, quantization_config=nf4,
+                                                    device_map={'': str(device or 'cpu')}, **kwargs)
+    if quantize:
+        raise ValueError(f'quantize: unknown mode {quantize!r} (nf4 is the one there is)')
     return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
+
+
+def weight_bytes(model):
+    """(bytes the weights take in memory, bytes they would take in fp32): a 4-bit weight packs two per byte."""
+    held = full = 0
+    for p in model.parameters():
+        local = p.to_local() if hasattr(p, 'to_local') else p
+        held += local.numel() * local.element_size()
+        state = getattr(p, 'quant_state', None)
+        full += (state.shape.numel() if state is not None else p.numel()) * 4
+    return held, full
 
 
 def pick_device():
@@ -195,9 +217,17 @@ def train(config):
     train_set = [encode(tokenizer, e) for e in read_jsonl(config['train_file'])]
     val_set = [encode(tokenizer, e) for e in read_jsonl(config['val_file'])] if config.get('val_file') else []
     device = cluster.device
+    quantize = config.get('quantize')
+    if quantize and cluster.fsdp:
+        raise ValueError('--quantize nf4 with --sharding fsdp is not supported (4-bit weights would need their own '
+                         'storage type to be sharded): use --sharding ddp or one process')
     # under FSDP the whole base stays in CPU memory: fully_shard moves each rank's shard to the device
-    model = load_model(config)
-    if not cluster.fsdp:
+    model = load_model(config, quantize=quantize, device=device)
+    if quantize:
+        from peft import prepare_model_for_kbit_training
+        # norms and embeddings to fp32, input gradients on; activation checkpointing stays off, as without nf4
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    elif not cluster.fsdp:
         model = model.to(device)
     rank = int(config.get('rank', 16))
     alpha = float(config.get('alpha', 2 * rank))
@@ -246,9 +276,11 @@ def train(config):
     model, optimizer = cluster.prepare(model, optimizer)
     pids = cluster.gather(os.getpid())
     shares, parameters = cluster.parameter_shares(model)
+    held, full = weight_bytes(model)
     emit('start', total=total, resumed=resumed, step=state['step'], train_examples=len(train_set), val_examples=len(val_set),
          trainable_parameters=sum(p.numel() for p in params), device=str(device), processes=cluster.world, pids=pids,
-         sharding='fsdp' if cluster.fsdp else 'ddp' if cluster.world > 1 else 'none', parameters=parameters, rank_parameters=shares)
+         sharding='fsdp' if cluster.fsdp else 'ddp' if cluster.world > 1 else 'none', parameters=parameters, rank_parameters=shares,
+         quantize=quantize, weight_bytes=held, fp32_weight_bytes=full)
 
     pad_id = tokenizer.pad_token_id
     eval_every = int(config.get('eval_every', max(1, steps_per_epoch)))

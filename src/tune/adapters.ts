@@ -46,6 +46,8 @@ export interface AdapterMeta {
     maxSeqLen: number;
     maxSteps?: number;
     seed: number;
+    /** nf4: trained on a 4-bit NF4 base (QLoRA); the adapter applies to the full-precision base. */
+    quantize?: 'nf4';
   };
   steps: number;
   trainLoss: number;

@@ -109,6 +109,7 @@ export class PythonTrainer implements Trainer {
         threads: config.threads ?? Math.max(1, Math.floor(availableParallelism() / (this.#launch?.processes ?? 1))),
         mixed_precision: this.#launch?.mixedPrecision,
         sharding: this.#launch?.sharding,
+        quantize: config.quantize,
       },
       options.signal,
       (event) => {

@@ -11,4 +11,6 @@ export const TuneSettingsSchema = z.object({
   batchSize: z.number().int().min(1).max(4096).optional(),
   /** Steps between checkpoints: a killed run loses at most this many when rerun. */
   checkpointEvery: z.number().int().min(1).max(1_000_000).optional(),
+  /** nf4: QLoRA, the base loaded in 4-bit NF4 through bitsandbytes (see docs/training-on-many-gpus.md). */
+  quantize: z.enum(['nf4']).optional(),
 });

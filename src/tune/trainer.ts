@@ -22,6 +22,8 @@ export interface TrainConfig {
   checkpointEvery: number;
   evalEvery?: number;
   threads?: number;
+  /** nf4: QLoRA, the base loaded in 4-bit NF4 through bitsandbytes (LoRA weights and their training stay fp32). */
+  quantize?: 'nf4';
 }
 
 export type TrainEvent =
@@ -37,6 +39,11 @@ export type TrainEvent =
       pids?: number[];
       /** How the processes hold the model: none (one process), ddp (each a whole copy) or fsdp (sharded). */
       sharding?: 'none' | 'ddp' | 'fsdp';
+      /** nf4 when the base was loaded in 4 bits (QLoRA). */
+      quantize?: 'nf4' | null;
+      /** Bytes the model's weights take in memory, and what they would take in fp32. */
+      weight_bytes?: number;
+      fp32_weight_bytes?: number;
       /** The model's weight count, and how many of them each rank holds (about 1/N each under fsdp). */
       parameters?: number;
       rank_parameters?: number[];

@@ -15,6 +15,7 @@ import { PythonTrainer } from './python-trainer.ts';
 import { mergeAdapter } from './merge.ts';
 import { checkExportParity } from './parity.ts';
 import { describeParity } from './parity-judge.ts';
+import type { TrainEvent } from './trainer.ts';
 import { tune, type TuneResult } from './tune.ts';
 
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
@@ -289,6 +290,38 @@ describe('tune (real CPU training)', () => {
 
 // Qwen2 differs from llama where the adapter export can go wrong: no q/k row permutation in
 // llama.cpp's layout, q/k/v biases, tied embeddings, a K-quant (Q4_K/Q6_K) base to dequantise.
+describe('tune with --quantize nf4 (QLoRA: a 4-bit NF4 base through bitsandbytes, on the CPU)', () => {
+  it('trains on the 4-bit base, holds it in about a third of the fp32 memory, and exports an adapter that passes parity', async () => {
+    const starts: Extract<TrainEvent, { event: 'start' }>[] = [];
+    const qlora = await tune({
+      home,
+      name: 'facts-nf4',
+      data: join(home, 'facts.jsonl'),
+      base: BASE,
+      trainer: new PythonTrainer({ python }),
+      lr: 3e-3,
+      maxSteps: 10,
+      epochs: 4,
+      maxSeqLen: 96,
+      quantize: 'nf4',
+      onEvent: (event) => event.event === 'start' && starts.push(event),
+    });
+    const start = starts[0]!;
+    console.log(
+      `nf4: weights ${(start.weight_bytes! / 2 ** 20).toFixed(0)} MB of ${(start.fp32_weight_bytes! / 2 ** 20).toFixed(0)} MB in fp32; ${qlora.tokensPerSecond.toFixed(0)} tokens/s`,
+    );
+    expect(start.quantize).toBe('nf4');
+    // linear layers in 4 bits (half a byte per weight), embeddings, norms and LoRA in fp32: about a third
+    expect(start.weight_bytes!).toBeLessThan(0.45 * start.fp32_weight_bytes!);
+    const meta = await loadAdapter(home, 'facts-nf4');
+    expect(meta.hyperparameters.quantize).toBe('nf4');
+    expect(meta.lossCurve[0]!.loss).toBeGreaterThan(meta.lossCurve.at(-1)!.loss * 2);
+    // the adapter trained on the 4-bit base applies to the full-precision one: PyTorch + PEFT and llama.cpp agree
+    expect(meta.parity?.status).toBe('ok');
+    expect(existsSync(qlora.adapterGguf)).toBe(true);
+  }, 900_000);
+});
+
 describe('tune on a Qwen2 base (Qwen2.5-Coder-0.5B, pulled through the catalog: 491 MB once)', () => {
   let qwen: string;
   let tuned: TuneResult;

@@ -45,6 +45,8 @@ export interface TuneOptions {
   seed?: number;
   patience?: number;
   checkpointEvery?: number;
+  /** nf4: QLoRA, a 4-bit NF4 base through bitsandbytes (one process, or ddp; not with fsdp). */
+  quantize?: 'nf4';
   /** The collections and access labels the training data came from (see AdapterScope). */
   scope?: AdapterScope;
   /** Run the export parity check after training (default true; see parity.ts). */
@@ -86,6 +88,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     maxSeqLen: options.maxSeqLen ?? 512,
     maxSteps: options.maxSteps,
     seed: options.seed ?? 42,
+    ...(options.quantize ? { quantize: options.quantize } : {}),
   };
   const alpha = 2 * hp.rank;
   const data = await readTrainingData(options.data);
@@ -139,6 +142,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
         patience: options.patience ?? 3,
         checkpointEvery: options.checkpointEvery ?? 20,
         threads: options.threads,
+        quantize: hp.quantize,
       },
       { signal: options.signal, onEvent: options.onEvent },
     );

@@ -32,6 +32,7 @@ interface TuneFlags {
   processes?: string;
   mixedPrecision?: string;
   sharding?: string;
+  quantize?: string;
   numMachines?: string;
   machineRank?: string;
   mainProcessIp?: string;
@@ -80,6 +81,10 @@ export function registerTune(program: Command): void {
     )
     .option('--mixed-precision <mode>', 'no, bf16 or fp16 autocast (default no)')
     .option(
+      '--quantize <mode>',
+      'nf4: QLoRA, the base loaded in 4-bit NF4 through bitsandbytes (about a quarter of its fp32 memory; CPU or CUDA; not with --sharding fsdp)',
+    )
+    .option(
       '--sharding <mode>',
       'ddp (default: each process holds the whole model) or fsdp (torch FSDP2: each of the --processes holds 1/N of every weight, for a base too large for one device)',
     )
@@ -104,6 +109,7 @@ export function registerTune(program: Command): void {
         maxSeqLen: { flag: '--max-seq-len', value: flags.maxSeqLen },
         batchSize: { flag: '--batch-size', value: flags.batchSize },
         checkpointEvery: { flag: '--checkpoint-every', value: flags.checkpointEvery },
+        quantize: { flag: '--quantize', value: flags.quantize, kind: 'string' },
       });
       const launch = resolveLaunch(
         config.training,
@@ -118,6 +124,10 @@ export function registerTune(program: Command): void {
           accelerateConfig: { flag: '--accelerate-config', value: flags.accelerateConfig, kind: 'string' },
         }),
       );
+      if (settings.quantize && launch.sharding === 'fsdp')
+        throw new UsageError(
+          `--quantize ${settings.quantize} with --sharding fsdp is not supported (4-bit weights would need their own storage type to be sharded): use --sharding ddp or one process`,
+        );
       const spec = flags.base ?? flags.model;
       // a folder or file given as is (a Hugging Face folder need not look like a path); else a catalog name
       const base =
