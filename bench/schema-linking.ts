@@ -21,7 +21,7 @@ import { collectValues } from '../src/sql/schema-linking.ts';
 import { buildSqlIndex, embedCards, retrieveSchema, type BuildIndexInput } from '../src/sql/sql-index.ts';
 import { loadSpiderQuestions, loadSpiderSchemas } from '../src/sql/spider.ts';
 import { validateSql } from '../src/sql/validate.ts';
-import { bestDatabase, databaseVocabulary, NAME_WEIGHT } from '../src/sql/several-databases.ts';
+import { bestDatabase, databaseVocabulary, NAME_WEIGHT, tableOwners } from '../src/sql/several-databases.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
 
@@ -64,11 +64,12 @@ async function measure(name: string, input: BuildIndexInput, cases: Case[]) {
   const choice = { table: [0, 0], names: [0, 0], half: [0, 0] };
   if (index.databases) {
     const vocabulary = databaseVocabulary(index.tables, index.databases);
+    const owners = tableOwners(index.databases);
     cases.forEach((item, i) => {
       const ranked = retrieveSchema(index, questions[i]!.vector, { allDatabases: true }).ranked;
       choice.half[i % 2]!++;
-      if (bestDatabase(ranked, index.databases!) === item.database) choice.table[i % 2]!++;
-      if (bestDatabase(ranked, index.databases!, { question: item.question, vocabulary }) === item.database)
+      if (bestDatabase(ranked, owners) === item.database) choice.table[i % 2]!++;
+      if (bestDatabase(ranked, owners, { question: item.question, vocabulary }) === item.database)
         choice.names[i % 2]!++;
     });
   }

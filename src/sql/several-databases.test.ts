@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TableSchema } from './database.ts';
-import { bestDatabase, combineDatabases, databaseVocabulary } from './several-databases.ts';
+import { bestDatabase, combineDatabases, databaseVocabulary, tableOwners } from './several-databases.ts';
 import { hashingEmbedder } from '../testing/hashing-embedder.ts';
 import { buildSqlIndex, retrieveSchema, type SqlIndex } from './sql-index.ts';
 
@@ -81,8 +81,9 @@ describe('an index of several databases', () => {
   });
 
   it('the best database is the one holding the best-ranked table', () => {
-    expect(bestDatabase([{ table: 'music.Album' }, { table: 'shop.Orders' }], combined.databases)).toBe('music');
-    expect(bestDatabase([], combined.databases)).toBeUndefined();
+    const owners = tableOwners(combined.databases);
+    expect(bestDatabase([{ table: 'music.Album' }, { table: 'shop.Orders' }], owners)).toBe('music');
+    expect(bestDatabase([], owners)).toBeUndefined();
   });
 
   it('with the question, a database whose table and column names the question uses beats a slightly better table score', () => {
@@ -101,13 +102,30 @@ describe('an index of several databases', () => {
       { table: 'shop.Product', score: 0.58 },
       { table: 'geo.city', score: 0.1 },
     ];
-    expect(bestDatabase(ranked, combined.databases)).toBe('music');
-    expect(bestDatabase(ranked, combined.databases, { question: 'List the titles of all products.', vocabulary })).toBe(
-      'shop',
-    );
-    // function words and words no database uses leave the best table's database
-    expect(bestDatabase(ranked, combined.databases, { question: 'What are all of those?', vocabulary })).toBe('music');
-    expect(bestDatabase(ranked, combined.databases, { question: 'Which album sold best?', vocabulary })).toBe('music');
+    const owners = tableOwners(combined.databases);
+    expect(bestDatabase(ranked, owners)).toBe('music');
+    expect(bestDatabase(ranked, owners, { question: 'List the titles of all products.', vocabulary })).toBe('shop');
+    // words no database uses leave the best table's database
+    expect(bestDatabase(ranked, owners, { question: 'What are all of those?', vocabulary })).toBe('music');
+    expect(bestDatabase(ranked, owners, { question: 'Which album sold best?', vocabulary })).toBe('music');
+  });
+
+  it("a question's function words never count as names, even where a database has columns named like them", () => {
+    // a survey database whose columns are called how_many, where and there (a user's schema may well be)
+    const survey = combineDatabases([
+      { name: 'music', tables: music },
+      { name: 'survey', tables: [table('answer', ['how_many', 'where', 'there'])] },
+    ]);
+    const ranked = [
+      { table: 'music.Album', score: 0.6 },
+      { table: 'survey.answer', score: 0.58 },
+    ];
+    const wording = {
+      question: 'How many albums are there?',
+      vocabulary: databaseVocabulary(survey.tables, survey.databases),
+    };
+    // counted as names, how/many/there (3 of 4 words) would carry survey past music's better table
+    expect(bestDatabase(ranked, tableOwners(survey.databases), wording)).toBe('music');
   });
 
   it('gives the model tables of the best database only: top-k, linked tables and join paths', () => {

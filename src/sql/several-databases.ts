@@ -93,13 +93,13 @@ export function databaseVocabulary(
  * vocabulary): each database's best table score plus NAME_WEIGHT × the share of the question's content
  * words found in that database's table and column names ("How many singers are there?" fits several
  * databases by embedding; the one with a `singer` table and the columns the question names wins).
+ * `owners` maps each table key to its database (`tableOwners`, built once per index).
  */
 export function bestDatabase(
   ranked: { table: string; score?: number }[],
-  databases: Record<string, string[]>,
+  owners: Map<string, string>,
   wording?: { question: string; vocabulary: Map<string, Set<string>> },
 ): string | undefined {
-  const owners = tableOwners(databases);
   if (!wording) return ranked.map((entry) => owners.get(entry.table)).find((name) => name !== undefined);
   const words = [
     ...new Set(

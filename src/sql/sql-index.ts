@@ -185,8 +185,8 @@ export function retrieveSchema(
     index.databases && !options.allDatabases && Object.keys(index.databases).length > 1
       ? bestDatabase(
           all,
-          index.databases,
-          options.question ? { question: options.question, vocabulary: vocabularyOf(index) } : undefined,
+          derivedOf(index).owners,
+          options.question ? { question: options.question, vocabulary: derivedOf(index).vocabulary } : undefined,
         )
       : undefined;
   const scope = database ? new Set(index.databases![database]) : undefined;
@@ -196,7 +196,7 @@ export function retrieveSchema(
   let linkScope: string[] | undefined;
   if (index.databases && database) linkScope = [database];
   else if (index.databases) {
-    const owners = tableOwners(index.databases);
+    const { owners } = derivedOf(index);
     linkScope = [...new Set(top.map((table) => owners.get(table)!))];
   }
   const links = options.question ? linkWithin(index, options.question, linkScope) : [];
@@ -216,12 +216,22 @@ export function retrieveSchema(
   };
 }
 
-const vocabularies = new WeakMap<SqlIndex, Map<string, Set<string>>>();
-/** The index's per-database vocabulary, built once per loaded index. */
-function vocabularyOf(index: SqlIndex): Map<string, Set<string>> {
-  let vocabulary = vocabularies.get(index);
-  if (!vocabulary) vocabularies.set(index, (vocabulary = databaseVocabulary(index.tables, index.databases ?? {})));
-  return vocabulary;
+interface Derived {
+  /** Table key → its database. */
+  owners: Map<string, string>;
+  /** Database → the words of its table and column names. */
+  vocabulary: Map<string, Set<string>>;
+}
+const derived = new WeakMap<SqlIndex, Derived>();
+/** What choosing a database needs from an index of several, built once per loaded index. */
+function derivedOf(index: SqlIndex): Derived {
+  let value = derived.get(index);
+  if (!value) {
+    const databases = index.databases ?? {};
+    value = { owners: tableOwners(databases), vocabulary: databaseVocabulary(index.tables, databases) };
+    derived.set(index, value);
+  }
+  return value;
 }
 
 /** Schema linking; in an index of several databases, per database: bare names matched, keys (`database.table`) returned. */
