@@ -8,8 +8,8 @@ token count, so the averaged gradient is the one-process gradient of the same gl
 
 Under FSDP every forward and backward is collective (each layer gathers its weights from all ranks), so
 every rank runs every forward, in step: a rank without rows, in training or validation, computes a
-placeholder row whose labels are all ignored. Checkpoints and the adapter hold whole tensors in either
-layout, gathered from the shards, so a run can resume under the other layout or another process count.
+placeholder row whose labels are all ignored. Checkpoints and the adapter hold whole tensors gathered from
+the shards, in the format a one-process run writes (resuming fsdp from fsdp is tested; other pairs are not).
 """
 import os
 import sys
@@ -53,7 +53,7 @@ class Cluster:
                                        mixed_precision='no' if fsdp else self.mixed_precision)
         kind = str(self.accelerator.distributed_type)
         if 'FSDP' in kind or 'DEEPSPEED' in kind:
-            # accelerate's own FSDP would wrap the model behind attune's back (and does nothing on CPUs)
+            # accelerate's own FSDP would wrap the model behind attune's back (and it applies to GPU processes only)
             raise ValueError(f'{kind} in the accelerate config is not used by attune\'s trainer: remove it, and pass '
                              '--sharding fsdp (training.sharding) for a model sharded over the processes')
         self.rank = self.accelerator.process_index

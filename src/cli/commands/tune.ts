@@ -82,7 +82,7 @@ export function registerTune(program: Command): void {
     .option('--mixed-precision <mode>', 'no, bf16 or fp16 autocast (default no)')
     .option(
       '--quantize <mode>',
-      'nf4: QLoRA, the base loaded in 4-bit NF4 through bitsandbytes (about a quarter of its fp32 memory; CPU or CUDA; not with --sharding fsdp)',
+      "nf4: QLoRA, the base's linear layers loaded in 4-bit NF4 through bitsandbytes (the catalog models' weights then take a third to a half of their fp32 memory; CPU or CUDA; not with --sharding fsdp)",
     )
     .option(
       '--sharding <mode>',
