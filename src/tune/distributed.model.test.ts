@@ -9,6 +9,7 @@ import { TrainerError } from '../errors.ts';
 import { DEFAULT_GENERATOR_FILE } from '../models/catalog.ts';
 import { ensurePythonEnv } from '../models/python-env.ts';
 import { adaptersDir, listAdapters, loadAdapter } from './adapters.ts';
+import type { TrainingLaunch } from './launch.ts';
 import { PythonTrainer } from './python-trainer.ts';
 import type { TrainEvent } from './trainer.ts';
 import { tune } from './tune.ts';
@@ -85,6 +86,36 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
+/** tune options for a 2-process run of the small settings, checkpointing every 2 steps. */
+const twoProcesses = (where: string, name: string, launch: TrainingLaunch) => ({
+  home: where,
+  name,
+  data,
+  base: BASE,
+  trainer: new PythonTrainer({ python, launch }),
+  ...small,
+  checkpointEvery: 2,
+});
+
+/** Runs tune and kills rank 1 with SIGKILL right after the first checkpoint (step 2); returns the error. */
+async function killRank1AtFirstCheckpoint(
+  options: Parameters<typeof tune>[0],
+  onStart?: (event: Extract<TrainEvent, { event: 'start' }>) => void,
+): Promise<Error> {
+  let pids: number[] = [];
+  return (await tune({
+    ...options,
+    onEvent: (event) => {
+      if (event.event === 'start') {
+        pids = event.pids ?? [];
+        onStart?.(event);
+      }
+      // rank 1 dies without a chance to clean up
+      if (event.event === 'checkpoint' && pids[1]) process.kill(pids[1], 'SIGKILL');
+    },
+  }).catch((error: unknown) => error)) as Error;
+}
+
 const registered = async (where: string): Promise<string[]> =>
   existsSync(adaptersDir(where)) ? (await readdir(adaptersDir(where))).filter((n) => !n.startsWith('.')).sort() : [];
 const staging = async (where: string): Promise<string[]> =>
@@ -144,24 +175,8 @@ describe('tune on 2 CPU processes (accelerate launch, gloo)', () => {
 
   it('a kill -9 of rank 1 fails with a TrainerError naming it, registers nothing, and a rerun resumes', async () => {
     const where = join(home, 'killed');
-    const options = {
-      home: where,
-      name: 'resumed',
-      data,
-      base: BASE,
-      trainer: new PythonTrainer({ python, launch: { processes: 2 } }),
-      ...small,
-      checkpointEvery: 2,
-    };
-    let pids: number[] = [];
-    const failure = (await tune({
-      ...options,
-      onEvent: (event) => {
-        if (event.event === 'start') pids = event.pids ?? [];
-        // right after the first checkpoint (step 2), rank 1 dies without a chance to clean up
-        if (event.event === 'checkpoint' && pids[1]) process.kill(pids[1], 'SIGKILL');
-      },
-    }).catch((error: unknown) => error)) as Error;
+    const options = twoProcesses(where, 'resumed', { processes: 2 });
+    const failure = await killRank1AtFirstCheckpoint(options);
     console.log(failure.message);
     expect(failure).toBeInstanceOf(TrainerError);
     expect(failure.message).toMatch(/^training failed: rank 1 of 2 \(pid \d+\) was killed by SIGKILL/);
@@ -186,27 +201,9 @@ describe('tune on 2 CPU processes (accelerate launch, gloo)', () => {
   it('--sharding fsdp holds half the model per rank, survives a kill -9 of rank 1 and ends on the 1-process curve and adapter', async () => {
     // runs after the first test: its 1-process run ('one') is the reference
     const where = join(home, 'fsdp');
-    const options = {
-      home: where,
-      name: 'sharded',
-      data,
-      base: BASE,
-      trainer: new PythonTrainer({ python, launch: { processes: 2, sharding: 'fsdp' } }),
-      ...small,
-      checkpointEvery: 2,
-    };
-    let pids: number[] = [];
+    const options = twoProcesses(where, 'sharded', { processes: 2, sharding: 'fsdp' });
     const starts: Extract<TrainEvent, { event: 'start' }>[] = [];
-    const failure = (await tune({
-      ...options,
-      onEvent: (event) => {
-        if (event.event === 'start') {
-          starts.push(event);
-          pids = event.pids ?? [];
-        }
-        if (event.event === 'checkpoint' && pids[1]) process.kill(pids[1], 'SIGKILL');
-      },
-    }).catch((error: unknown) => error)) as Error;
+    const failure = await killRank1AtFirstCheckpoint(options, (event) => starts.push(event));
     expect(failure).toBeInstanceOf(TrainerError);
     expect(failure.message).toMatch(/^training failed: rank 1 of 2 \(pid \d+\) was killed by SIGKILL/);
     expect(await registered(where)).toEqual([]);

@@ -46,20 +46,22 @@ beforeAll(async () => {
   await writeFile(join(home, 'facts.jsonl'), `${lines.join('\n')}\nnot json\n`);
 });
 
+/** The short run on the facts that the tests below train (4 facts memorised in 10 steps). */
+const factsRun = (name: string) => ({
+  home,
+  name,
+  data: join(home, 'facts.jsonl'),
+  base: BASE,
+  trainer: new PythonTrainer({ python }),
+  lr: 3e-3,
+  maxSteps: 10,
+  epochs: 4,
+  maxSeqLen: 96,
+});
+
 describe('tune (real CPU training)', () => {
   beforeAll(async () => {
-    result = await tune({
-      home,
-      name: 'facts',
-      data: join(home, 'facts.jsonl'),
-      base: BASE,
-      trainer: new PythonTrainer({ python }),
-      lr: 3e-3,
-      maxSteps: 10,
-      epochs: 4,
-      maxSeqLen: 96,
-      checkpointEvery: 5,
-    });
+    result = await tune({ ...factsRun('facts'), checkpointEvery: 5 });
   }, 1_800_000);
 
   it('trains, lowers the loss and registers the adapter', async () => {
@@ -294,15 +296,7 @@ describe('tune with --quantize nf4 (QLoRA: a 4-bit NF4 base through bitsandbytes
   it('trains on the 4-bit base, holds it in about a third of the fp32 memory, and exports an adapter that passes parity', async () => {
     const starts: Extract<TrainEvent, { event: 'start' }>[] = [];
     const qlora = await tune({
-      home,
-      name: 'facts-nf4',
-      data: join(home, 'facts.jsonl'),
-      base: BASE,
-      trainer: new PythonTrainer({ python }),
-      lr: 3e-3,
-      maxSteps: 10,
-      epochs: 4,
-      maxSeqLen: 96,
+      ...factsRun('facts-nf4'),
       quantize: 'nf4',
       onEvent: (event) => event.event === 'start' && starts.push(event),
     });
