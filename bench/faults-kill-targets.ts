@@ -13,7 +13,7 @@ import type { EvalReport } from '../src/evaluate/eval-report.ts';
 import { type EvalRow, rowKey } from '../src/evaluate/row.ts';
 import { parseJsonLines } from '../src/io/jsonl.ts';
 import { datasetsDir } from '../src/testing/datasets.ts';
-import { TOY_FACTS } from '../src/testing/toy-facts.ts';
+import { toyFactsJsonl } from '../src/testing/toy-facts.ts';
 import { runCli } from './cli-process.ts';
 
 /** One run of a target in its own folder. */
@@ -122,16 +122,7 @@ export function tuneTarget(options: { steps: number }): Target {
     async prepare(dir) {
       root = dir;
       mkdirSync(root, { recursive: true });
-      const lines = Array.from({ length: TUNE_EXAMPLES }, (_, i) => TOY_FACTS[i % TOY_FACTS.length]!).map(
-        ([question, answer]) =>
-          JSON.stringify({
-            messages: [
-              { role: 'user', content: question },
-              { role: 'assistant', content: answer },
-            ],
-          }),
-      );
-      writeFileSync(data(), `${lines.join('\n')}\n`);
+      writeFileSync(data(), toyFactsJsonl(TUNE_EXAMPLES));
       await runCli(['--home', withOld(), 'tune', '--data', data(), ...TUNE_FLAGS, '--max-steps', '2']);
       old = fingerprint(withOld());
     },

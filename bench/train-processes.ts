@@ -17,7 +17,7 @@ import { PythonTrainer } from '../src/tune/python-trainer.ts';
 import type { TrainEvent } from '../src/tune/trainer.ts';
 import { tune } from '../src/tune/tune.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
-import { TOY_FACTS } from '../src/testing/toy-facts.ts';
+import { toyFactsJsonl } from '../src/testing/toy-facts.ts';
 
 const { values } = parseArgs({
   options: { processes: { type: 'string', default: '2' }, steps: { type: 'string', default: '8' } },
@@ -25,21 +25,12 @@ const { values } = parseArgs({
 const PROCESSES = Number(values.processes);
 const STEPS = Number(values.steps);
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
-const FACTS = TOY_FACTS;
 const home = await mkdtemp(join(tmpdir(), 'attune-bench-processes-'));
 const python = await ensurePythonEnv();
 
 async function dataFile(name: string, repeat: number): Promise<string> {
   const file = join(home, `${name}.jsonl`);
-  const lines = Array.from({ length: 32 }, (_, i) => FACTS[i % 4]!).map(([question, answer]) =>
-    JSON.stringify({
-      messages: [
-        { role: 'user', content: question },
-        { role: 'assistant', content: Array.from({ length: repeat }, () => answer).join(' ') },
-      ],
-    }),
-  );
-  await writeFile(file, `${lines.join('\n')}\n`);
+  await writeFile(file, toyFactsJsonl(32, repeat));
   return file;
 }
 

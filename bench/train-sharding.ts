@@ -15,7 +15,7 @@ import { loadAdapter } from '../src/tune/adapters.ts';
 import { PythonTrainer } from '../src/tune/python-trainer.ts';
 import type { TrainEvent } from '../src/tune/trainer.ts';
 import { tune } from '../src/tune/tune.ts';
-import { TOY_FACTS } from '../src/testing/toy-facts.ts';
+import { toyFactsJsonl } from '../src/testing/toy-facts.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
 
 const { values } = parseArgs({
@@ -39,19 +39,7 @@ const base = resolveModel(values.model).path;
 const home = await mkdtemp(join(tmpdir(), 'attune-bench-sharding-'));
 const python = await ensurePythonEnv();
 const data = join(home, 'facts.jsonl');
-await writeFile(
-  data,
-  `${Array.from({ length: 32 }, (_, i) => TOY_FACTS[i % 4]!)
-    .map(([question, answer]) =>
-      JSON.stringify({
-        messages: [
-          { role: 'user', content: question },
-          { role: 'assistant', content: answer },
-        ],
-      }),
-    )
-    .join('\n')}\n`,
-);
+await writeFile(data, toyFactsJsonl(32));
 
 async function run(name: string) {
   const processes = name === 'ddp' || name === 'fsdp' ? PROCESSES : 1;

@@ -13,10 +13,9 @@ import type { TrainingLaunch } from './launch.ts';
 import { PythonTrainer } from './python-trainer.ts';
 import type { TrainEvent } from './trainer.ts';
 import { tune } from './tune.ts';
-import { TOY_FACTS } from '../testing/toy-facts.ts';
+import { toyFactsJsonl } from '../testing/toy-facts.ts';
 
 const BASE = join(modelsDir(), DEFAULT_GENERATOR_FILE);
-const FACTS = TOY_FACTS;
 // Tolerance of the loss-curve comparison, per step. Both runs see the same global batches and seed, and
 // the loss is normalised by the global batch's token count, so the 2-process gradient is the 1-process
 // gradient up to float summation order. With LoRA dropout off (here) the curves measured equal to 1e-6 over
@@ -71,15 +70,7 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'attune-ddp-'));
   python = await ensurePythonEnv();
   data = join(home, 'facts.jsonl');
-  const lines = Array.from({ length: 16 }, (_, i) => FACTS[i % 4]!).map(([question, answer]) =>
-    JSON.stringify({
-      messages: [
-        { role: 'user', content: question },
-        { role: 'assistant', content: answer },
-      ],
-    }),
-  );
-  await writeFile(data, `${lines.join('\n')}\n`);
+  await writeFile(data, toyFactsJsonl(16));
 });
 
 afterAll(async () => {

@@ -7,15 +7,13 @@ import { DatasetError, TrainerError } from '../errors.ts';
 import { listAdapters } from './adapters.ts';
 import type { TrainEvent, Trainer } from './trainer.ts';
 import { tune } from './tune.ts';
-import { TOY_FACTS } from '../testing/toy-facts.ts';
+import { TOY_FACTS, toyFactsJsonl } from '../testing/toy-facts.ts';
 
 export interface TrainerContractOptions {
   make: () => Promise<Trainer>;
   /** The base model `tune` gets (a .gguf file or a model folder). */
   base: string;
 }
-
-const EXAMPLES = TOY_FACTS;
 
 /**
  * The contract every Trainer passes (STYLE.md §12), through `tune` as the CLI and compare use it:
@@ -35,15 +33,7 @@ export function describeTrainerContract(name: string, options: TrainerContractOp
     beforeAll(async () => {
       home = await mkdtemp(join(tmpdir(), 'attune-trainer-contract-'));
       data = join(home, 'facts.jsonl');
-      const lines = [...EXAMPLES, ...EXAMPLES].map(([question, answer]) =>
-        JSON.stringify({
-          messages: [
-            { role: 'user', content: question },
-            { role: 'assistant', content: answer },
-          ],
-        }),
-      );
-      await writeFile(data, `${lines.join('\n')}\n`);
+      await writeFile(data, toyFactsJsonl(2 * TOY_FACTS.length));
       trainer = await options.make();
     });
     afterAll(async () => {
