@@ -341,20 +341,21 @@ def train(config):
                 emit('checkpoint', step=step, total=total, path=checkpoint_path)
 
     model = cluster.unwrap(model)
-    if state['best_state'] is not None:
-        cluster.load_lora(model, state['best_state'])
     # each rank's peak memory while training (Linux reports KiB) and what it holds at the end of it, before the
     # export below adds an unsharded copy (the peak includes loading the whole base, which every rank does)
     rank_peak_rss = cluster.gather(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     rank_end_rss = cluster.gather(current_rss_mb())
     if cluster.fsdp:
-        # the export reads whole tensors: the reporter puts the gathered adapter on an unsharded copy of the base (CPU)
-        final = cluster.lora_state(model)
+        # the export reads whole tensors: the reporter puts the adapter (the best state, whole already, or the last
+        # one gathered from the shards; every rank takes the same branch) on an unsharded copy of the base (CPU)
+        final = state['best_state'] if state['best_state'] is not None else cluster.lora_state(model)
         if cluster.reports:
             model = get_peft_model(load_model(config), lora)
             unknown = model.load_state_dict(final, strict=False).unexpected_keys
             if unknown:
                 raise ValueError(f'the gathered adapter has weights the model lacks: {unknown[:3]}')
+    elif state['best_state'] is not None:
+        cluster.load_lora(model, state['best_state'])
     if cluster.reports:
         export(model, tokenizer, config, alpha)
     train_losses = [p['loss'] for p in state['history']]
