@@ -29,6 +29,15 @@ const FT_STEPS = env('DEMO_FT_STEPS', 30);
 const RAFT_STEPS = env('DEMO_RAFT_STEPS', 10);
 const strategies = parseStrategies(process.env.DEMO_STRATEGIES ?? 'base,rag,ft,ft-rag,raft');
 const started = performance.now();
+const model = process.env.DEMO_MODEL;
+let config: ReturnType<typeof parseConfig>;
+try {
+  config = parseConfig({ retrieval: { k: 2 }, ...(model ? { generator: { provider: 'llama', model } } : {}) });
+} catch (error) {
+  // the one input the demo takes besides numbers: a bad DEMO_MODEL is one line, before anything is written
+  console.error(`attune demo: DEMO_MODEL: ${(error as Error).message}`);
+  process.exit(2);
+}
 
 // corpus and held-out questions: the first DOCS documents and the first PROBES memorisation probes of each
 const records = (JSON.parse(readFileSync(source, 'utf8')) as unknown[]).slice(0, DOCS);
@@ -70,8 +79,6 @@ for (const doc of imported.documents.slice(0, UPDATED_DOCS)) {
   write(update, doc.path, text);
 }
 
-const model = process.env.DEMO_MODEL;
-const config = parseConfig({ retrieval: { k: 2 }, ...(model ? { generator: { provider: 'llama', model } } : {}) });
 console.log(`attune demo: compare ${strategies.join(', ')} on fictional-knowledge${model ? ` with ${model}` : ''}`);
 console.log(
   `scale: ${imported.documents.length} documents, ${questions.length} held-out probes (${PROBES} memorisation probes per document), 1 repeat, retrieval k=2, answers ≤ 32 tokens;`,
