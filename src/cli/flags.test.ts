@@ -66,4 +66,11 @@ describe('CLI flags through the server schemas', () => {
     expect(() => tune('0')).toThrow(/^--checkpoint-every: .*, got "0"$/);
     expect(() => tune('1.5')).toThrow(/^--checkpoint-every: /);
   });
+
+  it('tune: --quantize takes nf4 and names the flag for anything else', () => {
+    const tune = (value: string) =>
+      parseSettingsFlags(TuneSettingsSchema, { quantize: { flag: '--quantize', value, kind: 'string' } });
+    expect(tune('nf4')).toEqual({ quantize: 'nf4' });
+    expect(() => tune('int8')).toThrow(/^--quantize: .*"nf4".*got "int8"$/);
+  });
 });
