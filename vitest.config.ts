@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // that load the real local models, one file at a time so they do not fight over 2 cores.
 export default defineConfig({
   test: {
+    globalSetup: ['src/testing/global-setup.ts'],
     projects: [
       {
         test: {
