@@ -85,6 +85,16 @@ function containsWhole(haystack: string, needle: string): boolean {
   return false;
 }
 
+/**
+ * A question's words, lower case with accents removed (`Zürich` → `zurich`), split at anything but letters and
+ * digits. Schema linking and the choice of a database both read a question through it.
+ */
+export function questionWords(question: string): string[] {
+  return normalise(question)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
 function singular(word: string): string {
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && /(s|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
@@ -109,12 +119,7 @@ export function nameWords(name: string): string[] {
  */
 export function linkTables(question: string, tables: string[], values: ColumnValues[] = []): TableLink[] {
   const text = normalise(question);
-  const words = ` ${text
-    .trim()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .map(singular)
-    .join(' ')} `;
+  const words = ` ${questionWords(question).map(singular).join(' ')} `;
   const links: TableLink[] = [];
   for (const table of tables) {
     const name = nameWords(table).join(' ');

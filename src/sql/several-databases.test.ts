@@ -128,6 +128,23 @@ describe('an index of several databases', () => {
     expect(bestDatabase(ranked, tableOwners(survey.databases), wording)).toBe('music');
   });
 
+  it('reads accented words as schema linking does: "Cafés in Zürich" names the cafe table and the zurich column', () => {
+    const places = combineDatabases([
+      { name: 'music', tables: music },
+      { name: 'places', tables: [table('cafe', ['cafe_id', 'zurich'])] },
+    ]);
+    const ranked = [
+      { table: 'music.Album', score: 0.6 },
+      { table: 'places.cafe', score: 0.58 },
+    ];
+    const wording = {
+      question: 'How many Cafés are in Zürich?',
+      vocabulary: databaseVocabulary(places.tables, places.databases),
+    };
+    // split at the accented letters instead ("caf", "z", "rich"), the question named nothing in places
+    expect(bestDatabase(ranked, tableOwners(places.databases), wording)).toBe('places');
+  });
+
   it('gives the model tables of the best database only: top-k, linked tables and join paths', () => {
     const retrieved = retrieveSchema(indexOf(combined, order, true), query, { k: 3, question });
     expect(retrieved.database).toBe('shop');

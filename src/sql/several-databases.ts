@@ -1,6 +1,6 @@
 import type { TableSchema } from './database.ts';
 import { joinPaths, tableCardText, type JoinPath, type SchemaCard } from './schema-cards.ts';
-import { nameWords, type ColumnValues } from './schema-linking.ts';
+import { nameWords, questionWords, type ColumnValues } from './schema-linking.ts';
 
 /** One database's part of an index that holds several (each table is keyed `database.table` there). */
 export interface DatabaseSchema {
@@ -103,9 +103,7 @@ export function bestDatabase(
   if (!wording) return ranked.map((entry) => owners.get(entry.table)).find((name) => name !== undefined);
   const words = [
     ...new Set(
-      wording.question
-        .toLowerCase()
-        .split(/[^\p{L}\p{N}]+/u)
+      questionWords(wording.question)
         .filter((word) => word.length > 1 && !QUESTION_WORDS.has(word))
         .flatMap((word) => nameWords(word)),
     ),
