@@ -32,7 +32,13 @@ const python = await ensurePythonEnv();
 const load = [loadavg()[0]!];
 const SHAPES = { closed: 14, rag: 8 } as const;
 const VARIANTS = ['plain', 'attune', 'attune-bf16'] as const;
-type Run = { tokens_per_second: number; answer_share: number; mean_tokens: number; losses: number[] };
+type Run = {
+  tokens_per_second: number;
+  answer_share: number;
+  padding_share: number;
+  mean_tokens: number;
+  losses: number[];
+};
 
 function run(shape: keyof typeof SHAPES, variant: string): Promise<Run> {
   const args = [join(import.meta.dirname, 'lora_step.py'), PYTHON_DIR, modelsDir(), entry!.file, cacheDir()];
@@ -72,7 +78,7 @@ for (const shape of Object.keys(SHAPES) as (keyof typeof SHAPES)[]) {
     );
     rows.push([
       shape === 'rag' ? 'RAG (passage + question → answer)' : 'closed-book (question → answer)',
-      `${Math.round(runs[0]!.mean_tokens)} tokens, ${(100 * runs[0]!.answer_share).toFixed(0)}% answer`,
+      `${Math.round(runs[0]!.mean_tokens)} tokens, ${(100 * runs[0]!.answer_share).toFixed(0)}% answer, ${(100 * runs[0]!.padding_share).toFixed(1)}% padding`,
       variant,
       Number(tps.toFixed(1)),
       `${(tps / plain).toFixed(2)}×`,
@@ -83,7 +89,7 @@ for (const shape of Object.keys(SHAPES) as (keyof typeof SHAPES)[]) {
 const table = markdownTable(
   [
     'training data',
-    'mean chat, answer share',
+    'mean chat, answer share, padding share of the batches',
     'loss computed by',
     'tokens/s',
     'vs plain',
@@ -91,7 +97,7 @@ const table = markdownTable(
   ],
   rows,
 );
-const body = `Model ${entry.name} (the dequantised GGUF, as \`attune tune\` trains it), LoRA rank 16 on all attention and MLP projections, batches of 4 length-grouped chats (the worker's \`batches\`), 2 threads, AdamW; ${SHAPES.closed} steps (closed-book) and ${SHAPES.rag} steps (RAG), the first two not timed; ${flags.rounds} round(s), medians. The first 64 clapnq answerable dev questions with their gold passage (≤ 1,500 characters) and answer (≤ 300 characters). 1-minute load average at start and end: ${load.map((l) => l.toFixed(1)).join(' and ')}.\n\n${table}`;
+const body = `Model ${entry.name} (the dequantised GGUF, as \`attune tune\` trains it), LoRA rank 16 on all attention and MLP projections, batches of 4 length-grouped chats (the worker's \`batches\`), 2 threads, AdamW; ${SHAPES.closed} steps (closed-book) and ${SHAPES.rag} steps (RAG), the first two not timed; ${flags.rounds} round(s), medians. The first 64 clapnq answerable dev questions with their gold passage (≤ 1,500 characters) and answer (≤ 300 characters). Padding share: the padding tokens in the batches over all their positions, the most that packing the chats into rows without padding could save. 1-minute load average at start and end: ${load.map((l) => l.toFixed(1)).join(' and ')}.\n\n${table}`;
 console.log(body);
 if (flags.append)
   appendBenchmark(

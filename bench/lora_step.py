@@ -57,5 +57,8 @@ for step in range(steps):
         tokens += int(mask.sum())
     losses.append(float(loss.detach()))
 answer_share = sum(int((y[:, 1:] != -100).sum()) for _, y, _ in groups) / sum(int(m.sum()) for _, _, m in groups)
+# the share of each batch that is padding: all that packing the chats into rows could save (the batches are length-grouped)
+padding_share = 1 - sum(int(m.sum()) for _, _, m in groups) / sum(m.numel() for _, _, m in groups)
 sys.__stdout__.write(json.dumps({'tokens_per_second': tokens / seconds, 'answer_share': answer_share, 'losses': losses,
+                                 'padding_share': padding_share,
                                  'mean_tokens': sum(int(m.sum()) for _, _, m in groups) / len(groups) / 4}) + '\n')
