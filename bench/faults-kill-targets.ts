@@ -84,6 +84,37 @@ function peftConfig(file: string): unknown {
   return { ...config, target_modules: [...config.target_modules].sort() };
 }
 
+/** Registered adapter names, and folders under adapters/ a listing would show but that are not registered adapters. */
+async function adapterListing(home: string): Promise<{ names: string[]; extra: string[] }> {
+  const names = (await cliJson<{ name: string }[]>(['--home', home, 'adapters', 'list', '--json'])).map((a) => a.name);
+  const visible = existsSync(join(home, 'adapters'))
+    ? readdirSync(join(home, 'adapters')).filter((e) => !e.startsWith('.'))
+    : [];
+  return { names, extra: visible.filter((e) => !names.includes(e)) };
+}
+
+/** Staging folders and unfinished training runs left under adapters/ once every run has finished. */
+function strayAdapterFiles(home: string): string[] {
+  const dir = join(home, 'adapters');
+  if (!existsSync(dir)) return [];
+  const hidden = readdirSync(dir).filter((e) => e.startsWith('.') && e !== '.runs');
+  const runs = existsSync(join(dir, '.runs')) ? readdirSync(join(dir, '.runs')) : [];
+  return [...hidden.map((e) => `stray adapters/${e}`), ...runs.map((e) => `stray adapters/.runs/${e}`)];
+}
+
+/** An adapter's files (sha256; PEFT's config with its module list sorted) and what its meta says of the training. */
+function adapterFingerprint(dir: string): unknown {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  const files = Object.fromEntries(
+    filesUnder(dir)
+      .filter((file) => !file.endsWith('meta.json'))
+      .map((file) => [relative(dir, file), file.endsWith('adapter_config.json') ? peftConfig(file) : sha256(file)])
+      .sort(),
+  );
+  const { steps, trainLoss, valLoss, lossCurve, hyperparameters } = meta;
+  return { files, meta: { steps, trainLoss, valLoss, lossCurve, hyperparameters, data: meta.data.sha256 } };
+}
+
 // ---- tune: the four toy facts, a first registration or the replacement of an adapter of the same name
 
 const TUNE_EXAMPLES = 16;
@@ -103,18 +134,7 @@ export function tuneTarget(options: { steps: number }): Target {
   const data = () => join(root, 'toy.jsonl');
   const withOld = () => join(root, 'home-with-old-toy');
   const adapter = (home: string) => join(home, 'adapters', 'toy');
-  const fingerprint = (home: string) => {
-    const dir = adapter(home);
-    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
-    const files = Object.fromEntries(
-      filesUnder(dir)
-        .filter((file) => !file.endsWith('meta.json'))
-        .map((file) => [relative(dir, file), file.endsWith('adapter_config.json') ? peftConfig(file) : sha256(file)])
-        .sort(),
-    );
-    const { steps, trainLoss, valLoss, lossCurve, hyperparameters } = meta;
-    return { files, meta: { steps, trainLoss, valLoss, lossCurve, hyperparameters, data: meta.data.sha256 } };
-  };
+  const fingerprint = (home: string) => adapterFingerprint(adapter(home));
   let old: unknown;
   return {
     name: 'tune',
@@ -132,16 +152,7 @@ export function tuneTarget(options: { steps: number }): Target {
       mkdirSync(dir, { recursive: true });
       if (replace) cpSync(withOld(), home, { recursive: true });
       const args = ['--home', home, 'tune', '--data', data(), ...TUNE_FLAGS];
-      const listed = async () =>
-        (await cliJson<{ name: string }[]>(['--home', home, 'adapters', 'list', '--json'])).map((a) => a.name);
-      /** Folders under adapters/ a listing would show but that are not registered adapters. */
-      const unlisted = async () => {
-        const names = await listed();
-        const visible = existsSync(join(home, 'adapters'))
-          ? readdirSync(join(home, 'adapters')).filter((e) => !e.startsWith('.'))
-          : [];
-        return { names, extra: visible.filter((e) => !names.includes(e)) };
-      };
+      const unlisted = () => adapterListing(home);
       return {
         kind: replace ? 'replace toy' : 'first toy',
         args,
@@ -161,9 +172,7 @@ export function tuneTarget(options: { steps: number }): Target {
           const { names, extra } = await unlisted();
           const problems = extra.map((e) => `unregistered folder adapters/${e}`);
           if (names.join() !== 'toy') problems.push(`listed: ${names.join(', ') || 'nothing'}`);
-          const hidden = readdirSync(join(home, 'adapters')).filter((e) => e.startsWith('.') && e !== '.runs');
-          const runs = existsSync(join(home, 'adapters', '.runs')) ? readdirSync(join(home, 'adapters', '.runs')) : [];
-          problems.push(...hidden.map((e) => `stray adapters/${e}`), ...runs.map((e) => `stray adapters/.runs/${e}`));
+          problems.push(...strayAdapterFiles(home));
           problems.push(...tempFiles(home).map((f) => `stray ${relative(home, f)}`));
           return { result: names.includes('toy') ? fingerprint(home) : null, problems };
         },
@@ -263,11 +272,14 @@ export function evalTarget(options: { questions: number }): Target {
   };
 }
 
-export function compareTarget(options: { questions: number }): Target {
+export function compareTarget(options: { questions: number; strategies: string; steps: number }): Target {
   let slice = { corpus: '', questions: '' };
+  const trains = options.strategies.split(',').some((name) => !['base', 'rag'].includes(name));
+  const flags = ['--strategies', options.strategies, '--max-tokens', '16'];
+  if (trains) flags.push('--max-steps', String(options.steps));
   return {
     name: 'compare',
-    describe: `\`attune compare --corpus corpus --questions questions.jsonl ${ANSWER_FLAGS.join(' ')} --out HOME/compare/fk --json\` (the same 3 documents and ${options.questions} probes; compare ingests them itself); the rerun is the same command, which reuses what the killed run finished`,
+    describe: `\`attune compare --corpus corpus --questions questions.jsonl ${flags.join(' ')} --out HOME/compare/fk --json\` (the same 3 documents and ${options.questions} probes; compare ingests them itself${trains ? ', builds the training data and trains and registers the adapters' : ''}); the rerun is the same command, which reuses what the killed run finished`,
     async prepare(dir) {
       slice = writeFictionalSlice(dir, options.questions);
     },
@@ -276,16 +288,24 @@ export function compareTarget(options: { questions: number }): Target {
       const out = join(home, 'compare', 'fk');
       mkdirSync(dir, { recursive: true });
       const args = ['--home', home, 'compare', '--corpus', slice.corpus, '--questions', slice.questions];
-      const full = [...args, ...ANSWER_FLAGS, '--out', out, '--json'];
+      const full = [...args, ...flags, '--out', out, '--json'];
       const cacheRows = () => filesUnder(join(out, 'cache')).filter((f) => /\/eval-[^/]*\.jsonl$/.test(f));
+      /** Adapters a listing shows and folders under adapters/ that are not registered ones (none without training). */
+      const adapters = async () => (trains ? adapterListing(home) : { names: [], extra: [] });
       return {
-        kind: 'compare base,rag',
+        kind: `compare ${options.strategies}`,
         args: full,
         async afterKill() {
           const listed = await listCompareResults(home);
           const rows = cacheRows().reduce((n, file) => n + jsonlRows(file).rows.length, 0);
           const problems = listed.length > 1 ? [`${listed.length} comparisons listed`] : [];
-          return { state: listed[0] ? `${listed[0].status}, ${rows} answers cached` : 'not listed', problems };
+          const { names, extra } = await adapters();
+          problems.push(...extra.map((e) => `unregistered folder adapters/${e}`));
+          const registered = trains ? `, ${names.length} adapters registered` : '';
+          return {
+            state: listed[0] ? `${listed[0].status}, ${rows} answers cached${registered}` : `not listed${registered}`,
+            problems,
+          };
         },
         rerunArgs: async () => full,
         async final() {
@@ -297,6 +317,8 @@ export function compareTarget(options: { questions: number }): Target {
           const { rows, problems: duplicated } = answers(cached.flatMap((c) => c.rows));
           problems.push(...cached.flatMap((c) => c.problems), ...duplicated);
           problems.push(...tempFiles(home).map((f) => `stray ${relative(home, f)}`));
+          const { names, extra } = await adapters();
+          problems.push(...extra.map((e) => `unregistered folder adapters/${e}`), ...strayAdapterFiles(home));
           const strategies = Object.fromEntries(
             Object.entries(result.strategies).map(([name, s]) => [
               name,
@@ -304,7 +326,14 @@ export function compareTarget(options: { questions: number }): Target {
             ]),
           );
           const ranking = result.recommendation.ranking.map((r) => r.strategy);
-          return { result: { rows, strategies, ranking, verdict: result.recommendation.verdict }, problems };
+          // adapters are named by the hash of their data and settings, so the names are comparable across runs
+          const trained = Object.fromEntries(
+            names.sort().map((name) => [name, adapterFingerprint(join(home, 'adapters', name))]),
+          );
+          return {
+            result: { rows, strategies, ranking, verdict: result.recommendation.verdict, adapters: trained },
+            problems,
+          };
         },
         resumedFrom: (stderr) => /reusing cached: ([^\n]*)/.exec(stderr)?.[1]?.trim() ?? 'nothing',
       };

@@ -8,7 +8,8 @@
  *
  *   bash scripts/with-node.sh bench/faults-kill.ts --target tune,eval,compare [--kills 2] [--seed 7] [--append] [--keep]
  *     [--questions 12]  eval and compare: how many of the 12 fictional-knowledge probes to ask
- *     [--steps 8]       tune: --max-steps (a checkpoint every 2)
+ *     [--steps 8]       tune: --max-steps (a checkpoint every 2); compare: --max-steps of each adapter it trains
+ *     [--strategies base,rag]  compare: the strategies compared (ft, ft-rag, raft: adapters trained and registered)
  *     [--max-minutes M] start no new killed run after M minutes per target (the report gives the number run)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     questions: { type: 'string', default: '12' },
     steps: { type: 'string', default: '8' },
+    strategies: { type: 'string', default: 'base,rag' },
     'max-minutes': { type: 'string' },
     append: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -37,7 +39,7 @@ const maxMinutes = values['max-minutes'] === undefined ? Number.POSITIVE_INFINIT
 const TARGETS: Record<string, () => Target> = {
   tune: () => tuneTarget({ steps }),
   eval: () => evalTarget({ questions }),
-  compare: () => compareTarget({ questions }),
+  compare: () => compareTarget({ questions, strategies: values.strategies, steps }),
 };
 const names = values.target.split(',').map((n) => n.trim());
 for (const name of names) if (!TARGETS[name]) throw new Error(`--target: unknown "${name}" (tune, eval, compare)`);
@@ -137,7 +139,7 @@ for (const name of names) {
     if (values.append)
       appendBenchmark(
         `Faults: kill -9 during ${name} (bench/faults-kill.ts)`,
-        `nice -n 19 bash scripts/with-node.sh bench/faults-kill.ts --target ${name} --kills ${kills} --seed ${seed}${name === 'tune' ? ` --steps ${steps}` : ` --questions ${questions}`}${values['max-minutes'] ? ` --max-minutes ${maxMinutes}` : ''} --append`,
+        `nice -n 19 bash scripts/with-node.sh bench/faults-kill.ts --target ${name} --kills ${kills} --seed ${seed}${name === 'tune' ? ` --steps ${steps}` : ` --questions ${questions}`}${name === 'compare' && values.strategies !== 'base,rag' ? ` --strategies ${values.strategies} --steps ${steps}` : ''}${values['max-minutes'] ? ` --max-minutes ${maxMinutes}` : ''} --append`,
         body,
       );
   } finally {
