@@ -53,7 +53,8 @@ if (isRecent(process.versions.node)) {
   const node = findRecentNode();
   const child = spawnSync(node, ['--disable-warning=ExperimentalWarning', self, ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { ...process.env, ATTUNE_REEXEC: '1' },
+    // 2 malloc arenas unless set, as scripts/with-node.sh does (it must be in the environment before Node starts)
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ATTUNE_REEXEC: '1' },
   });
   if (child.error) fail(`could not run ${node}: ${child.error.message}`);
   // a child killed by a signal (Ctrl-C) ends this process the same way

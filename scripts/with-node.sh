@@ -4,4 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 node_bin=$("$here/node-path.sh")
+# glibc's malloc keeps up to 8 arenas per core for the native threads of LanceDB, onnxruntime and llama.cpp;
+# a long-running server fragments them (BENCHMARKS.md, "Load: 30 minutes … cache bound filled"). 2 unless set.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec "$node_bin" --disable-warning=ExperimentalWarning "$@"

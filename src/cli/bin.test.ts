@@ -110,3 +110,15 @@ describe('attune installed under node_modules (as npm installs a registry tarbal
     expect(registered.stdout.trim()).toBe('function [["Arnsby"],["Lume"]]');
   });
 });
+
+describe('scripts/with-node.sh (every npm script: demo, tests, benchmarks)', () => {
+  const script = fileURLToPath(new URL('../../scripts/with-node.sh', import.meta.url));
+  const arenas = (env: NodeJS.ProcessEnv) =>
+    spawnSync('bash', [script, '-p', 'process.env.MALLOC_ARENA_MAX'], { encoding: 'utf8', env, timeout: 60_000 });
+
+  it('runs Node with 2 malloc arenas unless the environment sets another number', () => {
+    const { MALLOC_ARENA_MAX: _, ...unset } = process.env;
+    expect(arenas(unset).stdout.trim()).toBe('2');
+    expect(arenas({ ...unset, MALLOC_ARENA_MAX: '8' }).stdout.trim()).toBe('8');
+  });
+});
