@@ -290,8 +290,10 @@ export function compareTarget(options: { questions: number; strategies: string; 
       const args = ['--home', home, 'compare', '--corpus', slice.corpus, '--questions', slice.questions];
       const full = [...args, ...flags, '--out', out, '--json'];
       const cacheRows = () => filesUnder(join(out, 'cache')).filter((f) => /\/eval-[^/]*\.jsonl$/.test(f));
-      /** Adapters a listing shows and folders under adapters/ that are not registered ones (none without training). */
-      const adapters = async () => (trains ? adapterListing(home) : { names: [], extra: [] });
+      // compare trains and registers its adapters in a home of its own inside --out (compare.ts), not in HOME
+      const adapterHome = join(out, 'work', 'home');
+      /** Adapters a listing of compare's home shows, and folders there that are not registered ones (none without training). */
+      const adapters = async () => (trains ? adapterListing(adapterHome) : { names: [], extra: [] });
       return {
         kind: `compare ${options.strategies}`,
         args: full,
@@ -318,7 +320,7 @@ export function compareTarget(options: { questions: number; strategies: string; 
           problems.push(...cached.flatMap((c) => c.problems), ...duplicated);
           problems.push(...tempFiles(home).map((f) => `stray ${relative(home, f)}`));
           const { names, extra } = await adapters();
-          problems.push(...extra.map((e) => `unregistered folder adapters/${e}`), ...strayAdapterFiles(home));
+          problems.push(...extra.map((e) => `unregistered folder adapters/${e}`), ...strayAdapterFiles(adapterHome));
           const strategies = Object.fromEntries(
             Object.entries(result.strategies).map(([name, s]) => [
               name,
@@ -328,7 +330,7 @@ export function compareTarget(options: { questions: number; strategies: string; 
           const ranking = result.recommendation.ranking.map((r) => r.strategy);
           // adapters are named by the hash of their data and settings, so the names are comparable across runs
           const trained = Object.fromEntries(
-            names.sort().map((name) => [name, adapterFingerprint(join(home, 'adapters', name))]),
+            names.sort().map((name) => [name, adapterFingerprint(join(adapterHome, 'adapters', name))]),
           );
           return {
             result: { rows, strategies, ranking, verdict: result.recommendation.verdict, adapters: trained },
