@@ -150,6 +150,7 @@ function pairedAgainstFirst(models: { name: string; records: ModelRecord[] }[]):
       ]);
     }
   }
+  if (rows.length === 0) return '';
   return `\n\nPaired on the items both models answered (bootstrap, 10,000 resamples, 95% interval):\n\n${markdownTable(['models', 'measure', 'difference', '95% CI', 'p', 'n'], rows)}`;
 }
 
