@@ -272,9 +272,13 @@ export function evalTarget(options: { questions: number }): Target {
   };
 }
 
+/** Whether compare with these strategies (comma-separated) trains adapters: ft, ft-rag and raft do. */
+export const trainsAdapters = (strategies: string): boolean =>
+  strategies.split(',').some((name) => !['base', 'rag'].includes(name.trim()));
+
 export function compareTarget(options: { questions: number; strategies: string; steps: number }): Target {
   let slice = { corpus: '', questions: '' };
-  const trains = options.strategies.split(',').some((name) => !['base', 'rag'].includes(name));
+  const trains = trainsAdapters(options.strategies);
   const flags = ['--strategies', options.strategies, '--max-tokens', '16'];
   if (trains) flags.push('--max-steps', String(options.steps));
   return {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
 import { loadAverage, runCli, seededRandom } from './cli-process.ts';
-import { compareTarget, evalTarget, type Target, tuneTarget } from './faults-kill-targets.ts';
+import { compareTarget, evalTarget, type Target, trainsAdapters, tuneTarget } from './faults-kill-targets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -134,12 +134,15 @@ const RESULT: Record<string, string> = {
   eval: 'every stored answer and its scores (rows.jsonl, as `attune runs show` reads it) and the mean of each score',
   compare: "every cached answer and its scores, each strategy's accuracy and scores, and the ranking",
 };
+const ADAPTERS_COMPARED =
+  "; and each adapter registered in compare's own home (`--out`/work/home): the sha256 of its files (adapter.gguf, peft/*) and its steps, losses and loss curve";
 
 for (const name of names) {
   const target = TARGETS[name]!();
   const root = mkdtempSync(join(tmpdir(), `attune-faults-${name}-`));
   try {
-    const body = `${await measure(target, root, seededRandom(seed))}\n\nResult compared: ${RESULT[name]}.`;
+    const trains = name === 'compare' && trainsAdapters(values.strategies);
+    const body = `${await measure(target, root, seededRandom(seed))}\n\nResult compared: ${RESULT[name]}${trains ? ADAPTERS_COMPARED : ''}.`;
     console.log(`\n${body}\n`);
     if (values.append)
       appendBenchmark(
