@@ -50,6 +50,14 @@ describe('bin/attune.mjs', () => {
     },
   );
 
+  it.runIf(systemIsOld)('re-runs itself with 2 malloc arenas unless the environment sets another number', () => {
+    // in place of the provisioned Node, a script that prints the MALLOC_ARENA_MAX it was started with
+    const shim = join(links, 'print-arenas');
+    writeFileSync(shim, '#!/bin/sh\nprintf "%s" "$MALLOC_ARENA_MAX"\n', { mode: 0o755 });
+    expect(run('node', ['--help'], { ATTUNE_NODE: shim, MALLOC_ARENA_MAX: undefined }).stdout).toBe('2');
+    expect(run('node', ['--help'], { ATTUNE_NODE: shim, MALLOC_ARENA_MAX: '8' }).stdout).toBe('8');
+  });
+
   it.runIf(systemIsOld)('stops with a one-line error when the Node it would re-run under is old too', () => {
     const result = run('node', ['--help'], { ATTUNE_NODE: 'node' });
     expect(result.stderr.trim()).toMatch(
