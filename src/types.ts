@@ -33,6 +33,16 @@ export interface ChunkRecord {
   page: number | null;
   position: number;
   text: string;
+  /**
+   * What the keyword index sees when it is not `text` alone: with `chunking.contextHeaders`, the title and
+   * heading path above the text (chunk.ts `headedText`). Hits show `text`; export returns this field when set.
+   */
+  keywordText?: string;
+  /**
+   * How the document was chunked, as ingest's `chunkingKey` ("200/32", "200/32+headers"); absent for chunks
+   * written before it was recorded. A document ingested under other chunking settings is re-chunked.
+   */
+  chunking?: string;
   /** sha256 of the document's bytes; unchanged hash → nothing to do. */
   docHash: string;
   labels: string[];
@@ -78,6 +88,8 @@ export interface DocumentRecord {
   /** The document's access labels and tags (every chunk of a document carries the same). */
   labels: string[];
   tags: string[];
+  /** The chunking key its chunks carry (ChunkRecord.chunking); absent when they carry none. */
+  chunking?: string;
 }
 
 export interface ChatMessage {

@@ -101,9 +101,9 @@ export function contextHeader(title: string | undefined, headingPath: string[]):
 }
 
 /**
- * The text embedded for a chunk with contextual chunk headers: its context header, a blank line, then its text.
- * The chunker moves headings out of the text, so without this a passage's later chunks never mention the title
- * it is about. The stored text (shown, cited, keyword-indexed) stays the chunk's own.
+ * The text embedded and keyword-indexed (ChunkRecord.keywordText) for a chunk with contextual chunk headers: its
+ * context header, a blank line, then its text. The chunker moves headings out of the text, so without this a
+ * passage's later chunks never mention the title it is about. The stored, shown and cited text stays the chunk's own.
  */
 export function headedText(chunk: Pick<Chunk, 'text' | 'headingPath'>, title: string | undefined): string {
   const header = contextHeader(title, chunk.headingPath);

@@ -84,9 +84,9 @@ export const ConfigSchema = z
         maxTokens: z.number().int().min(16).max(8192).default(200),
         overlapTokens: z.number().int().min(0).default(32),
         /**
-         * Embed each chunk with its document title and heading path above it ("Title > Section", chunk.ts
-         * `headedText`); the stored, shown and keyword-indexed text stays the chunk's own. Re-ingest into a new
-         * collection after changing it: unchanged files are not re-embedded. Default off.
+         * Embed and keyword-index each chunk with its document title and heading path above it ("Title > Section",
+         * chunk.ts `headedText`); the stored and shown text stays the chunk's own. Every document records the
+         * chunking settings it was chunked with, so the next ingest after a change re-chunks them all. Default off.
          */
         contextHeaders: z.boolean().optional(),
       })

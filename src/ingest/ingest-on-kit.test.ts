@@ -71,11 +71,12 @@ describe('ingest on the test kit', () => {
     ).toEqual([]);
   });
 
-  it('with contextHeaders embeds each chunk under its title and headings, and stores the text alone', async () => {
+  it('with contextHeaders embeds and keyword-indexes each chunk under its title and headings, and stores the text alone', async () => {
     const dir = corpus('headers', {
       'lighthouse.md': FILES['history/lighthouse.md'],
       'soup.txt': FILES['food/soup.txt'],
     });
+    const stores = new Map<boolean, MemoryStore>();
     const vectors = async (contextHeaders: boolean) => {
       const store = new MemoryStore({ collection: `headers-${contextHeaders}`, dimension: embedder.dimension });
       await ingest({
@@ -85,6 +86,7 @@ describe('ingest on the test kit', () => {
         chunking: { ...chunking, contextHeaders },
         cacheDir: join(home, `cache-headers-${contextHeaders}`),
       });
+      stores.set(contextHeaders, store);
       const vectors = new Map<string, Float32Array>();
       for await (const page of store.exportChunks()) for (const r of page) vectors.set(r.text, r.vector);
       return vectors;
@@ -98,6 +100,16 @@ describe('ingest on the test kit', () => {
     expect(headed.get(keepers)).not.toEqual(bare);
     // a plain-text file has no title or headings (its file name is not one): the same vector either way
     expect(headed.get(FILES['food/soup.txt'])).toEqual(plain.get(FILES['food/soup.txt']));
+    // the keepers chunk says "lighthouse" only in its header
+    const byKeyword = async (contextHeaders: boolean) =>
+      (await stores.get(contextHeaders)!.search({ mode: 'keyword', text: 'lighthouse', k: 5 }))
+        .map((h) => h.text)
+        .sort();
+    expect(await byKeyword(false)).toEqual(['The Quell lighthouse was built in 1871 by the engineer Mara Quell.']);
+    expect(await byKeyword(true)).toEqual([
+      keepers,
+      'The Quell lighthouse was built in 1871 by the engineer Mara Quell.',
+    ]);
   });
 
   it('is incremental: unchanged files are skipped, changed ones replaced, removed ones pruned', async () => {
@@ -124,6 +136,32 @@ describe('ingest on the test kit', () => {
     expect((await store.documents()).map((d) => d.docId)).toEqual(['food/soup.txt', 'history/lighthouse.md']);
     const [hit] = (await retrieve(store, embedder, 'barley', { k: 3, mode: 'keyword' })).hits;
     expect(hit).toBeUndefined();
+  });
+
+  it('re-chunks documents chunked under other settings (chunk size, headers), and treats unrecorded ones as headerless', async () => {
+    const dir = corpus('rechunk', {
+      'history/lighthouse.md': FILES['history/lighthouse.md'],
+      'soup.txt': FILES['food/soup.txt'],
+    });
+    const store = new MemoryStore({ collection: 'rechunk', dimension: embedder.dimension });
+    const run = (settings: { maxTokens: number; overlapTokens: number; contextHeaders?: boolean }) =>
+      ingest({ paths: [dir], store, embedder, chunking: settings, cacheDir: join(home, 'cache-rechunk') });
+    const keys = async () => (await store.documents()).map((d) => d.chunking);
+    expect(await run(chunking)).toMatchObject({ added: 2 });
+    expect(await keys()).toEqual(['40/8', '40/8']);
+    expect(await run(chunking)).toMatchObject({ unchanged: 2, updated: 0 });
+    expect(await run({ ...chunking, contextHeaders: true })).toMatchObject({ updated: 2, unchanged: 0 });
+    expect(await keys()).toEqual(['40/8+headers', '40/8+headers']);
+    expect(await run({ ...chunking, contextHeaders: true })).toMatchObject({ unchanged: 2 });
+    expect(await run({ maxTokens: 20, overlapTokens: 4 })).toMatchObject({ updated: 2 });
+    expect(await keys()).toEqual(['20/4', '20/4']);
+    // chunks written before the key was recorded: kept without headers, re-chunked with them
+    const legacy = [];
+    for await (const page of store.exportChunks()) for (const { chunking: _, ...record } of page) legacy.push(record);
+    await store.write({ upsert: legacy, removeDocIds: [] });
+    expect(await keys()).toEqual([undefined, undefined]);
+    expect(await run({ maxTokens: 20, overlapTokens: 4 })).toMatchObject({ unchanged: 2 });
+    expect(await run({ maxTokens: 20, overlapTokens: 4, contextHeaders: true })).toMatchObject({ updated: 2 });
   });
 
   it('leaves the collection as it was when embedding fails midway, and the next run reuses the cached batch', async () => {

@@ -14,7 +14,10 @@ export interface IngestOptions {
   paths: string[];
   store: Store;
   embedder: Embedder;
-  /** `contextHeaders`: embed each chunk with its document title and heading path above it (chunk.ts `headedText`). */
+  /**
+   * `contextHeaders`: embed and keyword-index each chunk with its document title and heading path above it
+   * (chunk.ts `headedText`; the stored and shown text stays the chunk's own).
+   */
   chunking: { maxTokens: number; overlapTokens: number; contextHeaders?: boolean };
   /** Remove documents that were ingested from the given folders and are gone from them. */
   prune?: boolean;
@@ -41,6 +44,23 @@ export interface IngestResult {
 }
 
 const EMBED_BATCH = 32;
+
+/**
+ * The chunking settings a document's chunks were made with, as the store keeps them (ChunkRecord.chunking):
+ * "200/32", or "200/32+headers" with contextHeaders.
+ */
+export function chunkingKey(chunking: IngestOptions['chunking']): string {
+  return `${chunking.maxTokens}/${chunking.overlapTokens}${chunking.contextHeaders ? '+headers' : ''}`;
+}
+
+/**
+ * Whether a stored document was chunked as `key` says. Chunks written before the key was recorded carry none:
+ * they were chunked without headers in their keyword index, so they count as chunked under the same settings
+ * unless headers are asked for.
+ */
+function sameChunking(stored: string | undefined, key: string): boolean {
+  return stored === undefined ? !key.endsWith('+headers') : stored === key;
+}
 
 /** A chunk's id: its document, the document's content hash and its position (re-chunking elsewhere must agree). */
 export function chunkIdOf(docId: string, docHash: string, position: number): string {
@@ -75,6 +95,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     isNew: boolean;
   }[] = [];
   const limit = options.maxFileBytes ?? 50 * 1024 * 1024;
+  const chunking = chunkingKey(options.chunking);
 
   for (const [index, file] of found.files.entries()) {
     options.signal?.throwIfAborted();
@@ -95,11 +116,13 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       const bytes = await readFile(file.source);
       const docHash = createHash('sha256').update(bytes).digest('hex');
       const before = existing.get(file.docId);
-      // access labels and tags are part of a document: a changed label set must reach every chunk
+      // access labels and tags are part of a document: a changed label set must reach every chunk;
+      // so are the chunking settings: changed ones re-chunk (and re-embed) the document
       if (
         before?.docHash === docHash &&
         sameSet(before.labels, options.labels ?? []) &&
-        sameSet(before.tags, options.tags ?? [])
+        sameSet(before.tags, options.tags ?? []) &&
+        sameChunking(before.chunking, chunking)
       ) {
         result.unchanged++;
         continue;
@@ -136,6 +159,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       page: c.page ?? null,
       position: c.position,
       text: c.text,
+      ...(options.chunking.contextHeaders ? { keywordText: embedded[i]! } : {}),
+      chunking,
       docHash,
       labels: options.labels ?? [],
       tags: options.tags ?? [],

@@ -212,3 +212,84 @@ describe('LanceStore specifics', () => {
     }
   });
 });
+
+describe('LanceStore: collections made before keyword_text', () => {
+  it('searches their BM25 index on text, and moves it to keyword_text on their next write', async () => {
+    const { connect, Index } = await import('@lancedb/lancedb');
+    const { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } = await import('apache-arrow');
+    const dir = join(home, 'legacy');
+    // the schema and index attune wrote before keyword_text existed
+    const strings = () => new List(new Field('item', new Utf8(), true));
+    const oldSchema = new Schema([
+      ...['chunk_id', 'doc_id', 'source', 'title'].map((name) => new Field(name, new Utf8(), false)),
+      new Field('heading_path', strings(), false),
+      new Field('page', new Int32(), true),
+      new Field('position', new Int32(), false),
+      new Field('text', new Utf8(), false),
+      new Field('doc_hash', new Utf8(), false),
+      new Field('labels', strings(), false),
+      new Field('tags', strings(), false),
+      new Field('vector', new FixedSizeList(8, new Field('item', new Float32(), true)), false),
+    ]);
+    const connection = await connect(dir);
+    const table = await connection.createEmptyTable('chunks', oldSchema);
+    const { keywordText: _, vector, ...old } = chunk('a.md', 0, 'written before keyword_text');
+    await table.add([
+      {
+        chunk_id: old.chunkId,
+        doc_id: old.docId,
+        source: old.source,
+        title: old.title,
+        heading_path: old.headingPath,
+        page: old.page,
+        position: old.position,
+        text: old.text,
+        doc_hash: old.docHash,
+        labels: old.labels,
+        tags: old.tags,
+        vector: Array.from(vector),
+      },
+    ]);
+    await table.createIndex('text', { config: Index.fts() });
+    table.close();
+    connection.close();
+
+    const writer = await LanceStore.open({ dir, collection: 'legacy', dimension: 8 });
+    let reader: LanceStore | undefined;
+    try {
+      const keyword = async (store: LanceStore, text: string) =>
+        (await store.search({ mode: 'keyword', text, k: 5 })).map((h) => h.docId).sort();
+      expect(await keyword(writer, 'written')).toEqual(['a.md']);
+      await writer.write({
+        removeDocIds: [],
+        upsert: [
+          chunk('b.md', 1, 'written after it', { keywordText: 'Ouessant\n\nwritten after it', chunking: '200/32' }),
+        ],
+      });
+      reader = await LanceStore.open({ dir, collection: 'legacy', dimension: 8 });
+      for (const store of [writer, reader]) {
+        expect(await keyword(store, 'written')).toEqual(['a.md', 'b.md']);
+        expect(await keyword(store, 'Ouessant')).toEqual(['b.md']);
+      }
+      const check = await connect(dir);
+      const indices = await (await check.openTable('chunks')).listIndices();
+      check.close();
+      expect(indices.filter((index) => index.indexType === 'FTS').map((index) => index.columns)).toEqual([
+        ['keyword_text'],
+      ]);
+      const exported = [];
+      for await (const page of writer.exportChunks()) exported.push(...page);
+      expect(exported.map((c) => [c.docId, c.keywordText, c.chunking]).sort()).toEqual([
+        ['a.md', undefined, undefined],
+        ['b.md', 'Ouessant\n\nwritten after it', '200/32'],
+      ]);
+      expect((await reader!.documents()).map((d) => [d.docId, d.chunking])).toEqual([
+        ['a.md', undefined],
+        ['b.md', '200/32'],
+      ]);
+    } finally {
+      await reader?.dispose();
+      await writer.dispose();
+    }
+  });
+});

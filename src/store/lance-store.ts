@@ -64,6 +64,14 @@ const COLUMNS = [
   'tags',
 ];
 
+/**
+ * What the BM25 index covers: the chunk's `keywordText` (its text when it has none). Collections made before
+ * this column existed index `text`; their first write adds the column and moves the index to it.
+ */
+const KEYWORD_COLUMN = 'keyword_text';
+/** ChunkRecord.chunking; added together with KEYWORD_COLUMN to older collections (null in their old rows). */
+const CHUNKING_COLUMN = 'chunking';
+
 function schema(dimension: number): Schema {
   const strings = () => new List(new Field('item', new Utf8(), true));
   return new Schema([
@@ -75,6 +83,8 @@ function schema(dimension: number): Schema {
     new Field('page', new Int32(), true),
     new Field('position', new Int32(), false),
     new Field('text', new Utf8(), false),
+    new Field(KEYWORD_COLUMN, new Utf8(), false),
+    new Field(CHUNKING_COLUMN, new Utf8(), true),
     new Field('doc_hash', new Utf8(), false),
     new Field('labels', strings(), false),
     new Field('tags', strings(), false),
@@ -90,7 +100,12 @@ export class LanceStore implements Store {
   readonly #session: lancedb.Session;
   readonly #table: lancedb.Table;
   #options: LanceStoreOptions;
-  #hasFts: boolean;
+  /** Whether the table has KEYWORD_COLUMN (collections made before it have not, until their next write). */
+  #hasKeywordColumn = false;
+  /** The column keyword search uses: the one with a BM25 index, KEYWORD_COLUMN where both have one. */
+  #ftsColumn: string | undefined = undefined;
+  /** The BM25 index on `text` of a collection made before KEYWORD_COLUMN, dropped once KEYWORD_COLUMN has one. */
+  #legacyFtsIndex: string | undefined = undefined;
   #hasAnn: boolean;
   /** The in-memory copy for exact vector search, for one table version (undefined inside: too many rows). */
   #scan: { version: number; scan: Promise<ExactScan | undefined> } | undefined;
@@ -101,12 +116,13 @@ export class LanceStore implements Store {
     table: lancedb.Table,
     options: LanceStoreOptions,
     indices: lancedb.IndexConfig[],
+    keywordIndex: KeywordIndex,
   ) {
     this.#connection = connection;
     this.#session = session;
     this.#table = table;
     this.collection = options.collection;
-    this.#hasFts = indices.some((index) => index.columns.includes('text'));
+    this.#setKeywordIndex(keywordIndex);
     const ann = indices.find((index) => index.columns.includes('vector'));
     this.#hasAnn = ann !== undefined;
     // an existing index decides the query settings, whatever kind new collections would get
@@ -122,7 +138,15 @@ export class LanceStore implements Store {
         ? await connection.openTable(TABLE)
         : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
       // the bounds the session was built with, so cacheBounds reports them rather than deciding the default again
-      return new LanceStore(connection, session, table, { ...options, cacheBytes: cache }, await table.listIndices());
+      const indices = await table.listIndices();
+      return new LanceStore(
+        connection,
+        session,
+        table,
+        { ...options, cacheBytes: cache },
+        indices,
+        keywordIndexOf(indices, await table.schema()),
+      );
     } catch (error) {
       throw new StoreError(
         `could not open collection ${options.collection} at ${options.dir}: ${(error as Error).message}`,
@@ -146,6 +170,7 @@ export class LanceStore implements Store {
     if (touched.length === 0) return;
     const where = `doc_id IN (${touched.map(sqlString).join(', ')})`;
     try {
+      if (!this.#hasKeywordColumn) await this.#addKeywordColumn();
       if (upsert.length === 0) {
         await this.#table.delete(where);
       } else {
@@ -165,12 +190,31 @@ export class LanceStore implements Store {
     }
   }
 
+  /** A collection made before KEYWORD_COLUMN gets it, filled with each chunk's text (one commit). */
+  async #addKeywordColumn(): Promise<void> {
+    try {
+      await this.#table.addColumns([
+        { name: KEYWORD_COLUMN, valueSql: 'text' },
+        { name: CHUNKING_COLUMN, valueSql: 'CAST(NULL AS STRING)' },
+      ]);
+      this.#hasKeywordColumn = true;
+    } catch (error) {
+      // another process may have added it first
+      this.#setKeywordIndex(keywordIndexOf(await this.#table.listIndices(), await this.#table.schema()));
+      if (!this.#hasKeywordColumn) throw error;
+    }
+  }
+
   async #maintainIndices(): Promise<void> {
     const rows = await this.#table.countRows();
     if (rows === 0) return;
-    if (!this.#hasFts) {
-      await this.#table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
-      this.#hasFts = true;
+    if (this.#ftsColumn !== KEYWORD_COLUMN) {
+      await this.#table.createIndex(KEYWORD_COLUMN, { config: lancedb.Index.fts(), replace: true });
+      this.#ftsColumn = KEYWORD_COLUMN;
+    }
+    if (this.#legacyFtsIndex) {
+      await this.#table.dropIndex(this.#legacyFtsIndex);
+      this.#legacyFtsIndex = undefined;
     }
     if (!this.#hasAnn && rows >= (this.#options.annThreshold ?? 50_000))
       await this.createVectorIndex(this.#options.vectorIndex ?? 'hnsw-sq');
@@ -265,16 +309,22 @@ export class LanceStore implements Store {
 
   async #keywordSearch(text: string | undefined, k: number, filter?: SearchFilter): Promise<Hit[]> {
     if (text === undefined) throw new StoreError('keyword search needs query text');
-    if (!this.#hasFts || !/[\p{L}\p{N}]/u.test(text)) return [];
+    if (!this.#ftsColumn || !/[\p{L}\p{N}]/u.test(text)) return [];
     let search = this.#table
       .query()
-      .fullTextSearch(text)
+      .fullTextSearch(text, { columns: this.#ftsColumn })
       .select([...COLUMNS, '_score'])
       .limit(k);
     const where = filterToWhere(filter);
     if (where) search = search.where(where);
     const rows = await search.toArray();
     return rows.map((row) => toHit(row, Number(row._score)));
+  }
+
+  #setKeywordIndex(state: KeywordIndex): void {
+    this.#hasKeywordColumn = state.hasKeywordColumn;
+    this.#ftsColumn = state.ftsColumn;
+    this.#legacyFtsIndex = state.legacyFtsIndex;
   }
 
   async getChunks(chunkIds: string[], filter?: SearchFilter): Promise<Hit[]> {
@@ -295,7 +345,8 @@ export class LanceStore implements Store {
     const pageSize = exportPageSize(options);
     // one query streams the table in record batches; pages are cut from them without holding the table
     let page: ChunkRecord[] = [];
-    for await (const batch of this.#table.query().select([...COLUMNS, 'vector'])) {
+    const columns = [...COLUMNS, 'vector', ...(this.#hasKeywordColumn ? [KEYWORD_COLUMN, CHUNKING_COLUMN] : [])];
+    for await (const batch of this.#table.query().select(columns)) {
       for (const row of batch.toArray()) {
         page.push(toRecord(row));
         if (page.length === pageSize) {
@@ -310,7 +361,11 @@ export class LanceStore implements Store {
   async documents(): Promise<DocumentRecord[]> {
     // column by column from Arrow: row objects cost ~10 µs per chunk in property access alone (1.4 s at 100k
     // chunks, paid by every incremental ingest and watch batch), the columns a small part of that
-    const table = await this.#table.query().select(['doc_id', 'source', 'doc_hash', 'labels', 'tags']).toArrow();
+    const table = await this.#table
+      .query()
+      .select(['doc_id', 'source', 'doc_hash', 'labels', 'tags', ...(this.#hasKeywordColumn ? [CHUNKING_COLUMN] : [])])
+      .toArrow();
+    const chunking = table.getChild(CHUNKING_COLUMN);
     const docIds = strings(table.getChild('doc_id')?.toArray());
     const sources = strings(table.getChild('source')?.toArray());
     const hashes = strings(table.getChild('doc_hash')?.toArray());
@@ -322,6 +377,8 @@ export class LanceStore implements Store {
       let record = documents.get(docId);
       if (!record) {
         record = { docId, source: sources[i]!, docHash: hashes[i]!, chunks: 0, labels: [], tags: [] };
+        const key = chunking?.get(i);
+        if (key != null) record.chunking = key;
         documents.set(docId, record);
       }
       record.chunks++;
@@ -340,6 +397,23 @@ export class LanceStore implements Store {
   }
 }
 
+interface KeywordIndex {
+  hasKeywordColumn: boolean;
+  ftsColumn: string | undefined;
+  legacyFtsIndex: string | undefined;
+}
+
+function keywordIndexOf(indices: lancedb.IndexConfig[], tableSchema: Schema): KeywordIndex {
+  const legacyFtsIndex = indices.find((index) => index.columns.includes('text'))?.name;
+  return {
+    hasKeywordColumn: tableSchema.fields.some((field) => field.name === KEYWORD_COLUMN),
+    ftsColumn: indices.some((index) => index.columns.includes(KEYWORD_COLUMN))
+      ? KEYWORD_COLUMN
+      : legacyFtsIndex && 'text',
+    legacyFtsIndex,
+  };
+}
+
 function toRow(chunk: ChunkRecord): Record<string, unknown> {
   return {
     chunk_id: chunk.chunkId,
@@ -350,6 +424,8 @@ function toRow(chunk: ChunkRecord): Record<string, unknown> {
     page: chunk.page,
     position: chunk.position,
     text: chunk.text,
+    [KEYWORD_COLUMN]: chunk.keywordText ?? chunk.text,
+    [CHUNKING_COLUMN]: chunk.chunking ?? null,
     doc_hash: chunk.docHash,
     labels: chunk.labels,
     tags: chunk.tags,
@@ -362,6 +438,8 @@ function toRecord(row: Record<string, any>): ChunkRecord {
   return {
     ...hit,
     position: row.position,
+    ...(row[KEYWORD_COLUMN] != null && row[KEYWORD_COLUMN] !== row.text ? { keywordText: row[KEYWORD_COLUMN] } : {}),
+    ...(row[CHUNKING_COLUMN] != null ? { chunking: row[CHUNKING_COLUMN] } : {}),
     docHash: row.doc_hash,
     vector: Float32Array.from(row.vector as Iterable<number>),
   };

@@ -237,21 +237,24 @@ export function describeStoreContract(
       ]);
     });
 
-    it('lists each document with its labels and tags (ingest compares them to decide what changed)', async () => {
+    it('lists each document with its labels, tags and chunking key (ingest compares them to decide what changed)', async () => {
       const store = await fresh();
       await store.write({
         removeDocIds: [],
         upsert: [
-          chunk('hr.md', 0, 'salary', { labels: ['hr', 'exec'], tags: ['policy'] }),
-          chunk('hr.md', 1, 'bands', { labels: ['hr', 'exec'], tags: ['policy'] }),
+          chunk('hr.md', 0, 'salary', { labels: ['hr', 'exec'], tags: ['policy'], chunking: '200/32+headers' }),
+          chunk('hr.md', 1, 'bands', { labels: ['hr', 'exec'], tags: ['policy'], chunking: '200/32+headers' }),
           chunk('open.md', 2, 'lunch'),
         ],
       });
       const documents = await store.documents();
-      expect(documents.map(({ docId, labels, tags }) => ({ docId, labels: [...labels].sort(), tags }))).toEqual([
-        { docId: 'hr.md', labels: ['exec', 'hr'], tags: ['policy'] },
-        { docId: 'open.md', labels: [], tags: [] },
+      expect(
+        documents.map(({ docId, labels, tags, chunking }) => ({ docId, labels: [...labels].sort(), tags, chunking })),
+      ).toEqual([
+        { docId: 'hr.md', labels: ['exec', 'hr'], tags: ['policy'], chunking: '200/32+headers' },
+        { docId: 'open.md', labels: [], tags: [], chunking: undefined },
       ]);
+      expect(documents[1]).not.toHaveProperty('chunking');
     });
 
     it('keeps unicode text and metadata intact', async () => {
@@ -324,6 +327,37 @@ export function describeStoreContract(
       expect(await store.chunksOf('a.md', { tags: ['policy'] })).toEqual([]);
     });
 
+    it('keyword-indexes a chunk’s keywordText in place of its text, and shows the text', async () => {
+      const store = await fresh();
+      await store.write({
+        removeDocIds: [],
+        upsert: [
+          chunk('a.md', 0, 'The keeper lit the lamp at dusk.', {
+            keywordText: 'Lighthouse of Ouessant > Duties\n\nThe keeper lit the lamp at dusk.',
+          }),
+          chunk('b.md', 1, 'The lighthouse is white.'),
+          // the same as its text: stored and exported as a chunk without keywordText
+          chunk('c.md', 2, 'Copper prices rose.', { keywordText: 'Copper prices rose.' }),
+        ],
+      });
+      const ouessant = await store.search({ mode: 'keyword', text: 'Ouessant duties', k: 5 });
+      expect(ouessant.map((h) => [h.docId, h.text])).toEqual([['a.md', 'The keeper lit the lamp at dusk.']]);
+      expect((await store.search({ mode: 'keyword', text: 'lighthouse', k: 5 })).map((h) => h.docId).sort()).toEqual([
+        'a.md',
+        'b.md',
+      ]);
+      const hybrid = await store.search({ mode: 'hybrid', vector: vec(5), text: 'Ouessant', k: 1 });
+      expect(hybrid.map((h) => h.docId)).toEqual(['a.md']);
+      expect((await store.search({ mode: 'keyword', text: 'copper', k: 5 })).map((h) => h.docId)).toEqual(['c.md']);
+      const exported = new Map<string, ChunkRecord>();
+      for await (const page of store.exportChunks()) for (const c of page) exported.set(c.docId, c);
+      expect(exported.get('a.md')?.keywordText).toBe(
+        'Lighthouse of Ouessant > Duties\n\nThe keeper lit the lamp at dusk.',
+      );
+      expect(exported.get('b.md')).not.toHaveProperty('keywordText');
+      expect(exported.get('c.md')).not.toHaveProperty('keywordText');
+    });
+
     it('exports every chunk once, with its vector and metadata, in pages of the given size', async () => {
       const store = await fresh();
       const collect = async (pageSize?: number) => {
@@ -341,6 +375,8 @@ export function describeStoreContract(
           tags: i % 2 ? ['odd'] : [],
           docHash: `hash${i % 4}`,
           chunkId: `d${i % 4}.md#${i}`,
+          ...(i % 3 === 1 ? { keywordText: `Ä > h${i}\n\nchunk ${i} – Zürich` } : {}),
+          ...(i % 4 === 2 ? { chunking: '200/32' } : {}),
         }),
       );
       await store.write({ removeDocIds: [], upsert: written });

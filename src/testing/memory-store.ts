@@ -116,6 +116,7 @@ export class MemoryStore implements Store, AsyncDisposable {
         chunks: 0,
         labels: [],
         tags: [],
+        ...(record.chunking !== undefined ? { chunking: record.chunking } : {}),
       };
       document.chunks++;
       // like the other stores: a document's labels and tags are the sorted union over its chunks
@@ -137,8 +138,11 @@ export class MemoryStore implements Store, AsyncDisposable {
 
 /** Copies: a caller that reuses (or changes) its arrays must not change what is stored. */
 function copyRecord(chunk: ChunkRecord): ChunkRecord {
+  const { keywordText, ...rest } = chunk;
   return {
-    ...chunk,
+    ...rest,
+    // kept only where it differs from the text, as the other stores return it
+    ...(keywordText !== undefined && keywordText !== chunk.text ? { keywordText } : {}),
     headingPath: [...chunk.headingPath],
     labels: [...chunk.labels],
     tags: [...chunk.tags],
@@ -148,7 +152,7 @@ function copyRecord(chunk: ChunkRecord): ChunkRecord {
 
 function toEntry(chunk: ChunkRecord): Entry {
   const record = copyRecord(chunk);
-  const tokens = words(chunk.text);
+  const tokens = words(chunk.keywordText ?? chunk.text);
   const terms = new Map<string, number>();
   for (const token of tokens) terms.set(token, (terms.get(token) ?? 0) + 1);
   return { record, terms, length: tokens.length };

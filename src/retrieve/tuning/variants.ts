@@ -7,7 +7,7 @@ import { collectionDir } from '../../paths.ts';
 import type { Embedder } from '../../embed/embedder.ts';
 import { writeAtomic } from '../../io/atomic-write.ts';
 import { EmbeddingCache } from '../../ingest/embedding-cache.ts';
-import { chunkIdOf } from '../../ingest/ingest.ts';
+import { chunkIdOf, chunkingKey } from '../../ingest/ingest.ts';
 import { parseDocument } from '../../ingest/parsers/index.ts';
 import { openStore } from '../../store/open.ts';
 import type { Store } from '../../store/store.ts';
@@ -39,7 +39,15 @@ export interface ChunkingVariant {
 /** The name of a variant: its chunking plus a hash of the embedder, chunking and every document's content. */
 export function variantName(embedderId: string, chunking: Chunking, documents: DocumentRecord[]): string {
   const key = createHash('sha256')
-    .update(JSON.stringify([embedderId, chunking, documents.map((d) => [d.docId, d.docHash, d.labels, d.tags])]))
+    .update(
+      JSON.stringify([
+        embedderId,
+        chunking,
+        documents.map((d) => [d.docId, d.docHash, d.labels, d.tags]),
+        // header variants built before the header was keyword-indexed too are not reused
+        ...(chunking.contextHeaders ? ['headers keyword-indexed'] : []),
+      ]),
+    )
     .digest('hex')
     .slice(0, 12);
   return `c${chunking.maxTokens}-o${chunking.overlapTokens}-${key}`;
@@ -87,7 +95,8 @@ export async function chunkingVariant(options: {
       const bytes = await readFile(doc.source);
       const parsed = await parseDocument(bytes, doc.source);
       const title = parsed.title ?? basename(doc.source);
-      for (const c of chunk(parsed, { ...chunking, countTokens: (text) => embedder.countTokens(text) }))
+      for (const c of chunk(parsed, { ...chunking, countTokens: (text) => embedder.countTokens(text) })) {
+        const embedded = chunking.contextHeaders ? headedText(c, parsed.title) : c.text;
         records.push({
           chunkId: chunkIdOf(doc.docId, doc.docHash, c.position),
           docId: doc.docId,
@@ -97,11 +106,14 @@ export async function chunkingVariant(options: {
           page: c.page ?? null,
           position: c.position,
           text: c.text,
+          ...(chunking.contextHeaders ? { keywordText: embedded } : {}),
+          chunking: chunkingKey(chunking),
           docHash: doc.docHash,
           labels: doc.labels,
           tags: doc.tags,
-          embedded: chunking.contextHeaders ? headedText(c, parsed.title) : c.text,
+          embedded,
         });
+      }
     }
     const cache = await EmbeddingCache.open(
       join(options.root, 'embeddings', embedder.id.replace(/[^\w.-]+/g, '_')),

@@ -51,12 +51,27 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
     `,
   },
+  {
+    // the keyword index covers keyword_text where a chunk has one (chunking.contextHeaders: title and headings above the text)
+    // and how each document was chunked (ingest re-chunks a document chunked under other settings)
+    version: 2,
+    name: 'chunks.keyword_text, chunking',
+    sql: `
+      ALTER TABLE chunks ADD COLUMN keyword_text text;
+      ALTER TABLE chunks ADD COLUMN chunking text;
+      ALTER TABLE documents ADD COLUMN chunking text;
+      DROP INDEX chunks_tsv;
+      ALTER TABLE chunks DROP COLUMN tsv;
+      ALTER TABLE chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(keyword_text, text))) STORED;
+      CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 7_301_964; // arbitrary constant shared by every attune process
 
 /** Applies the pending migrations; returns the versions applied now (empty when up to date). */
-export async function migrate(pool: pg.Pool): Promise<number[]> {
+export async function migrate(pool: pg.Pool, migrations = MIGRATIONS): Promise<number[]> {
   const client = await pool.connect();
   const applied: number[] = [];
   let lost: Error | undefined;
@@ -71,7 +86,7 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
     const done = new Set(
       (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
     );
-    for (const migration of MIGRATIONS) {
+    for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await client.query(migration.sql);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [

@@ -51,12 +51,12 @@ async function attune(...args: string[]): Promise<{ code: number; stdout: string
 describe('attune store / collections copy', () => {
   it('migrates idempotently and reports stats', async () => {
     expect(JSON.parse((await attune('store', 'migrate', '--store', server.url, '--json')).stdout)).toEqual({
-      applied: [1],
-      version: 1,
+      applied: [1, 2],
+      version: 2,
     });
     expect(JSON.parse((await attune('store', 'migrate', '--store', server.url, '--json')).stdout)).toEqual({
       applied: [],
-      version: 1,
+      version: 2,
     });
     const refused = await attune('store', 'stats');
     expect(refused.code).toBe(2);

@@ -69,6 +69,9 @@ export function chunkColumns(chunks: ChunkRecord[]): unknown[] {
     chunks.map((c) => c.page),
     chunks.map((c) => c.position),
     chunks.map((c) => c.text),
+    // NULL where the keyword index sees the text alone (the tsv column falls back to it)
+    chunks.map((c) => (c.keywordText !== undefined && c.keywordText !== c.text ? c.keywordText : null)),
+    chunks.map((c) => c.chunking ?? null),
     chunks.map((c) => c.docHash),
     chunks.map((c) => JSON.stringify(c.labels)),
     chunks.map((c) => JSON.stringify(c.tags)),
@@ -78,8 +81,8 @@ export function chunkColumns(chunks: ChunkRecord[]): unknown[] {
 
 export function insertChunksSql(dimension: number): string {
   const list = (column: string) => `ARRAY(SELECT jsonb_array_elements_text(${column}::jsonb))`;
-  return `INSERT INTO chunks (collection, chunk_id, doc_id, source, title, heading_path, page, position, text, doc_hash, labels, tags, embedding)
-    SELECT $1, u.chunk_id, u.doc_id, u.source, u.title, ${list('u.heading_path')}, u.page, u.position, u.text, u.doc_hash, ${list('u.labels')}, ${list('u.tags')}, u.embedding::vector(${dimension})
-    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-      AS u(chunk_id, doc_id, source, title, heading_path, page, position, text, doc_hash, labels, tags, embedding)`;
+  return `INSERT INTO chunks (collection, chunk_id, doc_id, source, title, heading_path, page, position, text, keyword_text, chunking, doc_hash, labels, tags, embedding)
+    SELECT $1, u.chunk_id, u.doc_id, u.source, u.title, ${list('u.heading_path')}, u.page, u.position, u.text, u.keyword_text, u.chunking, u.doc_hash, ${list('u.labels')}, ${list('u.tags')}, u.embedding::vector(${dimension})
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+      AS u(chunk_id, doc_id, source, title, heading_path, page, position, text, keyword_text, chunking, doc_hash, labels, tags, embedding)`;
 }

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startPgliteServer } from '../../testing/pglite-server.ts';
 import { deleteCollection, listCollections, openStore } from '../open.ts';
 import { chunk, describeStoreContract } from '../store.contract.ts';
-import { migrate } from './migrations.ts';
+import { MIGRATIONS, migrate } from './migrations.ts';
 import { PostgresStore } from './postgres-store.ts';
 
 // One PGlite session behind the socket: pools of 4 are queued into it (see pglite-server.ts).
@@ -41,9 +41,61 @@ describe('PostgresStore', () => {
       expect((await second.documents()).map((d) => d.docId)).toEqual(['a.md']);
       await second.dispose();
       const { rows } = await pool.query('SELECT version FROM schema_migrations');
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      expect(rows.map((r) => r.version)).toEqual([1, 2]);
     } finally {
       await pool.end();
+    }
+  });
+
+  it('migrates a database of schema 1 to keyword_text: old chunks keep their keyword search, new ones index keywordText', async () => {
+    const old = await startPgliteServer();
+    const pool = new pg.Pool({ connectionString: old.url, max: 1 });
+    try {
+      expect(await migrate(pool, MIGRATIONS.slice(0, 1))).toEqual([1]);
+      await pool.query(`INSERT INTO collections (name, embedder_id, dimension) VALUES ('legacy', 'test', 8)`);
+      await pool.query(
+        `INSERT INTO chunks (collection, chunk_id, doc_id, source, title, heading_path, page, position, text, doc_hash, embedding)
+         VALUES ('legacy', 'a#0', 'a.md', 'corpus/a.md', 'a.md', '{}', NULL, 0, 'written before the migration', 'h1', '[1,0,0,0,0,0,0,0]')`,
+      );
+      await pool.query(
+        `INSERT INTO documents (collection, doc_id, source, doc_hash, chunks) VALUES ('legacy', 'a.md', 'corpus/a.md', 'h1', 1)`,
+      );
+      expect(await migrate(pool)).toEqual([2]);
+      const store = (await openStore({
+        home: '/nonexistent',
+        url: old.url,
+        collection: 'legacy',
+        embedderId: 'test',
+        dimension: 8,
+        create: false,
+      })) as PostgresStore;
+      try {
+        expect((await store.search({ mode: 'keyword', text: 'migration', k: 5 })).map((h) => h.docId)).toEqual([
+          'a.md',
+        ]);
+        await store.write({
+          removeDocIds: [],
+          upsert: [
+            chunk('b.md', 1, 'written after it', { keywordText: 'Ouessant\n\nwritten after it', chunking: '200/32' }),
+          ],
+        });
+        expect((await store.search({ mode: 'keyword', text: 'Ouessant', k: 5 })).map((h) => h.docId)).toEqual(['b.md']);
+        const exported = [];
+        for await (const page of store.exportChunks()) exported.push(...page);
+        expect(exported.map((c) => [c.docId, c.keywordText, c.chunking])).toEqual([
+          ['a.md', undefined, undefined],
+          ['b.md', 'Ouessant\n\nwritten after it', '200/32'],
+        ]);
+        expect((await store.documents()).map((d) => [d.docId, d.chunking])).toEqual([
+          ['a.md', undefined],
+          ['b.md', '200/32'],
+        ]);
+      } finally {
+        await store.dispose();
+      }
+    } finally {
+      await pool.end();
+      await old.stop();
     }
   });
 

@@ -89,8 +89,8 @@ export class PostgresStore implements Store {
         touched,
       ]);
       await client.query(
-        `INSERT INTO documents (collection, doc_id, source, doc_hash, chunks)
-         SELECT collection, doc_id, min(source), min(doc_hash), count(*) FROM chunks
+        `INSERT INTO documents (collection, doc_id, source, doc_hash, chunks, chunking)
+         SELECT collection, doc_id, min(source), min(doc_hash), count(*), min(chunking) FROM chunks
          WHERE collection = $1 AND doc_id = ANY($2::text[]) GROUP BY collection, doc_id`,
         [this.collection, touched],
       );
@@ -208,7 +208,7 @@ export class PostgresStore implements Store {
     const union = (column: string) =>
       `(SELECT coalesce(array_agg(DISTINCT v ORDER BY v), '{}') FROM chunks c, unnest(c.${column}) v WHERE c.collection = d.collection AND c.doc_id = d.doc_id) AS ${column}`;
     const { rows } = await this.#pool.query(
-      `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, ${union('labels')}, ${union('tags')} FROM documents d WHERE d.collection = $1 ORDER BY d.doc_id`,
+      `SELECT d.doc_id, d.source, d.doc_hash, d.chunks, d.chunking, ${union('labels')}, ${union('tags')} FROM documents d WHERE d.collection = $1 ORDER BY d.doc_id`,
       [this.collection],
     );
     return rows
@@ -219,6 +219,7 @@ export class PostgresStore implements Store {
         chunks: r.chunks,
         labels: r.labels ?? [],
         tags: r.tags ?? [],
+        ...(r.chunking !== null ? { chunking: r.chunking } : {}),
       }))
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
@@ -239,12 +240,19 @@ export class PostgresStore implements Store {
     let after = '';
     for (;;) {
       const { rows } = await this.#pool.query(
-        `SELECT ${HIT_COLUMNS}, position, doc_hash, embedding::text AS embedding FROM chunks WHERE collection = $1 AND chunk_id COLLATE "C" > $2 ORDER BY chunk_id COLLATE "C" LIMIT $3`,
+        `SELECT ${HIT_COLUMNS}, position, keyword_text, chunking, doc_hash, embedding::text AS embedding FROM chunks WHERE collection = $1 AND chunk_id COLLATE "C" > $2 ORDER BY chunk_id COLLATE "C" LIMIT $3`,
         [this.collection, after, pageSize],
       );
       if (rows.length === 0) return;
       yield rows
-        .map((r) => ({ ...toHit(r, 0), position: r.position, docHash: r.doc_hash, vector: parseVector(r.embedding) }))
+        .map((r) => ({
+          ...toHit(r, 0),
+          position: r.position,
+          ...(r.keyword_text !== null ? { keywordText: r.keyword_text } : {}),
+          ...(r.chunking !== null ? { chunking: r.chunking } : {}),
+          docHash: r.doc_hash,
+          vector: parseVector(r.embedding),
+        }))
         .map(({ score: _, ...c }) => c);
       if (rows.length < pageSize) return;
       after = rows.at(-1)!.chunk_id;
