@@ -2,10 +2,11 @@
  * Which part of the server's work RSS growth follows: repeats one kind of work many times in a fresh
  * process (the real runtime: LanceDB store, MiniLM embedder, SmolLM2 generator) and samples memory.
  *
- *   bash scripts/with-node.sh bench/rss-probe.ts upload|commit|search|embed [--n 400] [--cache-mb 160]
+ *   bash scripts/with-node.sh bench/rss-probe.ts upload|commit|search|embed|generate [--n 400] [--cache-mb 160]
  * upload: replace one of 20 documents with new text (an ingest, so a LanceDB commit), then one search;
  * commit: the same, but each document alternates between two texts, so the embeddings come from the cache
- * search: hybrid searches on a fixed collection; embed: embed two texts.
+ * search: hybrid searches on a fixed collection; embed: embed two texts; generate: one chat completion of 16
+ * tokens (SmolLM2, a RAG-sized prompt of varying length).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ const { values: flags, positionals } = parseArgs({
     'cache-mb': { type: 'string' },
   },
 });
-const KINDS = ['upload', 'commit', 'search', 'embed'];
+const KINDS = ['upload', 'commit', 'search', 'embed', 'generate'];
 const kind = positionals[0] ?? 'upload';
 if (!KINDS.includes(kind)) throw new Error(`kind must be one of ${KINDS.join(', ')}, got "${kind}"`);
 const n = Number(flags.n);
@@ -78,6 +79,17 @@ for (let i = 0; i < n; i++) {
   } else if (kind === 'search')
     await retrieve(store, embedder, contexts[i % contexts.length]!.slice(0, 60), { k: 5, mode: 'hybrid' });
   else if (kind === 'embed') await embedder.embed([`sentence ${i}`, contexts[i % contexts.length]!.slice(0, 200)]);
+  else if (kind === 'generate')
+    await (await runtime.generator()).generate({
+      messages: [
+        { role: 'system', content: 'Answer from the documents.' },
+        {
+          role: 'user',
+          content: `${contexts.slice(i % 20, (i % 20) + 1 + (i % 3)).join('\n\n')}\n\nQuestion ${i}: who?`,
+        },
+      ],
+      maxTokens: 16,
+    });
 }
 sample(n);
 await runtime[Symbol.asyncDispose]();
