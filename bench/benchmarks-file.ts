@@ -21,6 +21,16 @@ export function markdownTable(header: string[], rows: (string | number)[][]): st
   ].join('\n');
 }
 
+/** Least-squares slope of evenly spaced byte samples, in MB per minute (`perMinute` samples a minute). */
+export function slopeMbPerMinute(values: number[], perMinute: number): number {
+  const meanX = (values.length - 1) / 2;
+  const meanY = values.reduce((sum, y) => sum + y, 0) / values.length;
+  const slope =
+    values.reduce((sum, y, x) => sum + (x - meanX) * (y - meanY), 0) /
+    values.reduce((sum, _, x) => sum + (x - meanX) ** 2, 0);
+  return (slope * perMinute) / 2 ** 20;
+}
+
 export function percentileOf(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;

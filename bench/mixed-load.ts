@@ -18,7 +18,7 @@ import { createRuntime } from '../src/runtime/runtime.ts';
 import type { LanceStore } from '../src/store/lance-store.ts';
 import { startServer } from '../src/server/serve.ts';
 import { fictionalContexts } from './fictional-contexts.ts';
-import { appendBenchmark, markdownTable, percentileOf } from './benchmarks-file.ts';
+import { appendBenchmark, markdownTable, percentileOf, slopeMbPerMinute } from './benchmarks-file.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -195,13 +195,7 @@ async function main(): Promise<void> {
       );
     const lastMinute = rss.slice(-7);
     // least-squares slope of RSS over the second half of the run, in MB per minute (samples every 10 s)
-    const half = rss.slice(Math.floor(rss.length / 2));
-    const meanX = (half.length - 1) / 2;
-    const meanY = half.reduce((sum, y) => sum + y, 0) / half.length;
-    const slope =
-      half.reduce((sum, y, x) => sum + (x - meanX) * (y - meanY), 0) /
-      half.reduce((sum, _, x) => sum + (x - meanX) ** 2, 0);
-    const slopeMbPerMinute = (slope * 6) / 2 ** 20;
+    const slope = slopeMbPerMinute(rss.slice(Math.floor(rss.length / 2)), 6);
     const rows = [...routes.entries()].map(([route, r]) => [
       route,
       r.ok,
@@ -215,7 +209,7 @@ async function main(): Promise<void> {
     const body = [
       `${minutes} minutes of mixed traffic against one \`attune serve\` (in-process, API keys, default limits, generator on 1 thread): two search clients, one chat client (rag, 16 tokens), one embeddings client, an upload every ${uploadEvery} s${steady ? ' (steady: each replaces one of the 20 documents with new text, so the collection does not grow)' : ' (each a new document)'}, and eval runs (base + rag, 6 questions) one after another in the background. Server and clients share the process, so RSS includes the clients.`,
       '',
-      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; least-squares RSS trend over the second half: ${slopeMbPerMinute.toFixed(2)} MB per minute; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}; LanceDB's caches of the collection ${windows(samples.map((s) => s.lanceCache)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
+      `**${errors} errors** (responses other than 2xx and 429); ${evalRuns} eval runs started; RSS ${mb(rss[0]!)} at the start, ${mb(Math.max(...firstMinute))} max in the first minute, ${mb(Math.max(...lastMinute))} max in the last minute, ${mb(Math.max(...rss))} max overall (${rss.length} samples, every 10 s); peak RSS per 5-minute window: ${windows(rss).join(', ')}; least-squares RSS trend over the second half: ${slope.toFixed(2)} MB per minute; of it, V8 heap in use ${windows(samples.map((s) => s.heapUsed)).join(', ')} and memory outside the V8 heap held by JS objects (\`external\`) ${windows(samples.map((s) => s.external)).join(', ')}; LanceDB's caches of the collection ${windows(samples.map((s) => s.lanceCache)).join(', ')}.${skip.size > 0 ? ` Clients left out: ${[...skip].join(', ')}.` : ''}`,
       '',
       markdownTable(['route', 'ok', '429', 'errors', 'p50 ms', 'p95 ms', 'error examples'], rows),
     ].join('\n');
