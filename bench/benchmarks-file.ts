@@ -21,6 +21,13 @@ export function markdownTable(header: string[], rows: (string | number)[][]): st
   ].join('\n');
 }
 
+/** The peak of each window of `size` samples (a load run's 5-minute windows: 30 samples every 10 s). */
+export function windowPeaks(values: number[], size: number): number[] {
+  return Array.from({ length: Math.ceil(values.length / size) }, (_, w) =>
+    Math.max(...values.slice(w * size, w * size + size)),
+  );
+}
+
 /** Least-squares slope of evenly spaced byte samples, in MB per minute (`perMinute` samples a minute). */
 export function slopeMbPerMinute(values: number[], perMinute: number): number {
   const meanX = (values.length - 1) / 2;

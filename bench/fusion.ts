@@ -128,9 +128,10 @@ try {
     const stores: Store[] = [];
     for (const variant of variants) {
       const variantStarted = performance.now();
+      const collection = `${name}-${variant.replace('+', '-')}`;
       const store = await openStore({
         home,
-        collection: `${name}-${variant.replace('+', '-')}`,
+        collection,
         embedderId: embedder.id,
         dimension: embedder.dimension,
         create: true,
@@ -140,7 +141,7 @@ try {
         store,
         embedder,
         chunking: { ...config.chunking, contextHeaders: variant !== 'off' },
-        cacheDir: join(out, 'cache', `${name}-${variant.replace('+', '-')}`),
+        cacheDir: join(out, 'cache', collection),
       });
       if (result.failed.length) throw new Error(`${name}: could not ingest ${result.failed[0]!.path}`);
       if (variant === 'embed') await withoutKeywordHeaders(store);

@@ -18,7 +18,7 @@ import { createRuntime } from '../src/runtime/runtime.ts';
 import type { LanceStore } from '../src/store/lance-store.ts';
 import { startServer } from '../src/server/serve.ts';
 import { fictionalContexts } from './fictional-contexts.ts';
-import { appendBenchmark, markdownTable, percentileOf, slopeMbPerMinute } from './benchmarks-file.ts';
+import { appendBenchmark, markdownTable, percentileOf, slopeMbPerMinute, windowPeaks } from './benchmarks-file.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -189,10 +189,7 @@ async function main(): Promise<void> {
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
     const firstMinute = rss.slice(0, Math.min(rss.length, 7));
     // the peak of each 5-minute window (30 samples): flat means these stop rising
-    const windows = (values: number[]) =>
-      Array.from({ length: Math.ceil(values.length / 30) }, (_, w) =>
-        mb(Math.max(...values.slice(w * 30, w * 30 + 30))),
-      );
+    const windows = (values: number[]) => windowPeaks(values, 30).map(mb);
     const lastMinute = rss.slice(-7);
     // least-squares slope of RSS over the second half of the run, in MB per minute (samples every 10 s)
     const slope = slopeMbPerMinute(rss.slice(Math.floor(rss.length / 2)), 6);

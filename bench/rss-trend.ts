@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { slopeMbPerMinute } from './benchmarks-file.ts';
+import { slopeMbPerMinute, windowPeaks } from './benchmarks-file.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,7 +30,8 @@ for (const from of flags.from.split(',').map(Number)) {
     `from minute ${from} to the end: RSS ${slope('rss')} MB/min, heapTotal ${slope('heapTotal')}, heapUsed ${slope('heapUsed')}, external ${slope('external')}`,
   );
 }
-const windows = Array.from({ length: Math.ceil(samples.length / 30) }, (_, w) =>
-  Math.round(Math.max(...samples.slice(w * 30, w * 30 + 30).map((s) => s.rss)) / 2 ** 20),
-);
+const windows = windowPeaks(
+  samples.map((s) => s.rss),
+  30,
+).map((bytes) => Math.round(bytes / 2 ** 20));
 console.log(`peak RSS per 5-minute window, MB: ${windows.join(', ')}`);

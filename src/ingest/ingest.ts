@@ -54,12 +54,12 @@ export function chunkingKey(chunking: IngestOptions['chunking']): string {
 }
 
 /**
- * Whether a stored document was chunked as `key` says. Chunks written before the key was recorded carry none:
- * they were chunked without headers in their keyword index, so they count as chunked under the same settings
- * unless headers are asked for.
+ * Whether a stored document was chunked as `key` (of settings with or without `headers`) says. Chunks written
+ * before the key was recorded carry none: they were chunked without headers in their keyword index, so they count
+ * as chunked under the same settings unless headers are asked for.
  */
-function sameChunking(stored: string | undefined, key: string): boolean {
-  return stored === undefined ? !key.endsWith('+headers') : stored === key;
+function sameChunking(stored: string | undefined, key: string, headers: boolean | undefined): boolean {
+  return stored === undefined ? !headers : stored === key;
 }
 
 /** A chunk's id: its document, the document's content hash and its position (re-chunking elsewhere must agree). */
@@ -122,7 +122,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         before?.docHash === docHash &&
         sameSet(before.labels, options.labels ?? []) &&
         sameSet(before.tags, options.tags ?? []) &&
-        sameChunking(before.chunking, chunking)
+        sameChunking(before.chunking, chunking, options.chunking.contextHeaders)
       ) {
         result.unchanged++;
         continue;

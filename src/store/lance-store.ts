@@ -116,13 +116,13 @@ export class LanceStore implements Store {
     table: lancedb.Table,
     options: LanceStoreOptions,
     indices: lancedb.IndexConfig[],
-    keywordIndex: KeywordIndex,
+    tableSchema: Schema,
   ) {
     this.#connection = connection;
     this.#session = session;
     this.#table = table;
     this.collection = options.collection;
-    this.#setKeywordIndex(keywordIndex);
+    this.#setKeywordIndex(keywordIndexOf(indices, tableSchema));
     const ann = indices.find((index) => index.columns.includes('vector'));
     this.#hasAnn = ann !== undefined;
     // an existing index decides the query settings, whatever kind new collections would get
@@ -138,14 +138,13 @@ export class LanceStore implements Store {
         ? await connection.openTable(TABLE)
         : await connection.createEmptyTable(TABLE, schema(options.dimension), { existOk: true });
       // the bounds the session was built with, so cacheBounds reports them rather than deciding the default again
-      const indices = await table.listIndices();
       return new LanceStore(
         connection,
         session,
         table,
         { ...options, cacheBytes: cache },
-        indices,
-        keywordIndexOf(indices, await table.schema()),
+        await table.listIndices(),
+        await table.schema(),
       );
     } catch (error) {
       throw new StoreError(

@@ -90,6 +90,7 @@ export async function chunkingVariant(options: {
   try {
     // what each record's vector is computed from: its text, or its text under its title and headings
     const records: (Omit<ChunkRecord, 'vector'> & { embedded: string })[] = [];
+    const key = chunkingKey(chunking);
     for (const doc of options.documents) {
       options.signal?.throwIfAborted();
       const bytes = await readFile(doc.source);
@@ -107,7 +108,7 @@ export async function chunkingVariant(options: {
           position: c.position,
           text: c.text,
           ...(chunking.contextHeaders ? { keywordText: embedded } : {}),
-          chunking: chunkingKey(chunking),
+          chunking: key,
           docHash: doc.docHash,
           labels: doc.labels,
           tags: doc.tags,
