@@ -7,16 +7,13 @@
  *
  *   bash scripts/with-node.sh bench/embed-order.ts [--datasets clapnq,fictional-knowledge] [--rounds 2] [--append]
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { chunk } from '../src/chunk/chunk.ts';
 import { parseConfig } from '../src/config/config.ts';
-import { parseDocument } from '../src/ingest/parsers/index.ts';
 import { createEmbedder } from '../src/runtime/backends.ts';
 import { appendBenchmark, markdownTable } from './benchmarks-file.ts';
-import { prepareDataset, type DatasetName } from './peers/datasets.ts';
+import { corpusChunks } from './corpus-chunks.ts';
+import type { DatasetName } from './peers/datasets.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -31,18 +28,7 @@ const embedder = await createEmbedder(config);
 const load = [loadavg()[0]!];
 const rows: (string | number)[][] = [];
 for (const name of flags.datasets!.split(',') as DatasetName[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'attune-embed-order-'));
-  const prepared = await prepareDataset(name, dir);
-  const corpus = join(dir, 'corpus');
-  const texts: string[] = [];
-  for (const file of readdirSync(corpus, { recursive: true, withFileTypes: true })) {
-    if (!file.isFile()) continue;
-    const path = join(file.parentPath, file.name);
-    const parsed = await parseDocument(readFileSync(path), path);
-    const chunks = chunk(parsed, { ...config.chunking, countTokens: (text) => embedder.countTokens(text) });
-    texts.push(...chunks.map((c) => c.text));
-  }
-  const unique = [...new Set(texts)];
+  const { documents, texts: unique } = await corpusChunks(name, config, embedder);
   const sorted = [...unique].sort((a, b) => a.length - b.length);
   const pass = async (order: string[]) => {
     const started = performance.now();
@@ -74,7 +60,7 @@ for (const name of flags.datasets!.split(',') as DatasetName[]) {
   const [arrival, byLength] = [rate(times.arrival), rate(times.sorted)];
   const lengths = unique.map((t) => embedder.countTokens(t));
   rows.push([
-    `${name} (${prepared.documents} documents)`,
+    `${name} (${documents} documents)`,
     unique.length,
     `${Math.min(...lengths)}–${Math.max(...lengths)}`,
     Number(arrival.toFixed(1)),
@@ -82,7 +68,6 @@ for (const name of flags.datasets!.split(',') as DatasetName[]) {
     `${(byLength / arrival).toFixed(2)}×`,
     maxDiff.toExponential(1),
   ]);
-  rmSync(dir, { recursive: true, force: true });
 }
 await embedder.dispose();
 load.push(loadavg()[0]!);

@@ -16,7 +16,7 @@
  *                           [--limit N] [--json FILE] [--append]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
@@ -49,6 +49,8 @@ const { values: flags } = parseArgs({
   options: {
     datasets: { type: 'string', default: DATASETS.join(',') },
     headers: { type: 'string', default: 'off,embed+bm25' },
+    /** The default embedder's weights: fp32, or q8 (its int8 file, \`embedder.dtype: q8\`). */
+    dtype: { type: 'string', default: 'fp32' },
     limit: { type: 'string' },
     json: { type: 'string' },
     append: { type: 'boolean', default: false },
@@ -115,7 +117,7 @@ async function withoutKeywordHeaders(store: Store): Promise<void> {
 const loadAtStart = loadavg()[0]!;
 const started = performance.now();
 const out = mkdtempSync(join(tmpdir(), 'attune-bench-fusion-'));
-const config = parseConfig({});
+const config = parseConfig({ embedder: { provider: 'transformers', dtype: flags.dtype } });
 const embedder = embedOnce(await createEmbedder(config));
 const home = join(out, 'home');
 const byVariant = new Map<Variant, DatasetScores[]>(variants.map((v) => [v, []]));
@@ -246,10 +248,7 @@ writeFileSync(
   jsonFile,
   JSON.stringify(
     Object.fromEntries(
-      [...byVariant].map(([v, scored]) => [
-        v,
-        scored.map((d) => ({ dataset: d.dataset, scores: d.scores.map(({ perQuestion: _, ...s }) => s) })),
-      ]),
+      [...byVariant].map(([v, scored]) => [v, scored.map((d) => ({ dataset: d.dataset, scores: d.scores }))]),
     ),
     null,
     2,
@@ -261,6 +260,6 @@ if (flags.append && limit === undefined) {
   appendBenchmark(
     `Hybrid fusion and contextual chunk headers on four datasets (bench:fusion, ${embedder.id})`,
     `npm run bench:fusion${args.length ? ` -- ${args.join(' ')}` : ''}`,
-    `Datasets as bench:peers (clapnq, fictional-knowledge gen probes, Spider dev schema cards) and bench:rag-tuned (covid-faq); ${notes.join('; ')}. Default config chunking (≤ ${config.chunking.maxTokens} tokens, ${config.chunking.overlapTokens} overlap), LanceDB. Each question's vector and keyword lists fetched once (${LIST_DEPTH} deep), every method computed from them by the store's fuseHybrid, scored by document nDCG@10 and recall@5 over the best ${RANKED_CHUNKS} chunks. Header variants: off = the chunk text embedded alone; embed+bm25 = "title > headings" above the text, embedded and keyword-indexed (\`chunking.contextHeaders\`); embed = embedded so but the text alone keyword-indexed (an ablation). Margin = nDCG@10 − the better single list's. Default rule (fixed before the runs): the hybrid method with the highest worst margin over the datasets (ties: higher mean nDCG@10); "chosen on the other datasets" applies it with the scored dataset left out. Paired bootstrap over questions, 5,000 resamples. ${minutes.toFixed(1)} min at nice 19; 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)}.\n\n${report}`,
+    `Datasets as bench:peers (clapnq, fictional-knowledge gen probes, Spider dev schema cards) and bench:rag-tuned (covid-faq); ${notes.join('; ')}. Default config chunking (≤ ${config.chunking.maxTokens} tokens, ${config.chunking.overlapTokens} overlap), LanceDB. Each question's vector and keyword lists fetched once (${LIST_DEPTH} deep), every method computed from them by the store's fuseHybrid, scored by document nDCG@10 and recall@5 over the best ${RANKED_CHUNKS} chunks. Header variants: off = the chunk text embedded alone; embed+bm25 = "title > headings" above the text, embedded and keyword-indexed (\`chunking.contextHeaders\`); embed = embedded so but the text alone keyword-indexed (an ablation). Margin = nDCG@10 − the better single list's. Default rule (fixed before the runs): the hybrid method with the highest worst margin over the datasets (ties: higher mean nDCG@10); "chosen on the other datasets" applies it with the scored dataset left out. Paired bootstrap over questions, 5,000 resamples. ${minutes.toFixed(1)} min at nice ${getPriority()}; 1-minute load average at start and end: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)}.\n\n${report}`,
   );
 }

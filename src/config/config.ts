@@ -56,6 +56,7 @@ const TransformersEmbedderConfig = z
     provider: z.literal('transformers'),
     /** Folder name under the models cache, or an absolute folder, in transformers.js layout. */
     model: z.string().optional(),
+    /** Weights: fp32 (default), or q8 = onnx/model_quantized.onnx (int8 MatMul weights; `attune models pull` makes it for the default embedder). */
     dtype: z.enum(['fp32', 'fp16', 'q8', 'int8']).optional(),
   })
   .strict();

@@ -19,6 +19,15 @@ export interface TransformersEmbedderOptions {
   batchSize?: number;
 }
 
+/**
+ * The id a collection records for the model folder and its weights: `all-MiniLM-L6-v2` for fp32,
+ * `all-MiniLM-L6-v2:q8` for its int8 file. The vectors differ a little, so a collection built with one
+ * is not searched with the other.
+ */
+export function embedderId(model: string, dtype: TransformersEmbedderOptions['dtype']): string {
+  return dtype && dtype !== 'fp32' ? `${model}:${dtype}` : model;
+}
+
 /** Local sentence embeddings with transformers.js on onnxruntime; mean pooling, L2-normalised. */
 export class TransformersEmbedder implements Embedder {
   readonly id: string;
@@ -66,7 +75,7 @@ export class TransformersEmbedder implements Embedder {
       const config = extractor.model.config as unknown as { max_position_embeddings?: number };
       const maxTokens = Math.min(tokenizer.model_max_length ?? 512, config.max_position_embeddings ?? 512, 512);
       return new TransformersEmbedder(
-        options.model,
+        embedderId(options.model, options.dtype),
         probe.dims[1]!,
         maxTokens,
         extractor,

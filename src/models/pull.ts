@@ -15,7 +15,7 @@ import {
 } from './catalog.ts';
 import { PYTHON_DIR, ensurePythonEnv, findPython, run } from './python-env.ts';
 import { sha256File } from './sha256.ts';
-import { checkExport } from './verify-embedder.ts';
+import { checkExport, checkQuantized, quantizedOnnx } from './verify-embedder.ts';
 
 /** PyTorch reference outputs of the default embedder on fixed sentences (python/reference_embeddings.py). */
 export const MINILM_REFERENCE = new URL('./reference/all-MiniLM-L6-v2.json', import.meta.url).pathname;
@@ -69,6 +69,18 @@ export async function pullModels(options: PullOptions = {}): Promise<PullResult>
   // a different export (other torch/onnx versions, a corrupt file) must fail here, not change answers later
   await checkExport(embedder, MINILM_REFERENCE).catch(async (error: unknown) => {
     await rm(embedder, { recursive: true, force: true });
+    throw error;
+  });
+  // the int8 model `embedder.dtype: q8` loads: made from the checked export, then checked against the reference
+  const quantized = quantizedOnnx(embedder);
+  if (!existsSync(quantized)) {
+    log(`quantising ${MINILM_L6_V2.id} to int8 for \`embedder.dtype: q8\` (once)…`);
+    const python = await ensurePythonEnv({ env, log });
+    await run(python, [join(PYTHON_DIR, 'quantize_onnx.py'), join(embedder, 'onnx', 'model.onnx'), quantized]);
+    pulled.push(`${DEFAULT_EMBEDDER_ID} (onnx int8)`);
+  }
+  await checkQuantized(embedder, MINILM_REFERENCE).catch(async (error: unknown) => {
+    await rm(quantized, { force: true });
     throw error;
   });
   return { generator, embedder, pulled };

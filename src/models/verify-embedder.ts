@@ -86,3 +86,89 @@ export async function checkExport(folder: string, referenceFile: string): Promis
   await writeAtomic(stampFile, `${JSON.stringify(check, null, 2)}\n`);
   return { ...check, cached: false };
 }
+
+export interface QuantizedCheck {
+  onnxSha256: string;
+  /** Lowest cosine similarity between the quantised model's vector and the PyTorch reference, over the sentences. */
+  minCosine: number;
+  floor: number;
+  checkedAt: string;
+}
+
+/**
+ * int8 weights move each vector a little (cosine ~0.99 to fp32); a broken quantisation or a different model
+ * lands far lower. The floor is a sanity check, not a quality measure: bench:fusion's nDCG is.
+ */
+export const QUANTIZED_MIN_COSINE = 0.97;
+const QUANTIZED_STAMP = 'quantized-check.json';
+
+/** The quantised file transformers.js loads for `dtype: q8`. */
+export function quantizedOnnx(folder: string): string {
+  return join(folder, 'onnx', 'model_quantized.onnx');
+}
+
+/**
+ * Checks the q8 model of an export folder once against the PyTorch reference: every reference sentence's
+ * vector must have cosine ≥ QUANTIZED_MIN_COSINE to the reference's. Stamped with the file's sha256, as
+ * `checkExport` does. Throws a ModelError naming the lowest cosine when it is below the floor.
+ */
+export async function checkQuantized(
+  folder: string,
+  referenceFile: string,
+): Promise<QuantizedCheck & { cached: boolean }> {
+  const onnx = quantizedOnnx(folder);
+  if (!existsSync(onnx)) throw new ModelError(`${onnx} is missing: run \`attune models pull\``, { input: onnx });
+  const onnxSha256 = await sha256File(onnx);
+  const stampFile = join(folder, QUANTIZED_STAMP);
+  if (existsSync(stampFile)) {
+    const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as QuantizedCheck;
+    if (stamp.onnxSha256 === onnxSha256 && stamp.minCosine >= QUANTIZED_MIN_COSINE) return { ...stamp, cached: true };
+  }
+  const reference = await readReference(referenceFile);
+  const embedder = await TransformersEmbedder.load({
+    model: basename(folder),
+    modelsDir: dirname(folder),
+    dtype: 'q8',
+  });
+  let minCosine: number;
+  try {
+    minCosine = lowestCosine(await embedder.embed(reference.sentences), reference.vectors);
+  } finally {
+    await embedder.dispose();
+  }
+  if (!(minCosine >= QUANTIZED_MIN_COSINE)) {
+    throw new ModelError(
+      `${onnx}: the int8 model's vectors reach only cosine ${minCosine.toFixed(4)} to the PyTorch reference ` +
+        `(floor ${QUANTIZED_MIN_COSINE}); delete the file and run \`attune models pull\` again`,
+      { input: onnx },
+    );
+  }
+  const check: QuantizedCheck = {
+    onnxSha256,
+    minCosine,
+    floor: QUANTIZED_MIN_COSINE,
+    checkedAt: new Date().toISOString(),
+  };
+  await writeAtomic(stampFile, `${JSON.stringify(check, null, 2)}\n`);
+  return { ...check, cached: false };
+}
+
+/** The lowest cosine similarity between each vector and its expected one (vectors of any norm). */
+export function lowestCosine(actual: ArrayLike<number>[], expected: ArrayLike<number>[]): number {
+  let lowest = Number.POSITIVE_INFINITY;
+  expected.forEach((e, row) => {
+    const a = actual[row];
+    if (!a || a.length !== e.length) {
+      lowest = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    let [dot, na, ne] = [0, 0, 0];
+    for (let i = 0; i < e.length; i++) {
+      dot += a[i]! * e[i]!;
+      na += a[i]! * a[i]!;
+      ne += e[i]! * e[i]!;
+    }
+    lowest = Math.min(lowest, dot / Math.sqrt(na * ne));
+  });
+  return lowest;
+}
