@@ -38,6 +38,16 @@ beforeAll(async () => {
   reference = await readReference(MINILM_REFERENCE);
 });
 
+/** A stand-in for a different model: the reference of each sentence given to the next one. */
+async function shiftedReference(name: string): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(
+    file,
+    JSON.stringify({ sentences: reference.sentences, vectors: [...reference.vectors.slice(1), reference.vectors[0]] }),
+  );
+  return file;
+}
+
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -71,15 +81,7 @@ describe('the embedder export is checked against PyTorch at set-up', () => {
   });
 
   it('an export whose outputs differ from the reference is an error naming the deviation', async () => {
-    // stand-in for a different export: the reference of each sentence is given to the next one
-    const shifted = join(dir, 'shifted.json');
-    await writeFile(
-      shifted,
-      JSON.stringify({
-        sentences: reference.sentences,
-        vectors: [...reference.vectors.slice(1), reference.vectors[0]],
-      }),
-    );
+    const shifted = await shiftedReference('shifted.json');
     await rm(join(copy, 'export-check.json'), { force: true });
     const failure = await checkExport(copy, shifted).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelError);
@@ -136,14 +138,7 @@ describe('the int8 embedder (embedder.dtype: q8) is made from the checked export
   });
 
   it('an int8 file whose vectors are off is an error naming the cosine', async () => {
-    const shifted = join(dir, 'shifted-q8.json');
-    await writeFile(
-      shifted,
-      JSON.stringify({
-        sentences: reference.sentences,
-        vectors: [...reference.vectors.slice(1), reference.vectors[0]],
-      }),
-    );
+    const shifted = await shiftedReference('shifted-q8.json');
     await rm(join(copy, 'quantized-check.json'), { force: true });
     const failure = await checkQuantized(copy, shifted).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelError);

@@ -61,28 +61,41 @@ export async function maxDeviation(embedder: Embedder, reference: EmbeddingRefer
  * Throws a ModelError naming the deviation when the export does not match.
  */
 export async function checkExport(folder: string, referenceFile: string): Promise<ExportCheck & { cached: boolean }> {
-  const onnx = join(folder, 'onnx', 'model.onnx');
+  return stampedCheck<ExportCheck>(
+    join(folder, 'onnx', 'model.onnx'),
+    join(folder, STAMP),
+    (stamp) => stamp.maxAbsDiff <= EXPORT_TOLERANCE,
+    async (onnxSha256) => {
+      const maxAbsDiff = await measureExport(folder, await readReference(referenceFile));
+      if (!(maxAbsDiff <= EXPORT_TOLERANCE)) {
+        throw new ModelError(
+          `${folder}: the exported embedding model's outputs differ from the PyTorch reference by up to ${maxAbsDiff.toExponential(2)} ` +
+            `(tolerance ${EXPORT_TOLERANCE}); the export is not the pinned model — delete the folder and run \`attune models pull\` again`,
+          { input: folder },
+        );
+      }
+      return { onnxSha256, maxAbsDiff, tolerance: EXPORT_TOLERANCE, checkedAt: new Date().toISOString() };
+    },
+  );
+}
+
+/**
+ * A check of one ONNX file, run once: a stamp beside it records the file's sha256 and the result, so later
+ * set-ups only re-hash the file, and any change to it (a re-export, a corrupt copy) is checked again.
+ */
+async function stampedCheck<T extends { onnxSha256: string }>(
+  onnx: string,
+  stampFile: string,
+  passes: (stamp: T) => boolean,
+  measure: (onnxSha256: string) => Promise<T>,
+): Promise<T & { cached: boolean }> {
   if (!existsSync(onnx)) throw new ModelError(`${onnx} is missing: run \`attune models pull\``, { input: onnx });
   const onnxSha256 = await sha256File(onnx);
-  const stampFile = join(folder, STAMP);
   if (existsSync(stampFile)) {
-    const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as ExportCheck;
-    if (stamp.onnxSha256 === onnxSha256 && stamp.maxAbsDiff <= EXPORT_TOLERANCE) return { ...stamp, cached: true };
+    const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as T;
+    if (stamp.onnxSha256 === onnxSha256 && passes(stamp)) return { ...stamp, cached: true };
   }
-  const maxAbsDiff = await measureExport(folder, await readReference(referenceFile));
-  if (!(maxAbsDiff <= EXPORT_TOLERANCE)) {
-    throw new ModelError(
-      `${folder}: the exported embedding model's outputs differ from the PyTorch reference by up to ${maxAbsDiff.toExponential(2)} ` +
-        `(tolerance ${EXPORT_TOLERANCE}); the export is not the pinned model — delete the folder and run \`attune models pull\` again`,
-      { input: folder },
-    );
-  }
-  const check: ExportCheck = {
-    onnxSha256,
-    maxAbsDiff,
-    tolerance: EXPORT_TOLERANCE,
-    checkedAt: new Date().toISOString(),
-  };
+  const check = await measure(onnxSha256);
   await writeAtomic(stampFile, `${JSON.stringify(check, null, 2)}\n`);
   return { ...check, cached: false };
 }
@@ -117,40 +130,33 @@ export async function checkQuantized(
   referenceFile: string,
 ): Promise<QuantizedCheck & { cached: boolean }> {
   const onnx = quantizedOnnx(folder);
-  if (!existsSync(onnx)) throw new ModelError(`${onnx} is missing: run \`attune models pull\``, { input: onnx });
-  const onnxSha256 = await sha256File(onnx);
-  const stampFile = join(folder, QUANTIZED_STAMP);
-  if (existsSync(stampFile)) {
-    const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as QuantizedCheck;
-    if (stamp.onnxSha256 === onnxSha256 && stamp.minCosine >= QUANTIZED_MIN_COSINE) return { ...stamp, cached: true };
-  }
-  const reference = await readReference(referenceFile);
-  const embedder = await TransformersEmbedder.load({
-    model: basename(folder),
-    modelsDir: dirname(folder),
-    dtype: 'q8',
-  });
-  let minCosine: number;
-  try {
-    minCosine = lowestCosine(await embedder.embed(reference.sentences), reference.vectors);
-  } finally {
-    await embedder.dispose();
-  }
-  if (!(minCosine >= QUANTIZED_MIN_COSINE)) {
-    throw new ModelError(
-      `${onnx}: the int8 model's vectors reach only cosine ${minCosine.toFixed(4)} to the PyTorch reference ` +
-        `(floor ${QUANTIZED_MIN_COSINE}); delete the file and run \`attune models pull\` again`,
-      { input: onnx },
-    );
-  }
-  const check: QuantizedCheck = {
-    onnxSha256,
-    minCosine,
-    floor: QUANTIZED_MIN_COSINE,
-    checkedAt: new Date().toISOString(),
-  };
-  await writeAtomic(stampFile, `${JSON.stringify(check, null, 2)}\n`);
-  return { ...check, cached: false };
+  return stampedCheck<QuantizedCheck>(
+    onnx,
+    join(folder, QUANTIZED_STAMP),
+    (stamp) => stamp.minCosine >= QUANTIZED_MIN_COSINE,
+    async (onnxSha256) => {
+      const reference = await readReference(referenceFile);
+      const embedder = await TransformersEmbedder.load({
+        model: basename(folder),
+        modelsDir: dirname(folder),
+        dtype: 'q8',
+      });
+      let minCosine: number;
+      try {
+        minCosine = lowestCosine(await embedder.embed(reference.sentences), reference.vectors);
+      } finally {
+        await embedder.dispose();
+      }
+      if (!(minCosine >= QUANTIZED_MIN_COSINE)) {
+        throw new ModelError(
+          `${onnx}: the int8 model's vectors reach only cosine ${minCosine.toFixed(4)} to the PyTorch reference ` +
+            `(floor ${QUANTIZED_MIN_COSINE}); delete the file and run \`attune models pull\` again`,
+          { input: onnx },
+        );
+      }
+      return { onnxSha256, minCosine, floor: QUANTIZED_MIN_COSINE, checkedAt: new Date().toISOString() };
+    },
+  );
 }
 
 /** The lowest cosine similarity between each vector and its expected one (vectors of any norm). */
